@@ -1,0 +1,29 @@
+/** Builds the MCP server: tools and resources on a shared context. Transport-free, so tests connect it in memory. */
+import { McpServer } from '@modelcontextprotocol/sdk/server/mcp.js';
+import type { AppContext } from './context.js';
+import { registerJobResources } from './resources/jobs.js';
+import { registerModelSchema } from './resources/model-schema.js';
+import { registerTools } from './tools/define.js';
+import { TOOLS } from './tools/index.js';
+
+export const SERVER_NAME = 'kling-o1-mcp';
+export const SERVER_VERSION = '0.1.0';
+
+export function createServer(app: AppContext): McpServer {
+  const server = new McpServer(
+    { name: SERVER_NAME, version: SERVER_VERSION },
+    {
+      capabilities: { logging: {}, tools: {}, resources: { subscribe: true, listChanged: true } },
+      instructions:
+        'Turns a start frame and an end frame into a video with Kling O1. Call generate_video; if it returns before the video is ' +
+        'done, continue with get_result (wait_seconds) using the request_id. list_jobs finds earlier jobs. kling://model/schema has the input rules.',
+    },
+  );
+  registerTools(server, app, TOOLS);
+  registerModelSchema(server);
+  registerJobResources(server, app);
+  app.log.attach((level, data) => {
+    if (server.isConnected()) void server.sendLoggingMessage({ level, logger: SERVER_NAME, data }).catch(() => undefined);
+  });
+  return server;
+}

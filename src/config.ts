@@ -1,0 +1,130 @@
+/**
+ * Every setting the server reads from its environment, parsed once at start-up.
+ * The README's configuration table lists exactly these (see ENV_DOCS).
+ */
+import os from 'node:os';
+import path from 'node:path';
+
+export interface PollSettings {
+  /** First delay after a request is seen queued, and the cap while queued. */
+  queueMinMs: number;
+  queueMaxMs: number;
+  /** Expected run time (in_progress → completed) for a 5 s and a 10 s clip. */
+  expectedRunMs: Record<5 | 10, number>;
+  /** Interval close to the expected finish, and the longest interval ever. */
+  nearMs: number;
+  maxMs: number;
+}
+
+export interface Config {
+  baseUrl: string;
+  /** Never logged, printed or returned; see util/redact.ts. */
+  token: string | undefined;
+  maxWaitS: number;
+  allowPrivateUrls: boolean;
+  stateDir: string;
+  outputDir: string;
+  poll: PollSettings;
+  /** Upstream status/result requests per second across all jobs of this process. */
+  upstreamRps: number;
+  logLevel: LogLevel;
+}
+
+export type LogLevel = 'debug' | 'info' | 'warn' | 'error' | 'silent';
+
+export class ConfigError extends Error {}
+
+export const ENV_DOCS: { name: string; default: string; meaning: string }[] = [
+  { name: 'RUNCOMFY_API_TOKEN', default: '(none)', meaning: 'Your RunComfy API token (Profile → API keys). Without it the server starts and lists its tools, and every call explains how to set it.' },
+  { name: 'RUNCOMFY_BASE_URL', default: 'https://model-api.runcomfy.net', meaning: 'Where the RunComfy Model API lives; point it at `npm run simulator` to work offline.' },
+  { name: 'KLING_MCP_MAX_WAIT_S', default: '50', meaning: 'Default for `wait_seconds`: how long one tool call waits for a job before it returns the request_id and status. 50 s fits clients with a 60 s request timeout.' },
+  { name: 'KLING_MCP_ALLOW_PRIVATE_URLS', default: '0', meaning: 'Set to 1 to allow image URLs on loopback/private hosts and plain http:// (the simulator and tests need this; RunComfy itself cannot fetch such URLs).' },
+  { name: 'KLING_MCP_STATE_DIR', default: '$XDG_STATE_HOME/kling-o1-mcp (~/.local/state/kling-o1-mcp; macOS ~/Library/Application Support/kling-o1-mcp; Windows %LOCALAPPDATA%\\kling-o1-mcp)', meaning: 'Where the job ledger lives.' },
+  { name: 'KLING_MCP_OUTPUT_DIR', default: '~/Movies/kling-o1-mcp on macOS, ~/Videos/kling-o1-mcp elsewhere', meaning: 'Where finished videos are saved.' },
+  { name: 'KLING_MCP_POLL_QUEUE_MS', default: '2000-15000', meaning: 'Polling interval while queued: starts at the first figure and backs off to the second.' },
+  { name: 'KLING_MCP_EXPECTED_RUN_S', default: '5:90,10:150', meaning: 'Expected run time per clip duration; polling is densest around it.' },
+  { name: 'KLING_MCP_POLL_NEAR_MS', default: '1000', meaning: 'Polling interval around the expected finish.' },
+  { name: 'KLING_MCP_POLL_MAX_MS', default: '15000', meaning: 'Longest interval between two status requests for one job.' },
+  { name: 'KLING_MCP_UPSTREAM_RPS', default: '10', meaning: 'Status/result requests per second, at most, across all jobs of one server process.' },
+  { name: 'KLING_MCP_LOG_LEVEL', default: 'info', meaning: 'debug, info, warn, error or silent. Logs go to stderr and MCP logging, never stdout.' },
+];
+
+type Env = Record<string, string | undefined>;
+
+function num(env: Env, name: string, fallback: number, min: number, max: number): number {
+  const raw = env[name];
+  if (raw === undefined || raw.trim() === '') return fallback;
+  const n = Number(raw);
+  if (!Number.isFinite(n) || n < min || n > max) {
+    throw new ConfigError(`${name}=${JSON.stringify(raw)} is not a number between ${min} and ${max}.`);
+  }
+  return n;
+}
+
+function range(env: Env, name: string, fallback: [number, number]): [number, number] {
+  const raw = env[name];
+  if (!raw) return fallback;
+  const m = /^\s*(\d+)\s*-\s*(\d+)\s*$/.exec(raw);
+  if (!m || Number(m[1]) > Number(m[2]) || Number(m[1]) < 50) {
+    throw new ConfigError(`${name}=${JSON.stringify(raw)} must look like 2000-15000 (milliseconds, low-high, low ≥ 50).`);
+  }
+  return [Number(m[1]), Number(m[2])];
+}
+
+function expectedRun(env: Env): Record<5 | 10, number> {
+  const out: Record<5 | 10, number> = { 5: 90_000, 10: 150_000 };
+  const raw = env.KLING_MCP_EXPECTED_RUN_S;
+  if (!raw) return out;
+  for (const part of raw.split(',')) {
+    const m = /^\s*(5|10)\s*:\s*(\d+(?:\.\d+)?)\s*$/.exec(part);
+    if (!m) throw new ConfigError(`KLING_MCP_EXPECTED_RUN_S=${JSON.stringify(raw)} must look like 5:90,10:150 (clip seconds:run seconds).`);
+    out[Number(m[1]) as 5 | 10] = Number(m[2]) * 1000;
+  }
+  return out;
+}
+
+export function defaultStateDir(env: Env = process.env, platform = process.platform): string {
+  const home = os.homedir();
+  if (platform === 'darwin') return path.join(home, 'Library', 'Application Support', 'kling-o1-mcp');
+  if (platform === 'win32') return path.join(env.LOCALAPPDATA ?? path.join(home, 'AppData', 'Local'), 'kling-o1-mcp');
+  return path.join(env.XDG_STATE_HOME || path.join(home, '.local', 'state'), 'kling-o1-mcp');
+}
+
+export function defaultOutputDir(platform = process.platform): string {
+  return path.join(os.homedir(), platform === 'darwin' ? 'Movies' : 'Videos', 'kling-o1-mcp');
+}
+
+export function loadConfig(env: Env = process.env): Config {
+  const baseUrl = (env.RUNCOMFY_BASE_URL?.trim() || 'https://model-api.runcomfy.net').replace(/\/+$/, '');
+  let parsed: URL;
+  try {
+    parsed = new URL(baseUrl);
+  } catch {
+    throw new ConfigError(`RUNCOMFY_BASE_URL=${JSON.stringify(baseUrl)} is not a URL.`);
+  }
+  if (parsed.protocol !== 'https:' && parsed.protocol !== 'http:') {
+    throw new ConfigError('RUNCOMFY_BASE_URL must be an http:// or https:// URL.');
+  }
+  const logLevel = (env.KLING_MCP_LOG_LEVEL?.trim().toLowerCase() || 'info') as LogLevel;
+  if (!['debug', 'info', 'warn', 'error', 'silent'].includes(logLevel)) {
+    throw new ConfigError('KLING_MCP_LOG_LEVEL must be debug, info, warn, error or silent.');
+  }
+  const [queueMinMs, queueMaxMs] = range(env, 'KLING_MCP_POLL_QUEUE_MS', [2000, 15000]);
+  return {
+    baseUrl,
+    token: env.RUNCOMFY_API_TOKEN?.trim() || undefined,
+    maxWaitS: num(env, 'KLING_MCP_MAX_WAIT_S', 50, 0, 3600),
+    allowPrivateUrls: env.KLING_MCP_ALLOW_PRIVATE_URLS === '1' || env.KLING_MCP_ALLOW_PRIVATE_URLS === 'true',
+    stateDir: path.resolve(env.KLING_MCP_STATE_DIR?.trim() || defaultStateDir(env)),
+    outputDir: path.resolve(env.KLING_MCP_OUTPUT_DIR?.trim() || defaultOutputDir()),
+    poll: {
+      queueMinMs,
+      queueMaxMs,
+      expectedRunMs: expectedRun(env),
+      nearMs: num(env, 'KLING_MCP_POLL_NEAR_MS', 1000, 50, 60_000),
+      maxMs: num(env, 'KLING_MCP_POLL_MAX_MS', 15000, 100, 300_000),
+    },
+    upstreamRps: num(env, 'KLING_MCP_UPSTREAM_RPS', 10, 0.1, 1000),
+    logLevel,
+  };
+}

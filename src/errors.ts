@@ -1,0 +1,49 @@
+/**
+ * Typed errors of kling-o1-mcp. Each carries a stable code an agent can branch
+ * on and a message that says what to do next. tools/respond.ts is the one place
+ * they become MCP tool errors.
+ */
+export type ErrorCode =
+  | 'missing_token'
+  | 'unauthorized'
+  | 'insufficient_credits'
+  | 'not_found'
+  | 'invalid_request_id'
+  | 'invalid_input'
+  | 'image_rejected'
+  | 'image_unreachable'
+  | 'upstream_validation'
+  | 'rate_limited'
+  | 'upstream_unavailable'
+  | 'upstream_bad_response'
+  | 'network'
+  | 'submit_outcome_unknown'
+  | 'download_failed'
+  | 'aborted';
+
+export class KlingError extends Error {
+  constructor(
+    readonly code: ErrorCode,
+    message: string,
+    readonly extra: {
+      requestId?: string;
+      httpStatus?: number;
+      /** Seconds the server asked us to wait (Retry-After). */
+      retryAfterS?: number;
+      /** Whether repeating the same request may succeed. */
+      retryable?: boolean;
+      cause?: unknown;
+    } = {},
+  ) {
+    super(message, extra.cause === undefined ? undefined : { cause: extra.cause });
+    this.name = 'KlingError';
+  }
+}
+
+export function isKlingError(e: unknown, code?: ErrorCode): e is KlingError {
+  return e instanceof KlingError && (code === undefined || e.code === code);
+}
+
+export const MISSING_TOKEN_MESSAGE =
+  'RUNCOMFY_API_TOKEN is not set. Create an API token in your RunComfy profile and put it in the env block of this ' +
+  'server in your MCP client config (Claude Desktop: claude_desktop_config.json; Claude Code: `claude mcp add ... -e RUNCOMFY_API_TOKEN=...`), then restart the server.';

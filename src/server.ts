@@ -1,0 +1,31 @@
+#!/usr/bin/env node
+/** Entry point: the kling-o1-mcp server on stdio. stdout carries JSON-RPC only; logs go to stderr. */
+import { StdioServerTransport } from '@modelcontextprotocol/sdk/server/stdio.js';
+import { createServer } from './app.js';
+import { ConfigError, loadConfig } from './config.js';
+import { AppContext } from './context.js';
+import { createLogger } from './util/log.js';
+import { redact, registerSecret } from './util/redact.js';
+
+async function main(): Promise<void> {
+  registerSecret(process.env.RUNCOMFY_API_TOKEN?.trim());
+  const config = loadConfig();
+  const log = createLogger(config.logLevel);
+  const app = new AppContext(config, log);
+  const server = createServer(app);
+  await server.connect(new StdioServerTransport());
+  log.info(`ready on stdio; RunComfy at ${config.baseUrl}; ${config.token ? 'token set' : 'RUNCOMFY_API_TOKEN not set (tools will explain)'}`);
+  void app.init().catch((err: unknown) => log.error(`could not open the job ledger in ${config.stateDir}: ${(err as Error).message}`));
+  const stop = () => {
+    void server.close().finally(() => process.exit(0));
+  };
+  process.on('SIGINT', stop);
+  process.on('SIGTERM', stop);
+  process.stdin.on('end', stop);
+}
+
+main().catch((err: unknown) => {
+  const msg = err instanceof ConfigError ? `configuration error: ${err.message}` : `fatal: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}`;
+  process.stderr.write(`[kling-o1-mcp] ${redact(msg)}\n`);
+  process.exit(1);
+});

@@ -1,0 +1,370 @@
+/**
+ * A local stand-in of the RunComfy Model API for Kling O1, faithful to the
+ * documented contract: Bearer auth, input validation (it downloads and checks
+ * both images, as RunComfy does), a queue → run → completed state machine on a
+ * clock, cancel only while queued, and results whose video it serves itself.
+ * Tests steer it through fault hooks and read its counters.
+ */
+import { randomUUID } from 'node:crypto';
+import http from 'node:http';
+import type { AddressInfo } from 'node:net';
+import sharp from 'sharp';
+import { request } from 'undici';
+import { IMAGE_FIELDS, MAX_IMAGE_BYTES, MODEL_ID, imageRuleViolations, modelInputSchema, type ModelInput } from '../model/kling-o1.js';
+import { acceptedFormat } from '../preflight/inspect-image.js';
+import { systemClock, type Clock } from '../util/clock.js';
+import { crossfadeClip } from './clip.js';
+
+export type Route = 'submit' | 'status' | 'result' | 'cancel' | 'output' | 'file';
+
+export interface Fault {
+  route: Route;
+  /** How many matching requests it hits (default 1). */
+  times?: number;
+  status?: number;
+  headers?: Record<string, string>;
+  body?: string;
+  /** Wait this long before answering (slow headers). */
+  delayMs?: number;
+  /** Destroy the socket instead of answering; 'mid-body' sends half a body first. */
+  reset?: 'before-headers' | 'mid-body';
+  /** Let the request through (a submission is still accepted) and then apply the fault to the answer. */
+  afterProcessing?: boolean;
+}
+
+export interface JobPlan {
+  queueMs: number;
+  runMs: number;
+  /** End in this state instead of completed (e.g. "failed"), with this error. */
+  failWith?: { status: string; error: string };
+}
+
+export interface SimulatorOptions {
+  port?: number;
+  host?: string;
+  token?: string;
+  clock?: Clock;
+  /** Queue and run time per clip duration. */
+  timing?: Partial<Record<5 | 10, { queueMs: number; runMs: number }>>;
+  /** Width of the crossfade clip (smaller is faster). */
+  clipWidth?: number;
+  log?: (line: string) => void;
+}
+
+interface SimJob {
+  id: string;
+  input: ModelInput;
+  submittedAt: number;
+  plan: JobPlan;
+  cancelledAt?: number;
+  clip?: Promise<Buffer>;
+}
+
+export interface RequestLogEntry {
+  route: Route;
+  method: string;
+  path: string;
+  at: number;
+  status: number;
+}
+
+export const SIM_TOKEN = 'sim-token-0123456789';
+
+export class RunComfySimulator {
+  readonly jobs = new Map<string, SimJob>();
+  readonly requests: RequestLogEntry[] = [];
+  /** Submissions that created a job (each one would be billed). */
+  submissions = 0;
+  private readonly faults: Fault[] = [];
+  private readonly plans: Partial<JobPlan>[] = [];
+  private readonly files = new Map<string, { body: Buffer; type: string } | { redirect: string }>();
+  private server: http.Server | undefined;
+  private readonly clock: Clock;
+  private readonly token: string;
+  private baseUrl = '';
+
+  constructor(private readonly opts: SimulatorOptions = {}) {
+    this.clock = opts.clock ?? systemClock;
+    this.token = opts.token ?? SIM_TOKEN;
+  }
+
+  get url(): string {
+    return this.baseUrl;
+  }
+
+  async start(): Promise<string> {
+    this.server = http.createServer((req, res) => {
+      this.handle(req, res).catch((err: unknown) => {
+        this.opts.log?.(`simulator error: ${(err as Error).stack}`);
+        if (!res.headersSent) send(res, 500, { detail: 'simulator internal error' });
+        else res.destroy();
+      });
+    });
+    this.server.keepAliveTimeout = 5_000;
+    await new Promise<void>((resolve, reject) => {
+      this.server!.once('error', reject);
+      this.server!.listen(this.opts.port ?? 0, this.opts.host ?? '127.0.0.1', () => resolve());
+    });
+    const { port, address } = this.server.address() as AddressInfo;
+    this.baseUrl = `http://${address.includes(':') ? `[${address}]` : address}:${port}`;
+    return this.baseUrl;
+  }
+
+  async stop(): Promise<void> {
+    const server = this.server;
+    if (!server) return;
+    this.server = undefined;
+    server.closeAllConnections();
+    await new Promise<void>((resolve) => server.close(() => resolve()));
+  }
+
+  /** Serves bytes at /files/<name>, e.g. keyframes for tests and the demo. */
+  host(name: string, body: Buffer, type = 'application/octet-stream'): string {
+    this.files.set(name, { body, type });
+    return `${this.baseUrl}/files/${name}`;
+  }
+
+  /** Answers /files/<name> with a redirect to `to`. */
+  redirect(name: string, to: string): string {
+    this.files.set(name, { redirect: to });
+    return `${this.baseUrl}/files/${name}`;
+  }
+
+  inject(fault: Fault): void {
+    this.faults.push({ times: 1, ...fault });
+  }
+
+  clearFaults(): void {
+    this.faults.length = 0;
+  }
+
+  /** Timing (or failure) of the next submitted job(s), in order. */
+  planNext(...plans: Partial<JobPlan>[]): void {
+    this.plans.push(...plans);
+  }
+
+  count(route: Route): number {
+    return this.requests.filter((r) => r.route === route).length;
+  }
+
+  /** When a job finished (or will), on the simulator's clock. */
+  finishTime(id: string): number | undefined {
+    const job = this.jobs.get(id);
+    return job && job.submittedAt + job.plan.queueMs + job.plan.runMs;
+  }
+
+  stateOf(job: SimJob): { status: string; queuePosition?: number } {
+    const now = this.clock.now();
+    if (job.cancelledAt !== undefined) return { status: 'cancelled' };
+    const started = job.submittedAt + job.plan.queueMs;
+    if (now < started) {
+      const ahead = [...this.jobs.values()].filter((j) => j !== job && j.cancelledAt === undefined && j.submittedAt < job.submittedAt && now < j.submittedAt + j.plan.queueMs).length;
+      return { status: 'in_queue', queuePosition: ahead };
+    }
+    if (now < started + job.plan.runMs) return { status: 'in_progress' };
+    return { status: job.plan.failWith?.status ?? 'completed' };
+  }
+
+  private async handle(req: http.IncomingMessage, res: http.ServerResponse): Promise<void> {
+    const url = new URL(req.url ?? '/', 'http://sim');
+    const route = routeOf(req.method ?? 'GET', url.pathname);
+    const entry: RequestLogEntry = { route: route?.route ?? 'file', method: req.method ?? '', path: url.pathname, at: this.clock.now(), status: 0 };
+    res.on('finish', () => (entry.status = res.statusCode));
+    if (route) this.requests.push(entry);
+    const body = await readBody(req);
+    if (!route) return send(res, 404, { detail: 'Not Found' });
+
+    const fault = this.takeFault(route.route);
+    if (fault && !fault.afterProcessing) {
+      if (await applyFault(res, fault)) return;
+    }
+    if (route.route === 'output') return this.serveOutput(res, route.id);
+    if (route.route === 'file') return this.serveFile(res, route.id);
+
+    if (req.headers.authorization !== `Bearer ${this.token}`) {
+      return send(res, 401, { detail: 'Invalid or missing API token.' });
+    }
+    const answer = await this.api(route.route, route.id, body);
+    if (fault?.afterProcessing && (await applyFault(res, fault))) return;
+    send(res, answer.status, answer.body);
+  }
+
+  private async api(route: Route, id: string, body: string): Promise<{ status: number; body: unknown }> {
+    if (route === 'submit') return this.submit(body);
+    const job = this.jobs.get(id);
+    if (!job) return { status: 404, body: { detail: `Request ${id} not found.` } };
+    const state = this.stateOf(job);
+    const base = { request_id: id, status: state.status, ...(state.queuePosition !== undefined && { queue_position: state.queuePosition }) };
+    switch (route) {
+      case 'status':
+        return { status: 200, body: { ...base, status_url: `${this.baseUrl}/v1/requests/${id}/status`, result_url: `${this.baseUrl}/v1/requests/${id}/result` } };
+      case 'result': {
+        if (state.status === 'completed') {
+          return {
+            status: 200,
+            body: {
+              ...base,
+              output: { video: `${this.baseUrl}/outputs/${id}.webp` },
+              created_at: new Date(job.submittedAt).toISOString(),
+              finished_at: new Date(this.finishTime(id)!).toISOString(),
+            },
+          };
+        }
+        return { status: 200, body: job.plan.failWith && state.status === job.plan.failWith.status ? { ...base, error: job.plan.failWith.error } : base };
+      }
+      case 'cancel':
+        if (state.status === 'in_queue') {
+          job.cancelledAt = this.clock.now();
+          return { status: 200, body: { request_id: id, status: 'cancelled' } };
+        }
+        return { status: 409, body: { detail: `Request ${id} is ${state.status}; only queued requests can be cancelled.` } };
+      default:
+        return { status: 404, body: { detail: 'Not Found' } };
+    }
+  }
+
+  private async submit(body: string): Promise<{ status: number; body: unknown }> {
+    let json: unknown;
+    try {
+      json = JSON.parse(body);
+    } catch {
+      return { status: 400, body: { detail: 'Body must be JSON.' } };
+    }
+    const parsed = modelInputSchema.safeParse(json);
+    if (!parsed.success) {
+      return { status: 422, body: { detail: parsed.error.issues.map((i) => ({ loc: ['body', ...i.path], msg: i.message })) } };
+    }
+    const problems = (await Promise.all(IMAGE_FIELDS.map((f) => this.checkImage(f, parsed.data[f])))).flat();
+    if (problems.length > 0) return { status: 422, body: { detail: problems.join(' ') } };
+    const duration = parsed.data.duration;
+    const timing = this.opts.timing?.[duration] ?? { queueMs: 2_000, runMs: duration === 10 ? 8_000 : 5_000 };
+    const plan: JobPlan = { ...timing, ...this.plans.shift() };
+    const id = randomUUID();
+    this.jobs.set(id, { id, input: parsed.data, submittedAt: this.clock.now(), plan });
+    this.submissions++;
+    this.opts.log?.(`submitted ${id}: queue ${plan.queueMs} ms, run ${plan.runMs} ms`);
+    return {
+      status: 200,
+      body: {
+        request_id: id,
+        status_url: `${this.baseUrl}/v1/requests/${id}/status`,
+        result_url: `${this.baseUrl}/v1/requests/${id}/result`,
+        cancel_url: `${this.baseUrl}/v1/requests/${id}/cancel`,
+      },
+    };
+  }
+
+  private async fetchImage(url: string): Promise<Buffer> {
+    const res = await request(url, { method: 'GET' });
+    if (res.statusCode >= 300 && res.statusCode < 400 && res.headers.location) {
+      await res.body.dump();
+      return this.fetchImage(new URL(String(res.headers.location), url).toString());
+    }
+    if (res.statusCode !== 200) {
+      await res.body.dump();
+      throw new Error(`HTTP ${res.statusCode}`);
+    }
+    return Buffer.from(await res.body.arrayBuffer());
+  }
+
+  private async checkImage(field: string, url: string): Promise<string[]> {
+    let buf: Buffer;
+    try {
+      buf = await this.fetchImage(url);
+    } catch (err) {
+      return [`${field}: could not download the file (${(err as Error).message}).`];
+    }
+    const meta = await sharp(buf).metadata().catch(() => undefined);
+    if (!meta?.width || !meta.height || 'other' in acceptedFormat(meta)) return [`${field}: unsupported file type.`];
+    return imageRuleViolations({ bytes: buf.length, width: meta.width, height: meta.pageHeight ?? meta.height }).map((v) => v.rule.validation_error);
+  }
+
+  private async serveOutput(res: http.ServerResponse, name: string): Promise<void> {
+    const id = name.replace(/\.webp$/, '');
+    const job = this.jobs.get(id);
+    if (!job || this.stateOf(job).status !== 'completed') return send(res, 404, { detail: 'Not Found' });
+    job.clip ??= Promise.all(IMAGE_FIELDS.map((f) => this.fetchImage(job.input[f]))).then(([a, b]) =>
+      crossfadeClip(a!, b!, { durationS: job.input.duration, width: this.opts.clipWidth }),
+    );
+    const clip = await job.clip;
+    res.writeHead(200, { 'content-type': 'image/webp', 'content-length': clip.length });
+    res.end(clip);
+  }
+
+  private serveFile(res: http.ServerResponse, name: string): void {
+    const file = this.files.get(name);
+    if (!file) return send(res, 404, { detail: 'Not Found' });
+    if ('redirect' in file) {
+      res.writeHead(302, { location: file.redirect });
+      res.end();
+      return;
+    }
+    res.writeHead(200, { 'content-type': file.type, 'content-length': file.body.length });
+    res.end(file.body);
+  }
+
+  private takeFault(route: Route): Fault | undefined {
+    const i = this.faults.findIndex((f) => f.route === route);
+    if (i < 0) return undefined;
+    const fault = this.faults[i]!;
+    fault.times = (fault.times ?? 1) - 1;
+    if (fault.times <= 0) this.faults.splice(i, 1);
+    return fault;
+  }
+}
+
+/** Applies a fault; true when it answered (or killed) the request. */
+async function applyFault(res: http.ServerResponse, f: Fault): Promise<boolean> {
+  if (f.delayMs) await new Promise((r) => setTimeout(r, f.delayMs));
+  if (f.reset === 'before-headers') {
+    res.socket?.destroy();
+    return true;
+  }
+  if (f.reset === 'mid-body') {
+    res.writeHead(f.status ?? 200, { 'content-type': 'application/json', 'content-length': 1000, ...f.headers });
+    res.write(f.body ?? '{"status":"in_pro');
+    await new Promise((r) => setTimeout(r, 10));
+    res.socket?.destroy();
+    return true;
+  }
+  if (f.status !== undefined || f.body !== undefined) {
+    res.writeHead(f.status ?? 200, { 'content-type': 'application/json', ...f.headers });
+    res.end(f.body ?? JSON.stringify({ detail: `injected HTTP ${f.status}` }));
+    return true;
+  }
+  return false;
+}
+
+function routeOf(method: string, path: string): { route: Route; id: string } | undefined {
+  if (method === 'POST' && path === `/v1/models/${MODEL_ID}`) return { route: 'submit', id: '' };
+  const m = /^\/v1\/requests\/([^/]+)\/(status|result|cancel)$/.exec(path);
+  if (m) {
+    const route = m[2] as 'status' | 'result' | 'cancel';
+    if ((route === 'cancel') !== (method === 'POST')) return undefined;
+    return { route, id: decodeURIComponent(m[1]!) };
+  }
+  const out = /^\/outputs\/([^/]+)$/.exec(path);
+  if (out && method === 'GET') return { route: 'output', id: out[1]! };
+  const file = /^\/files\/([^/]+)$/.exec(path);
+  if (file && method === 'GET') return { route: 'file', id: decodeURIComponent(file[1]!) };
+  return undefined;
+}
+
+function readBody(req: http.IncomingMessage): Promise<string> {
+  return new Promise((resolve, reject) => {
+    const chunks: Buffer[] = [];
+    let size = 0;
+    req.on('data', (c: Buffer) => {
+      size += c.length;
+      if (size <= MAX_IMAGE_BYTES) chunks.push(c);
+    });
+    req.on('end', () => resolve(Buffer.concat(chunks).toString('utf8')));
+    req.on('error', reject);
+  });
+}
+
+function send(res: http.ServerResponse, status: number, body: unknown): void {
+  const text = JSON.stringify(body);
+  res.writeHead(status, { 'content-type': 'application/json', 'content-length': Buffer.byteLength(text) });
+  res.end(text);
+}

@@ -1,0 +1,35 @@
+import { defineTool } from './define.js';
+import { jobView, requestIdSchema, waitSecondsArg } from './common.js';
+import { jobViewShape } from './job-view.js';
+
+export const checkStatus = defineTool({
+  name: 'check_status',
+  title: 'Check the state of a job',
+  description:
+    'Returns the current state of a job (in_queue with its queue position, in_progress, completed, cancelled). With wait_seconds, ' +
+    'waits until the state changes or the job ends, sending progress notifications.',
+  input: {
+    request_id: requestIdSchema.describe('The request_id that generate_video returned (list_jobs shows all known jobs).'),
+    wait_seconds: waitSecondsArg('How long to wait for the state to change.', '0 (answer at once)'),
+  },
+  output: jobViewShape,
+  annotations: { readOnlyHint: true, destructiveHint: false, idempotentHint: true, openWorldHint: true },
+  async handle(args, { app, signal, progress }) {
+    const { jobs } = app.requireUpstream();
+    const budgetMs = (args.wait_seconds ?? 0) * 1000;
+    const outcome = budgetMs > 0 ? await jobs.wait(args.request_id, { until: 'change', budgetMs, signal, progress }) : undefined;
+    const snap = outcome?.last ?? (await jobs.status(args.request_id, signal));
+    const job = await app.ledger.get(args.request_id);
+    return jobView({
+      requestId: args.request_id,
+      status: snap.status,
+      phase: snap.phase,
+      queuePosition: snap.queuePosition,
+      output: job?.output,
+      files: job?.files,
+      submittedAt: job?.submitted_at,
+      now: Date.now(),
+      waitedOut: outcome?.timedOut,
+    });
+  },
+});

@@ -1,0 +1,70 @@
+/** Argument schemas and flows shared by the job tools. */
+import { z } from 'zod';
+import type { AppContext } from '../context.js';
+import { KlingError } from '../errors.js';
+import type { Jobs } from '../jobs/jobs.js';
+import type { ProgressSink } from '../polling/progress.js';
+import { jobView, type JobFacts } from './job-view.js';
+
+export { requestIdSchema } from '../runcomfy/schemas.js';
+
+export const MAX_WAIT_ARG_S = 3600;
+
+export function waitSecondsArg(meaning: string, defaultText: string) {
+  return z
+    .number({ error: 'wait_seconds must be a number of seconds.' })
+    .int({ error: 'wait_seconds must be a whole number of seconds.' })
+    .min(0, { error: 'wait_seconds cannot be negative.' })
+    .max(MAX_WAIT_ARG_S, { error: `wait_seconds can be at most ${MAX_WAIT_ARG_S}.` })
+    .optional()
+    .describe(`${meaning} Default: ${defaultText}. Keep it below your client's request timeout; when the wait ends first, the call still returns the request_id and status.`);
+}
+
+export const downloadArg = z
+  .boolean({ error: 'download must be true or false.' })
+  .default(true)
+  .describe('Save the finished video into the output folder (KLING_MCP_OUTPUT_DIR) and return a link to the local file. Default true.');
+
+/**
+ * Waits (within budgetMs) for the job to end, then reads its result; the
+ * outputs are recorded and saved when it completed.
+ */
+export async function waitAndCollect(
+  app: AppContext,
+  jobs: Jobs,
+  requestId: string,
+  o: { budgetMs: number; download: boolean; signal: AbortSignal; progress?: ProgressSink },
+): Promise<JobFacts> {
+  let waitedOut = false;
+  if (o.budgetMs > 0) {
+    const outcome = await jobs.wait(requestId, { until: 'end', budgetMs: o.budgetMs, signal: o.signal, progress: o.progress });
+    waitedOut = outcome.timedOut;
+  }
+  const c = await jobs.collect(requestId, o.download, o.signal);
+  const job = await app.ledger.get(requestId);
+  return {
+    requestId,
+    status: c.result.status,
+    phase: c.phase,
+    queuePosition: c.result.queue_position,
+    output: c.result.output ?? undefined,
+    files: c.files,
+    submittedAt: job?.submitted_at,
+    now: Date.now(),
+    upstreamError: c.result.error,
+    downloadError: c.downloadError,
+    waitedOut,
+  };
+}
+
+/** After a job exists upstream, every error must still name it, so the paid request_id is never lost. */
+export function withRequestId(err: unknown, requestId: string): unknown {
+  if (!(err instanceof KlingError) || err.extra.requestId || err.code === 'aborted') return err;
+  return new KlingError(
+    err.code,
+    `${err.message}\nThe job itself was submitted and keeps running: call check_status or get_result with request_id "${requestId}".`,
+    { ...err.extra, requestId },
+  );
+}
+
+export { jobView };

@@ -1,0 +1,46 @@
+import { z } from 'zod';
+import { modelInputShape, MODEL_TITLE } from '../model/kling-o1.js';
+import { preflightImages } from '../preflight/preflight.js';
+import { defineTool } from './define.js';
+import { downloadArg, jobView, waitAndCollect, waitSecondsArg, withRequestId } from './common.js';
+import { jobViewShape } from './job-view.js';
+
+const imageCheck = z.object({ format: z.string(), mime: z.string(), width: z.number(), height: z.number(), bytes: z.number() });
+
+export const generateVideo = defineTool({
+  name: 'generate_video',
+  title: 'Generate video from start and end frames',
+  description:
+    `Makes a video with ${MODEL_TITLE} that starts at one image and ends at another. Both images are checked first ` +
+    '(type, size, pixels, aspect ratio) and nothing is submitted, or billed, if either fails. Then the job is submitted once, ' +
+    'recorded, and waited for with progress notifications. If it is not done when wait_seconds runs out, the call returns the ' +
+    'request_id and status instead of failing: continue with get_result. Finished videos are saved locally.',
+  input: {
+    ...modelInputShape,
+    wait_seconds: waitSecondsArg('How long this call waits for the video before returning the request_id and status (0 = return right after submitting).', 'KLING_MCP_MAX_WAIT_S (50)'),
+    download: downloadArg,
+  },
+  output: {
+    ...jobViewShape,
+    checks: z.object({ start_image_url: imageCheck, end_image_url: imageCheck }).optional().describe('what the pre-flight check measured'),
+  },
+  annotations: { readOnlyHint: false, destructiveHint: false, idempotentHint: false, openWorldHint: true },
+  async handle(args, { app, signal, progress }) {
+    const callStart = app.clock.now();
+    const { jobs } = app.requireUpstream();
+    const { wait_seconds, download, ...input } = args;
+    const checks = await preflightImages(input, app.fetcher, signal);
+    const { requestId, at } = await jobs.submit(input, signal);
+    try {
+      const budgetMs = Math.max(0, (wait_seconds ?? app.config.maxWaitS) * 1000 - (app.clock.now() - callStart));
+      if (budgetMs === 0) {
+        const reply = jobView({ requestId, status: 'in_queue', phase: 'queued', submittedAt: at, now: Date.now() });
+        return { ...reply, structured: { ...reply.structured, checks } };
+      }
+      const reply = jobView(await waitAndCollect(app, jobs, requestId, { budgetMs, download, signal, progress }));
+      return { ...reply, structured: { ...reply.structured, checks } };
+    } catch (err) {
+      throw withRequestId(err, requestId);
+    }
+  },
+});

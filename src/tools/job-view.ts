@@ -1,0 +1,115 @@
+/**
+ * How a job is shown to the agent: one structured shape shared by the job
+ * tools, and a text that says plainly what happened and what to call next.
+ */
+import path from 'node:path';
+import { pathToFileURL } from 'node:url';
+import type { ResourceLink } from '@modelcontextprotocol/sdk/types.js';
+import { z } from 'zod';
+import { modelOutputSchema, outputUrls, type ModelOutput } from '../model/kling-o1.js';
+import { mimeFromUrl } from '../jobs/downloads.js';
+import type { SavedFile } from '../jobs/ledger.js';
+import { errorText, isTerminal, type Phase } from '../runcomfy/schemas.js';
+import type { ToolReply } from './respond.js';
+
+export const savedFileSchema = z.object({
+  url: z.string().describe('remote URL the file was saved from'),
+  path: z.string().describe('local path of the saved file'),
+  bytes: z.number(),
+  sha256: z.string(),
+  mime: z.string(),
+});
+
+export const jobViewShape = {
+  request_id: z.string(),
+  status: z.string().describe("RunComfy's state string: in_queue, in_progress, completed, cancelled (or another state it reports)"),
+  done: z.boolean().describe('true once the job has ended (completed, cancelled or failed)'),
+  queue_position: z.number().optional(),
+  output: modelOutputSchema.optional().describe('the API output object, once completed'),
+  files: z.array(savedFileSchema).optional().describe('local copies of the outputs'),
+  elapsed_s: z.number().optional().describe('seconds since submission, when known'),
+  error: z.string().optional().describe('why the job failed, as RunComfy reported it'),
+  download_error: z.string().optional(),
+  next_step: z.string().describe('what to do next'),
+};
+export type JobView = z.output<z.ZodObject<typeof jobViewShape>>;
+
+export interface JobFacts {
+  requestId: string;
+  status: string;
+  phase: Phase;
+  queuePosition?: number;
+  output?: ModelOutput;
+  files?: SavedFile[];
+  submittedAt?: number;
+  now: number;
+  upstreamError?: unknown;
+  downloadError?: string;
+  /** The call waited and its budget ran out. */
+  waitedOut?: boolean;
+}
+
+export function jobView(f: JobFacts): ToolReply<JobView> {
+  const done = isTerminal(f.phase);
+  const elapsed = f.submittedAt !== undefined ? Math.max(0, Math.round((f.now - f.submittedAt) / 1000)) : undefined;
+  const error = f.phase === 'failed' ? (errorText(f.upstreamError) ?? `RunComfy reported the state "${f.status}".`) : undefined;
+  const next = nextStep(f, elapsed);
+  const structured: JobView = {
+    request_id: f.requestId,
+    status: f.status,
+    done,
+    ...(f.queuePosition !== undefined && { queue_position: f.queuePosition }),
+    ...(f.output && { output: f.output }),
+    ...(f.files?.length && { files: f.files }),
+    ...(elapsed !== undefined && { elapsed_s: elapsed }),
+    ...(error && { error }),
+    ...(f.downloadError && { download_error: f.downloadError }),
+    next_step: next,
+  };
+  return { structured, text: summary(f, elapsed, error, next), links: links(f) };
+}
+
+function nextStep(f: JobFacts, elapsed: number | undefined): string {
+  const args = JSON.stringify({ request_id: f.requestId, wait_seconds: 50 });
+  switch (f.phase) {
+    case 'completed':
+      return f.output ? 'Done: use the saved file or the output URL.' : `Call get_result with ${JSON.stringify({ request_id: f.requestId })} to fetch the outputs.`;
+    case 'cancelled':
+      return 'Nothing more will happen; call generate_video again to make a new video.';
+    case 'failed':
+      return 'Fix what the error says, then call generate_video again.';
+    default:
+      return `The job keeps running upstream${elapsed !== undefined ? ` (${elapsed} s so far)` : ''}. Call get_result with ${args} to wait for the video.`;
+  }
+}
+
+function summary(f: JobFacts, elapsed: number | undefined, error: string | undefined, next: string): string {
+  const lines: string[] = [];
+  const at = elapsed !== undefined ? ` after ${elapsed} s` : '';
+  if (f.phase === 'completed') {
+    lines.push(`Video ready (request_id ${f.requestId})${at}.`);
+    for (const { url, kind } of outputUrls(f.output)) lines.push(`${kind === 'video' ? 'Video' : 'Image'} URL: ${url}`);
+    for (const file of f.files ?? []) lines.push(`Saved to: ${file.path} (${(file.bytes / 1024 / 1024).toFixed(2)} MB, sha256 ${file.sha256.slice(0, 12)}…)`);
+    if (f.downloadError) lines.push(`Not saved locally: ${f.downloadError} The URL above still works; get_result tries the download again.`);
+  } else if (f.phase === 'failed') {
+    lines.push(`Job ${f.requestId} failed${at} (state "${f.status}"): ${error}`);
+  } else if (f.phase === 'cancelled') {
+    lines.push(`Job ${f.requestId} is cancelled.`);
+  } else {
+    const where = f.phase === 'queued' && f.queuePosition !== undefined ? ` at queue position ${f.queuePosition}` : '';
+    lines.push(`Job ${f.requestId} is ${f.status}${where}${at}${f.waitedOut ? '; this call stopped waiting so your client does not time out' : ''}.`);
+  }
+  lines.push(`Next: ${next}`);
+  return lines.join('\n');
+}
+
+function links(f: JobFacts): ResourceLink[] {
+  const out: ResourceLink[] = [];
+  for (const file of f.files ?? []) {
+    out.push({ type: 'resource_link', uri: pathToFileURL(file.path).href, name: path.basename(file.path), mimeType: file.mime, description: 'saved copy of the result' });
+  }
+  for (const { url, kind } of outputUrls(f.output)) {
+    out.push({ type: 'resource_link', uri: url, name: `${kind} (remote)`, mimeType: mimeFromUrl(url, kind === 'video' ? 'video/mp4' : 'image/png'), description: 'result on RunComfy storage; may expire' });
+  }
+  return out;
+}

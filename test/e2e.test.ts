@@ -1,0 +1,97 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { existsSync, readFileSync } from 'node:fs';
+import { createHash } from 'node:crypto';
+import sharp from 'sharp';
+import type { RunComfySimulator } from '../src/simulator/simulator.js';
+import { call, connectInMemory, keyframes, simEnv, startSim, tempDir, textOf, type Connected } from './helpers.js';
+
+describe('the four tools end to end (in memory, against the simulator)', () => {
+  let sim: RunComfySimulator;
+  let c: Connected;
+  let tmp: ReturnType<typeof tempDir>;
+  let frames: { start: string; end: string };
+
+  beforeAll(async () => {
+    sim = await startSim();
+    tmp = tempDir();
+    c = await connectInMemory(simEnv(sim, tmp.dir));
+    frames = await keyframes(sim);
+  });
+  afterAll(async () => {
+    await c.close();
+    await sim.stop();
+    tmp.cleanup();
+  });
+
+  it('lists the tools with input and output schemas', async () => {
+    const { tools } = await c.client.listTools();
+    expect(tools.map((t) => t.name).sort()).toEqual(['cancel', 'check_status', 'generate_video', 'get_result', 'list_jobs']);
+    const gen = tools.find((t) => t.name === 'generate_video')!;
+    expect(gen.inputSchema.required).toEqual(expect.arrayContaining(['prompt', 'start_image_url', 'end_image_url']));
+    expect((gen.inputSchema.properties as any).duration.enum ?? (gen.inputSchema.properties as any).duration.anyOf).toBeTruthy();
+    expect(gen.outputSchema).toBeTruthy();
+    expect(gen.annotations?.openWorldHint).toBe(true);
+  });
+
+  it('generate_video: checks, submits once, reports progress, returns and saves the video', async () => {
+    const progress: { progress: number; message?: string }[] = [];
+    const before = sim.submissions;
+    const r = await call(c.client, 'generate_video', { prompt: '@Image1 turns into @Image2', start_image_url: frames.start, end_image_url: frames.end }, (p) => progress.push(p));
+    expect(r.isError).toBeFalsy();
+    expect(sim.submissions - before).toBe(1);
+    const s = r.structuredContent!;
+    expect(s.status).toBe('completed');
+    expect(s.done).toBe(true);
+    expect(s.output.video).toMatch(/\/outputs\/.+\.webp$/);
+    expect(s.checks.start_image_url).toMatchObject({ format: 'png', width: 640, height: 360 });
+    expect(progress.length).toBeGreaterThanOrEqual(2);
+    for (let i = 1; i < progress.length; i++) expect(progress[i]!.progress).toBeGreaterThan(progress[i - 1]!.progress);
+    expect(progress[0]!.message).toMatch(/(in_queue|in_progress).*s elapsed/);
+    const file = s.files[0];
+    expect(existsSync(file.path)).toBe(true);
+    const bytes = readFileSync(file.path);
+    expect(createHash('sha256').update(bytes).digest('hex')).toBe(file.sha256);
+    expect((await sharp(bytes, { animated: true }).metadata()).pages).toBeGreaterThan(1);
+    expect(r.content.some((b) => b.type === 'resource_link' && b.uri.startsWith('file://'))).toBe(true);
+    expect(textOf(r)).toContain('Video ready');
+  });
+
+  it('wait_seconds: 0 returns the request_id right after submitting; get_result waits for it', async () => {
+    const r = await call(c.client, 'generate_video', { prompt: 'a walk', start_image_url: frames.start, end_image_url: frames.end, duration: 10, wait_seconds: 0 });
+    expect(r.isError).toBeFalsy();
+    const id = r.structuredContent!.request_id as string;
+    expect(r.structuredContent!.done).toBe(false);
+    expect(textOf(r)).toContain('get_result');
+    const st = await call(c.client, 'check_status', { request_id: id });
+    expect(['in_queue', 'in_progress', 'completed']).toContain(st.structuredContent!.status);
+    const notYet = await call(c.client, 'get_result', { request_id: id });
+    expect(notYet.isError).toBeFalsy();
+    const done = await call(c.client, 'get_result', { request_id: id, wait_seconds: 20 });
+    expect(done.structuredContent!.status).toBe('completed');
+    expect(done.structuredContent!.files).toHaveLength(1);
+  });
+
+  it('cancel works while queued and explains why not while in progress', async () => {
+    sim.planNext({ queueMs: 60_000, runMs: 1000 });
+    const queued = await call(c.client, 'generate_video', { prompt: 'x', start_image_url: frames.start, end_image_url: frames.end, wait_seconds: 0 });
+    const id = queued.structuredContent!.request_id;
+    const r = await call(c.client, 'cancel', { request_id: id });
+    expect(r.isError).toBeFalsy();
+    expect(r.structuredContent).toMatchObject({ cancelled: true, status: 'cancelled' });
+
+    sim.planNext({ queueMs: 0, runMs: 60_000 });
+    const running = await call(c.client, 'generate_video', { prompt: 'y', start_image_url: frames.start, end_image_url: frames.end, wait_seconds: 0 });
+    const r2 = await call(c.client, 'cancel', { request_id: running.structuredContent!.request_id });
+    expect(r2.structuredContent).toMatchObject({ cancelled: false, status: 'in_progress' });
+    expect(textOf(r2)).toMatch(/cannot be cancelled/);
+  });
+
+  it('the wait budget returns the request_id and status instead of failing', async () => {
+    sim.planNext({ queueMs: 0, runMs: 60_000 });
+    const r = await call(c.client, 'generate_video', { prompt: 'slow', start_image_url: frames.start, end_image_url: frames.end, wait_seconds: 1 });
+    expect(r.isError).toBeFalsy();
+    expect(r.structuredContent).toMatchObject({ status: 'in_progress', done: false });
+    expect(textOf(r)).toContain(r.structuredContent!.request_id);
+    expect(textOf(r)).toMatch(/get_result/);
+  });
+});

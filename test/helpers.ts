@@ -1,0 +1,110 @@
+/** Shared test rigs: the simulator on loopback, images, and MCP clients in memory or over stdio. */
+import { mkdtempSync, rmSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { Client } from '@modelcontextprotocol/sdk/client/index.js';
+import { StdioClientTransport } from '@modelcontextprotocol/sdk/client/stdio.js';
+import { InMemoryTransport } from '@modelcontextprotocol/sdk/inMemory.js';
+import { CallToolResultSchema, type CallToolResult, type Progress } from '@modelcontextprotocol/sdk/types.js';
+import sharp from 'sharp';
+import { createServer } from '../src/app.js';
+import { loadConfig } from '../src/config.js';
+import { AppContext } from '../src/context.js';
+import { RunComfySimulator, SIM_TOKEN, type SimulatorOptions } from '../src/simulator/simulator.js';
+import type { Clock } from '../src/util/clock.js';
+import { createLogger } from '../src/util/log.js';
+import { registerSecret } from '../src/util/redact.js';
+
+export const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
+export const BIN = path.join(ROOT, 'dist', 'server.js');
+
+export function tempDir(prefix = 'kling-test-'): { dir: string; cleanup: () => void } {
+  const dir = mkdtempSync(path.join(os.tmpdir(), prefix));
+  return { dir, cleanup: () => rmSync(dir, { recursive: true, force: true }) };
+}
+
+export async function image(width: number, height: number, format: 'png' | 'jpeg' | 'webp' | 'gif' | 'avif' | 'tiff' = 'png', color = '#3366cc'): Promise<Buffer> {
+  return sharp({ create: { width, height, channels: 3, background: color } })
+    .toFormat(format)
+    .toBuffer();
+}
+
+export async function startSim(opts: SimulatorOptions = {}): Promise<RunComfySimulator> {
+  const sim = new RunComfySimulator({ clipWidth: 64, timing: { 5: { queueMs: 300, runMs: 600 }, 10: { queueMs: 300, runMs: 900 } }, ...opts });
+  await sim.start();
+  return sim;
+}
+
+/** Hosts a valid pair of keyframes on the simulator; returns their URLs. */
+export async function keyframes(sim: RunComfySimulator, w = 640, h = 360): Promise<{ start: string; end: string }> {
+  return {
+    start: sim.host('start.png', await image(w, h, 'png', '#d04040'), 'image/png'),
+    end: sim.host('end.png', await image(w, h, 'png', '#40d040'), 'image/png'),
+  };
+}
+
+export function simEnv(sim: RunComfySimulator, dir: string, extra: Record<string, string | undefined> = {}): Record<string, string | undefined> {
+  return {
+    RUNCOMFY_BASE_URL: sim.url,
+    RUNCOMFY_API_TOKEN: SIM_TOKEN,
+    KLING_MCP_ALLOW_PRIVATE_URLS: '1',
+    KLING_MCP_STATE_DIR: path.join(dir, 'state'),
+    KLING_MCP_OUTPUT_DIR: path.join(dir, 'out'),
+    KLING_MCP_POLL_QUEUE_MS: '50-200',
+    KLING_MCP_POLL_NEAR_MS: '50',
+    KLING_MCP_POLL_MAX_MS: '200',
+    KLING_MCP_EXPECTED_RUN_S: '5:0.6,10:0.9',
+    KLING_MCP_UPSTREAM_RPS: '200',
+    KLING_MCP_LOG_LEVEL: 'warn',
+    ...extra,
+  };
+}
+
+export interface Connected {
+  client: Client;
+  app: AppContext;
+  logs: string[];
+  close: () => Promise<void>;
+}
+
+export async function connectInMemory(env: Record<string, string | undefined>, clock?: Clock): Promise<Connected> {
+  registerSecret(env.RUNCOMFY_API_TOKEN);
+  const logs: string[] = [];
+  const config = loadConfig(env);
+  const app = new AppContext(config, createLogger(config.logLevel, (l) => logs.push(l)), clock);
+  const server = createServer(app);
+  const [clientSide, serverSide] = InMemoryTransport.createLinkedPair();
+  const client = new Client({ name: 'test-client', version: '1.0.0' });
+  await Promise.all([server.connect(serverSide), client.connect(clientSide)]);
+  return { client, app, logs, close: async () => { await client.close(); await server.close(); } };
+}
+
+export async function connectStdio(env: Record<string, string | undefined>): Promise<{ client: Client; stderr: () => string; transport: StdioClientTransport; close: () => Promise<void> }> {
+  const transport = new StdioClientTransport({
+    command: process.execPath,
+    args: [BIN],
+    env: Object.fromEntries(Object.entries({ PATH: process.env.PATH, HOME: process.env.HOME, ...env }).filter((e): e is [string, string] => e[1] !== undefined)),
+    stderr: 'pipe',
+  });
+  let err = '';
+  transport.stderr?.on('data', (d: Buffer) => (err += d.toString()));
+  const client = new Client({ name: 'test-client', version: '1.0.0' });
+  await client.connect(transport);
+  return { client, stderr: () => err, transport, close: () => client.close() };
+}
+
+export async function call(
+  client: Client,
+  name: string,
+  args: Record<string, unknown>,
+  onprogress?: (p: Progress) => void,
+): Promise<CallToolResult & { structuredContent?: Record<string, any> }> {
+  return (await client.callTool({ name, arguments: args }, CallToolResultSchema, { onprogress, timeout: 60_000 })) as CallToolResult & {
+    structuredContent?: Record<string, any>;
+  };
+}
+
+export function textOf(r: CallToolResult): string {
+  return r.content.map((c) => (c.type === 'text' ? c.text : '')).join('\n');
+}

@@ -3,18 +3,20 @@ import { existsSync, readFileSync } from 'node:fs';
 import { createHash } from 'node:crypto';
 import sharp from 'sharp';
 import type { RunComfySimulator } from '../src/simulator/simulator.js';
-import { call, connectInMemory, keyframes, simEnv, startSim, tempDir, textOf, type Connected } from './helpers.js';
+import type { Client } from '@modelcontextprotocol/sdk/client/index.js';
+import { call, connectInMemory, connectStdio, keyframes, simEnv, startSim, tempDir, textOf } from './helpers.js';
 
-describe('the four tools end to end (in memory, against the simulator)', () => {
+describe.each(['in memory', 'over stdio (built bin)'])('the tools end to end, %s, against the simulator', (transport) => {
   let sim: RunComfySimulator;
-  let c: Connected;
+  let c: { client: Client; close: () => Promise<void> };
   let tmp: ReturnType<typeof tempDir>;
   let frames: { start: string; end: string };
 
   beforeAll(async () => {
     sim = await startSim();
     tmp = tempDir();
-    c = await connectInMemory(simEnv(sim, tmp.dir));
+    const env = simEnv(sim, tmp.dir);
+    c = transport === 'in memory' ? await connectInMemory(env) : await connectStdio(env);
     frames = await keyframes(sim);
   });
   afterAll(async () => {

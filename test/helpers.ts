@@ -108,3 +108,7 @@ export async function call(
 export function textOf(r: CallToolResult): string {
   return r.content.map((c) => (c.type === 'text' ? c.text : '')).join('\n');
 }
+
+export function errorCode(r: CallToolResult): string | undefined {
+  return (r._meta?.['kling-o1-mcp/error'] as { code?: string } | undefined)?.code;
+}

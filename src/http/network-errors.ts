@@ -16,3 +16,9 @@ export function neverReachedServer(cause: unknown): boolean {
   const code = networkCode(cause);
   return code !== undefined && NEVER_CONNECTED.has(code);
 }
+
+/** Drops a response body we will not read; undici reports the abort as an error event, which is expected here. */
+export function discard(body: NodeJS.ReadableStream & { destroy(): void }): void {
+  body.on('error', () => undefined);
+  body.destroy();
+}

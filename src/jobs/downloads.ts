@@ -11,7 +11,7 @@ import { pipeline } from 'node:stream/promises';
 import { request, type Dispatcher } from 'undici';
 import { KlingError } from '../errors.js';
 import { DEFAULT_RETRY, parseRetryAfter, withRetry } from '../http/retry.js';
-import { networkCode } from '../http/network-errors.js';
+import { discard, networkCode } from '../http/network-errors.js';
 import type { Clock } from '../util/clock.js';
 import type { SavedFile } from './ledger.js';
 
@@ -74,7 +74,7 @@ export class Downloader {
       throw failure(`could not connect (${networkCode(err) ?? 'network error'})`, true, signal);
     }
     if (res.statusCode !== 200) {
-      res.body.destroy();
+      discard(res.body);
       const retryable = res.statusCode === 429 || res.statusCode >= 500;
       const after = parseRetryAfter(res.headers['retry-after'], Date.now());
       throw failure(`HTTP ${res.statusCode}`, retryable, signal, after);

@@ -5,7 +5,7 @@
  */
 import { Agent, request, type Dispatcher } from 'undici';
 import { KlingError } from '../errors.js';
-import { networkCode } from '../http/network-errors.js';
+import { discard, networkCode } from '../http/network-errors.js';
 import type { ImageField } from '../model/kling-o1.js';
 import { guardedLookup, parseImageUrl, type UrlPolicy } from './url-policy.js';
 
@@ -53,7 +53,7 @@ export class ImageFetcher {
         throw this.fetchError(field, url, err, signal, timeout);
       }
       if (res.statusCode >= 300 && res.statusCode < 400 && res.headers.location) {
-        res.body.destroy();
+        discard(res.body);
         if (hop >= MAX_REDIRECTS) {
           throw new KlingError('image_unreachable', `${field}: more than ${MAX_REDIRECTS} redirects; give the image's final URL.`);
         }
@@ -62,7 +62,7 @@ export class ImageFetcher {
         continue;
       }
       if (res.statusCode !== 200) {
-        res.body.destroy();
+        discard(res.body);
         throw new KlingError(
           'image_unreachable',
           `${field}: fetching ${shortUrl(url)} answered HTTP ${res.statusCode}. The URL must be publicly reachable without login or cookies.`,
@@ -71,7 +71,7 @@ export class ImageFetcher {
       const contentType = header(res.headers['content-type']);
       const announced = Number(header(res.headers['content-length']));
       if (Number.isFinite(announced) && announced > this.opts.maxBytes) {
-        res.body.destroy();
+        discard(res.body);
         return { buffer: Buffer.alloc(0), tooLarge: true, bytes: announced, contentType };
       }
       return this.readCapped(field, url, res, contentType, signal, timeout);
@@ -94,7 +94,7 @@ export class ImageFetcher {
         total += buf.length;
         if (total > this.opts.maxBytes) {
           chunks.push(buf);
-          res.body.destroy();
+          discard(res.body);
           return { buffer: Buffer.concat(chunks), tooLarge: true, bytes: total, contentType };
         }
         chunks.push(buf);

@@ -1,7 +1,8 @@
 /**
  * The simulator's stand-in for Kling's output: an animated WebP that crossfades
  * from the start frame to the end frame over the requested duration, so what a
- * user sees is true to the request.
+ * user sees is true to the request. Lossless, because lossy animated WebP
+ * leaves stale regions in later frames.
  */
 import sharp from 'sharp';
 
@@ -26,6 +27,6 @@ export async function crossfadeClip(start: Buffer, end: Buffer, o: ClipOptions):
     for (let i = 0; i < a.length; i++) stack[off + i] = Math.round(a[i]! * (1 - t) + b[i]! * t);
   }
   return sharp(stack, { raw: { width, height: height * frames, channels: 3, pageHeight: height } })
-    .webp({ loop: 0, delay: Array<number>(frames).fill(Math.round(1000 / fps)), quality: 80 })
+    .webp({ loop: 0, delay: Array<number>(frames).fill(Math.round(1000 / fps)), lossless: true })
     .toBuffer();
 }

@@ -8,6 +8,8 @@ import { KlingError } from '../errors.js';
 import { redact } from '../util/redact.js';
 import type { Logger } from '../util/log.js';
 
+export const ERROR_META_KEY = 'kling-o1-mcp/error';
+
 export interface ToolReply<S> {
   structured: S;
   text: string;
@@ -30,10 +32,14 @@ export function toToolError(err: unknown, log: Logger): CallToolResult {
   if (!(err instanceof KlingError)) log.error(`unexpected error: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}`);
   const id = e.extra.requestId;
   const text = id && !e.message.includes(id) ? `${e.message}\nrequest_id: ${id}` : e.message;
+  // No structuredContent: clients validate it against the tool's output schema even on errors.
+  // The machine-readable part rides in _meta instead.
   return scrub({
-    content: [{ type: 'text', text }],
-    structuredContent: { error: { code: e.code, message: e.message, ...(e.extra.retryAfterS !== undefined && { retry_after_s: e.extra.retryAfterS }) }, ...(id && { request_id: id }) },
+    content: [{ type: 'text', text: `${text}\n(error code: ${e.code})` }],
     isError: true,
+    _meta: {
+      [ERROR_META_KEY]: { code: e.code, ...(id && { request_id: id }), ...(e.extra.retryAfterS !== undefined && { retry_after_s: e.extra.retryAfterS }) },
+    },
   });
 }
 

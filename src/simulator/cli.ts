@@ -1,0 +1,55 @@
+/**
+ * `npm run simulator`: the RunComfy simulator as a local service, so the
+ * server (or any agent setup) can run offline against RUNCOMFY_BASE_URL.
+ */
+import { parseArgs } from 'node:util';
+import sharp from 'sharp';
+import { RunComfySimulator, SIM_TOKEN } from './simulator.js';
+
+const { values } = parseArgs({
+  options: {
+    port: { type: 'string', default: process.env.SIM_PORT ?? '8787' },
+    host: { type: 'string', default: process.env.SIM_HOST ?? '127.0.0.1' },
+    token: { type: 'string', default: process.env.SIM_TOKEN ?? SIM_TOKEN },
+    'queue-s': { type: 'string', default: process.env.SIM_QUEUE_S ?? '3' },
+    'run5-s': { type: 'string', default: process.env.SIM_RUN5_S ?? '20' },
+    'run10-s': { type: 'string', default: process.env.SIM_RUN10_S ?? '35' },
+    help: { type: 'boolean', default: false },
+  },
+});
+
+if (values.help) {
+  process.stdout.write(`Usage: npm run simulator -- [--port 8787] [--host 127.0.0.1] [--token T] [--queue-s 3] [--run5-s 20] [--run10-s 35]
+Each option also reads SIM_PORT, SIM_HOST, SIM_TOKEN, SIM_QUEUE_S, SIM_RUN5_S, SIM_RUN10_S.
+`);
+  process.exit(0);
+}
+
+const seconds = (name: string, v: string) => {
+  const n = Number(v);
+  if (!Number.isFinite(n) || n < 0) throw new Error(`--${name} must be a number of seconds ≥ 0`);
+  return n * 1000;
+};
+const queueMs = seconds('queue-s', values['queue-s']);
+const sim = new RunComfySimulator({
+  port: Number(values.port),
+  host: values.host,
+  token: values.token,
+  timing: { 5: { queueMs, runMs: seconds('run5-s', values['run5-s']) }, 10: { queueMs, runMs: seconds('run10-s', values['run10-s']) } },
+  log: (l) => process.stderr.write(`[simulator] ${l}\n`),
+});
+const url = await sim.start();
+const frame = (color: string) => sharp({ create: { width: 1280, height: 720, channels: 3, background: color } }).png().toBuffer();
+const start = sim.host('start.png', await frame('#f4a261'), 'image/png');
+const end = sim.host('end.png', await frame('#264653'), 'image/png');
+process.stdout.write(`RunComfy simulator listening on ${url}
+Point kling-o1-mcp at it with:
+  RUNCOMFY_BASE_URL=${url}
+  RUNCOMFY_API_TOKEN=${values.token}
+  KLING_MCP_ALLOW_PRIVATE_URLS=1
+Sample keyframes: ${start} and ${end}
+Ctrl-C stops it.
+`);
+const stop = () => void sim.stop().then(() => process.exit(0));
+process.on('SIGINT', stop);
+process.on('SIGTERM', stop);

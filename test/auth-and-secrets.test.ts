@@ -1,0 +1,83 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { RunComfySimulator } from '../src/simulator/simulator.js';
+import { call, connectInMemory, connectStdio, errorCode, keyframes, simEnv, startSim, tempDir, textOf } from './helpers.js';
+
+describe('tokens: missing, wrong, and never leaked', () => {
+  let sim: RunComfySimulator;
+  let tmp: ReturnType<typeof tempDir>;
+  let frames: { start: string; end: string };
+
+  beforeAll(async () => {
+    sim = await startSim();
+    tmp = tempDir();
+    frames = await keyframes(sim);
+  });
+  afterAll(async () => {
+    await sim.stop();
+    tmp.cleanup();
+  });
+
+  it('without a token the server starts, lists its tools, and every upstream tool explains how to set it', async () => {
+    const c = await connectStdio(simEnv(sim, tmp.dir, { RUNCOMFY_API_TOKEN: undefined }));
+    try {
+      const { tools } = await c.client.listTools();
+      expect(tools).toHaveLength(5);
+      for (const [name, args] of [
+        ['generate_video', { prompt: 'p', start_image_url: frames.start, end_image_url: frames.end }],
+        ['check_status', { request_id: 'abc' }],
+        ['get_result', { request_id: 'abc' }],
+        ['cancel', { request_id: 'abc' }],
+      ] as const) {
+        const r = await call(c.client, name, args);
+        expect(r.isError, name).toBe(true);
+        expect(textOf(r)).toMatch(/RUNCOMFY_API_TOKEN is not set/);
+        expect(errorCode(r)).toBe('missing_token');
+      }
+      const list = await call(c.client, 'list_jobs', {});
+      expect(list.isError).toBeFalsy();
+    } finally {
+      await c.close();
+    }
+  });
+
+  it('a wrong token names RUNCOMFY_API_TOKEN, not its value, and nothing is billed', async () => {
+    const wrong = 'wrong-token-do-not-print-7781';
+    const c = await connectInMemory(simEnv(sim, tmp.dir, { RUNCOMFY_API_TOKEN: wrong }));
+    try {
+      const before = sim.submissions;
+      const r = await call(c.client, 'generate_video', { prompt: 'p', start_image_url: frames.start, end_image_url: frames.end });
+      expect(r.isError).toBe(true);
+      expect(errorCode(r)).toBe('unauthorized');
+      expect(textOf(r)).toContain('RUNCOMFY_API_TOKEN');
+      expect(JSON.stringify(r)).not.toContain(wrong);
+      expect(sim.submissions).toBe(before);
+    } finally {
+      await c.close();
+    }
+  });
+
+  it('over stdio, the token appears in no tool output, notification or stderr line — even when upstream echoes it', async () => {
+    const c = await connectStdio(simEnv(sim, tmp.dir, { KLING_MCP_LOG_LEVEL: 'debug' }));
+    const seen: string[] = [];
+    c.client.fallbackNotificationHandler = async (n) => {
+      seen.push(JSON.stringify(n));
+    };
+    try {
+      await c.client.setLoggingLevel('debug');
+      const token = (await import('../src/simulator/simulator.js')).SIM_TOKEN;
+      const ok = await call(c.client, 'generate_video', { prompt: 'p', start_image_url: frames.start, end_image_url: frames.end }, (p) => seen.push(JSON.stringify(p)));
+      seen.push(JSON.stringify(ok));
+      expect(ok.structuredContent?.status).toBe('completed');
+      sim.inject({ route: 'status', status: 400, body: JSON.stringify({ detail: `bad header: Bearer ${token}` }) });
+      const echoed = await call(c.client, 'check_status', { request_id: ok.structuredContent!.request_id });
+      seen.push(JSON.stringify(echoed));
+      expect(echoed.isError).toBe(true);
+      expect(textOf(echoed)).toContain('[redacted]');
+      const all = seen.join('\n') + c.stderr();
+      expect(all.length).toBeGreaterThan(100);
+      expect(all).not.toContain(token);
+    } finally {
+      await c.close();
+    }
+  });
+});

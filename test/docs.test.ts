@@ -1,0 +1,34 @@
+import { existsSync, readFileSync } from 'node:fs';
+import path from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { ENV_DOCS } from '../src/config.js';
+import { IMAGE_RULES } from '../src/model/kling-o1.js';
+import { modelSchemaDocument } from '../src/resources/model-schema.js';
+import { ROOT } from './helpers.js';
+
+const readme = readFileSync(path.join(ROOT, 'README.md'), 'utf8');
+// The API contract sits beside the clone in this team's workspace; a lone clone skips that comparison.
+const seedPath = path.join(ROOT, '..', 'shared', 'seed', 'runcomfy-kling-o1-image-to-video.md');
+const seed = existsSync(seedPath) ? readFileSync(seedPath, 'utf8') : '';
+
+describe('docs and schema stay in step with the code', () => {
+  it('the README documents every environment variable the server reads', () => {
+    for (const e of ENV_DOCS) expect(readme, e.name).toContain(`\`${e.name}\``);
+  });
+
+  it.skipIf(!seed)('the model module carries the seed validation rules verbatim', () => {
+    const seedSchema = JSON.parse(seed.slice(seed.indexOf('{\n  "type": "object"'), seed.indexOf('Output schema')).trim());
+    for (const field of ['start_image_url', 'end_image_url']) {
+      expect(IMAGE_RULES).toEqual(seedSchema.properties[field].validations);
+    }
+    expect(modelSchemaDocument().input.properties.duration.enum).toEqual(seedSchema.properties.duration.enum);
+    expect(modelSchemaDocument().input.required).toEqual(seedSchema.required);
+  });
+
+  it('the CI script runs the test command the README gives', () => {
+    const ci = readFileSync(path.join(ROOT, '.ci', 'run'), 'utf8');
+    expect(ci).toContain('npm ci');
+    expect(ci).toContain('npm test');
+    expect(readme).toContain('npm test');
+  });
+});

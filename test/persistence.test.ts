@@ -4,10 +4,16 @@ import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { request } from 'undici';
 import { CompleteResultSchema, ResourceUpdatedNotificationSchema } from '@modelcontextprotocol/sdk/types.js';
+import type { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { Ledger } from '../src/jobs/ledger.js';
 import type { RunComfySimulator } from '../src/simulator/simulator.js';
 import { createLogger } from '../src/util/log.js';
 import { call, connectInMemory, connectStdio, keyframes, simEnv, startSim, tempDir, textOf } from './helpers.js';
+
+async function readJson(client: Client, uri: string): Promise<any> {
+  const content = (await client.readResource({ uri })).contents[0]!;
+  return JSON.parse('text' in content ? content.text : '');
+}
 
 async function until(cond: () => boolean, ms = 10_000): Promise<void> {
   const end = Date.now() + ms;
@@ -159,7 +165,7 @@ describe('nothing paid for is lost', () => {
     try {
       const { resources } = await c.client.listResources();
       expect(resources.map((r) => r.uri)).toEqual(expect.arrayContaining(['kling://model/schema', 'kling://jobs']));
-      const schema = JSON.parse((await c.client.readResource({ uri: 'kling://model/schema' })).contents[0]!.text as string);
+      const schema = await readJson(c.client, 'kling://model/schema');
       expect(schema.image_rules[0].validation_error).toBe('File size must be less than 10 MB.');
       expect(schema.input.properties.duration.enum).toEqual([5, 10]);
 
@@ -179,7 +185,7 @@ describe('nothing paid for is lost', () => {
       const one = JSON.parse((await c.client.readResource({ uri: `kling://jobs/${id}` })).contents[0]!.text as string);
       expect(one.states.map((s: { status: string }) => s.status)).toContain('completed');
       expect(one.files[0].sha256).toMatch(/^[0-9a-f]{64}$/);
-      const jobs = JSON.parse((await c.client.readResource({ uri: 'kling://jobs' })).contents[0]!.text as string);
+      const jobs = await readJson(c.client, 'kling://jobs');
       expect(jobs[0].request_id).toBe(id);
 
       const completion = await c.client.request(

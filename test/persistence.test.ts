@@ -182,7 +182,7 @@ describe('nothing paid for is lost', () => {
       expect(templates.resourceTemplates.map((t) => t.uriTemplate)).toContain('kling://jobs/{request_id}');
       const listed = await c.client.listResources();
       expect(listed.resources.map((r) => r.uri)).toContain(`kling://jobs/${id}`);
-      const one = JSON.parse((await c.client.readResource({ uri: `kling://jobs/${id}` })).contents[0]!.text as string);
+      const one = await readJson(c.client, `kling://jobs/${id}`);
       expect(one.states.map((s: { status: string }) => s.status)).toContain('completed');
       expect(one.files[0].sha256).toMatch(/^[0-9a-f]{64}$/);
       const jobs = await readJson(c.client, 'kling://jobs');

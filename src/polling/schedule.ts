@@ -4,7 +4,7 @@
  * - queued: start at queueMinMs and back off ×1.5 to queueMaxMs (a long queue
  *   position goes straight to the cap);
  * - running: halve the distance to the expected finish, then poll every nearMs
- *   in a window around it, then step with a quarter of the overrun (up to maxMs) if the job runs long.
+ *   in a window around it, then step with a third of the overrun (up to maxMs) if the job runs long.
  */
 import type { PollSettings } from '../config.js';
 import type { Phase } from '../runcomfy/schemas.js';
@@ -20,8 +20,8 @@ export interface PollState {
 }
 
 /** How far before the expected finish dense polling starts, and how long past it it lasts. */
-export const NEAR_BEFORE_MS = 4_000;
-export const NEAR_AFTER_MS = 8_000;
+export const NEAR_BEFORE_MS = 3_000;
+export const NEAR_AFTER_MS = 5_000;
 
 export function nextPollDelay(s: PollState, cfg: PollSettings): number {
   if (s.phase === 'queued') {
@@ -35,8 +35,8 @@ export function nextPollDelay(s: PollState, cfg: PollSettings): number {
     return clamp(toWindow <= cfg.maxMs ? toWindow : Math.max(toWindow / 2, cfg.nearMs), cfg.nearMs, cfg.maxMs);
   }
   if (remaining > -NEAR_AFTER_MS) return cfg.nearMs;
-  // Overdue: the later the job, the less a second matters; step with a quarter of the overrun.
-  return clamp((-remaining - NEAR_AFTER_MS) / 4, cfg.nearMs, cfg.maxMs);
+  // Overdue: the later the job, the less a second matters; step with a third of the overrun.
+  return clamp((-remaining - NEAR_AFTER_MS) / 3, cfg.nearMs, cfg.maxMs);
 }
 
 function clamp(v: number, lo: number, hi: number): number {

@@ -17,7 +17,7 @@ import { RunComfySimulator, SIM_TOKEN } from '../src/simulator/simulator.js';
 import { demoKeyframes } from './keyframes.js';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
-const outDir = path.join(root, '.demo-output');
+const outDir = process.env.KLING_DEMO_OUTPUT_DIR ?? path.join(root, '.demo-output');
 const [startArg, endArg, promptArg] = process.argv.slice(2);
 
 async function imageSource(sim: RunComfySimulator, name: string, arg: string | undefined, fallback: Buffer): Promise<string> {

@@ -1,25 +1,29 @@
 /**
  * The shared context every tool and resource receives: configuration, logger,
- * clock and the units built from them. Network pieces are built on first use,
- * so listing tools never pays for them.
+ * clock, the ledger, and the network units built from them. Those are loaded
+ * on first use (dynamic import), so starting up and listing tools never pays
+ * for undici or sharp.
  */
 import type { Config } from './config.js';
 import { KlingError, MISSING_TOKEN_MESSAGE } from './errors.js';
-import { Downloader } from './jobs/downloads.js';
-import { Jobs } from './jobs/jobs.js';
+import type { Jobs } from './jobs/jobs.js';
 import { Ledger } from './jobs/ledger.js';
-import { Waiter } from './polling/wait.js';
-import { ImageFetcher } from './preflight/fetch-image.js';
+import type { ImageFetcher } from './preflight/fetch-image.js';
 import { MAX_IMAGE_BYTES } from './model/kling-o1.js';
-import { RunComfyClient, createAgent } from './runcomfy/client.js';
+import type { RunComfyClient } from './runcomfy/client.js';
 import { systemClock, type Clock } from './util/clock.js';
 import type { Logger } from './util/log.js';
+
+export interface Upstream {
+  client: RunComfyClient;
+  jobs: Jobs;
+}
 
 export class AppContext {
   readonly ledger: Ledger;
   private ready: Promise<void> | undefined;
-  private built: { client: RunComfyClient; jobs: Jobs } | undefined;
-  private fetcherInstance: ImageFetcher | undefined;
+  private upstreamUnits: Promise<Upstream> | undefined;
+  private fetcher: Promise<ImageFetcher> | undefined;
 
   constructor(
     readonly config: Config,
@@ -36,27 +40,37 @@ export class AppContext {
   }
 
   /** The upstream client and job service; a tool that needs them fails here, clearly, without a token. */
-  requireUpstream(): { client: RunComfyClient; jobs: Jobs } {
-    if (!this.config.token) throw new KlingError('missing_token', MISSING_TOKEN_MESSAGE);
-    if (!this.built) {
-      const agent = createAgent();
-      const client = new RunComfyClient({
-        baseUrl: this.config.baseUrl,
-        token: this.config.token,
-        clock: this.clock,
-        readsPerSecond: this.config.upstreamRps,
-        dispatcher: agent,
-        onRetry: (what, err, ms) => this.log.info(`retrying ${what} in ${Math.round(ms)} ms: ${(err as Error).message}`),
-      });
-      const waiter = new Waiter(client, this.clock, this.config.poll);
-      const downloader = new Downloader(this.config.outputDir, agent, this.clock);
-      this.built = { client, jobs: new Jobs(client, waiter, downloader, this.ledger, this.config, this.log) };
-    }
-    return this.built;
+  upstream(): Promise<Upstream> {
+    if (!this.config.token) return Promise.reject(new KlingError('missing_token', MISSING_TOKEN_MESSAGE));
+    this.upstreamUnits ??= this.buildUpstream(this.config.token);
+    return this.upstreamUnits;
   }
 
-  get fetcher(): ImageFetcher {
-    this.fetcherInstance ??= new ImageFetcher({ allowPrivate: this.config.allowPrivateUrls, maxBytes: MAX_IMAGE_BYTES, timeoutMs: 20_000 });
-    return this.fetcherInstance;
+  imageFetcher(): Promise<ImageFetcher> {
+    this.fetcher ??= import('./preflight/fetch-image.js').then(
+      ({ ImageFetcher }) => new ImageFetcher({ allowPrivate: this.config.allowPrivateUrls, maxBytes: MAX_IMAGE_BYTES, timeoutMs: 20_000 }),
+    );
+    return this.fetcher;
+  }
+
+  private async buildUpstream(token: string): Promise<Upstream> {
+    const [{ RunComfyClient, createAgent }, { Downloader }, { Jobs }, { Waiter }] = await Promise.all([
+      import('./runcomfy/client.js'),
+      import('./jobs/downloads.js'),
+      import('./jobs/jobs.js'),
+      import('./polling/wait.js'),
+    ]);
+    const agent = createAgent();
+    const client = new RunComfyClient({
+      baseUrl: this.config.baseUrl,
+      token,
+      clock: this.clock,
+      readsPerSecond: this.config.upstreamRps,
+      dispatcher: agent,
+      onRetry: (what, err, ms) => this.log.info(`retrying ${what} in ${Math.round(ms)} ms: ${(err as Error).message}`),
+    });
+    const waiter = new Waiter(client, this.clock, this.config.poll);
+    const downloader = new Downloader(this.config.outputDir, agent, this.clock);
+    return { client, jobs: new Jobs(client, waiter, downloader, this.ledger, this.config, this.log) };
   }
 }

@@ -78,7 +78,7 @@ describe('adaptive polling', () => {
   });
 
   it('learns the expected run time from the jobs it has seen', async () => {
-    const { jobs } = c.app.requireUpstream();
+    const { jobs } = await c.app.upstream();
     // The jobs above ran 109–144 s; the median of those is what it now expects for 5 s clips.
     expect(jobs.expectedRunMs(5)).toBeGreaterThan(105_000);
     expect(jobs.expectedRunMs(5)).toBeLessThan(125_000);

@@ -13,33 +13,8 @@ import { KlingError } from '../errors.js';
 import { DEFAULT_RETRY, parseRetryAfter, withRetry } from '../http/retry.js';
 import { discard, networkCode } from '../http/network-errors.js';
 import type { Clock } from '../util/clock.js';
+import { EXT_BY_MIME, MIME_BY_EXT, extOf } from '../util/media-types.js';
 import type { SavedFile } from './ledger.js';
-
-const MIME_BY_EXT: Record<string, string> = {
-  mp4: 'video/mp4',
-  mov: 'video/quicktime',
-  webm: 'video/webm',
-  webp: 'image/webp',
-  gif: 'image/gif',
-  png: 'image/png',
-  jpg: 'image/jpeg',
-  jpeg: 'image/jpeg',
-  avif: 'image/avif',
-};
-const EXT_BY_MIME = Object.fromEntries(Object.entries(MIME_BY_EXT).map(([e, m]) => [m, e]));
-
-export function mimeFromUrl(url: string, fallback = 'application/octet-stream'): string {
-  const ext = extOf(url);
-  return (ext && MIME_BY_EXT[ext]) || fallback;
-}
-
-function extOf(url: string): string | undefined {
-  try {
-    return /\.([a-z0-9]{2,5})$/i.exec(new URL(url).pathname)?.[1]?.toLowerCase();
-  } catch {
-    return undefined;
-  }
-}
 
 export class Downloader {
   constructor(

@@ -30,9 +30,8 @@ export function nextPollDelay(s: PollState, cfg: PollSettings): number {
   }
   const remaining = s.expectedRunMs - s.runningForMs;
   if (remaining > NEAR_BEFORE_MS) {
-    // Land at the start of the dense window, in steps no longer than maxMs.
-    const toWindow = remaining - NEAR_BEFORE_MS;
-    return clamp(toWindow <= cfg.maxMs ? toWindow : Math.max(toWindow / 2, cfg.nearMs), cfg.nearMs, cfg.maxMs);
+    // Halve the distance to the dense window, so a job that ends early is still seen soon.
+    return clamp((remaining - NEAR_BEFORE_MS) / 2, cfg.nearMs, cfg.maxMs);
   }
   if (remaining > -NEAR_AFTER_MS) return cfg.nearMs;
   // Overdue: the later the job, the less a second matters; step with a third of the overrun.

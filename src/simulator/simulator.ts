@@ -37,6 +37,8 @@ export interface JobPlan {
   runMs: number;
   /** End in this state instead of completed (e.g. "failed"), with this error. */
   failWith?: { status: string; error: string };
+  /** Serve a synthetic MP4-typed result of this many bytes instead of the crossfade (for size benchmarks). */
+  outputBytes?: number;
 }
 
 export interface SimulatorOptions {
@@ -204,7 +206,7 @@ export class RunComfySimulator {
             status: 200,
             body: {
               ...base,
-              output: { video: `${this.baseUrl}/outputs/${id}.webp` },
+              output: { video: `${this.baseUrl}/outputs/${id}.${job.plan.outputBytes ? 'mp4' : 'webp'}` },
               created_at: new Date(job.submittedAt).toISOString(),
               finished_at: new Date(this.finishTime(id)!).toISOString(),
             },
@@ -280,9 +282,10 @@ export class RunComfySimulator {
   }
 
   private async serveOutput(res: http.ServerResponse, name: string): Promise<void> {
-    const id = name.replace(/\.webp$/, '');
+    const id = name.replace(/\.(webp|mp4)$/, '');
     const job = this.jobs.get(id);
     if (!job || this.stateOf(job).status !== 'completed') return send(res, 404, { detail: 'Not Found' });
+    if (job.plan.outputBytes) return streamSynthetic(res, job.plan.outputBytes);
     job.clip ??= Promise.all(IMAGE_FIELDS.map((f) => this.fetchImage(job.input[f]))).then(([a, b]) =>
       crossfadeClip(a!, b!, { durationS: job.input.duration, width: this.opts.clipWidth }),
     );
@@ -333,6 +336,17 @@ async function applyFault(res: http.ServerResponse, f: Fault): Promise<boolean> 
     return true;
   }
   return false;
+}
+
+/** Streams `size` bytes without holding them in memory. */
+async function streamSynthetic(res: http.ServerResponse, size: number): Promise<void> {
+  res.writeHead(200, { 'content-type': 'video/mp4', 'content-length': size });
+  const chunk = Buffer.alloc(1 << 20, 0x6b);
+  for (let sent = 0; sent < size; sent += chunk.length) {
+    const piece = size - sent < chunk.length ? chunk.subarray(0, size - sent) : chunk;
+    if (!res.write(piece)) await new Promise((r) => res.once('drain', r));
+  }
+  res.end();
 }
 
 function routeOf(method: string, path: string): { route: Route; id: string } | undefined {

@@ -16,7 +16,7 @@ export const cancel = defineTool({
   output: { ...jobViewShape, cancelled: z.boolean().describe('true when the job is now cancelled') },
   annotations: { readOnlyHint: false, destructiveHint: true, idempotentHint: true, openWorldHint: true },
   async handle(args, { app, signal }) {
-    const { client, jobs } = app.requireUpstream();
+    const { client, jobs } = await app.upstream();
     let refusal: string | undefined;
     try {
       await client.cancel(args.request_id, signal);

@@ -15,7 +15,7 @@ export const checkStatus = defineTool({
   output: jobViewShape,
   annotations: { readOnlyHint: true, destructiveHint: false, idempotentHint: true, openWorldHint: true },
   async handle(args, { app, signal, progress }) {
-    const { jobs } = app.requireUpstream();
+    const { jobs } = await app.upstream();
     const budgetMs = (args.wait_seconds ?? 0) * 1000;
     const outcome = budgetMs > 0 ? await jobs.wait(args.request_id, { until: 'change', budgetMs, signal, progress }) : undefined;
     const snap = outcome?.last ?? (await jobs.status(args.request_id, signal));

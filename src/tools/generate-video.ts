@@ -27,9 +27,9 @@ export const generateVideo = defineTool({
   annotations: { readOnlyHint: false, destructiveHint: false, idempotentHint: false, openWorldHint: true },
   async handle(args, { app, signal, progress }) {
     const callStart = app.clock.now();
-    const { jobs } = app.requireUpstream();
+    const { jobs } = await app.upstream();
     const { wait_seconds, download, ...input } = args;
-    const checks = await preflightImages(input, app.fetcher, signal);
+    const checks = await preflightImages(input, await app.imageFetcher(), signal);
     const { requestId, at } = await jobs.submit(input, signal);
     try {
       const budgetMs = Math.max(0, (wait_seconds ?? app.config.maxWaitS) * 1000 - (app.clock.now() - callStart));

@@ -16,7 +16,7 @@ export const getResult = defineTool({
   output: jobViewShape,
   annotations: { readOnlyHint: false, destructiveHint: false, idempotentHint: true, openWorldHint: true },
   async handle(args, { app, signal, progress }) {
-    const { jobs } = app.requireUpstream();
+    const { jobs } = await app.upstream();
     const budgetMs = (args.wait_seconds ?? 0) * 1000;
     return jobView(await waitAndCollect(app, jobs, args.request_id, { budgetMs, download: args.download, signal, progress }));
   },

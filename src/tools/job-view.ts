@@ -7,7 +7,7 @@ import { pathToFileURL } from 'node:url';
 import type { ResourceLink } from '@modelcontextprotocol/sdk/types.js';
 import { z } from 'zod';
 import { modelOutputSchema, outputUrls, type ModelOutput } from '../model/kling-o1.js';
-import { mimeFromUrl } from '../jobs/downloads.js';
+import { mimeFromUrl } from '../util/media-types.js';
 import type { SavedFile } from '../jobs/ledger.js';
 import { errorText, isTerminal, type Phase } from '../runcomfy/schemas.js';
 import type { ToolReply } from './respond.js';

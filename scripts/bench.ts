@@ -1,0 +1,183 @@
+/**
+ * `npm run bench`: the speed and memory figures of kling-o1-mcp, as a markdown
+ * table for the README. A benchmark, not a test: it asserts nothing.
+ */
+import { execFile } from 'node:child_process';
+import os from 'node:os';
+import path from 'node:path';
+import { promisify } from 'node:util';
+import { Client } from '@modelcontextprotocol/sdk/client/index.js';
+import { StdioClientTransport } from '@modelcontextprotocol/sdk/client/stdio.js';
+import sharp from 'sharp';
+import { ImageFetcher } from '../src/preflight/fetch-image.js';
+import { preflightImages } from '../src/preflight/preflight.js';
+import { MAX_IMAGE_BYTES } from '../src/model/kling-o1.js';
+import { RunComfySimulator, SIM_TOKEN } from '../src/simulator/simulator.js';
+import { VirtualClock } from '../src/util/clock.js';
+import { BIN, ROOT, call, connectInMemory, image, simEnv, tempDir } from '../test/helpers.js';
+
+const TSX = path.join(ROOT, 'node_modules', 'tsx', 'dist', 'cli.mjs');
+const rows: [string, string][] = [];
+const log = (s: string) => process.stderr.write(`${s}\n`);
+
+const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
+const ms = (x: number) => `${x.toFixed(x < 10 ? 1 : 0)} ms`;
+
+async function coldStartMs(script: string): Promise<number> {
+  const t0 = performance.now();
+  const transport = new StdioClientTransport({ command: process.execPath, args: [script], env: { PATH: process.env.PATH ?? '', HOME: os.tmpdir() }, stderr: 'ignore' });
+  const client = new Client({ name: 'bench', version: '1' });
+  await client.connect(transport);
+  await client.listTools();
+  const t = performance.now() - t0;
+  await client.close();
+  return t;
+}
+
+async function benchColdStart(): Promise<void> {
+  log('cold start…');
+  const baseline = path.join(ROOT, 'scripts', 'bench', 'baseline-server.mjs');
+  const ours: number[] = [];
+  const base: number[] = [];
+  await coldStartMs(BIN); // warm the file cache for both
+  await coldStartMs(baseline);
+  for (let i = 0; i < 9; i++) {
+    ours.push(await coldStartMs(BIN));
+    base.push(await coldStartMs(baseline));
+  }
+  rows.push(['Cold start: spawn → initialize → tools/list (median of 9)', `${ms(median(ours))} (minimal SDK server with 4 trivial tools: ${ms(median(base))}; ratio ${(median(ours) / median(base)).toFixed(2)}×)`]);
+}
+
+async function noisePng(bytes: number): Promise<Buffer> {
+  const side = Math.floor(Math.sqrt(bytes / 3));
+  const raw = Buffer.alloc(side * side * 3);
+  for (let i = 0; i < raw.length; i++) raw[i] = (i * 2654435761) >>> 24;
+  return sharp(raw, { raw: { width: side, height: side, channels: 3 } }).png({ compressionLevel: 0 }).toBuffer();
+}
+
+async function benchPreflight(sim: RunComfySimulator): Promise<void> {
+  log('pre-flight…');
+  const fetcher = new ImageFetcher({ allowPrivate: true, maxBytes: MAX_IMAGE_BYTES, timeoutMs: 20_000 });
+  const a = sim.host('b-start.jpg', await sharp(await noisePng(1280 * 720 * 3)).resize(1280, 720).jpeg({ quality: 90 }).toBuffer());
+  const b = sim.host('b-end.jpg', await sharp(await noisePng(1280 * 720 * 3)).resize(1280, 720).flop().jpeg({ quality: 90 }).toBuffer());
+  const big = await noisePng(9.9e6);
+  const c = sim.host('b-big.png', big);
+  const input = (s: string, e: string) => ({ prompt: 'p', start_image_url: s, end_image_url: e, duration: 5 as const });
+  const time = async (s: string, e: string) => {
+    const t0 = performance.now();
+    await preflightImages(input(s, e), fetcher);
+    return performance.now() - t0;
+  };
+  await time(a, b);
+  const pair: number[] = [];
+  const large: number[] = [];
+  for (let i = 0; i < 15; i++) {
+    pair.push(await time(a, b));
+    large.push(await time(c, a));
+  }
+  rows.push(['Pre-flight check, two 1280×720 JPEGs on loopback (median of 15)', ms(median(pair))]);
+  rows.push([`Pre-flight check, one ${(big.length / 1e6).toFixed(1)} MB PNG + one 1280×720 JPEG (median of 15)`, ms(median(large))]);
+}
+
+async function benchPolling(): Promise<void> {
+  log('polling…');
+  const clock = new VirtualClock();
+  const sim = new RunComfySimulator({ clock, clipWidth: 32 });
+  await sim.start();
+  const tmp = tempDir('kling-bench-poll-');
+  try {
+    const frames = { start: sim.host('s.png', await image(640, 360)), end: sim.host('e.png', await image(640, 360, 'png', '#aa2222')) };
+    for (const total of [30, 60, 120]) {
+      const queue = Math.round(total * 0.05 * 1000);
+      const run = total * 1000 - queue;
+      const env = simEnv(sim, path.join(tmp.dir, String(total)), {
+        KLING_MCP_POLL_QUEUE_MS: undefined,
+        KLING_MCP_POLL_NEAR_MS: undefined,
+        KLING_MCP_POLL_MAX_MS: undefined,
+        KLING_MCP_UPSTREAM_RPS: undefined,
+        KLING_MCP_EXPECTED_RUN_S: `5:${run / 1000}`,
+      });
+      const c = await connectInMemory(env, clock);
+      const requests: number[] = [];
+      const delays: number[] = [];
+      // Real run times scatter around the expectation: ±6 %.
+      for (const f of [-0.06, -0.04, -0.02, -0.01, 0, 0.01, 0.02, 0.04, 0.06]) {
+        sim.planNext({ queueMs: queue, runMs: Math.round(run * (1 + f)) });
+        const r = await call(c.client, 'generate_video', { prompt: 'p', start_image_url: frames.start, end_image_url: frames.end, wait_seconds: 3600 });
+        const id = r.structuredContent!.request_id as string;
+        const polls = sim.requests.filter((q) => q.route === 'status' && q.path.includes(id));
+        const finish = sim.finishTime(id)!;
+        requests.push(polls.length);
+        delays.push(polls.find((q) => q.at >= finish)!.at - finish);
+      }
+      await c.close();
+      rows.push([
+        `Simulated ${total} s job (9 runs, run time ±6 % around the expectation)`,
+        `${(requests.reduce((x, y) => x + y, 0) / requests.length).toFixed(1)} status requests per job (max ${Math.max(...requests)}); completion seen after ${ms(median(delays))} median (max ${ms(Math.max(...delays))})`,
+      ]);
+    }
+  } finally {
+    await sim.stop();
+    tmp.cleanup();
+  }
+}
+
+async function child(script: string, args: string[]): Promise<Record<string, number>> {
+  const { stdout } = await promisify(execFile)(process.execPath, [TSX, path.join(ROOT, 'scripts', 'bench', script), ...args], { timeout: 600_000, maxBuffer: 1 << 20 });
+  return JSON.parse(stdout.trim().split('\n').at(-1)!) as Record<string, number>;
+}
+
+async function benchLoad(sim: RunComfySimulator): Promise<void> {
+  log('100 concurrent jobs…');
+  const start = sim.host('l-start.png', await image(1280, 720));
+  const end = sim.host('l-end.png', await image(1280, 720, 'png', '#22aa22'));
+  const before = sim.count('status');
+  const r = await child('load.ts', [sim.url, SIM_TOKEN, start, end, '100']);
+  const statusRequests = sim.count('status') - before;
+  rows.push([
+    '100 concurrent generate_video calls in one server (jobs: 1 s queued + 3 s running; reads capped at the default 10/s)',
+    `${r.completed}/100 completed; wall ${(r.wallMs! / 1000).toFixed(1)} s; ${statusRequests} status requests; peak RSS ${r.peakRssMb!.toFixed(0)} MB; event-loop delay p99 ${ms(r.eldP99Ms!)}`,
+  ]);
+}
+
+async function benchDownload(sim: RunComfySimulator): Promise<void> {
+  log('500 MB download…');
+  const size = 500 * 1024 * 1024;
+  sim.planNext({ queueMs: 0, runMs: 0, outputBytes: size });
+  const frames = { start: sim.host('d-s.png', await image(640, 360)), end: sim.host('d-e.png', await image(640, 360)) };
+  const res = await fetch(`${sim.url}/v1/models/kling/kling-video-o1/image-to-video`, {
+    method: 'POST',
+    headers: { authorization: `Bearer ${SIM_TOKEN}`, 'content-type': 'application/json' },
+    body: JSON.stringify({ prompt: 'p', start_image_url: frames.start, end_image_url: frames.end }),
+  });
+  const { request_id } = (await res.json()) as { request_id: string };
+  const r = await child('download.ts', [`${sim.url}/outputs/${request_id}.mp4`]);
+  rows.push([
+    'Saving a 500 MB result (streamed, hashed, fsynced, renamed)',
+    `${(r.ms! / 1000).toFixed(1)} s; peak RSS ${r.peakRssMb!.toFixed(0)} MB (${r.rssBeforeMb!.toFixed(0)} MB before)`,
+  ]);
+}
+
+async function main(): Promise<void> {
+  const sim = new RunComfySimulator({ clipWidth: 32, timing: { 5: { queueMs: 1000, runMs: 3000 }, 10: { queueMs: 1000, runMs: 3000 } } });
+  await sim.start();
+  try {
+    await benchColdStart();
+    await benchPreflight(sim);
+    await benchPolling();
+    await benchLoad(sim);
+    await benchDownload(sim);
+  } finally {
+    await sim.stop();
+  }
+  const cpu = os.cpus()[0]?.model.trim() ?? 'unknown CPU';
+  const stamp = new Date().toISOString().slice(0, 10);
+  process.stdout.write(`\nkling-o1-mcp benchmark, ${stamp}, ${cpu}, ${os.cpus().length} cores, ${Math.round(os.totalmem() / 2 ** 30)} GiB, Node ${process.version}\n\n`);
+  process.stdout.write('| measure | result |\n| --- | --- |\n');
+  for (const [k, v] of rows) process.stdout.write(`| ${k} | ${v} |\n`);
+}
+
+main().catch((err: unknown) => {
+  process.stderr.write(`bench failed: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}\n`);
+  process.exit(1);
+});

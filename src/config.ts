@@ -27,6 +27,8 @@ export interface Config {
   poll: PollSettings;
   /** Upstream status/result requests per second across all jobs of this process. */
   upstreamRps: number;
+  /** Connect/headers/body-silence timeout of every upstream request. */
+  httpTimeoutMs: number;
   logLevel: LogLevel;
 }
 
@@ -46,6 +48,7 @@ export const ENV_DOCS: { name: string; default: string; meaning: string }[] = [
   { name: 'KLING_MCP_POLL_NEAR_MS', default: '1000', meaning: 'Polling interval around the expected finish.' },
   { name: 'KLING_MCP_POLL_MAX_MS', default: '15000', meaning: 'Longest interval between two status requests for one job.' },
   { name: 'KLING_MCP_UPSTREAM_RPS', default: '10', meaning: 'Status/result requests per second, at most, across all jobs of one server process.' },
+  { name: 'KLING_MCP_HTTP_TIMEOUT_S', default: '30', meaning: 'Timeout of each request to RunComfy: for the response headers, and for silence within a response body (connecting: at most 10 s).' },
   { name: 'KLING_MCP_LOG_LEVEL', default: 'info', meaning: 'debug, info, warn, error or silent. Logs go to stderr and MCP logging, never stdout.' },
 ];
 
@@ -125,6 +128,7 @@ export function loadConfig(env: Env = process.env): Config {
       maxMs: num(env, 'KLING_MCP_POLL_MAX_MS', 15000, 100, 300_000),
     },
     upstreamRps: num(env, 'KLING_MCP_UPSTREAM_RPS', 10, 0.1, 1000),
+    httpTimeoutMs: num(env, 'KLING_MCP_HTTP_TIMEOUT_S', 30, 0.1, 600) * 1000,
     logLevel,
   };
 }

@@ -60,7 +60,7 @@ export class AppContext {
       import('./jobs/jobs.js'),
       import('./polling/wait.js'),
     ]);
-    const agent = createAgent();
+    const agent = createAgent(this.config.httpTimeoutMs);
     const client = new RunComfyClient({
       baseUrl: this.config.baseUrl,
       token,

@@ -24,8 +24,13 @@ async function main(): Promise<void> {
   process.stdin.on('end', stop);
 }
 
-main().catch((err: unknown) => {
+function die(err: unknown): never {
   const msg = err instanceof ConfigError ? `configuration error: ${err.message}` : `fatal: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}`;
   process.stderr.write(`[kling-o1-mcp] ${redact(msg)}\n`);
   process.exit(1);
-});
+}
+
+// Crash output passes through redact() too.
+process.on('uncaughtException', die);
+process.on('unhandledRejection', die);
+main().catch(die);

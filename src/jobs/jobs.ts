@@ -69,6 +69,7 @@ export class Jobs {
       since: job?.submitted_at,
       expectedRunMs: this.expectedRunMs((job?.input?.duration as Duration | undefined) ?? 5),
       onSnapshot: (snap) => this.observe(requestId, snap),
+      onTransientError: (err) => this.log.warn(`${requestId}: still waiting after an upstream error: ${(err as Error).message}`),
     });
   }
 

@@ -4,6 +4,7 @@
  * Every snapshot goes to onSnapshot (the ledger) and to progress.
  */
 import type { PollSettings } from '../config.js';
+import { KlingError } from '../errors.js';
 import type { RunComfyClient } from '../runcomfy/client.js';
 import { isTerminal, phaseOf, type Phase } from '../runcomfy/schemas.js';
 import type { Clock } from '../util/clock.js';
@@ -27,6 +28,7 @@ export interface WaitOptions {
   signal?: AbortSignal;
   progress?: ProgressSink;
   onSnapshot?: (snap: StatusSnapshot) => void | Promise<void>;
+  onTransientError?: (err: unknown) => void;
 }
 
 export interface WaitOutcome {
@@ -34,6 +36,10 @@ export interface WaitOutcome {
   /** The budget ran out before the job reached what we waited for. */
   timedOut: boolean;
   polls: number;
+}
+
+function isTransient(err: unknown): boolean {
+  return err instanceof KlingError && err.extra.retryable === true;
 }
 
 export class Waiter {
@@ -49,45 +55,57 @@ export class Waiter {
   }
 
   async wait(o: WaitOptions): Promise<WaitOutcome> {
-    const start = this.clock.now();
-    const deadline = start + o.budgetMs;
-    const tracker = new ProgressTracker(o.progress, o.since ?? start, o.expectedRunMs + this.settings.queueMinMs);
+    const deadline = this.clock.now() + o.budgetMs;
+    const tracker = new ProgressTracker(o.progress, o.since ?? this.clock.now(), o.expectedRunMs + this.settings.queueMinMs);
+    let last: StatusSnapshot | undefined;
+    let firstStatus: string | undefined;
+    let lastError: unknown;
     let polls = 0;
-    const poll = async () => {
-      polls++;
-      const snap = await this.snapshot(o.requestId, o.signal);
-      await o.onSnapshot?.(snap);
-      return snap;
-    };
-    const first = await poll();
-    let last = first;
     let pollsInPhase = 0;
-    let runningSince: number | undefined = first.phase === 'running' ? (o.since ?? first.at) : undefined;
-    const reached = (s: StatusSnapshot) => isTerminal(s.phase) || (o.until === 'change' && s.status !== first.status);
-    await tracker.report(last, isTerminal(last.phase));
-    while (!reached(last)) {
-      const remaining = deadline - this.clock.now();
-      if (remaining <= 0) return { last, timedOut: true, polls };
-      const delay = nextPollDelay(
-        {
-          phase: last.phase,
-          pollsInPhase,
-          runningForMs: runningSince === undefined ? 0 : this.clock.now() - runningSince,
-          expectedRunMs: o.expectedRunMs,
-          queuePosition: last.queuePosition,
-        },
-        this.settings,
-      );
-      await this.clock.sleep(Math.min(delay, remaining), o.signal);
-      const prev = last;
-      last = await poll();
-      pollsInPhase = last.phase === prev.phase ? pollsInPhase + 1 : 0;
-      if (last.phase === 'running' && runningSince === undefined) {
-        // It started somewhere between the two polls; take the middle.
-        runningSince = (prev.at + last.at) / 2;
+    let runningSince: number | undefined;
+    for (;;) {
+      let snap: StatusSnapshot | undefined;
+      try {
+        polls++;
+        snap = await this.snapshot(o.requestId, o.signal);
+        await o.onSnapshot?.(snap);
+      } catch (err) {
+        // The client already retried; an outage that outlasts it does not end the wait while budget remains.
+        if (!isTransient(err) || this.clock.now() >= deadline) throw err;
+        lastError = err;
+        o.onTransientError?.(err);
       }
-      await tracker.report(last, isTerminal(last.phase));
+      if (snap) {
+        if (!last) {
+          runningSince = snap.phase === 'running' ? (o.since ?? snap.at) : undefined;
+        } else {
+          pollsInPhase = snap.phase === last.phase ? pollsInPhase + 1 : 0;
+          // It started somewhere between the two polls; take the middle.
+          if (snap.phase === 'running' && runningSince === undefined) runningSince = (last.at + snap.at) / 2;
+        }
+        firstStatus ??= snap.status;
+        last = snap;
+        await tracker.report(snap, isTerminal(snap.phase));
+        if (isTerminal(snap.phase) || (o.until === 'change' && snap.status !== firstStatus)) return { last, timedOut: false, polls };
+      }
+      const remaining = deadline - this.clock.now();
+      if (remaining <= 0) {
+        if (last) return { last, timedOut: true, polls };
+        throw lastError;
+      }
+      const delay = last
+        ? nextPollDelay(
+            {
+              phase: last.phase,
+              pollsInPhase,
+              runningForMs: runningSince === undefined ? 0 : this.clock.now() - runningSince,
+              expectedRunMs: o.expectedRunMs,
+              queuePosition: last.queuePosition,
+            },
+            this.settings,
+          )
+        : this.settings.queueMinMs;
+      await this.clock.sleep(Math.min(delay, remaining), o.signal);
     }
-    return { last, timedOut: false, polls };
   }
 }

@@ -34,14 +34,17 @@ export interface RunComfyClientOptions {
   onRetry?: (what: string, err: unknown, delayMs: number) => void;
 }
 
-const TIMEOUTS = { connect: 10_000, headers: 30_000, body: 60_000 };
-
-export function createAgent(): Agent {
+/**
+ * The connection pool for RunComfy and its result storage, with explicit
+ * timeouts: connecting, waiting for response headers, and silence within a body.
+ */
+export function createAgent(timeoutMs = 30_000): Agent {
   return new Agent({
+    // Below Node's and most servers' 5 s idle timeout, so we rarely write into a socket the server is closing.
     keepAliveTimeout: 4_000,
-    connect: { timeout: TIMEOUTS.connect },
-    headersTimeout: TIMEOUTS.headers,
-    bodyTimeout: TIMEOUTS.body,
+    connect: { timeout: Math.min(10_000, timeoutMs) },
+    headersTimeout: timeoutMs,
+    bodyTimeout: timeoutMs,
   });
 }
 
@@ -145,8 +148,6 @@ export class RunComfyClient {
         body: o.body,
         signal: o.signal,
         dispatcher: this.dispatcher,
-        headersTimeout: TIMEOUTS.headers,
-        bodyTimeout: TIMEOUTS.body,
       });
     } catch (err) {
       throw networkError(err, o.signal);

@@ -79,11 +79,12 @@ export class RunComfySimulator {
   submissions = 0;
   private readonly faults: Fault[] = [];
   private readonly plans: Partial<JobPlan>[] = [];
-  private readonly files = new Map<string, { body: Buffer; type: string } | { redirect: string }>();
+  private readonly files = new Map<string, { body: Buffer; type: string; chunked: boolean } | { redirect: string }>();
   private server: http.Server | undefined;
   private readonly clock: Clock;
   private readonly token: string;
   private baseUrl = '';
+  private port: number | undefined;
 
   constructor(private readonly opts: SimulatorOptions = {}) {
     this.clock = opts.clock ?? systemClock;
@@ -92,6 +93,13 @@ export class RunComfySimulator {
 
   get url(): string {
     return this.baseUrl;
+  }
+
+  /** Stops listening for downMs (connections refused), then listens again on the same port with its jobs intact. */
+  async restart(downMs: number): Promise<void> {
+    await this.stop();
+    await new Promise((r) => setTimeout(r, downMs));
+    await this.start();
   }
 
   async start(): Promise<string> {
@@ -105,9 +113,10 @@ export class RunComfySimulator {
     this.server.keepAliveTimeout = 5_000;
     await new Promise<void>((resolve, reject) => {
       this.server!.once('error', reject);
-      this.server!.listen(this.opts.port ?? 0, this.opts.host ?? '127.0.0.1', () => resolve());
+      this.server!.listen(this.port ?? this.opts.port ?? 0, this.opts.host ?? '127.0.0.1', () => resolve());
     });
     const { port, address } = this.server.address() as AddressInfo;
+    this.port = port;
     this.baseUrl = `http://${address.includes(':') ? `[${address}]` : address}:${port}`;
     return this.baseUrl;
   }
@@ -120,9 +129,9 @@ export class RunComfySimulator {
     await new Promise<void>((resolve) => server.close(() => resolve()));
   }
 
-  /** Serves bytes at /files/<name>, e.g. keyframes for tests and the demo. */
-  host(name: string, body: Buffer, type = 'application/octet-stream'): string {
-    this.files.set(name, { body, type });
+  /** Serves bytes at /files/<name>, e.g. keyframes for tests and the demo; `chunked` omits the length. */
+  host(name: string, body: Buffer, type = 'application/octet-stream', chunked = false): string {
+    this.files.set(name, { body, type, chunked });
     return `${this.baseUrl}/files/${name}`;
   }
 
@@ -302,7 +311,7 @@ export class RunComfySimulator {
       res.end();
       return;
     }
-    res.writeHead(200, { 'content-type': file.type, 'content-length': file.body.length });
+    res.writeHead(200, { 'content-type': file.type, ...(!file.chunked && { 'content-length': file.body.length }) });
     res.end(file.body);
   }
 

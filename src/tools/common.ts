@@ -4,7 +4,8 @@ import type { AppContext } from '../context.js';
 import { KlingError } from '../errors.js';
 import type { Jobs } from '../jobs/jobs.js';
 import type { ProgressSink } from '../polling/progress.js';
-import { jobView, type JobFacts } from './job-view.js';
+import { jobView, type JobFacts, type JobView } from './job-view.js';
+import type { ToolReply } from './respond.js';
 
 export { requestIdSchema } from '../runcomfy/schemas.js';
 
@@ -55,6 +56,12 @@ export async function waitAndCollect(
     downloadError: c.downloadError,
     waitedOut,
   };
+}
+
+/** The reply of a call that asked for the video: a job that failed upstream is a tool error (with its full view). */
+export function videoReply(facts: JobFacts): ToolReply<JobView> {
+  const reply = jobView(facts);
+  return facts.phase === 'failed' ? { ...reply, isError: true } : reply;
 }
 
 /** After a job exists upstream, every error must still name it, so the paid request_id is never lost. */

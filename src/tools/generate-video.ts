@@ -2,7 +2,7 @@ import { z } from 'zod';
 import { modelInputShape, MODEL_TITLE } from '../model/kling-o1.js';
 import { preflightImages } from '../preflight/preflight.js';
 import { defineTool } from './define.js';
-import { downloadArg, jobView, waitAndCollect, waitSecondsArg, withRequestId } from './common.js';
+import { downloadArg, jobView, videoReply, waitAndCollect, waitSecondsArg, withRequestId } from './common.js';
 import { jobViewShape } from './job-view.js';
 
 const imageCheck = z.object({ format: z.string(), mime: z.string(), width: z.number(), height: z.number(), bytes: z.number() });
@@ -37,7 +37,7 @@ export const generateVideo = defineTool({
         const reply = jobView({ requestId, status: 'in_queue', phase: 'queued', submittedAt: at, now: Date.now() });
         return { ...reply, structured: { ...reply.structured, checks } };
       }
-      const reply = jobView(await waitAndCollect(app, jobs, requestId, { budgetMs, download, signal, progress }));
+      const reply = videoReply(await waitAndCollect(app, jobs, requestId, { budgetMs, download, signal, progress }));
       return { ...reply, structured: { ...reply.structured, checks } };
     } catch (err) {
       throw withRequestId(err, requestId);

@@ -1,5 +1,5 @@
 import { defineTool } from './define.js';
-import { downloadArg, jobView, requestIdSchema, waitAndCollect, waitSecondsArg } from './common.js';
+import { downloadArg, requestIdSchema, videoReply, waitAndCollect, waitSecondsArg } from './common.js';
 import { jobViewShape } from './job-view.js';
 
 export const getResult = defineTool({
@@ -18,6 +18,6 @@ export const getResult = defineTool({
   async handle(args, { app, signal, progress }) {
     const { jobs } = await app.upstream();
     const budgetMs = (args.wait_seconds ?? 0) * 1000;
-    return jobView(await waitAndCollect(app, jobs, args.request_id, { budgetMs, download: args.download, signal, progress }));
+    return videoReply(await waitAndCollect(app, jobs, args.request_id, { budgetMs, download: args.download, signal, progress }));
   },
 });

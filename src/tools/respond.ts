@@ -14,12 +14,15 @@ export interface ToolReply<S> {
   structured: S;
   text: string;
   links?: ResourceLink[];
+  /** The call did what was asked but the outcome is a failure (e.g. the job failed upstream). */
+  isError?: boolean;
 }
 
 export function toToolResult<S>(reply: ToolReply<S>): CallToolResult {
   const result: CallToolResult = {
     content: [{ type: 'text', text: reply.text }, ...(reply.links ?? [])],
     structuredContent: reply.structured as Record<string, unknown>,
+    ...(reply.isError && { isError: true }),
   };
   return scrub(result);
 }

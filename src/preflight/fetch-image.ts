@@ -17,6 +17,8 @@ export interface FetchedImage {
   tooLarge: boolean;
   /** Bytes known to exist: the full length, the announced length, or what was read before stopping. */
   bytes: number;
+  /** False when reading stopped at the cap: the file has at least `bytes` bytes. */
+  bytesExact: boolean;
   contentType: string | undefined;
 }
 
@@ -72,7 +74,7 @@ export class ImageFetcher {
       const announced = Number(header(res.headers['content-length']));
       if (Number.isFinite(announced) && announced > this.opts.maxBytes) {
         discard(res.body);
-        return { buffer: Buffer.alloc(0), tooLarge: true, bytes: announced, contentType };
+        return { buffer: Buffer.alloc(0), tooLarge: true, bytes: announced, bytesExact: true, contentType };
       }
       return this.readCapped(field, url, res, contentType, signal, timeout);
     }
@@ -95,14 +97,14 @@ export class ImageFetcher {
         if (total > this.opts.maxBytes) {
           chunks.push(buf);
           discard(res.body);
-          return { buffer: Buffer.concat(chunks), tooLarge: true, bytes: total, contentType };
+          return { buffer: Buffer.concat(chunks), tooLarge: true, bytes: total, bytesExact: false, contentType };
         }
         chunks.push(buf);
       }
     } catch (err) {
       throw this.fetchError(field, url, err, signal, timeout);
     }
-    return { buffer: Buffer.concat(chunks), tooLarge: false, bytes: total, contentType };
+    return { buffer: Buffer.concat(chunks), tooLarge: false, bytes: total, bytesExact: true, contentType };
   }
 
   private fetchError(field: ImageField, url: URL, err: unknown, signal: AbortSignal | undefined, timeout: AbortSignal): KlingError {

@@ -30,7 +30,8 @@ type SharpFormat = { format?: string; compression?: string; width?: number; heig
 async function readHeader(buffer: Buffer): Promise<SharpFormat | undefined> {
   const { default: sharp } = await import('sharp');
   try {
-    return await sharp(buffer, { limitInputPixels: MAX_PIXELS, failOn: 'none', animated: false }).metadata();
+    // Only the header is read; the pixel limit is checked below, with a message that says so.
+    return await sharp(buffer, { limitInputPixels: false, failOn: 'none', animated: false }).metadata();
   } catch {
     return undefined;
   }
@@ -60,7 +61,7 @@ export async function inspectImage(field: ImageField, fetched: FetchedImage): Pr
   if (!meta?.format || !meta.width || !meta.height) {
     if (fetched.tooLarge) {
       // Still say why in the seed's words, even when the header could not be read.
-      const size = imageRuleViolations({ bytes: fetched.bytes, bytesAtLeast: true, width: 301, height: 301 });
+      const size = imageRuleViolations({ bytes: fetched.bytes, bytesAtLeast: !fetched.bytesExact, width: 301, height: 301 });
       return { ok: false, problems: size.map((v) => describeViolation(field, v)) };
     }
     const sent = fetched.contentType ? ` (the server sent ${fetched.contentType.split(';')[0]}, ${fetched.bytes} bytes)` : '';
@@ -86,7 +87,7 @@ export async function inspectImage(field: ImageField, fetched: FetchedImage): Pr
       problems: [`${field}: the image claims ${width}×${height} pixels, far beyond what a keyframe needs; resize it to at most ~4K.`],
     };
   }
-  const violations = imageRuleViolations({ bytes: fetched.bytes, bytesAtLeast: fetched.tooLarge, width, height });
+  const violations = imageRuleViolations({ bytes: fetched.bytes, bytesAtLeast: !fetched.bytesExact, width, height });
   if (violations.length > 0) return { ok: false, problems: violations.map((v) => describeViolation(field, v)) };
   return { ok: true, report: { format: kind.format, mime: IMAGE_MIME_TYPES[kind.format], width, height, bytes: fetched.bytes } };
 }

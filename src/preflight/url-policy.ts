@@ -31,7 +31,8 @@ export function parseImageUrl(field: ImageField, raw: string, policy: UrlPolicy)
   if (url.username || url.password) {
     throw new KlingError('invalid_input', `${field}: the URL must not carry a user name or password; RunComfy fetches it without logging in. ${PRIVATE_HINT}`);
   }
-  const host = url.hostname.replace(/^\[|\]$/g, '');
+  // "[::1]" → "::1", and "localhost." is "localhost".
+  const host = url.hostname.replace(/^\[|\]$/g, '').replace(/\.$/, '');
   if (!policy.allowPrivate && (host === 'localhost' || host.endsWith('.localhost') || (isIP(host) && !isPublicAddress(host)))) {
     throw new KlingError('invalid_input', `${field}: ${url.hostname} is a local or private address. ${PRIVATE_HINT}`);
   }

@@ -22,8 +22,11 @@ export function createServer(app: AppContext): McpServer {
   registerTools(server, app, TOOLS);
   registerModelSchema(server);
   registerJobResources(server, app);
-  app.log.attach((level, data) => {
-    if (server.isConnected()) void server.sendLoggingMessage({ level, logger: SERVER_NAME, data }).catch(() => undefined);
-  });
+  // Logs reach the client only once it has initialized; before that, stderr alone.
+  server.server.oninitialized = () => {
+    app.log.attach((level, data) => {
+      if (server.isConnected()) void server.sendLoggingMessage({ level, logger: SERVER_NAME, data }).catch(() => undefined);
+    });
+  };
   return server;
 }

@@ -33,9 +33,19 @@ export class AppContext {
     this.ledger = new Ledger(config.stateDir, log);
   }
 
-  /** Opens the ledger once; every tool awaits it before touching jobs. */
+  /**
+   * Opens the ledger once; every tool awaits it before touching jobs. Without a
+   * ledger nothing is submitted (a paid job could not be remembered); a later
+   * call tries again, so fixing the folder needs no restart.
+   */
   init(): Promise<void> {
-    this.ready ??= this.ledger.open();
+    this.ready ??= this.ledger.open().catch((err: unknown) => {
+      this.ready = undefined;
+      throw new KlingError(
+        'state_unavailable',
+        `The job ledger in ${this.config.stateDir} cannot be opened (${(err as Error).message}). Set KLING_MCP_STATE_DIR to a folder this user can write, or fix its permissions.`,
+      );
+    });
     return this.ready;
   }
 

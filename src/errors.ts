@@ -19,6 +19,8 @@ export type ErrorCode =
   | 'network'
   | 'submit_outcome_unknown'
   | 'download_failed'
+  | 'state_unavailable'
+  | 'internal'
   | 'aborted';
 
 export class KlingError extends Error {

@@ -15,7 +15,7 @@ async function main(): Promise<void> {
   const server = createServer(app);
   await server.connect(new StdioServerTransport());
   log.info(`ready on stdio; RunComfy at ${config.baseUrl}; ${config.token ? 'token set' : 'RUNCOMFY_API_TOKEN not set (tools will explain)'}`);
-  void app.init().catch((err: unknown) => log.error(`could not open the job ledger in ${config.stateDir}: ${(err as Error).message}`));
+  void app.init().catch((err: unknown) => log.error((err as Error).message));
   const stop = () => {
     void server.close().finally(() => process.exit(0));
   };

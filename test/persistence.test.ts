@@ -8,7 +8,7 @@ import type { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { Ledger } from '../src/jobs/ledger.js';
 import type { RunComfySimulator } from '../src/simulator/simulator.js';
 import { createLogger } from '../src/util/log.js';
-import { call, connectInMemory, connectStdio, keyframes, simEnv, startSim, tempDir, textOf } from './helpers.js';
+import { call, connectInMemory, connectStdio, errorCode, keyframes, simEnv, startSim, tempDir, textOf } from './helpers.js';
 
 async function readJson(client: Client, uri: string): Promise<any> {
   const content = (await client.readResource({ uri })).contents[0]!;
@@ -130,6 +130,45 @@ describe('nothing paid for is lost', () => {
       const outputsBefore = sim.count('output');
       await call(c.client, 'get_result', { request_id: id });
       expect(sim.count('output')).toBe(outputsBefore);
+    } finally {
+      await c.close();
+      tmp.cleanup();
+    }
+  });
+
+  it('saving that outlasts the call\'s time is cut off: the answer comes in time, with the URL, and a later call saves it', async () => {
+    const tmp = tempDir();
+    const c = await connectInMemory(simEnv(sim, tmp.dir, { KLING_MCP_MAX_WAIT_S: '2' }));
+    try {
+      const gen = await call(c.client, 'generate_video', { prompt: 'p', start_image_url: frames.start, end_image_url: frames.end, download: false });
+      const id = gen.structuredContent!.request_id;
+      sim.inject({ route: 'output', delayMs: 8000, status: 503 });
+      const t0 = Date.now();
+      const slow = await call(c.client, 'get_result', { request_id: id });
+      expect(Date.now() - t0).toBeLessThan(7500);
+      expect(slow.structuredContent!.status).toBe('completed');
+      expect(slow.structuredContent!.output.video).toBeTruthy();
+      expect(slow.structuredContent!.download_error).toMatch(/did not finish within this call's time/);
+      await new Promise((r) => setTimeout(r, 3500));
+      const ok = await call(c.client, 'get_result', { request_id: id });
+      expect(ok.structuredContent!.files).toHaveLength(1);
+    } finally {
+      await c.close();
+      tmp.cleanup();
+    }
+  });
+
+  it('a state folder that cannot be created: a clear error, and nothing is submitted', async () => {
+    const tmp = tempDir();
+    const c = await connectInMemory(simEnv(sim, tmp.dir, { KLING_MCP_STATE_DIR: path.join(tmp.dir, 'a-file', 'state') }));
+    try {
+      writeFileSync(path.join(tmp.dir, 'a-file'), 'in the way');
+      const before = sim.count('submit');
+      const r = await call(c.client, 'generate_video', { prompt: 'p', start_image_url: frames.start, end_image_url: frames.end });
+      expect(r.isError).toBe(true);
+      expect(errorCode(r)).toBe('state_unavailable');
+      expect(textOf(r)).toMatch(/KLING_MCP_STATE_DIR/);
+      expect(sim.count('submit')).toBe(before);
     } finally {
       await c.close();
       tmp.cleanup();

@@ -3,7 +3,7 @@ import { loadConfig } from '../src/config.js';
 import { nextPollDelay } from '../src/polling/schedule.js';
 import type { RunComfySimulator } from '../src/simulator/simulator.js';
 import { VirtualClock } from '../src/util/clock.js';
-import { call, connectInMemory, keyframes, simEnv, startSim, tempDir, type Connected } from './helpers.js';
+import { call, connectInMemory, keyframes, simEnv, startSim, tempDir, textOf, type Connected } from './helpers.js';
 
 /**
  * Smart polling on a virtual clock shared by the simulator and the server: a
@@ -41,7 +41,7 @@ describe('adaptive polling', () => {
   async function runJob(queueMs: number, runMs: number): Promise<{ requests: number; delayMs: number }> {
     sim.planNext({ queueMs, runMs });
     const r = await call(c.client, 'generate_video', { prompt: 'p', start_image_url: frames.start, end_image_url: frames.end, wait_seconds: 900 });
-    expect(r.structuredContent!.status).toBe('completed');
+    expect(r.structuredContent?.status, textOf(r)).toBe('completed');
     const id = r.structuredContent!.request_id as string;
     const polls = sim.requests.filter((q) => q.route === 'status' && q.path.includes(id));
     const finish = sim.finishTime(id)!;

@@ -12,7 +12,7 @@ import type { RunComfyClient } from '../runcomfy/client.js';
 import { phaseOf, type Phase, type ResultResponse } from '../runcomfy/schemas.js';
 import type { Logger } from '../util/log.js';
 import type { Downloader } from './downloads.js';
-import type { JobRecord, Ledger, SavedFile } from './ledger.js';
+import type { JobRecord, Ledger, LedgerEvent, SavedFile } from './ledger.js';
 
 export interface Collected {
   result: ResultResponse;
@@ -40,13 +40,13 @@ export class Jobs {
     try {
       const res = await this.client.submit(input, signal);
       const at = Date.now();
-      await this.ledger.record('submitted', res.request_id, { input }, at);
+      await this.note('submitted', res.request_id, { input }, at);
       this.log.info(`submitted ${res.request_id} (${input.duration} s clip)`);
       return { requestId: res.request_id, at };
     } catch (err) {
       if (isKlingError(err, 'submit_outcome_unknown')) {
         const localId = `unknown-${Date.now()}-${randomBytes(3).toString('hex')}`;
-        await this.ledger.record('submit_unknown', localId, { input, error: err.message });
+        await this.note('submit_unknown', localId, { input, error: err.message });
       }
       throw err;
     }
@@ -73,30 +73,39 @@ export class Jobs {
     });
   }
 
-  /** Reads the result; once completed, records the output and (optionally) saves the media. */
-  async collect(requestId: string, download: boolean, signal?: AbortSignal): Promise<Collected> {
+  /**
+   * Reads the result; once completed, records the output and (optionally) saves
+   * the media, within saveWithinMs so the call still answers before the client gives up.
+   */
+  async collect(requestId: string, download: boolean, signal: AbortSignal | undefined, saveWithinMs: number): Promise<Collected> {
     const result = await this.client.result(requestId, signal);
     const phase = phaseOf(result.status);
     await this.observe(requestId, { status: result.status, phase, queuePosition: result.queue_position, at: Date.now() });
     const job = await this.ledger.get(requestId);
     if (phase !== 'completed' || !result.output) return { result, phase, files: job?.files ?? [] };
     if (JSON.stringify(job?.output) !== JSON.stringify(result.output)) {
-      await this.ledger.record('output', requestId, { output: result.output });
+      await this.note('output', requestId, { output: result.output });
     }
     if (!download) return { result, phase, files: job?.files ?? [] };
     const urls = outputUrls(result.output);
     const files: SavedFile[] = [];
+    const budget = AbortSignal.timeout(Math.ceil(saveWithinMs));
+    const saveSignal = signal ? AbortSignal.any([signal, budget]) : budget;
     try {
       for (const [i, { url }] of urls.entries()) {
         const known = job?.files.find((f) => f.url === url);
-        const saved = await this.downloader.save(url, urls.length > 1 ? `${requestId}-${i + 1}` : requestId, known, signal);
-        if (saved !== known) await this.ledger.record('file', requestId, { file: saved });
+        const saved = await this.downloader.save(url, urls.length > 1 ? `${requestId}-${i + 1}` : requestId, known, saveSignal);
+        if (saved !== known) await this.note('file', requestId, { file: saved });
         files.push(saved);
       }
     } catch (err) {
-      if (isKlingError(err, 'aborted')) throw err;
-      const message = err instanceof Error ? err.message : String(err);
-      await this.ledger.record('error', requestId, { code: 'download_failed', message });
+      if (signal?.aborted) throw err;
+      const message = budget.aborted
+        ? `Saving did not finish within this call's time (${Math.round(saveWithinMs / 1000)} s).`
+        : err instanceof Error
+          ? err.message
+          : String(err);
+      await this.note('error', requestId, { code: 'download_failed', message });
       this.log.warn(`${requestId}: ${message}`);
       return { result, phase, files, downloadError: message };
     }
@@ -119,11 +128,24 @@ export class Jobs {
       .filter((ms): ms is number => ms !== undefined);
   }
 
+  /**
+   * Records an event. A ledger that cannot be written (disk full, folder gone)
+   * must not cost the user a job that was paid for: the failure is logged with
+   * the request_id, and the call goes on to return that id.
+   */
+  private async note<T extends LedgerEvent['t']>(t: T, id: string, fields: Omit<Extract<LedgerEvent, { t: T }>, 't' | 'id' | 'at'>, at?: number): Promise<void> {
+    try {
+      await this.ledger.record(t, id, fields, at);
+    } catch (err) {
+      this.log.error(`could not record "${t}" for request ${id} in the ledger: ${(err as Error).message}`);
+    }
+  }
+
   private async observe(requestId: string, snap: StatusSnapshot): Promise<void> {
     const job = await this.ledger.get(requestId);
     const last = job?.states.at(-1);
     if (last && last.status === snap.status && last.queue_position === snap.queuePosition) return;
-    await this.ledger.record('state', requestId, { status: snap.status, queue_position: snap.queuePosition }, snap.at);
+    await this.note('state', requestId, { status: snap.status, queue_position: snap.queuePosition }, snap.at);
   }
 }
 

@@ -119,9 +119,13 @@ function imageFieldDoc(which: 'first' | 'last'): string {
   );
 }
 
+/** Zod's type error, split into "missing" and "wrong type", each saying what to send. */
+export const typeError = (field: string, what: string) => (iss: { input?: unknown }) =>
+  iss.input === undefined ? `${field} is required: ${what}.` : `${field} must be ${what}.`;
+
 const imageUrl = (field: ImageField) =>
   z
-    .string({ error: `${field} must be a string holding an https:// URL.` })
+    .string({ error: typeError(field, 'a string holding the https:// URL of an image') })
     .trim()
     .min(1, { error: `${field} is empty: give the https:// URL of an image.` })
     .max(4096, { error: `${field} is longer than 4096 characters; use a shorter (e.g. pre-signed) URL.` })
@@ -130,7 +134,7 @@ const imageUrl = (field: ImageField) =>
 /** The model's input as tool arguments (zod shape), with actionable messages. */
 export const modelInputShape = {
   prompt: z
-    .string({ error: 'prompt must be a string.' })
+    .string({ error: typeError('prompt', 'a string describing the motion from @Image1 to @Image2') })
     .trim()
     .min(1, { error: 'prompt is empty: describe the motion from @Image1 (start frame) to @Image2 (end frame).' })
     .max(PROMPT_MAX_CHARS, { error: `prompt is longer than ${PROMPT_MAX_CHARS} characters; shorten it.` })

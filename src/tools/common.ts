@@ -10,6 +10,7 @@ import type { ToolReply } from './respond.js';
 export { requestIdSchema } from '../runcomfy/schemas.js';
 
 export const MAX_WAIT_ARG_S = 3600;
+const MIN_SAVE_MS = 5_000;
 
 export function waitSecondsArg(meaning: string, defaultText: string) {
   return z
@@ -36,12 +37,15 @@ export async function waitAndCollect(
   requestId: string,
   o: { budgetMs: number; download: boolean; signal: AbortSignal; progress?: ProgressSink },
 ): Promise<JobFacts> {
+  const started = app.clock.now();
   let waitedOut = false;
   if (o.budgetMs > 0) {
     const outcome = await jobs.wait(requestId, { until: 'end', budgetMs: o.budgetMs, signal: o.signal, progress: o.progress });
     waitedOut = outcome.timedOut;
   }
-  const c = await jobs.collect(requestId, o.download, o.signal);
+  // Saving gets what is left of the budget (at least a few seconds), or the default wait when the call did not wait.
+  const left = (o.budgetMs > 0 ? o.budgetMs : app.config.maxWaitS * 1000) - (app.clock.now() - started);
+  const c = await jobs.collect(requestId, o.download, o.signal, Math.max(MIN_SAVE_MS, left));
   const job = await app.ledger.get(requestId);
   return {
     requestId,

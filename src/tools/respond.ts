@@ -31,7 +31,7 @@ export function toToolError(err: unknown, log: Logger): CallToolResult {
   const e =
     err instanceof KlingError
       ? err
-      : new KlingError('upstream_bad_response', `Unexpected internal error: ${err instanceof Error ? err.message : String(err)}. This is a bug in kling-o1-mcp; the details are in its log.`);
+      : new KlingError('internal', `Unexpected internal error: ${err instanceof Error ? err.message : String(err)}. This is a bug in kling-o1-mcp; the details are in its log.`);
   if (!(err instanceof KlingError)) log.error(`unexpected error: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}`);
   const id = e.extra.requestId;
   const text = id && !e.message.includes(id) ? `${e.message}\nrequest_id: ${id}` : e.message;

@@ -1,7 +1,7 @@
 import fc from 'fast-check';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { RunComfySimulator } from '../src/simulator/simulator.js';
-import { call, connectInMemory, image, simEnv, startSim, tempDir, textOf, type Connected } from './helpers.js';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { call, image, textOf } from './helpers.js';
+import { useLab } from './lab.js';
 
 /**
  * Property-based fuzzing of every tool's arguments: whatever an agent sends,
@@ -9,22 +9,12 @@ import { call, connectInMemory, image, simEnv, startSim, tempDir, textOf, type C
  * keeps serving, and every job it created upstream is named in its answer.
  */
 describe('fuzzing tool arguments', () => {
-  let sim: RunComfySimulator;
-  let c: Connected;
-  let tmp: ReturnType<typeof tempDir>;
+  const lab = useLab({ sim: { timing: { 5: { queueMs: 20, runMs: 40 }, 10: { queueMs: 20, runMs: 60 } } } });
   let good: string;
 
   beforeAll(async () => {
-    sim = await startSim({ timing: { 5: { queueMs: 20, runMs: 40 }, 10: { queueMs: 20, runMs: 60 } } });
-    tmp = tempDir();
-    c = await connectInMemory(simEnv(sim, tmp.dir));
-    good = sim.host('good.png', await image(640, 360));
-    sim.host('tiny.png', await image(100, 100));
-  });
-  afterAll(async () => {
-    await c.close();
-    await sim.stop();
-    tmp.cleanup();
+    good = lab.sim.host('good.png', await image(640, 360));
+    lab.sim.host('tiny.png', await image(100, 100));
   });
 
   const junk = fc.oneof(fc.anything(), fc.string(), fc.integer(), fc.double(), fc.boolean(), fc.constant(null), fc.array(fc.string(), { maxLength: 3 }));
@@ -32,9 +22,9 @@ describe('fuzzing tool arguments', () => {
   const url = () =>
     fc.oneof(
       { arbitrary: fc.constant(good), weight: 8 },
-      fc.constant(`${sim.url}/files/tiny.png`),
-      fc.constant(`${sim.url}/files/missing.png`),
-      fc.string().map((s) => `${sim.url}/files/${encodeURIComponent(s)}`),
+      fc.constant(`${lab.sim.url}/files/tiny.png`),
+      fc.constant(`${lab.sim.url}/files/missing.png`),
+      fc.string().map((s) => `${lab.sim.url}/files/${encodeURIComponent(s)}`),
       fc.string({ maxLength: 50 }),
       junk,
     );
@@ -64,20 +54,20 @@ describe('fuzzing tool arguments', () => {
   it.each(Object.keys(argsFor))('%s: every answer is a well-formed MCP result', async (tool) => {
     await fc.assert(
       fc.asyncProperty(argsFor[tool]!(), async (args) => {
-        const before = new Set(sim.jobs.keys());
-        const r = await call(c.client, tool, args);
+        const before = new Set(lab.sim.jobs.keys());
+        const r = await call(lab.c.client, tool, args);
         expect(Array.isArray(r.content)).toBe(true);
         for (const block of r.content) expect(['text', 'resource_link']).toContain(block.type);
         expect(textOf(r).length).toBeGreaterThan(0);
         expect(textOf(r)).not.toMatch(/bug in kling-o1-mcp/);
         if (!r.isError) expect(typeof r.structuredContent).toBe('object');
         // A job paid for upstream is never lost: the answer names it.
-        for (const id of sim.jobs.keys()) if (!before.has(id)) expect(JSON.stringify(r)).toContain(id);
+        for (const id of lab.sim.jobs.keys()) if (!before.has(id)) expect(JSON.stringify(r)).toContain(id);
       }),
       { numRuns: tool === 'generate_video' ? 80 : 50 },
     );
-    await expect(c.client.ping()).resolves.toBeDefined();
+    await expect(lab.c.client.ping()).resolves.toBeDefined();
     // The generator also reaches the happy path, not only the refusals.
-    if (tool === 'generate_video') expect(sim.submissions).toBeGreaterThan(0);
+    if (tool === 'generate_video') expect(lab.sim.submissions).toBeGreaterThan(0);
   }, 120_000);
 });

@@ -8,12 +8,29 @@ import type { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { Ledger } from '../src/jobs/ledger.js';
 import type { RunComfySimulator } from '../src/simulator/simulator.js';
 import { createLogger } from '../src/util/log.js';
-import { call, connectInMemory, connectStdio, errorCode, keyframes, simEnv, startSim, tempDir, textOf } from './helpers.js';
+import { call, connectInMemory, connectStdio, errorCode, keyframes, simEnv, startSim, tempDir, textOf, type Connected } from './helpers.js';
 
 async function readJson(client: Client, uri: string): Promise<any> {
   const content = (await client.readResource({ uri })).contents[0]!;
   return JSON.parse('text' in content ? content.text : '');
 }
+
+/** An in-memory client on a fresh state folder, against the shared simulator. */
+async function withClient(
+  extraEnv: Record<string, string> | ((dir: string) => Record<string, string>),
+  fn: (c: Connected, tmp: { dir: string }) => Promise<void>,
+): Promise<void> {
+  const tmp = tempDir();
+  const c = await connectInMemory(simEnv(sharedSim, tmp.dir, typeof extraEnv === 'function' ? extraEnv(tmp.dir) : extraEnv));
+  try {
+    await fn(c, tmp);
+  } finally {
+    await c.close();
+    tmp.cleanup();
+  }
+}
+
+let sharedSim: RunComfySimulator;
 
 async function until(cond: () => boolean, ms = 10_000): Promise<void> {
   const end = Date.now() + ms;
@@ -29,6 +46,7 @@ describe('nothing paid for is lost', () => {
 
   beforeAll(async () => {
     sim = await startSim();
+    sharedSim = sim;
     frames = await keyframes(sim);
   });
   afterAll(async () => {
@@ -102,9 +120,7 @@ describe('nothing paid for is lost', () => {
   }, 60_000);
 
   it('a download cut off midway leaves no file under the final name; the next call completes it with the right sha256', async () => {
-    const tmp = tempDir();
-    const c = await connectInMemory(simEnv(sim, tmp.dir));
-    try {
+    await withClient({}, async (c, tmp) => {
       const gen = await call(c.client, 'generate_video', { prompt: 'p', start_image_url: frames.start, end_image_url: frames.end, wait_seconds: 0 });
       const id = gen.structuredContent!.request_id;
       await call(c.client, 'check_status', { request_id: id, wait_seconds: 20 });
@@ -130,16 +146,11 @@ describe('nothing paid for is lost', () => {
       const outputsBefore = sim.count('output');
       await call(c.client, 'get_result', { request_id: id });
       expect(sim.count('output')).toBe(outputsBefore);
-    } finally {
-      await c.close();
-      tmp.cleanup();
-    }
+    });
   });
 
   it('saving that outlasts the call\'s time is cut off: the answer comes in time, with the URL, and a later call saves it', async () => {
-    const tmp = tempDir();
-    const c = await connectInMemory(simEnv(sim, tmp.dir, { KLING_MCP_MAX_WAIT_S: '2' }));
-    try {
+    await withClient({ KLING_MCP_MAX_WAIT_S: '2' }, async (c, tmp) => {
       const gen = await call(c.client, 'generate_video', { prompt: 'p', start_image_url: frames.start, end_image_url: frames.end, download: false });
       const id = gen.structuredContent!.request_id;
       sim.inject({ route: 'output', delayMs: 8000, status: 503 });
@@ -152,16 +163,11 @@ describe('nothing paid for is lost', () => {
       await new Promise((r) => setTimeout(r, 3500));
       const ok = await call(c.client, 'get_result', { request_id: id });
       expect(ok.structuredContent!.files).toHaveLength(1);
-    } finally {
-      await c.close();
-      tmp.cleanup();
-    }
+    });
   });
 
   it('a state folder that cannot be created: a clear error, and nothing is submitted', async () => {
-    const tmp = tempDir();
-    const c = await connectInMemory(simEnv(sim, tmp.dir, { KLING_MCP_STATE_DIR: path.join(tmp.dir, 'a-file', 'state') }));
-    try {
+    await withClient((dir) => ({ KLING_MCP_STATE_DIR: path.join(dir, 'a-file', 'state') }), async (c, tmp) => {
       writeFileSync(path.join(tmp.dir, 'a-file'), 'in the way');
       const before = sim.count('submit');
       const r = await call(c.client, 'generate_video', { prompt: 'p', start_image_url: frames.start, end_image_url: frames.end });
@@ -169,10 +175,7 @@ describe('nothing paid for is lost', () => {
       expect(errorCode(r)).toBe('state_unavailable');
       expect(textOf(r)).toMatch(/KLING_MCP_STATE_DIR/);
       expect(sim.count('submit')).toBe(before);
-    } finally {
-      await c.close();
-      tmp.cleanup();
-    }
+    });
   });
 
   it('a torn last line, a corrupt line and a foreign file are reported and skipped, never fatal', async () => {
@@ -199,9 +202,7 @@ describe('nothing paid for is lost', () => {
   });
 
   it('resources: model schema, job list, one job by template, completion of ids, and update notifications', async () => {
-    const tmp = tempDir();
-    const c = await connectInMemory(simEnv(sim, tmp.dir));
-    try {
+    await withClient({}, async (c, tmp) => {
       const { resources } = await c.client.listResources();
       expect(resources.map((r) => r.uri)).toEqual(expect.arrayContaining(['kling://model/schema', 'kling://jobs']));
       const schema = await readJson(c.client, 'kling://model/schema');
@@ -212,29 +213,26 @@ describe('nothing paid for is lost', () => {
       const updates: string[] = [];
       c.client.setNotificationHandler(ResourceUpdatedNotificationSchema, async (n) => {
         updates.push(n.params.uri);
-      });
-      const gen = await call(c.client, 'generate_video', { prompt: 'resource test', start_image_url: frames.start, end_image_url: frames.end });
-      const id = gen.structuredContent!.request_id as string;
-      await until(() => updates.includes('kling://jobs'));
+    });
+    const gen = await call(c.client, 'generate_video', { prompt: 'resource test', start_image_url: frames.start, end_image_url: frames.end });
+    const id = gen.structuredContent!.request_id as string;
+    await until(() => updates.includes('kling://jobs'));
 
-      const templates = await c.client.listResourceTemplates();
-      expect(templates.resourceTemplates.map((t) => t.uriTemplate)).toContain('kling://jobs/{request_id}');
-      const listed = await c.client.listResources();
-      expect(listed.resources.map((r) => r.uri)).toContain(`kling://jobs/${id}`);
-      const one = await readJson(c.client, `kling://jobs/${id}`);
-      expect(one.states.map((s: { status: string }) => s.status)).toContain('completed');
-      expect(one.files[0].sha256).toMatch(/^[0-9a-f]{64}$/);
-      const jobs = await readJson(c.client, 'kling://jobs');
-      expect(jobs[0].request_id).toBe(id);
+    const templates = await c.client.listResourceTemplates();
+    expect(templates.resourceTemplates.map((t) => t.uriTemplate)).toContain('kling://jobs/{request_id}');
+    const listed = await c.client.listResources();
+    expect(listed.resources.map((r) => r.uri)).toContain(`kling://jobs/${id}`);
+    const one = await readJson(c.client, `kling://jobs/${id}`);
+    expect(one.states.map((s: { status: string }) => s.status)).toContain('completed');
+    expect(one.files[0].sha256).toMatch(/^[0-9a-f]{64}$/);
+    const jobs = await readJson(c.client, 'kling://jobs');
+    expect(jobs[0].request_id).toBe(id);
 
-      const completion = await c.client.request(
-        { method: 'completion/complete', params: { ref: { type: 'ref/resource', uri: 'kling://jobs/{request_id}' }, argument: { name: 'request_id', value: id.slice(0, 4) } } },
-        CompleteResultSchema,
-      );
-      expect(completion.completion.values).toContain(id);
-    } finally {
-      await c.close();
-      tmp.cleanup();
-    }
+    const completion = await c.client.request(
+      { method: 'completion/complete', params: { ref: { type: 'ref/resource', uri: 'kling://jobs/{request_id}' }, argument: { name: 'request_id', value: id.slice(0, 4) } } },
+      CompleteResultSchema,
+    );
+    expect(completion.completion.values).toContain(id);
+    });
   });
 });

@@ -1,9 +1,9 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
 import { loadConfig } from '../src/config.js';
 import { nextPollDelay } from '../src/polling/schedule.js';
-import type { RunComfySimulator } from '../src/simulator/simulator.js';
 import { VirtualClock } from '../src/util/clock.js';
-import { call, connectInMemory, keyframes, simEnv, startSim, tempDir, textOf, type Connected } from './helpers.js';
+import { call, keyframes, textOf } from './helpers.js';
+import { useLab } from './lab.js';
 
 /**
  * Smart polling on a virtual clock shared by the simulator and the server: a
@@ -12,39 +12,31 @@ import { call, connectInMemory, keyframes, simEnv, startSim, tempDir, textOf, ty
  * detection delay ≤ 1 s) is checked here with tolerance; the bench prints the figures.
  */
 describe('adaptive polling', () => {
-  let sim: RunComfySimulator;
-  let c: Connected;
-  let tmp: ReturnType<typeof tempDir>;
-  let frames: { start: string; end: string };
   const clock = new VirtualClock();
-
-  beforeAll(async () => {
-    sim = await startSim({ clock });
-    tmp = tempDir();
-    // Default schedule; the expected run time is what the ledger learns (or the user sets) for these jobs.
-    const env = simEnv(sim, tmp.dir, {
+  // Default schedule; the expected run time is what the ledger learns (or the user sets) for these jobs.
+  const lab = useLab({
+    clock,
+    env: {
       KLING_MCP_POLL_QUEUE_MS: undefined,
       KLING_MCP_POLL_NEAR_MS: undefined,
       KLING_MCP_POLL_MAX_MS: undefined,
       KLING_MCP_UPSTREAM_RPS: undefined,
       KLING_MCP_EXPECTED_RUN_S: '5:114',
-    });
-    c = await connectInMemory(env, clock);
-    frames = await keyframes(sim);
+    },
   });
-  afterAll(async () => {
-    await c.close();
-    await sim.stop();
-    tmp.cleanup();
+  let frames: { start: string; end: string };
+
+  beforeAll(async () => {
+    frames = await keyframes(lab.sim);
   });
 
   async function runJob(queueMs: number, runMs: number): Promise<{ requests: number; delayMs: number }> {
-    sim.planNext({ queueMs, runMs });
-    const r = await call(c.client, 'generate_video', { prompt: 'p', start_image_url: frames.start, end_image_url: frames.end, wait_seconds: 900 });
+    lab.sim.planNext({ queueMs, runMs });
+    const r = await call(lab.c.client, 'generate_video', { prompt: 'p', start_image_url: frames.start, end_image_url: frames.end, wait_seconds: 900 });
     expect(r.structuredContent?.status, textOf(r)).toBe('completed');
     const id = r.structuredContent!.request_id as string;
-    const polls = sim.requests.filter((q) => q.route === 'status' && q.path.includes(id));
-    const finish = sim.finishTime(id)!;
+    const polls = lab.sim.requests.filter((q) => q.route === 'status' && q.path.includes(id));
+    const finish = lab.sim.finishTime(id)!;
     const seen = polls.find((q) => q.at >= finish)!;
     return { requests: polls.length, delayMs: seen.at - finish };
   }
@@ -78,7 +70,7 @@ describe('adaptive polling', () => {
   });
 
   it('learns the expected run time from the jobs it has seen', async () => {
-    const { jobs } = await c.app.upstream();
+    const { jobs } = await lab.c.app.upstream();
     // The jobs above ran 109–144 s; the median of those is what it now expects for 5 s clips.
     expect(jobs.expectedRunMs(5)).toBeGreaterThan(105_000);
     expect(jobs.expectedRunMs(5)).toBeLessThan(125_000);

@@ -1,7 +1,7 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
 import sharp from 'sharp';
-import type { RunComfySimulator } from '../src/simulator/simulator.js';
-import { call, connectInMemory, image, simEnv, startSim, tempDir, textOf, type Connected } from './helpers.js';
+import { call, image, textOf } from './helpers.js';
+import { useLab } from './lab.js';
 
 /** A PNG of at least `bytes` bytes: random pixels do not compress. */
 async function bigPng(bytes: number): Promise<Buffer> {
@@ -12,95 +12,85 @@ async function bigPng(bytes: number): Promise<Buffer> {
 }
 
 describe('pre-flight image checks: the seed rules, exact texts, nothing submitted', () => {
-  let sim: RunComfySimulator;
-  let c: Connected;
-  let tmp: ReturnType<typeof tempDir>;
+  const lab = useLab();
   let good: string;
 
   beforeAll(async () => {
-    sim = await startSim();
-    tmp = tempDir();
-    c = await connectInMemory(simEnv(sim, tmp.dir));
-    good = sim.host('good.png', await image(640, 360), 'image/png');
-  });
-  afterAll(async () => {
-    await c.close();
-    await sim.stop();
-    tmp.cleanup();
+    good = lab.sim.host('good.png', await image(640, 360), 'image/png');
   });
 
   async function expectRejected(end: string, expected: string | RegExp) {
-    const before = sim.submissions;
-    const posts = sim.count('submit');
-    const r = await call(c.client, 'generate_video', { prompt: 'p', start_image_url: good, end_image_url: end });
+    const before = lab.sim.submissions;
+    const posts = lab.sim.count('submit');
+    const r = await call(lab.c.client, 'generate_video', { prompt: 'p', start_image_url: good, end_image_url: end });
     expect(r.isError).toBe(true);
     if (typeof expected === 'string') expect(textOf(r)).toContain(expected);
     else expect(textOf(r)).toMatch(expected);
     expect(textOf(r)).toContain('Nothing was submitted');
-    expect(sim.submissions).toBe(before);
-    expect(sim.count('submit')).toBe(posts);
+    expect(lab.sim.submissions).toBe(before);
+    expect(lab.sim.count('submit')).toBe(posts);
     return r;
   }
 
   it('file size ≥ 10 MB', async () => {
-    const url = sim.host('big.png', await bigPng(10.5 * 1024 * 1024), 'image/png');
+    const url = lab.sim.host('big.png', await bigPng(10.5 * 1024 * 1024), 'image/png');
     await expectRejected(url, /^end_image_url: File size must be less than 10 MB\. \(got (more than )?1\d\.\d\d MB\)$/m);
   });
 
   it('width ≤ 300', async () => {
-    await expectRejected(sim.host('narrow.png', await image(300, 400)), 'end_image_url: The uploaded image width and height must exceed 300 pixels. (got width 300 px)');
+    await expectRejected(lab.sim.host('narrow.png', await image(300, 400)), 'end_image_url: The uploaded image width and height must exceed 300 pixels. (got width 300 px)');
   });
 
   it('height ≤ 300', async () => {
-    await expectRejected(sim.host('short.png', await image(400, 250)), 'end_image_url: The uploaded image width and height must exceed 300 pixels. (got height 250 px)');
+    await expectRejected(lab.sim.host('short.png', await image(400, 250)), 'end_image_url: The uploaded image width and height must exceed 300 pixels. (got height 250 px)');
   });
 
   it('aspect ratio ≥ 2.50', async () => {
-    await expectRejected(sim.host('wide.png', await image(1200, 320)), 'end_image_url: The aspect ratio range should be between 0.40 and 2.50. (got 3.75)');
+    await expectRejected(lab.sim.host('wide.png', await image(1200, 320)), 'end_image_url: The aspect ratio range should be between 0.40 and 2.50. (got 3.75)');
   });
 
   it('aspect ratio ≤ 0.40', async () => {
-    await expectRejected(sim.host('tall.png', await image(320, 1000)), 'end_image_url: The aspect ratio range should be between 0.40 and 2.50. (got 0.32)');
+    await expectRejected(lab.sim.host('tall.png', await image(320, 1000)), 'end_image_url: The aspect ratio range should be between 0.40 and 2.50. (got 0.32)');
   });
 
   it('reports every problem of both images at once', async () => {
-    const before = sim.submissions;
-    const r = await call(c.client, 'generate_video', {
+    const before = lab.sim.submissions;
+    const r = await call(lab.c.client, 'generate_video', {
       prompt: 'p',
-      start_image_url: sim.host('s1.png', await image(200, 200)),
-      end_image_url: sim.host('s2.png', await image(1200, 320)),
+      start_image_url: lab.sim.host('s1.png', await image(200, 200)),
+      end_image_url: lab.sim.host('s2.png', await image(1200, 320)),
     });
     const text = textOf(r);
     expect(text).toContain('start_image_url: The uploaded image width and height must exceed 300 pixels. (got width 200 px)');
     expect(text).toContain('start_image_url: The uploaded image width and height must exceed 300 pixels. (got height 200 px)');
     expect(text).toContain('end_image_url: The aspect ratio range should be between 0.40 and 2.50. (got 3.75)');
-    expect(sim.submissions).toBe(before);
+    expect(lab.sim.submissions).toBe(before);
   });
 
   it('every accepted format passes (jpeg, png, webp, gif, avif)', async () => {
     for (const fmt of ['jpeg', 'webp', 'gif', 'avif'] as const) {
-      const url = sim.host(`ok.${fmt}`, await image(640, 480, fmt), `image/${fmt}`);
-      const r = await call(c.client, 'generate_video', { prompt: 'p', start_image_url: url, end_image_url: good, wait_seconds: 0 });
+      const url = lab.sim.host(`ok.${fmt}`, await image(640, 480, fmt), `image/${fmt}`);
+      const r = await call(lab.c.client, 'generate_video', { prompt: 'p', start_image_url: url, end_image_url: good, wait_seconds: 0 });
       expect(r.isError, `${fmt}: ${textOf(r)}`).toBeFalsy();
       expect(r.structuredContent!.checks.start_image_url.format).toBe(fmt);
     }
   });
 
   it('an unsupported format is named, judged by its bytes', async () => {
-    await expectRejected(sim.host('disguised.png', await image(640, 480, 'tiff'), 'image/png'), /end_image_url: the file is a TIFF image .*jpg, jpeg, png, webp, gif, avif/);
+    await expectRejected(lab.sim.host('disguised.png', await image(640, 480, 'tiff'), 'image/png'), /end_image_url: the file is a TIFF image .*jpg, jpeg, png, webp, gif, avif/);
   });
 
   it('a page that is not an image', async () => {
-    await expectRejected(sim.host('page.png', Buffer.from('<html>hello</html>'), 'text/html'), /end_image_url: this URL does not serve an image.*text\/html/);
+    await expectRejected(lab.sim.host('page.png', Buffer.from('<html>hello</html>'), 'text/html'), /end_image_url: this URL does not serve an image.*text\/html/);
   });
 
   it('an unreachable URL (404) and a dead host', async () => {
-    await expectRejected(`${sim.url}/files/missing.png`, /end_image_url: fetching .* answered HTTP 404/);
+    await expectRejected(`${lab.sim.url}/files/missing.png`, /end_image_url: fetching .* answered HTTP 404/);
     await expectRejected('http://127.0.0.1:9/x.png', /end_image_url: could not fetch .*ECONNREFUSED/);
   });
 
   it('wrong argument types and duration 7 are rejected before anything runs', async () => {
-    const posts = sim.count('submit');
+    const posts = lab.sim.count('submit');
     const cases: [Record<string, unknown>, RegExp][] = [
       [{ prompt: 'p', start_image_url: good, end_image_url: good, duration: 7 }, /duration must be 5 or 10/],
       [{ prompt: 'p', start_image_url: good, end_image_url: good, duration: '5' }, /duration must be 5 or 10/],
@@ -111,10 +101,10 @@ describe('pre-flight image checks: the seed rules, exact texts, nothing submitte
       [{ prompt: 'p', start_image_url: good, end_image_url: good, wait_seconds: -1 }, /wait_seconds cannot be negative/],
     ];
     for (const [args, msg] of cases) {
-      const r = await call(c.client, 'generate_video', args);
+      const r = await call(lab.c.client, 'generate_video', args);
       expect(r.isError, JSON.stringify(args)).toBe(true);
       expect(textOf(r)).toMatch(msg);
     }
-    expect(sim.count('submit')).toBe(posts);
+    expect(lab.sim.count('submit')).toBe(posts);
   });
 });

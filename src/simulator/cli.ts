@@ -18,10 +18,14 @@ const { values } = parseArgs({
   },
 });
 
-if (values.help) {
-  process.stdout.write(`Usage: npm run simulator -- [--port 8787] [--host 127.0.0.1] [--token T] [--queue-s 3] [--run5-s 20] [--run10-s 35]
+const USAGE = `Usage: npm run simulator -- [--port 8787] [--host 127.0.0.1] [--token T] [--queue-s 3] [--run5-s 20] [--run10-s 35]
 Each option also reads SIM_PORT, SIM_HOST, SIM_TOKEN, SIM_QUEUE_S, SIM_RUN5_S, SIM_RUN10_S.
-`);
+`;
+// This command is not the MCP server: its stdout is the user's terminal.
+const say = (text: string) => process.stdout.write(text); // stdout-ok
+
+if (values.help) {
+  say(USAGE);
   process.exit(0);
 }
 
@@ -42,7 +46,7 @@ const url = await sim.start();
 const frame = (color: string) => sharp({ create: { width: 1280, height: 720, channels: 3, background: color } }).png().toBuffer();
 const start = sim.host('start.png', await frame('#f4a261'), 'image/png');
 const end = sim.host('end.png', await frame('#264653'), 'image/png');
-process.stdout.write(`RunComfy simulator listening on ${url}
+say(`RunComfy simulator listening on ${url}
 Point kling-o1-mcp at it with:
   RUNCOMFY_BASE_URL=${url}
   RUNCOMFY_API_TOKEN=${values.token}

@@ -36,13 +36,14 @@ export class Jobs {
   ) {}
 
   /** Submits once and records the request_id before anything else happens. */
-  async submit(input: ModelInput, signal?: AbortSignal): Promise<{ requestId: string; at: number }> {
+  async submit(input: ModelInput, signal?: AbortSignal): Promise<{ requestId: string; at: number; status: string }> {
     try {
       const res = await this.client.submit(input, signal);
       const at = Date.now();
       await this.note('submitted', res.request_id, { input }, at);
       this.log.info(`submitted ${res.request_id} (${input.duration} s clip)`);
-      return { requestId: res.request_id, at };
+      // A new job is queued; RunComfy may say so itself.
+      return { requestId: res.request_id, at, status: res.status ?? 'in_queue' };
     } catch (err) {
       if (isKlingError(err, 'submit_outcome_unknown')) {
         const localId = `unknown-${Date.now()}-${randomBytes(3).toString('hex')}`;

@@ -15,8 +15,11 @@ export const requestIdSchema = z
     error: 'request_id must be the id generate_video returned (letters, digits, "-" and "_", at most 128 characters).',
   });
 
+const stateString = z.string().min(1).max(64);
+
 export const submitResponseSchema = z.looseObject({
   request_id: z.string().regex(REQUEST_ID_PATTERN),
+  status: stateString.optional().catch(undefined),
   status_url: z.string().optional(),
   result_url: z.string().optional(),
   cancel_url: z.string().optional(),
@@ -29,7 +32,6 @@ const queuePosition = z
   .transform((v) => (typeof v === 'number' && Number.isFinite(v) && v >= 0 ? Math.floor(v) : undefined))
   .catch(undefined);
 
-const stateString = z.string().min(1).max(64);
 
 export const statusResponseSchema = z.looseObject({
   status: stateString,

@@ -1,8 +1,8 @@
 import { z } from 'zod';
 import { isKlingError } from '../errors.js';
 import { defineTool } from './define.js';
-import { jobView, requestIdSchema } from './common.js';
-import { jobViewShape } from './job-view.js';
+import { requestIdSchema } from './common.js';
+import { jobView, jobViewShape } from './job-view.js';
 
 export const cancel = defineTool({
   name: 'cancel',

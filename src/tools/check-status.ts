@@ -1,6 +1,6 @@
 import { defineTool } from './define.js';
-import { jobView, requestIdSchema, waitSecondsArg } from './common.js';
-import { jobViewShape } from './job-view.js';
+import { requestIdSchema, waitSecondsArg } from './common.js';
+import { jobView, jobViewShape } from './job-view.js';
 
 export const checkStatus = defineTool({
   name: 'check_status',

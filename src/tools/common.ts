@@ -77,5 +77,3 @@ export function withRequestId(err: unknown, requestId: string): unknown {
     { ...err.extra, requestId },
   );
 }
-
-export { jobView };

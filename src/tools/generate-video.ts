@@ -1,9 +1,10 @@
 import { z } from 'zod';
 import { modelInputShape, MODEL_TITLE } from '../model/kling-o1.js';
 import { preflightImages } from '../preflight/preflight.js';
+import { phaseOf } from '../runcomfy/schemas.js';
 import { defineTool } from './define.js';
-import { downloadArg, jobView, videoReply, waitAndCollect, waitSecondsArg, withRequestId } from './common.js';
-import { jobViewShape } from './job-view.js';
+import { downloadArg, videoReply, waitAndCollect, waitSecondsArg, withRequestId } from './common.js';
+import { jobView, jobViewShape } from './job-view.js';
 
 const imageCheck = z.object({ format: z.string(), mime: z.string(), width: z.number(), height: z.number(), bytes: z.number() });
 
@@ -30,11 +31,11 @@ export const generateVideo = defineTool({
     const { jobs } = await app.upstream();
     const { wait_seconds, download, ...input } = args;
     const checks = await preflightImages(input, await app.imageFetcher(), signal);
-    const { requestId, at } = await jobs.submit(input, signal);
+    const { requestId, at, status } = await jobs.submit(input, signal);
     try {
       const budgetMs = Math.max(0, (wait_seconds ?? app.config.maxWaitS) * 1000 - (app.clock.now() - callStart));
       if (budgetMs === 0) {
-        const reply = jobView({ requestId, status: 'in_queue', phase: 'queued', submittedAt: at, now: Date.now() });
+        const reply = jobView({ requestId, status, phase: phaseOf(status), submittedAt: at, now: Date.now() });
         return { ...reply, structured: { ...reply.structured, checks } };
       }
       const reply = videoReply(await waitAndCollect(app, jobs, requestId, { budgetMs, download, signal, progress }));

@@ -61,10 +61,6 @@ export class RunComfyClient {
     this.dispatcher = opts.dispatcher ?? createAgent();
   }
 
-  get hasToken(): boolean {
-    return Boolean(this.opts.token);
-  }
-
   /**
    * Submits one paid job. Sent again only when the first attempt provably never
    * reached the server; any other failure after sending is `submit_outcome_unknown`.
@@ -76,7 +72,8 @@ export class RunComfyClient {
       end_image_url: input.end_image_url,
       duration: input.duration,
     });
-    return withRetry(
+    return this.retrying(
+      'submit',
       async () => {
         try {
           return await this.call('POST', `/v1/models/${MODEL_ID}`, submitResponseSchema, { body, signal });
@@ -84,13 +81,9 @@ export class RunComfyClient {
           throw asSubmitError(err);
         }
       },
-      {
-        policy: this.retry,
-        clock: this.clock,
-        signal,
-        classify: (err) => ({ retry: err instanceof KlingError && err.code === 'network' && err.extra.retryable === true }),
-        onRetry: (err, ms) => this.opts.onRetry?.('submit', err, ms),
-      },
+      // asSubmitError leaves the code 'network' only on failures that never reached the server.
+      (err) => ({ retry: err instanceof KlingError && err.code === 'network' && err.extra.retryable === true }),
+      signal,
     );
   }
 
@@ -105,30 +98,25 @@ export class RunComfyClient {
   /** Asks RunComfy to cancel; returns the state it reports, if any. */
   async cancel(requestId: string, signal?: AbortSignal): Promise<{ status?: string }> {
     const path = requestPath(requestId, 'cancel');
-    return withRetry(() => this.call('POST', path, cancelResponseSchema, { signal, requestId }), {
-      policy: this.retry,
-      clock: this.clock,
-      signal,
-      classify: readVerdict,
-      onRetry: (err, ms) => this.opts.onRetry?.('cancel', err, ms),
-    });
+    // Cancelling twice is harmless, so a cancel retries like a read.
+    return this.retrying('cancel', () => this.call('POST', path, cancelResponseSchema, { signal, requestId }), readVerdict, signal);
   }
 
   private read<S extends z.ZodType>(what: 'status' | 'result', requestId: string, schema: S, signal?: AbortSignal): Promise<z.output<S>> {
     const path = requestPath(requestId, what);
-    return withRetry(
+    return this.retrying(
+      what,
       async () => {
         await this.limiter.acquire(signal);
         return this.call('GET', path, schema, { signal, requestId });
       },
-      {
-        policy: this.retry,
-        clock: this.clock,
-        signal,
-        classify: readVerdict,
-        onRetry: (err, ms) => this.opts.onRetry?.(what, err, ms),
-      },
+      readVerdict,
+      signal,
     );
+  }
+
+  private retrying<T>(what: string, fn: () => Promise<T>, classify: (err: unknown) => RetryVerdict, signal?: AbortSignal): Promise<T> {
+    return withRetry(fn, { policy: this.retry, clock: this.clock, signal, classify, onRetry: (err, ms) => this.opts.onRetry?.(what, err, ms) });
   }
 
   private async call<S extends z.ZodType>(

@@ -9,6 +9,7 @@ import type { ServerNotification, ServerRequest, ToolAnnotations } from '@modelc
 import type { z } from 'zod';
 import type { AppContext } from '../context.js';
 import type { ProgressSink } from '../polling/progress.js';
+import { redact } from '../util/redact.js';
 import { toToolError, toToolResult, type ToolReply } from './respond.js';
 
 type Shape = z.ZodRawShape;
@@ -52,7 +53,9 @@ export function registerTools(server: McpServer, app: AppContext, tools: ToolDef
           token === undefined
             ? undefined
             : (p) =>
-                extra.sendNotification({ method: 'notifications/progress', params: { progressToken: token, ...p } }).catch(() => undefined);
+                extra
+                  .sendNotification({ method: 'notifications/progress', params: { progressToken: token, ...p, message: redact(p.message) } })
+                  .catch(() => undefined);
         try {
           await app.init();
           return toToolResult(await tool.handle(args, { app, signal: extra.signal, progress }));

@@ -48,4 +48,4 @@ export function isKlingError(e: unknown, code?: ErrorCode): e is KlingError {
 
 export const MISSING_TOKEN_MESSAGE =
   'RUNCOMFY_API_TOKEN is not set. Create an API token in your RunComfy profile and put it in the env block of this ' +
-  'server in your MCP client config (Claude Desktop: claude_desktop_config.json; Claude Code: `claude mcp add ... -e RUNCOMFY_API_TOKEN=...`), then restart the server.';
+  'server in your MCP client config (Claude Desktop: claude_desktop_config.json; Claude Code: `claude mcp add --env RUNCOMFY_API_TOKEN=... kling-o1 -- ...`), then restart the server.';

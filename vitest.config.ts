@@ -8,6 +8,6 @@ export default defineConfig({
     hookTimeout: 30_000,
     // Two cores: the stdio tests spawn servers, so keep file parallelism modest.
     maxWorkers: 2,
-    reporters: ['default'],
+    reporters: ['default', './test/summary-reporter.ts'],
   },
 });

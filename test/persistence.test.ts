@@ -3,7 +3,7 @@ import { existsSync, readdirSync, readFileSync, writeFileSync, appendFileSync, m
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { request } from 'undici';
-import { CompleteResultSchema, ResourceUpdatedNotificationSchema } from '@modelcontextprotocol/sdk/types.js';
+import { CompleteResultSchema, ResourceListChangedNotificationSchema, ResourceUpdatedNotificationSchema } from '@modelcontextprotocol/sdk/types.js';
 import type { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { Ledger } from '../src/jobs/ledger.js';
 import type { RunComfySimulator } from '../src/simulator/simulator.js';

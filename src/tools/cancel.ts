@@ -1,7 +1,8 @@
 import { z } from 'zod';
 import { isKlingError } from '../errors.js';
 import { defineTool } from './define.js';
-import { requestIdSchema } from './common.js';
+import type { Phase } from '../runcomfy/schemas.js';
+import { factsFromSnapshot, requestIdSchema } from './common.js';
 import { jobView, jobViewShape } from './job-view.js';
 
 export const cancel = defineTool({
@@ -26,25 +27,15 @@ export const cancel = defineTool({
       refusal = err.message;
     }
     const snap = await jobs.status(args.request_id, signal);
-    const job = await app.ledger.get(args.request_id);
-    const view = jobView({
-      requestId: args.request_id,
-      status: snap.status,
-      phase: snap.phase,
-      queuePosition: snap.queuePosition,
-      output: job?.output,
-      files: job?.files,
-      submittedAt: job?.submitted_at,
-      now: Date.now(),
-    });
+    const view = jobView(await factsFromSnapshot(app, args.request_id, snap));
     const cancelled = snap.phase === 'cancelled';
-    const why: Record<string, string> = {
+    const why: Record<Exclude<Phase, 'cancelled'>, string> = {
       running: `Job ${args.request_id} is ${snap.status} and cannot be cancelled: RunComfy only cancels jobs that are still queued. It will finish and be billed; get_result fetches the video.`,
       completed: `Job ${args.request_id} has already completed; there is nothing to cancel. get_result fetches the video.`,
       failed: `Job ${args.request_id} has already ended (${snap.status}); there is nothing to cancel.`,
       queued: `RunComfy has not confirmed the cancellation yet; the job is still ${snap.status}.${refusal ? ` ${refusal}` : ''} Call cancel again, or check_status shortly.`,
     };
-    const text = cancelled ? `Job ${args.request_id} is cancelled; it will not run and produces nothing.` : `${why[snap.phase]}\n${view.text}`;
+    const text = snap.phase === 'cancelled' ? `Job ${args.request_id} is cancelled; it will not run and produces nothing.` : `${why[snap.phase]}\n${view.text}`;
     return { ...view, text, structured: { ...view.structured, cancelled } };
   },
 });

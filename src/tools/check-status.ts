@@ -1,5 +1,5 @@
 import { defineTool } from './define.js';
-import { requestIdSchema, waitSecondsArg } from './common.js';
+import { factsFromSnapshot, requestIdSchema, waitSecondsArg } from './common.js';
 import { jobView, jobViewShape } from './job-view.js';
 
 export const checkStatus = defineTool({
@@ -19,17 +19,6 @@ export const checkStatus = defineTool({
     const budgetMs = (args.wait_seconds ?? 0) * 1000;
     const outcome = budgetMs > 0 ? await jobs.wait(args.request_id, { until: 'change', budgetMs, signal, progress }) : undefined;
     const snap = outcome?.last ?? (await jobs.status(args.request_id, signal));
-    const job = await app.ledger.get(args.request_id);
-    return jobView({
-      requestId: args.request_id,
-      status: snap.status,
-      phase: snap.phase,
-      queuePosition: snap.queuePosition,
-      output: job?.output,
-      files: job?.files,
-      submittedAt: job?.submitted_at,
-      now: Date.now(),
-      waitedOut: outcome?.timedOut,
-    });
+    return jobView(await factsFromSnapshot(app, args.request_id, snap, outcome?.timedOut));
   },
 });

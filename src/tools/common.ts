@@ -4,6 +4,7 @@ import type { AppContext } from '../context.js';
 import { KlingError } from '../errors.js';
 import type { Jobs } from '../jobs/jobs.js';
 import type { ProgressSink } from '../polling/progress.js';
+import type { StatusSnapshot } from '../polling/wait.js';
 import { jobView, type JobFacts, type JobView } from './job-view.js';
 import type { ToolReply } from './respond.js';
 
@@ -58,6 +59,22 @@ export async function waitAndCollect(
     now: Date.now(),
     upstreamError: c.result.error,
     downloadError: c.downloadError,
+    waitedOut,
+  };
+}
+
+/** What is known of a job from a fresh status snapshot plus the ledger (outputs and files seen before). */
+export async function factsFromSnapshot(app: AppContext, requestId: string, snap: StatusSnapshot, waitedOut?: boolean): Promise<JobFacts> {
+  const job = await app.ledger.get(requestId);
+  return {
+    requestId,
+    status: snap.status,
+    phase: snap.phase,
+    queuePosition: snap.queuePosition,
+    output: job?.output,
+    files: job?.files,
+    submittedAt: job?.submitted_at,
+    now: Date.now(),
     waitedOut,
   };
 }

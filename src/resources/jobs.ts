@@ -6,7 +6,7 @@
 import { ResourceTemplate, type McpServer } from '@modelcontextprotocol/sdk/server/mcp.js';
 import { SubscribeRequestSchema, UnsubscribeRequestSchema } from '@modelcontextprotocol/sdk/types.js';
 import type { AppContext } from '../context.js';
-import { listedView } from '../tools/list-jobs.js';
+import { summarize } from '../jobs/summary.js';
 
 export const JOBS_URI = 'kling://jobs';
 const jobUri = (id: string) => `${JOBS_URI}/${id}`;
@@ -21,7 +21,7 @@ export function registerJobResources(server: McpServer, app: AppContext): void {
     async (uri) => {
       await app.init();
       const now = Date.now();
-      return json(uri.href, (await app.ledger.list()).map((j) => listedView(j, now)));
+      return json(uri.href, (await app.ledger.list()).map((j) => summarize(j, now)));
     },
   );
 
@@ -62,9 +62,9 @@ export function registerJobResources(server: McpServer, app: AppContext): void {
 
   const known = new Set<string>();
   app.ledger.onChange((ids) => {
-    if (!server.isConnected()) return;
     const fresh = ids.filter((id) => !known.has(id));
     ids.forEach((id) => known.add(id));
+    if (!server.isConnected()) return;
     if (fresh.length > 0) server.sendResourceListChanged();
     const uris = [JOBS_URI, ...ids.map(jobUri)].filter((u) => subscribed.has(u));
     for (const uri of uris) void server.server.sendResourceUpdated({ uri }).catch(() => undefined);

@@ -1,28 +1,11 @@
 import { z } from 'zod';
-import { phaseOf, isTerminal, type Phase } from '../runcomfy/schemas.js';
+import { isTerminal } from '../runcomfy/schemas.js';
 import type { JobRecord } from '../jobs/ledger.js';
+import { jobPhase, jobSummarySchema, summarize } from '../jobs/summary.js';
 import { defineTool } from './define.js';
 
 const FILTERS = ['unfinished', 'queued', 'running', 'completed', 'cancelled', 'failed', 'outcome_unknown'] as const;
 type Filter = (typeof FILTERS)[number];
-
-const listedJob = z.object({
-  request_id: z.string(),
-  prompt: z.string().describe('the prompt, shortened'),
-  status: z.string().describe('last state seen (may be stale for unfinished jobs: check_status refreshes it)'),
-  done: z.boolean(),
-  duration: z.number().optional(),
-  submitted_at: z.string().optional(),
-  age_s: z.number().optional(),
-  file: z.string().optional().describe('local path of the saved video'),
-  video_url: z.string().optional(),
-  outcome_unknown: z.boolean().optional().describe('the submission got no answer; check the RunComfy dashboard'),
-});
-
-export function jobPhase(job: JobRecord): Phase | 'outcome_unknown' {
-  if (job.outcome_unknown && !job.status) return 'outcome_unknown';
-  return job.status ? phaseOf(job.status) : 'queued';
-}
 
 function matches(job: JobRecord, filter: Filter | undefined): boolean {
   if (!filter) return true;
@@ -31,21 +14,6 @@ function matches(job: JobRecord, filter: Filter | undefined): boolean {
   return phase === filter;
 }
 
-export function listedView(job: JobRecord, now: number): z.output<typeof listedJob> {
-  const prompt = job.input?.prompt ?? '';
-  const phase = jobPhase(job);
-  return {
-    request_id: job.request_id,
-    prompt: prompt.length > 80 ? `${prompt.slice(0, 79)}…` : prompt,
-    status: job.status ?? (job.outcome_unknown ? 'unknown' : 'submitted'),
-    done: phase !== 'outcome_unknown' && isTerminal(phase),
-    ...(job.input && { duration: job.input.duration }),
-    ...(job.submitted_at !== undefined && { submitted_at: new Date(job.submitted_at).toISOString(), age_s: Math.max(0, Math.round((now - job.submitted_at) / 1000)) }),
-    ...(job.files[0] && { file: job.files[0].path }),
-    ...(job.output?.video && { video_url: job.output.video }),
-    ...(job.outcome_unknown && { outcome_unknown: true }),
-  };
-}
 
 export const listJobs = defineTool({
   name: 'list_jobs',
@@ -57,12 +25,12 @@ export const listJobs = defineTool({
     status: z.enum(FILTERS, { error: `status must be one of: ${FILTERS.join(', ')}.` }).optional().describe('Only jobs in this state ("unfinished" = queued or running).'),
     limit: z.number().int().min(1).max(200).default(20).describe('At most this many jobs (default 20).'),
   },
-  output: { jobs: z.array(listedJob), total: z.number().describe('how many jobs match, before the limit') },
+  output: { jobs: z.array(jobSummarySchema), total: z.number().describe('how many jobs match, before the limit') },
   annotations: { readOnlyHint: true, destructiveHint: false, idempotentHint: true, openWorldHint: false },
   async handle(args, { app }) {
     const now = Date.now();
     const all = (await app.ledger.list()).filter((j) => matches(j, args.status));
-    const jobs = all.slice(0, args.limit).map((j) => listedView(j, now));
+    const jobs = all.slice(0, args.limit).map((j) => summarize(j, now));
     const lines = jobs.map((j) => `- ${j.request_id} · ${j.status}${j.age_s !== undefined ? ` · ${formatAge(j.age_s)} ago` : ''} · "${j.prompt}"${j.file ? ` · ${j.file}` : ''}`);
     const text = jobs.length ? `${all.length} job(s)${args.status ? ` (${args.status})` : ''}, newest first:\n${lines.join('\n')}` : 'No jobs recorded yet.';
     return { structured: { jobs, total: all.length }, text };

@@ -1,0 +1,43 @@
+/**
+ * A job in brief, as list_jobs and the kling://jobs resource show it: derived
+ * from the ledger record, never stored.
+ */
+import { z } from 'zod';
+import { phaseOf, isTerminal, type Phase } from '../runcomfy/schemas.js';
+import type { JobRecord } from './ledger.js';
+
+export const jobSummarySchema = z.object({
+  request_id: z.string(),
+  prompt: z.string().describe('the prompt, shortened'),
+  status: z.string().describe('last state seen (may be stale for unfinished jobs: check_status refreshes it)'),
+  done: z.boolean(),
+  duration: z.number().optional(),
+  submitted_at: z.string().optional(),
+  age_s: z.number().optional(),
+  file: z.string().optional().describe('local path of the saved video'),
+  video_url: z.string().optional(),
+  outcome_unknown: z.boolean().optional().describe('the submission got no answer; check the RunComfy dashboard'),
+});
+
+export type JobSummary = z.output<typeof jobSummarySchema>;
+
+export function jobPhase(job: JobRecord): Phase | 'outcome_unknown' {
+  if (job.outcome_unknown && !job.status) return 'outcome_unknown';
+  return job.status ? phaseOf(job.status) : 'queued';
+}
+
+export function summarize(job: JobRecord, now: number): JobSummary {
+  const prompt = job.input?.prompt ?? '';
+  const phase = jobPhase(job);
+  return {
+    request_id: job.request_id,
+    prompt: prompt.length > 80 ? `${prompt.slice(0, 79)}…` : prompt,
+    status: job.status ?? (job.outcome_unknown ? 'unknown' : 'submitted'),
+    done: phase !== 'outcome_unknown' && isTerminal(phase),
+    ...(job.input && { duration: job.input.duration }),
+    ...(job.submitted_at !== undefined && { submitted_at: new Date(job.submitted_at).toISOString(), age_s: Math.max(0, Math.round((now - job.submitted_at) / 1000)) }),
+    ...(job.files[0] && { file: job.files[0].path }),
+    ...(job.output?.video && { video_url: job.output.video }),
+    ...(job.outcome_unknown && { outcome_unknown: true }),
+  };
+}

@@ -86,7 +86,9 @@ function nextStep(f: JobFacts, elapsed: number | undefined): string {
 function summary(f: JobFacts, elapsed: number | undefined, error: string | undefined, next: string): string {
   const lines: string[] = [];
   const at = elapsed !== undefined ? ` after ${elapsed} s` : '';
-  if (f.phase === 'completed') {
+  if (f.phase === 'completed' && outputUrls(f.output).length === 0) {
+    lines.push(`Job ${f.requestId} is completed${at}, but no output URL is known yet.`);
+  } else if (f.phase === 'completed') {
     lines.push(`Video ready (request_id ${f.requestId})${at}.`);
     for (const { url, kind } of outputUrls(f.output)) lines.push(`${kind === 'video' ? 'Video' : 'Image'} URL: ${url}`);
     for (const file of f.files ?? []) lines.push(`Saved to: ${file.path} (${(file.bytes / 1024 / 1024).toFixed(2)} MB, sha256 ${file.sha256.slice(0, 12)}…)`);

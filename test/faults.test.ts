@@ -91,6 +91,17 @@ describe('faults upstream', () => {
     expect(created).toBe(1);
   });
 
+  it('status reads that keep hanging cannot hold the call past its wait: it answers in time, naming the job', async () => {
+    sim.planNext({ queueMs: 0, runMs: 60_000 });
+    const t0 = Date.now();
+    const { r, created } = await generate([{ route: 'status', delayMs: 1500, status: 200, body: '{"status":"in_progress"}', times: 100 }], { wait_seconds: 3 });
+    expect(Date.now() - t0).toBeLessThan(9000);
+    expect(created).toBe(1);
+    const id = [...sim.jobs.keys()].at(-1)!;
+    expect(textOf(r)).toContain(id);
+    expect(errorCode(r)).toBe('upstream_unavailable');
+  });
+
   it('connection refused at submission: sent again (it never arrived), exactly one job', async () => {
     const restarting = sim.restart(700);
     const { r, created } = await generate([]);

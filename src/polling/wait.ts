@@ -38,6 +38,9 @@ export interface WaitOutcome {
   polls: number;
 }
 
+/** How long past its budget a wait lets one last status read finish. */
+const READ_GRACE_MS = 3_000;
+
 function isTransient(err: unknown): boolean {
   return err instanceof KlingError && err.extra.retryable === true;
 }
@@ -56,6 +59,9 @@ export class Waiter {
 
   async wait(o: WaitOptions): Promise<WaitOutcome> {
     const deadline = this.clock.now() + o.budgetMs;
+    // A read that is still retrying when the budget ends is cut off, so the call answers in time.
+    const budgetOver = AbortSignal.timeout(Math.ceil(o.budgetMs + READ_GRACE_MS));
+    const readSignal = o.signal ? AbortSignal.any([o.signal, budgetOver]) : budgetOver;
     const tracker = new ProgressTracker(o.progress, o.since ?? this.clock.now(), o.expectedRunMs + this.settings.queueMinMs);
     let last: StatusSnapshot | undefined;
     let firstStatus: string | undefined;
@@ -67,9 +73,13 @@ export class Waiter {
       let snap: StatusSnapshot | undefined;
       try {
         polls++;
-        snap = await this.snapshot(o.requestId, o.signal);
+        snap = await this.snapshot(o.requestId, readSignal);
         await o.onSnapshot?.(snap);
       } catch (err) {
+        if (budgetOver.aborted && !o.signal?.aborted) {
+          if (last) return { last, timedOut: true, polls };
+          throw new KlingError('upstream_unavailable', 'RunComfy did not answer a status request within this call\'s wait.', { retryable: true, requestId: o.requestId });
+        }
         // The client already retried; an outage that outlasts it does not end the wait while budget remains.
         if (!isTransient(err) || this.clock.now() >= deadline) throw err;
         lastError = err;

@@ -2,7 +2,8 @@ import { z } from 'zod';
 import { isKlingError } from '../errors.js';
 import { defineTool } from './define.js';
 import type { Phase } from '../runcomfy/schemas.js';
-import { factsFromSnapshot, requestIdSchema } from './common.js';
+import { requestIdSchema } from './args.js';
+import { factsFromSnapshot } from './job-flow.js';
 import { jobView, jobViewShape } from './job-view.js';
 
 export const cancel = defineTool({

@@ -1,5 +1,6 @@
 import { defineTool } from './define.js';
-import { factsFromSnapshot, requestIdSchema, waitSecondsArg } from './common.js';
+import { requestIdSchema, waitSecondsArg } from './args.js';
+import { factsFromSnapshot } from './job-flow.js';
 import { jobView, jobViewShape } from './job-view.js';
 
 export const checkStatus = defineTool({

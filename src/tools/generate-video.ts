@@ -3,7 +3,8 @@ import { modelInputShape, MODEL_TITLE } from '../model/kling-o1.js';
 import { preflightImages } from '../preflight/preflight.js';
 import { phaseOf } from '../runcomfy/schemas.js';
 import { defineTool } from './define.js';
-import { downloadArg, videoReply, waitAndCollect, waitSecondsArg, withRequestId } from './common.js';
+import { downloadArg, waitSecondsArg } from './args.js';
+import { videoReply, waitAndCollect, withRequestId } from './job-flow.js';
 import { jobView, jobViewShape } from './job-view.js';
 
 const imageCheck = z.object({ format: z.string(), mime: z.string(), width: z.number(), height: z.number(), bytes: z.number() });

@@ -1,5 +1,6 @@
 import { defineTool } from './define.js';
-import { downloadArg, requestIdSchema, videoReply, waitAndCollect, waitSecondsArg } from './common.js';
+import { downloadArg, requestIdSchema, waitSecondsArg } from './args.js';
+import { videoReply, waitAndCollect } from './job-flow.js';
 import { jobViewShape } from './job-view.js';
 
 export const getResult = defineTool({

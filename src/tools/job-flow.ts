@@ -1,5 +1,4 @@
-/** Argument schemas and flows shared by the job tools. */
-import { z } from 'zod';
+/** The steps the job tools share: wait then collect, view a snapshot, keep the request_id in errors. */
 import type { AppContext } from '../context.js';
 import { KlingError } from '../errors.js';
 import type { Jobs } from '../jobs/jobs.js';
@@ -8,25 +7,8 @@ import type { StatusSnapshot } from '../polling/wait.js';
 import { jobView, type JobFacts, type JobView } from './job-view.js';
 import type { ToolReply } from './respond.js';
 
-export { requestIdSchema } from '../runcomfy/schemas.js';
-
-export const MAX_WAIT_ARG_S = 3600;
+/** Saving a result always gets at least this long, even when the wait used up the budget. */
 const MIN_SAVE_MS = 5_000;
-
-export function waitSecondsArg(meaning: string, defaultText: string) {
-  return z
-    .number({ error: 'wait_seconds must be a number of seconds.' })
-    .int({ error: 'wait_seconds must be a whole number of seconds.' })
-    .min(0, { error: 'wait_seconds cannot be negative.' })
-    .max(MAX_WAIT_ARG_S, { error: `wait_seconds can be at most ${MAX_WAIT_ARG_S}.` })
-    .optional()
-    .describe(`${meaning} Default: ${defaultText}. Keep it below your client's request timeout; when the wait ends first, the call still returns the request_id and status.`);
-}
-
-export const downloadArg = z
-  .boolean({ error: 'download must be true or false.' })
-  .default(true)
-  .describe('Save the finished video into the output folder (KLING_MCP_OUTPUT_DIR) and return a link to the local file. Default true.');
 
 /**
  * Waits (within budgetMs) for the job to end, then reads its result; the

@@ -1,0 +1,21 @@
+/** Arguments shared by the job tools, with messages that say what to send. */
+import { z } from 'zod';
+
+export { requestIdSchema } from '../runcomfy/schemas.js';
+
+export const MAX_WAIT_ARG_S = 3600;
+
+export function waitSecondsArg(meaning: string, defaultText: string) {
+  return z
+    .number({ error: 'wait_seconds must be a number of seconds.' })
+    .int({ error: 'wait_seconds must be a whole number of seconds.' })
+    .min(0, { error: 'wait_seconds cannot be negative.' })
+    .max(MAX_WAIT_ARG_S, { error: `wait_seconds can be at most ${MAX_WAIT_ARG_S}.` })
+    .optional()
+    .describe(`${meaning} Default: ${defaultText}. Keep it below your client's request timeout; when the wait ends first, the call still returns the request_id and status.`);
+}
+
+export const downloadArg = z
+  .boolean({ error: 'download must be true or false.' })
+  .default(true)
+  .describe('Save the finished video into the output folder (KLING_MCP_OUTPUT_DIR) and return a link to the local file. Default true.');

@@ -13,6 +13,7 @@ import { loadConfig } from '../src/config.js';
 import { AppContext } from '../src/context.js';
 import { RunComfySimulator, SIM_TOKEN, type SimulatorOptions } from '../src/simulator/simulator.js';
 import type { Clock } from '../src/util/clock.js';
+import { ERROR_META_KEY } from '../src/tools/respond.js';
 import { createLogger } from '../src/util/log.js';
 import { registerSecret } from '../src/util/redact.js';
 
@@ -110,5 +111,5 @@ export function textOf(r: CallToolResult): string {
 }
 
 export function errorCode(r: CallToolResult): string | undefined {
-  return (r._meta?.['kling-o1-mcp/error'] as { code?: string } | undefined)?.code;
+  return (r._meta?.[ERROR_META_KEY] as { code?: string } | undefined)?.code;
 }

@@ -4,6 +4,7 @@
  * retryable (reads and downloads retry on 429/5xx/network faults; a submission
  * only when it provably never reached the server).
  */
+import { KlingError } from '../errors.js';
 import type { Clock } from '../util/clock.js';
 
 export interface RetryPolicy {
@@ -57,4 +58,10 @@ export function parseRetryAfter(value: string | string[] | undefined, now: numbe
   if (/^\s*\d+(\.\d+)?\s*$/.test(raw)) return Number(raw) * 1000;
   const at = Date.parse(raw);
   return Number.isNaN(at) ? undefined : Math.max(0, at - now);
+}
+
+/** The verdict for errors that say themselves whether repeating can help (reads, cancels, downloads, waits). */
+export function retryVerdictOf(err: unknown): RetryVerdict {
+  if (!(err instanceof KlingError) || err.extra.retryable !== true) return { retry: false };
+  return { retry: true, afterMs: err.extra.retryAfterS !== undefined ? err.extra.retryAfterS * 1000 : undefined };
 }

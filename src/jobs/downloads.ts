@@ -10,7 +10,7 @@ import { Transform } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { request, type Dispatcher } from 'undici';
 import { KlingError } from '../errors.js';
-import { DEFAULT_RETRY, parseRetryAfter, withRetry } from '../http/retry.js';
+import { DEFAULT_RETRY, parseRetryAfter, retryVerdictOf, withRetry } from '../http/retry.js';
 import { discard, networkCode } from '../http/network-errors.js';
 import type { Clock } from '../util/clock.js';
 import { EXT_BY_MIME, MIME_BY_EXT, extOf } from '../util/media-types.js';
@@ -34,10 +34,7 @@ export class Downloader {
       policy: DEFAULT_RETRY,
       clock: this.clock,
       signal,
-      classify: (err) =>
-        err instanceof KlingError && err.extra.retryable
-          ? { retry: true, afterMs: err.extra.retryAfterS !== undefined ? err.extra.retryAfterS * 1000 : undefined }
-          : { retry: false },
+      classify: retryVerdictOf,
     });
   }
 

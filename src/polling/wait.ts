@@ -5,6 +5,7 @@
  */
 import type { PollSettings } from '../config.js';
 import { KlingError } from '../errors.js';
+import { retryVerdictOf } from '../http/retry.js';
 import type { RunComfyClient } from '../runcomfy/client.js';
 import { isTerminal, phaseOf, type Phase } from '../runcomfy/schemas.js';
 import type { Clock } from '../util/clock.js';
@@ -40,10 +41,6 @@ export interface WaitOutcome {
 
 /** How long past its budget a wait lets one last status read finish. */
 const READ_GRACE_MS = 3_000;
-
-function isTransient(err: unknown): boolean {
-  return err instanceof KlingError && err.extra.retryable === true;
-}
 
 export class Waiter {
   constructor(
@@ -81,7 +78,7 @@ export class Waiter {
           throw new KlingError('upstream_unavailable', 'RunComfy did not answer a status request within this call\'s wait.', { retryable: true, requestId: o.requestId });
         }
         // The client already retried; an outage that outlasts it does not end the wait while budget remains.
-        if (!isTransient(err) || this.clock.now() >= deadline) throw err;
+        if (!retryVerdictOf(err).retry || this.clock.now() >= deadline) throw err;
         lastError = err;
         o.onTransientError?.(err);
       }

@@ -5,7 +5,7 @@
 import { Agent, request, type Dispatcher } from 'undici';
 import type { z } from 'zod';
 import { KlingError, MISSING_TOKEN_MESSAGE } from '../errors.js';
-import { DEFAULT_RETRY, parseRetryAfter, withRetry, type RetryPolicy, type RetryVerdict } from '../http/retry.js';
+import { DEFAULT_RETRY, parseRetryAfter, retryVerdictOf, withRetry, type RetryPolicy, type RetryVerdict } from '../http/retry.js';
 import { RateLimiter } from '../http/rate-limit.js';
 import { networkCode, neverReachedServer } from '../http/network-errors.js';
 import { MODEL_ID, type ModelInput } from '../model/kling-o1.js';
@@ -99,7 +99,7 @@ export class RunComfyClient {
   async cancel(requestId: string, signal?: AbortSignal): Promise<{ status?: string }> {
     const path = requestPath(requestId, 'cancel');
     // Cancelling twice is harmless, so a cancel retries like a read.
-    return this.retrying('cancel', () => this.call('POST', path, cancelResponseSchema, { signal, requestId }), readVerdict, signal);
+    return this.retrying('cancel', () => this.call('POST', path, cancelResponseSchema, { signal, requestId }), retryVerdictOf, signal);
   }
 
   private read<S extends z.ZodType>(what: 'status' | 'result', requestId: string, schema: S, signal?: AbortSignal): Promise<z.output<S>> {
@@ -110,7 +110,7 @@ export class RunComfyClient {
         await this.limiter.acquire(signal);
         return this.call('GET', path, schema, { signal, requestId });
       },
-      readVerdict,
+      retryVerdictOf,
       signal,
     );
   }
@@ -177,11 +177,6 @@ function requestPath(requestId: string, what: 'status' | 'result' | 'cancel'): s
     throw new KlingError('invalid_request_id', `"${requestId.slice(0, 80)}" is not a RunComfy request_id.`);
   }
   return `/v1/requests/${requestId}/${what}`;
-}
-
-function readVerdict(err: unknown): RetryVerdict {
-  if (!(err instanceof KlingError) || err.extra.retryable !== true) return { retry: false };
-  return { retry: true, afterMs: err.extra.retryAfterS !== undefined ? err.extra.retryAfterS * 1000 : undefined };
 }
 
 function networkError(err: unknown, signal: AbortSignal | undefined, afterHeaders = false): KlingError {

@@ -32,7 +32,6 @@ const queuePosition = z
   .transform((v) => (typeof v === 'number' && Number.isFinite(v) && v >= 0 ? Math.floor(v) : undefined))
   .catch(undefined);
 
-
 export const statusResponseSchema = z.looseObject({
   status: stateString,
   request_id: z.string().optional().catch(undefined),

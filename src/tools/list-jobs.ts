@@ -14,7 +14,6 @@ function matches(job: JobRecord, filter: Filter | undefined): boolean {
   return phase === filter;
 }
 
-
 export const listJobs = defineTool({
   name: 'list_jobs',
   title: 'List known jobs',

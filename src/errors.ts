@@ -8,6 +8,8 @@ export type ErrorCode =
   | 'unauthorized'
   | 'insufficient_credits'
   | 'not_found'
+  | 'forbidden'
+  | 'invalid_model'
   | 'invalid_request_id'
   | 'invalid_input'
   | 'image_rejected'
@@ -16,6 +18,8 @@ export type ErrorCode =
   | 'rate_limited'
   | 'upstream_unavailable'
   | 'upstream_bad_response'
+  /** RunComfy answered with an error code this server does not know. */
+  | 'upstream_error'
   | 'network'
   | 'submit_outcome_unknown'
   | 'download_failed'

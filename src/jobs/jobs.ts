@@ -79,7 +79,7 @@ export class Jobs {
    * the media, within saveWithinMs so the call still answers before the client gives up.
    */
   async collect(requestId: string, download: boolean, signal: AbortSignal | undefined, saveWithinMs: number): Promise<Collected> {
-    const result = await this.client.result(requestId, signal);
+    const result = await this.client.result(requestId, { includeCost: true }, signal);
     const phase = phaseOf(result.status);
     await this.observe(requestId, { status: result.status, phase, queuePosition: result.queue_position, at: Date.now() });
     const job = await this.ledger.get(requestId);

@@ -1,6 +1,6 @@
 /**
- * HTTP client of the RunComfy Model API (submit, status, result, cancel).
- * It knows HTTP, auth and retries; nothing of MCP.
+ * HTTP client of the RunComfy Model API (submit, status, result, cancel, and
+ * the model's price). It knows HTTP, auth and retries; nothing of MCP.
  */
 import { Agent, request, type Dispatcher } from 'undici';
 import type { z } from 'zod';
@@ -14,14 +14,17 @@ import { systemClock } from '../util/clock.js';
 import {
   REQUEST_ID_PATTERN,
   cancelResponseSchema,
-  errorText,
+  modelInfoSchema,
   resultResponseSchema,
   statusResponseSchema,
   submitResponseSchema,
+  type CancelResponse,
+  type ModelInfo,
   type ResultResponse,
   type StatusResponse,
   type SubmitResponse,
 } from './schemas.js';
+import { answerError, bodyText, httpError } from './upstream-errors.js';
 
 export interface RunComfyClientOptions {
   baseUrl: string;
@@ -88,22 +91,31 @@ export class RunComfyClient {
   }
 
   status(requestId: string, signal?: AbortSignal): Promise<StatusResponse> {
-    return this.read('status', requestId, statusResponseSchema, signal);
+    return this.read('status', requestPath(requestId, 'status'), statusResponseSchema, signal, requestId);
   }
 
-  result(requestId: string, signal?: AbortSignal): Promise<ResultResponse> {
-    return this.read('result', requestId, resultResponseSchema, signal);
+  /** The job's result, or its current state while it is not done; `includeCost` asks RunComfy for the USD charged. */
+  result(requestId: string, o: { includeCost?: boolean } = {}, signal?: AbortSignal): Promise<ResultResponse> {
+    const path = requestPath(requestId, 'result') + (o.includeCost ? '?include_cost=true' : '');
+    return this.read('result', path, resultResponseSchema, signal, requestId);
   }
 
-  /** Asks RunComfy to cancel; returns the state it reports, if any. */
-  async cancel(requestId: string, signal?: AbortSignal): Promise<{ status?: string }> {
+  /**
+   * Asks RunComfy to cancel. `outcome` is "cancelled" (it was queued) or
+   * "not_cancellable" (it runs, and will be billed, or has already ended).
+   */
+  async cancel(requestId: string, signal?: AbortSignal): Promise<CancelResponse> {
     const path = requestPath(requestId, 'cancel');
     // Cancelling twice is harmless, so a cancel retries like a read.
     return this.retrying('cancel', () => this.call('POST', path, cancelResponseSchema, { signal, requestId }), retryVerdictOf, signal);
   }
 
-  private read<S extends z.ZodType>(what: 'status' | 'result', requestId: string, schema: S, signal?: AbortSignal): Promise<z.output<S>> {
-    const path = requestPath(requestId, what);
+  /** The model's price as RunComfy publishes it (base_price_usd, price_unit, pricing_note). */
+  modelInfo(signal?: AbortSignal): Promise<ModelInfo> {
+    return this.read('model info', `/v1/models/${MODEL_ID}`, modelInfoSchema, signal);
+  }
+
+  private read<S extends z.ZodType>(what: string, path: string, schema: S, signal?: AbortSignal, requestId?: string): Promise<z.output<S>> {
     return this.retrying(
       what,
       async () => {
@@ -146,13 +158,19 @@ export class RunComfyClient {
     } catch (err) {
       throw networkError(err, o.signal, true);
     }
-    if (res.statusCode < 200 || res.statusCode >= 300) {
-      throw httpError(res.statusCode, text, o.requestId, parseRetryAfter(res.headers['retry-after'], Date.now()));
-    }
+    const answer = { httpStatus: res.statusCode, requestId: o.requestId, retryAfterMs: parseRetryAfter(res.headers['retry-after'], Date.now()) };
     let json: unknown;
+    let isJson = true;
     try {
       json = JSON.parse(text);
     } catch {
+      isJson = false;
+    }
+    // An error code decides before the HTTP status, and before any success shape is trusted: some answers carry it with HTTP 200.
+    const coded = isJson ? answerError(json, answer) : undefined;
+    if (coded) throw coded;
+    if (res.statusCode < 200 || res.statusCode >= 300) throw httpError(bodyText(text), answer);
+    if (!isJson) {
       throw new KlingError('upstream_bad_response', `RunComfy answered HTTP ${res.statusCode} with a body that is not JSON.`, {
         httpStatus: res.statusCode,
         retryable: true,
@@ -209,52 +227,16 @@ function asSubmitError(err: unknown): unknown {
       { httpStatus: err.extra.httpStatus },
     );
   }
-  // Other answers are definite rejections: nothing was accepted, and they are not retried here.
-  return new KlingError(err.code, err.message, { ...err.extra, retryable: false });
-}
-
-function httpError(status: number, body: string, requestId: string | undefined, retryAfterMs: number | undefined): KlingError {
-  let detail: string | undefined;
-  try {
-    detail = errorText(JSON.parse(body));
-  } catch {
-    detail = body.trim().slice(0, 300) || undefined;
-  }
-  const said = detail ? ` RunComfy said: ${detail}` : '';
-  const extra = { httpStatus: status, requestId };
-  const credits = /credit|balance|insufficient|payment|billing|quota/i.test(detail ?? '');
-  if (status === 402 || ((status === 403 || status === 400) && credits)) {
-    return new KlingError('insufficient_credits', `RunComfy reports insufficient credits (HTTP ${status}). Top up your RunComfy balance, then try again.${said}`, extra);
-  }
-  if (status === 401 || status === 403) {
+  const status = err.extra.httpStatus;
+  if (err.code === 'upstream_bad_response' && status !== undefined && status >= 200 && status < 300) {
+    // A success status without an error code means it was most likely accepted; only its request_id is unreadable.
     return new KlingError(
-      'unauthorized',
-      `RunComfy rejected the API token (HTTP ${status}). Check that RUNCOMFY_API_TOKEN in your MCP client config holds a valid, current RunComfy API token, then restart the server.`,
-      extra,
+      'submit_outcome_unknown',
+      `RunComfy answered the submission (HTTP ${status}) without a readable request_id, so it probably accepted (and will bill) it. ` +
+        'Do not submit again right away: check your RunComfy dashboard for a new request first. The attempt is recorded (list_jobs).',
+      { httpStatus: status },
     );
   }
-  if (status === 404) {
-    return requestId
-      ? new KlingError('not_found', `RunComfy knows no request with id ${requestId} (HTTP 404). Check the id (list_jobs shows the jobs this server submitted); requests of another account are not visible with this token.`, extra)
-      : new KlingError('upstream_bad_response', `RunComfy answered 404 for the model endpoint. Check RUNCOMFY_BASE_URL.${said}`, extra);
-  }
-  if (status === 400 || status === 409 || status === 422) {
-    return new KlingError('upstream_validation', `RunComfy rejected the request (HTTP ${status}).${said || ' No reason was given.'}`, extra);
-  }
-  if (status === 429) {
-    const wait = retryAfterMs !== undefined ? Math.ceil(retryAfterMs / 1000) : undefined;
-    return new KlingError('rate_limited', `RunComfy is rate limiting requests (HTTP 429).${wait !== undefined ? ` Try again in ${wait} s.` : ' Try again in a minute.'}`, {
-      ...extra,
-      retryable: true,
-      retryAfterS: wait,
-    });
-  }
-  if (status >= 500) {
-    return new KlingError('upstream_unavailable', `RunComfy is having trouble (HTTP ${status}). Try again in a few minutes.${said}`, {
-      ...extra,
-      retryable: true,
-      retryAfterS: retryAfterMs !== undefined ? Math.ceil(retryAfterMs / 1000) : undefined,
-    });
-  }
-  return new KlingError('upstream_bad_response', `RunComfy answered HTTP ${status}, which this server does not expect.${said}`, extra);
+  // Other answers, error codes included, are definite rejections: nothing was accepted, and they are not retried here.
+  return new KlingError(err.code, err.message, { ...err.extra, retryable: false });
 }

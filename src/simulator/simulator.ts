@@ -2,20 +2,75 @@
  * A local stand-in of the RunComfy Model API for Kling O1, faithful to the
  * documented contract: Bearer auth, input validation (it downloads and checks
  * both images, as RunComfy does), a queue → run → completed state machine on a
- * clock, cancel only while queued, and results whose video it serves itself.
- * Tests steer it through fault hooks and read its counters.
+ * clock, cancel only while queued (HTTP 202 with an outcome), results with
+ * their cost, the model's price, and RunComfy's error codes, each on an HTTP
+ * status tests choose (200 included). Tests steer it through fault hooks and
+ * read its counters.
+ *
+ * Where RunComfy's docs are silent it assumes: a failed job's `error` is
+ * `{error_code?, message}` (or a plain string, per job); a failed job costs
+ * nothing unless its plan says otherwise; cancelling a cancelled job answers
+ * `cancelled` again; a job's price is held from its submission against
+ * `balanceUsd` and released when it is cancelled.
  */
 import { randomUUID } from 'node:crypto';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import sharp from 'sharp';
 import { request } from 'undici';
-import { IMAGE_FIELDS, MAX_IMAGE_BYTES, MODEL_ID, imageRuleViolations, modelInputSchema, type ModelInput } from '../model/kling-o1.js';
+import { IMAGE_FIELDS, MAX_IMAGE_BYTES, MODEL_ID, imageRuleViolations, modelInputSchema, seedInputJsonSchema, type ModelInput } from '../model/kling-o1.js';
 import { acceptedFormat } from '../preflight/inspect-image.js';
 import { systemClock, type Clock } from '../util/clock.js';
 import { crossfadeClip } from './clip.js';
 
-export type Route = 'submit' | 'status' | 'result' | 'cancel' | 'output' | 'file';
+export type Route = 'submit' | 'model' | 'status' | 'result' | 'cancel' | 'output' | 'file';
+
+/** RunComfy's documented error codes. */
+export const RUNCOMFY_CODES = {
+  invalidModel: 400001,
+  noBalance: 400002,
+  badToken: 400004,
+  otherUser: 403001,
+  notFound: 404001,
+} as const;
+export type RunComfyCode = (typeof RUNCOMFY_CODES)[keyof typeof RUNCOMFY_CODES];
+
+/** The HTTP status each code comes with unless `errorStatus` says otherwise (RunComfy's is not reliable). */
+const DEFAULT_ERROR_STATUS: Record<RunComfyCode, number> = { 400001: 400, 400002: 402, 400004: 401, 403001: 403, 404001: 404 };
+
+/** RunComfy's two error bodies: `{error_code, error_message}` (documented) and `{code, error}` (also seen). */
+export type ErrorShape = 'error_code' | 'code';
+
+export interface ErrorAnswer {
+  /** The HTTP status to send it with (default: the simulator's for that code). */
+  status?: number;
+  shape?: ErrorShape;
+  /** Send the code as a JSON number (default) or a string. */
+  codeAs?: 'number' | 'string';
+  message?: string;
+  detail?: string;
+}
+
+/** A RunComfy error body as JSON text. */
+export function errorBody(code: number | string, message: string, o: Omit<ErrorAnswer, 'status' | 'message'> = {}): string {
+  const value = o.codeAs === 'string' ? String(code) : typeof code === 'string' && /^\d+$/.test(code) ? Number(code) : code;
+  const body = o.shape === 'code' ? { code: value, error: message } : { error_code: value, error_message: message, ...(o.detail && { detail: o.detail }) };
+  return JSON.stringify(body);
+}
+
+/** The model's price as the model endpoint publishes it; `down` makes that endpoint answer 503. */
+export interface SimPrice {
+  base_price_usd?: number | string;
+  price_unit?: string;
+  pricing_note?: string;
+  down?: boolean;
+}
+
+/** The price quoted elsewhere for Kling O1 image-to-video (RunComfy's own was not found). */
+export const DEFAULT_SIM_PRICE: SimPrice = { base_price_usd: 0.112, price_unit: 'second', pricing_note: 'Billed per second of output video.' };
+
+/** A failed job's `error` field: an object by default, or a plain string. */
+export type SimJobError = string | { error_code?: string | number; message: string };
 
 export interface Fault {
   route: Route;
@@ -35,8 +90,11 @@ export interface Fault {
 export interface JobPlan {
   queueMs: number;
   runMs: number;
-  /** End in this state instead of completed (e.g. "failed"), with this error. */
-  failWith?: { status: string; error: string };
+  /**
+   * End in this state instead of completed (default "failed"), with this `error`
+   * (default an object with a message), costing `costUsd` (default 0).
+   */
+  failWith?: { status?: string; error?: SimJobError; costUsd?: number };
   /** Serve a synthetic MP4-typed result of this many bytes instead of the crossfade (for size benchmarks). */
   outputBytes?: number;
 }
@@ -44,8 +102,21 @@ export interface JobPlan {
 export interface SimulatorOptions {
   port?: number;
   host?: string;
+  /** The accepted API token (default SIM_TOKEN). */
   token?: string;
+  /** More accepted tokens, each its own RunComfy user: a job is visible only with the token that submitted it. */
+  tokens?: string[];
   clock?: Clock;
+  /** What the model endpoint publishes, and what jobs cost (default DEFAULT_SIM_PRICE). */
+  price?: SimPrice;
+  /** Spending limit of the account: a submission whose price would take the spend beyond it gets 400002. */
+  balanceUsd?: number;
+  /** A finished job (and its output) is forgotten this long after it ended: then 404001. */
+  expireAfterMs?: number;
+  /** The HTTP status each error code is sent with, e.g. `{ 400004: 200 }`. */
+  errorStatus?: Partial<Record<RunComfyCode, number>>;
+  /** Which error body to send (default the documented `error_code` one). */
+  errorShape?: ErrorShape;
   /** Queue and run time per clip duration. */
   timing?: Partial<Record<5 | 10, { queueMs: number; runMs: number }>>;
   /** Width of the crossfade clip (smaller is faster). */
@@ -55,6 +126,8 @@ export interface SimulatorOptions {
 
 interface SimJob {
   id: string;
+  /** The token that submitted it. */
+  owner: string;
   input: ModelInput;
   submittedAt: number;
   plan: JobPlan;
@@ -82,13 +155,13 @@ export class RunComfySimulator {
   private readonly files = new Map<string, { body: Buffer; type: string; chunked: boolean } | { redirect: string }>();
   private server: http.Server | undefined;
   private readonly clock: Clock;
-  private readonly token: string;
+  private readonly tokens: Set<string>;
   private baseUrl = '';
   private port: number | undefined;
 
   constructor(private readonly opts: SimulatorOptions = {}) {
     this.clock = opts.clock ?? systemClock;
-    this.token = opts.token ?? SIM_TOKEN;
+    this.tokens = new Set([opts.token ?? SIM_TOKEN, ...(opts.tokens ?? [])]);
   }
 
   get url(): string {
@@ -145,6 +218,16 @@ export class RunComfySimulator {
     this.faults.push({ times: 1, ...fault });
   }
 
+  /** Answers the next matching request(s) with RunComfy error `code`, on the HTTP status set for it unless `o.status` says otherwise. */
+  injectError(route: Route, code: number | string, o: ErrorAnswer & { times?: number } = {}): void {
+    this.inject({
+      route,
+      times: o.times,
+      status: o.status ?? this.statusOf(code),
+      body: errorBody(code, o.message ?? `injected error ${code}`, { shape: o.shape ?? this.opts.errorShape, codeAs: o.codeAs, detail: o.detail }),
+    });
+  }
+
   clearFaults(): void {
     this.faults.length = 0;
   }
@@ -173,13 +256,58 @@ export class RunComfySimulator {
       return { status: 'in_queue', queuePosition: ahead };
     }
     if (now < started + job.plan.runMs) return { status: 'in_progress' };
-    return { status: job.plan.failWith?.status ?? 'completed' };
+    return { status: job.plan.failWith ? (job.plan.failWith.status ?? 'failed') : 'completed' };
+  }
+
+  /** What a job costs in USD: its price once accepted, 0 when cancelled, its plan's cost when failed; undefined when the price is unknown. */
+  chargeOf(job: SimJob): number | undefined {
+    const status = this.stateOf(job).status;
+    if (status === 'cancelled') return 0;
+    if (job.plan.failWith && status === (job.plan.failWith.status ?? 'failed')) return job.plan.failWith.costUsd ?? 0;
+    return this.priceOf(job.input.duration);
+  }
+
+  /** The sum charged (or held, for unfinished jobs) so far, across all tokens. */
+  spentUsd(): number {
+    return [...this.jobs.values()].reduce((sum, j) => sum + (this.chargeOf(j) ?? 0), 0);
+  }
+
+  private priceOf(durationS: number): number | undefined {
+    const { base_price_usd: base, price_unit: unit = 'second' } = this.opts.price ?? DEFAULT_SIM_PRICE;
+    const usd = Number(base);
+    if (base === undefined || !Number.isFinite(usd)) return undefined;
+    // Its own simple rule, independent of the client's parser: "request"-like units bill once, anything else per second.
+    return /request|run|generation|video|each/i.test(unit) ? usd : usd * durationS;
+  }
+
+  private statusOf(code: number | string): number {
+    return this.opts.errorStatus?.[Number(code) as RunComfyCode] ?? DEFAULT_ERROR_STATUS[Number(code) as RunComfyCode] ?? 400;
+  }
+
+  private error(code: RunComfyCode, message: string): { status: number; body: unknown } {
+    return { status: this.statusOf(code), body: JSON.parse(errorBody(code, message, { shape: this.opts.errorShape })) };
+  }
+
+  /** A job this token may see, or the error RunComfy gives instead. */
+  private visibleJob(id: string, token: string): SimJob | { status: number; body: unknown } {
+    const job = this.jobs.get(id);
+    if (!job || this.expired(job)) return this.error(RUNCOMFY_CODES.notFound, `Request ${id} does not exist, was deleted, or has expired.`);
+    if (job.owner !== token) return this.error(RUNCOMFY_CODES.otherUser, `Request ${id} belongs to another user.`);
+    return job;
+  }
+
+  private expired(job: SimJob): boolean {
+    if (this.opts.expireAfterMs === undefined) return false;
+    const state = this.stateOf(job).status;
+    if (state === 'in_queue' || state === 'in_progress') return false;
+    const endedAt = job.cancelledAt ?? this.finishTime(job.id)!;
+    return this.clock.now() >= endedAt + this.opts.expireAfterMs;
   }
 
   private async handle(req: http.IncomingMessage, res: http.ServerResponse): Promise<void> {
     const url = new URL(req.url ?? '/', 'http://sim');
     const route = routeOf(req.method ?? 'GET', url.pathname);
-    const entry: RequestLogEntry = { route: route?.route ?? 'file', method: req.method ?? '', path: url.pathname, at: this.clock.now(), status: 0 };
+    const entry: RequestLogEntry = { route: route?.route ?? 'file', method: req.method ?? '', path: url.pathname + url.search, at: this.clock.now(), status: 0 };
     res.on('finish', () => (entry.status = res.statusCode));
     if (route) this.requests.push(entry);
     const body = await readBody(req);
@@ -192,49 +320,66 @@ export class RunComfySimulator {
     if (route.route === 'output') return this.serveOutput(res, route.id);
     if (route.route === 'file') return this.serveFile(res, route.id);
 
-    if (req.headers.authorization !== `Bearer ${this.token}`) {
-      return send(res, 401, { detail: 'Invalid or missing API token.' });
-    }
-    const answer = await this.api(route.route, route.id, body);
+    const token = /^Bearer (.+)$/.exec(req.headers.authorization ?? '')?.[1];
+    const answer =
+      token === undefined || !this.tokens.has(token)
+        ? this.error(RUNCOMFY_CODES.badToken, 'Invalid, missing or expired API token, or inactive account.')
+        : await this.api(route.route, route.id, body, token, url.searchParams.get('include_cost') === 'true');
     if (fault?.afterProcessing && (await applyFault(res, fault))) return;
     send(res, answer.status, answer.body);
   }
 
-  private async api(route: Route, id: string, body: string): Promise<{ status: number; body: unknown }> {
-    if (route === 'submit') return this.submit(body);
-    const job = this.jobs.get(id);
-    if (!job) return { status: 404, body: { detail: `Request ${id} not found.` } };
+  private async api(route: Route, id: string, body: string, token: string, includeCost: boolean): Promise<{ status: number; body: unknown }> {
+    if (route === 'submit' || route === 'model') {
+      if (id !== MODEL_ID) return this.error(RUNCOMFY_CODES.invalidModel, `Invalid model id: ${id}.`);
+      return route === 'submit' ? this.submit(body, token) : this.modelInfo();
+    }
+    const job = this.visibleJob(id, token);
+    if (!('owner' in job)) return job;
     const state = this.stateOf(job);
     const base = { request_id: id, status: state.status, ...(state.queuePosition !== undefined && { queue_position: state.queuePosition }) };
     switch (route) {
       case 'status':
         return { status: 200, body: { ...base, status_url: `${this.baseUrl}/v1/requests/${id}/status`, result_url: `${this.baseUrl}/v1/requests/${id}/result` } };
-      case 'result': {
-        if (state.status === 'completed') {
-          return {
-            status: 200,
-            body: {
-              ...base,
-              output: { video: `${this.baseUrl}/outputs/${id}.${job.plan.outputBytes ? 'mp4' : 'webp'}` },
-              created_at: new Date(job.submittedAt).toISOString(),
-              finished_at: new Date(this.finishTime(id)!).toISOString(),
-            },
-          };
-        }
-        return { status: 200, body: job.plan.failWith && state.status === job.plan.failWith.status ? { ...base, error: job.plan.failWith.error } : base };
+      case 'result':
+        return { status: 200, body: this.result(job, state.status, includeCost) };
+      case 'cancel': {
+        // Only a queued job can be cancelled; a cancelled one stays so (asking twice is harmless), anything else is untouched.
+        if (state.status === 'in_queue') job.cancelledAt = this.clock.now();
+        const cancelled = job.cancelledAt !== undefined;
+        return { status: 202, body: { request_id: id, status: cancelled ? 'cancelled' : state.status, outcome: cancelled ? 'cancelled' : 'not_cancellable' } };
       }
-      case 'cancel':
-        if (state.status === 'in_queue') {
-          job.cancelledAt = this.clock.now();
-          return { status: 200, body: { request_id: id, status: 'cancelled' } };
-        }
-        return { status: 409, body: { detail: `Request ${id} is ${state.status}; only queued requests can be cancelled.` } };
       default:
         return { status: 404, body: { detail: 'Not Found' } };
     }
   }
 
-  private async submit(body: string): Promise<{ status: number; body: unknown }> {
+  /** The result answer: `succeeded` with the output, `failed` with an error, or the current state while not done. */
+  private result(job: SimJob, status: string, includeCost: boolean): Record<string, unknown> {
+    const ended = status !== 'in_queue' && status !== 'in_progress';
+    const cost = includeCost && ended ? this.chargeOf(job) : undefined;
+    const times = {
+      created_at: new Date(job.submittedAt).toISOString(),
+      finished_at: ended ? new Date(job.cancelledAt ?? this.finishTime(job.id)!).toISOString() : null,
+    };
+    const common = { request_id: job.id, ...times, ...(cost !== undefined && { cost }) };
+    if (status === 'completed') {
+      return { ...common, status: 'succeeded', output: { video: `${this.baseUrl}/outputs/${job.id}.${job.plan.outputBytes ? 'mp4' : 'webp'}` } };
+    }
+    if (job.plan.failWith && status === (job.plan.failWith.status ?? 'failed')) {
+      return { ...common, status, output: null, error: job.plan.failWith.error ?? { message: 'The generation failed.' } };
+    }
+    const position = this.stateOf(job).queuePosition;
+    return { ...common, status, output: null, ...(position !== undefined && { queue_position: position }) };
+  }
+
+  private modelInfo(): { status: number; body: unknown } {
+    const { down, ...price } = this.opts.price ?? DEFAULT_SIM_PRICE;
+    if (down) return { status: 503, body: { detail: 'Service Unavailable' } };
+    return { status: 200, body: { model_id: MODEL_ID, input_schema: seedInputJsonSchema(), ...price } };
+  }
+
+  private async submit(body: string, token: string): Promise<{ status: number; body: unknown }> {
     let json: unknown;
     try {
       json = JSON.parse(body);
@@ -248,10 +393,14 @@ export class RunComfySimulator {
     const problems = (await Promise.all(IMAGE_FIELDS.map((f) => this.checkImage(f, parsed.data[f])))).flat();
     if (problems.length > 0) return { status: 422, body: { detail: problems.join(' ') } };
     const duration = parsed.data.duration;
+    const price = this.priceOf(duration) ?? 0;
+    if (this.opts.balanceUsd !== undefined && this.spentUsd() + price > this.opts.balanceUsd + 1e-9) {
+      return this.error(RUNCOMFY_CODES.noBalance, 'No remaining balance. Please top up your account.');
+    }
     const timing = this.opts.timing?.[duration] ?? { queueMs: 2_000, runMs: duration === 10 ? 8_000 : 5_000 };
     const plan: JobPlan = { ...timing, ...this.plans.shift() };
     const id = randomUUID();
-    this.jobs.set(id, { id, input: parsed.data, submittedAt: this.clock.now(), plan });
+    this.jobs.set(id, { id, owner: token, input: parsed.data, submittedAt: this.clock.now(), plan });
     this.submissions++;
     this.opts.log?.(`submitted ${id}: queue ${plan.queueMs} ms, run ${plan.runMs} ms`);
     return {
@@ -293,7 +442,7 @@ export class RunComfySimulator {
   private async serveOutput(res: http.ServerResponse, name: string): Promise<void> {
     const id = name.replace(/\.(webp|mp4)$/, '');
     const job = this.jobs.get(id);
-    if (!job || this.stateOf(job).status !== 'completed') return send(res, 404, { detail: 'Not Found' });
+    if (!job || this.stateOf(job).status !== 'completed' || this.expired(job)) return send(res, 404, { detail: 'Not Found' });
     if (job.plan.outputBytes) return streamSynthetic(res, job.plan.outputBytes);
     job.clip ??= Promise.all(IMAGE_FIELDS.map((f) => this.fetchImage(job.input[f]))).then(([a, b]) =>
       crossfadeClip(a!, b!, { durationS: job.input.duration, width: this.opts.clipWidth }),
@@ -359,7 +508,9 @@ async function streamSynthetic(res: http.ServerResponse, size: number): Promise<
 }
 
 function routeOf(method: string, path: string): { route: Route; id: string } | undefined {
-  if (method === 'POST' && path === `/v1/models/${MODEL_ID}`) return { route: 'submit', id: '' };
+  // Any model path routes, so an unknown model gets RunComfy's 400001; the id is the model's.
+  const model = /^\/v1\/models\/(.+)$/.exec(path);
+  if (model && (method === 'POST' || method === 'GET')) return { route: method === 'POST' ? 'submit' : 'model', id: decodeURIComponent(model[1]!) };
   const m = /^\/v1\/requests\/([^/]+)\/(status|result|cancel)$/.exec(path);
   if (m) {
     const route = m[2] as 'status' | 'result' | 'cancel';

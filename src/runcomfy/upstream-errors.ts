@@ -82,7 +82,7 @@ function extraOf(a: AnswerContext): { httpStatus: number; requestId?: string } {
 
 function notFound(a: AnswerContext, how: string, said = ''): KlingError {
   if (!a.requestId) {
-    return new KlingError('upstream_bad_response', `RunComfy answered "not found" (${how}) for the model endpoint. Check RUNCOMFY_BASE_URL.${said}`, extraOf(a));
+    return new KlingError('not_found', `RunComfy answered "not found" (${how}) for the model endpoint. Check RUNCOMFY_BASE_URL.${said}`, extraOf(a));
   }
   return new KlingError(
     'not_found',

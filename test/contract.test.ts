@@ -121,6 +121,15 @@ describe('RunComfy error codes, on every HTTP status', () => {
     expect([created, posts]).toEqual([0, 1]);
   });
 
+  it('a submission answered 200 without a readable request_id is "outcome unknown" (it may be billed), never resent', async () => {
+    lab.sim.inject({ route: 'submit', status: 200, body: '{"accepted":true}', afterProcessing: true });
+    const before = { created: lab.sim.submissions, posts: lab.sim.count('submit') };
+    const r = await call(lab.c.client, 'generate_video', { ...args, wait_seconds: 0 });
+    expect(errorCode(r)).toBe('submit_outcome_unknown');
+    expect(textOf(r)).toMatch(/without a readable request_id.*dashboard/);
+    expect([lab.sim.submissions - before.created, lab.sim.count('submit') - before.posts]).toEqual([1, 1]);
+  });
+
   it('bodies without a code keep the HTTP-status meaning', async () => {
     lab.sim.inject({ route: 'status', status: 404, body: '{"detail":"Not Found"}' });
     const r = await call(lab.c.client, 'check_status', { request_id: jobId });

@@ -207,6 +207,8 @@ function networkError(err: unknown, signal: AbortSignal | undefined, afterHeader
   });
 }
 
+const CHECK_DASHBOARD = 'Do not submit again right away: check your RunComfy dashboard for a new request first. The attempt is recorded (list_jobs).';
+
 /** Narrows retryability of a failed submission: only "never reached the server" may be sent again. */
 function asSubmitError(err: unknown): unknown {
   if (!(err instanceof KlingError)) return err;
@@ -215,7 +217,7 @@ function asSubmitError(err: unknown): unknown {
     return new KlingError(
       'submit_outcome_unknown',
       'The submission was sent but no answer came back, so it is unknown whether RunComfy accepted (and will bill) it. ' +
-        'Do not submit again right away: check your RunComfy dashboard for a new request first. The attempt is recorded (list_jobs).',
+        CHECK_DASHBOARD,
       { cause: err.extra.cause },
     );
   }
@@ -233,7 +235,7 @@ function asSubmitError(err: unknown): unknown {
     return new KlingError(
       'submit_outcome_unknown',
       `RunComfy answered the submission (HTTP ${status}) without a readable request_id, so it probably accepted (and will bill) it. ` +
-        'Do not submit again right away: check your RunComfy dashboard for a new request first. The attempt is recorded (list_jobs).',
+        CHECK_DASHBOARD,
       { httpStatus: status },
     );
   }

@@ -256,14 +256,14 @@ export class RunComfySimulator {
       return { status: 'in_queue', queuePosition: ahead };
     }
     if (now < started + job.plan.runMs) return { status: 'in_progress' };
-    return { status: job.plan.failWith ? (job.plan.failWith.status ?? 'failed') : 'completed' };
+    return { status: failState(job) ?? 'completed' };
   }
 
   /** What a job costs in USD: its price once accepted, 0 when cancelled, its plan's cost when failed; undefined when the price is unknown. */
   chargeOf(job: SimJob): number | undefined {
     const status = this.stateOf(job).status;
     if (status === 'cancelled') return 0;
-    if (job.plan.failWith && status === (job.plan.failWith.status ?? 'failed')) return job.plan.failWith.costUsd ?? 0;
+    if (status === failState(job)) return job.plan.failWith?.costUsd ?? 0;
     return this.priceOf(job.input.duration);
   }
 
@@ -342,7 +342,7 @@ export class RunComfySimulator {
       case 'status':
         return { status: 200, body: { ...base, status_url: `${this.baseUrl}/v1/requests/${id}/status`, result_url: `${this.baseUrl}/v1/requests/${id}/result` } };
       case 'result':
-        return { status: 200, body: this.result(job, state.status, includeCost) };
+        return { status: 200, body: this.result(job, state, includeCost) };
       case 'cancel': {
         // Only a queued job can be cancelled; a cancelled one stays so (asking twice is harmless), anything else is untouched.
         if (state.status === 'in_queue') job.cancelledAt = this.clock.now();
@@ -355,7 +355,7 @@ export class RunComfySimulator {
   }
 
   /** The result answer: `succeeded` with the output, `failed` with an error, or the current state while not done. */
-  private result(job: SimJob, status: string, includeCost: boolean): Record<string, unknown> {
+  private result(job: SimJob, { status, queuePosition }: { status: string; queuePosition?: number }, includeCost: boolean): Record<string, unknown> {
     const ended = status !== 'in_queue' && status !== 'in_progress';
     const cost = includeCost && ended ? this.chargeOf(job) : undefined;
     const times = {
@@ -366,11 +366,10 @@ export class RunComfySimulator {
     if (status === 'completed') {
       return { ...common, status: 'succeeded', output: { video: `${this.baseUrl}/outputs/${job.id}.${job.plan.outputBytes ? 'mp4' : 'webp'}` } };
     }
-    if (job.plan.failWith && status === (job.plan.failWith.status ?? 'failed')) {
-      return { ...common, status, output: null, error: job.plan.failWith.error ?? { message: 'The generation failed.' } };
+    if (status === failState(job)) {
+      return { ...common, status, output: null, error: job.plan.failWith?.error ?? { message: 'The generation failed.' } };
     }
-    const position = this.stateOf(job).queuePosition;
-    return { ...common, status, output: null, ...(position !== undefined && { queue_position: position }) };
+    return { ...common, status, output: null, ...(queuePosition !== undefined && { queue_position: queuePosition }) };
   }
 
   private modelInfo(): { status: number; body: unknown } {
@@ -472,6 +471,11 @@ export class RunComfySimulator {
     if (fault.times <= 0) this.faults.splice(i, 1);
     return fault;
   }
+}
+
+/** The state a job planned to fail ends in, if it is planned to fail. */
+function failState(job: SimJob): string | undefined {
+  return job.plan.failWith && (job.plan.failWith.status ?? 'failed');
 }
 
 /** Applies a fault; true when it answered (or killed) the request. */

@@ -3,6 +3,7 @@ import { McpServer } from '@modelcontextprotocol/sdk/server/mcp.js';
 import type { AppContext } from './context.js';
 import { registerJobResources } from './resources/jobs.js';
 import { registerModelSchema } from './resources/model-schema.js';
+import { registerStoryboardResources } from './resources/storyboards.js';
 import { registerTools } from './tools/define.js';
 import { TOOLS } from './tools/index.js';
 
@@ -16,12 +17,15 @@ export function createServer(app: AppContext): McpServer {
       capabilities: { logging: {}, tools: {}, resources: { subscribe: true, listChanged: true } },
       instructions:
         'Turns a start frame and an end frame into a video with Kling O1. Call generate_video; if it returns before the video is ' +
-        'done, continue with get_result (wait_seconds) using the request_id. list_jobs finds earlier jobs. kling://model/schema has the input rules.',
+        'done, continue with get_result (wait_seconds) using the request_id. For a film of several shots (keyframe 0 → 1 → … → N), ' +
+        'call generate_storyboard once instead of many generate_video calls, then get_storyboard. list_jobs finds earlier jobs and ' +
+        'shows the spend. kling://model/schema has the input rules.',
     },
   );
   registerTools(server, app, TOOLS);
   registerModelSchema(server);
   registerJobResources(server, app);
+  registerStoryboardResources(server, app);
   // Logs reach the client only once it has initialized; before that, stderr alone.
   server.server.oninitialized = () => {
     app.log.attach((level, data) => {

@@ -30,6 +30,12 @@ export interface Config {
   /** Connect/headers/body-silence timeout of every upstream request. */
   httpTimeoutMs: number;
   logLevel: LogLevel;
+  /** Cap on the expected spend over any rolling 24 h, across every process sharing the ledger. */
+  spendLimitUsd: number | undefined;
+  /** Above this, one call asks the user to confirm (when the client can be asked). */
+  confirmAboveUsd: number;
+  /** Overrides RunComfy's published price. */
+  pricePerSecondUsd: number | undefined;
 }
 
 export type LogLevel = 'debug' | 'info' | 'warn' | 'error' | 'silent';
@@ -49,6 +55,9 @@ export const ENV_DOCS: { name: string; default: string; meaning: string }[] = [
   { name: 'KLING_MCP_POLL_MAX_MS', default: '15000', meaning: 'Longest interval between two status requests for one job.' },
   { name: 'KLING_MCP_UPSTREAM_RPS', default: '10', meaning: 'Status/result requests per second, at most, across all jobs of one server process.' },
   { name: 'KLING_MCP_HTTP_TIMEOUT_S', default: '30', meaning: 'Timeout of each request to RunComfy: for the response headers, and for silence within a response body (connecting: at most 10 s).' },
+  { name: 'KLING_MCP_SPEND_LIMIT_USD', default: '(no limit)', meaning: 'Cap on the expected spend (USD) over any rolling 24 h, counted from the ledger, so it holds across every server process sharing it. A call that would cross it is refused before anything is sent; with a cap set and the price unknown, nothing is submitted.' },
+  { name: 'KLING_MCP_CONFIRM_ABOVE_USD', default: '2.00', meaning: 'A call expected to spend more than this (USD) asks you to confirm first, when your client supports MCP elicitation.' },
+  { name: 'KLING_MCP_PRICE_PER_SECOND_USD', default: "(RunComfy's published price)", meaning: "Price per second of video (USD) used for estimates and the spend limit, instead of the price RunComfy's model endpoint publishes." },
   { name: 'KLING_MCP_LOG_LEVEL', default: 'info', meaning: 'debug, info, warn, error or silent. Logs go to stderr and MCP logging, never stdout.' },
 ];
 
@@ -62,6 +71,12 @@ function num(env: Env, name: string, fallback: number, min: number, max: number)
     throw new ConfigError(`${name}=${JSON.stringify(raw)} is not a number between ${min} and ${max}.`);
   }
   return n;
+}
+
+function optionalUsd(env: Env, name: string): number | undefined {
+  const raw = env[name];
+  if (raw === undefined || raw.trim() === '') return undefined;
+  return num(env, name, 0, 0, 1_000_000);
 }
 
 function range(env: Env, name: string, fallback: [number, number]): [number, number] {
@@ -130,5 +145,8 @@ export function loadConfig(env: Env = process.env): Config {
     upstreamRps: num(env, 'KLING_MCP_UPSTREAM_RPS', 10, 0.1, 1000),
     httpTimeoutMs: num(env, 'KLING_MCP_HTTP_TIMEOUT_S', 30, 0.1, 600) * 1000,
     logLevel,
+    spendLimitUsd: optionalUsd(env, 'KLING_MCP_SPEND_LIMIT_USD'),
+    confirmAboveUsd: num(env, 'KLING_MCP_CONFIRM_ABOVE_USD', 2, 0, 1_000_000),
+    pricePerSecondUsd: optionalUsd(env, 'KLING_MCP_PRICE_PER_SECOND_USD'),
   };
 }

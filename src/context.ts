@@ -64,11 +64,13 @@ export class AppContext {
   }
 
   private async buildUpstream(token: string): Promise<Upstream> {
-    const [{ RunComfyClient, createAgent }, { Downloader }, { Jobs }, { Waiter }] = await Promise.all([
+    const [{ RunComfyClient, createAgent }, { Downloader }, { Jobs }, { Waiter }, { PriceBook }, { SpendGuard }] = await Promise.all([
       import('./runcomfy/client.js'),
       import('./jobs/downloads.js'),
       import('./jobs/jobs.js'),
       import('./polling/wait.js'),
+      import('./costs/price.js'),
+      import('./costs/guard.js'),
     ]);
     const agent = createAgent(this.config.httpTimeoutMs);
     const client = new RunComfyClient({
@@ -81,6 +83,8 @@ export class AppContext {
     });
     const waiter = new Waiter(client, this.clock, this.config.poll);
     const downloader = new Downloader(this.config.outputDir, agent, this.clock);
-    return { client, jobs: new Jobs(client, waiter, downloader, this.ledger, this.config, this.log) };
+    const prices = new PriceBook((signal) => client.modelInfo(signal), this.config.pricePerSecondUsd, this.clock, this.log);
+    const guard = new SpendGuard(this.ledger, this.config.spendLimitUsd, this.clock);
+    return { client, jobs: new Jobs(client, waiter, downloader, this.ledger, this.config, this.log, this.clock, prices, guard) };
   }
 }

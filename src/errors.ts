@@ -24,6 +24,10 @@ export type ErrorCode =
   | 'submit_outcome_unknown'
   | 'download_failed'
   | 'state_unavailable'
+  | 'spend_limit'
+  | 'price_unknown'
+  | 'declined'
+  | 'storyboard_not_found'
   | 'internal'
   | 'aborted';
 
@@ -33,6 +37,8 @@ export class KlingError extends Error {
     message: string,
     readonly extra: {
       requestId?: string;
+      /** Every paid job the failed call had already created (a board's shots): none may be lost from the answer. */
+      requestIds?: string[];
       httpStatus?: number;
       /** Seconds the server asked us to wait (Retry-After). */
       retryAfterS?: number;
@@ -48,6 +54,16 @@ export class KlingError extends Error {
 
 export function isKlingError(e: unknown, code?: ErrorCode): e is KlingError {
   return e instanceof KlingError && (code === undefined || e.code === code);
+}
+
+/** The request_ids an error names, single and grouped, without repeats. */
+export function requestIdsOf(e: KlingError): string[] {
+  return [...new Set([...(e.extra.requestId ? [e.extra.requestId] : []), ...(e.extra.requestIds ?? [])])];
+}
+
+/** The error a client's cancellation becomes, wherever it is noticed. */
+export function abortError(cause?: unknown): KlingError {
+  return new KlingError('aborted', 'The call was cancelled by the client.', cause === undefined ? {} : { cause });
 }
 
 export const MISSING_TOKEN_MESSAGE =

@@ -6,7 +6,7 @@ import { fileURLToPath } from 'node:url';
 import { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { StdioClientTransport } from '@modelcontextprotocol/sdk/client/stdio.js';
 import { InMemoryTransport } from '@modelcontextprotocol/sdk/inMemory.js';
-import { CallToolResultSchema, type CallToolResult, type Progress } from '@modelcontextprotocol/sdk/types.js';
+import { CallToolResultSchema, type CallToolResult, type ClientCapabilities, type Progress } from '@modelcontextprotocol/sdk/types.js';
 import sharp from 'sharp';
 import { createServer } from '../src/app.js';
 import { loadConfig } from '../src/config.js';
@@ -69,14 +69,18 @@ export interface Connected {
   close: () => Promise<void>;
 }
 
-export async function connectInMemory(env: Record<string, string | undefined>, clock?: Clock): Promise<Connected> {
+/** A client as a real one would declare itself: pass capabilities (elicitation, roots) and set handlers before connecting. */
+export function newClient(capabilities: ClientCapabilities = {}): Client {
+  return new Client({ name: 'test-client', version: '1.0.0' }, { capabilities });
+}
+
+export async function connectInMemory(env: Record<string, string | undefined>, clock?: Clock, client: Client = newClient()): Promise<Connected> {
   registerSecret(env.RUNCOMFY_API_TOKEN);
   const logs: string[] = [];
   const config = loadConfig(env);
   const app = new AppContext(config, createLogger(config.logLevel, (l) => logs.push(l)), clock);
   const server = createServer(app);
   const [clientSide, serverSide] = InMemoryTransport.createLinkedPair();
-  const client = new Client({ name: 'test-client', version: '1.0.0' });
   await Promise.all([server.connect(serverSide), client.connect(clientSide)]);
   return { client, app, logs, close: async () => { await client.close(); await server.close(); } };
 }

@@ -9,7 +9,7 @@ import path from 'node:path';
 import { Transform } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { request, type Dispatcher } from 'undici';
-import { KlingError } from '../errors.js';
+import { KlingError, abortError } from '../errors.js';
 import { DEFAULT_RETRY, parseRetryAfter, retryVerdictOf, withRetry } from '../http/retry.js';
 import { discard, networkCode } from '../http/network-errors.js';
 import type { Clock } from '../util/clock.js';
@@ -82,7 +82,7 @@ export class Downloader {
 }
 
 function failure(why: string, retryable: boolean, signal?: AbortSignal, afterMs?: number): KlingError {
-  if (signal?.aborted) return new KlingError('aborted', 'The call was cancelled by the client.');
+  if (signal?.aborted) return abortError();
   return new KlingError('download_failed', `Saving the result failed: ${why}.`, {
     retryable,
     retryAfterS: afterMs !== undefined ? Math.ceil(afterMs / 1000) : undefined,

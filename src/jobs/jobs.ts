@@ -4,15 +4,35 @@
  */
 import { randomBytes } from 'node:crypto';
 import type { Config } from '../config.js';
+import type { BoardPlan, Claimed, SpendGuard } from '../costs/guard.js';
+import type { ModelPrice, PriceBook } from '../costs/price.js';
 import { isKlingError } from '../errors.js';
 import { outputUrls, type Duration, type ModelInput } from '../model/kling-o1.js';
 import type { ProgressSink } from '../polling/progress.js';
 import type { StatusSnapshot, WaitOutcome, Waiter } from '../polling/wait.js';
 import type { RunComfyClient } from '../runcomfy/client.js';
-import { phaseOf, type Phase, type ResultResponse } from '../runcomfy/schemas.js';
+import { errorText, phaseOf, type Phase, type ResultResponse } from '../runcomfy/schemas.js';
+import type { Clock } from '../util/clock.js';
 import type { Logger } from '../util/log.js';
 import type { Downloader } from './downloads.js';
 import type { JobRecord, Ledger, LedgerEvent, SavedFile } from './ledger.js';
+import type { RecordedInput } from './records.js';
+
+export interface SubmitOptions {
+  /** What the ledger keeps of the input, when it differs from what is sent (local images). */
+  recordAs?: RecordedInput;
+  estimateUsd?: number;
+  board?: { id: string; shot: number };
+  /** The submission in a few words, for a spend-limit refusal ("this 5 s clip"). */
+  what: string;
+  signal?: AbortSignal;
+}
+
+export interface Submission {
+  requestId: string;
+  at: number;
+  status: string;
+}
 
 export interface Collected {
   result: ResultResponse;
@@ -33,21 +53,49 @@ export class Jobs {
     private readonly ledger: Ledger,
     private readonly config: Config,
     private readonly log: Logger,
+    private readonly clock: Clock,
+    private readonly prices: PriceBook,
+    private readonly guard: SpendGuard,
   ) {}
 
-  /** Submits once and records the request_id before anything else happens. */
-  async submit(input: ModelInput, signal?: AbortSignal): Promise<{ requestId: string; at: number; status: string }> {
+  /** The model's current price (cached per process), or undefined when it is not known. */
+  price(): Promise<ModelPrice | undefined> {
+    return this.prices.current();
+  }
+
+  /** Checks the spend limit for a whole storyboard and records its plan, which reserves its shots. */
+  planBoard(plan: BoardPlan, what: string): Promise<void> {
+    return this.guard.reserveBoard(plan, what);
+  }
+
+  /**
+   * Submits one paid job, once. It is checked against the spend limit and
+   * recorded as pending before it is sent (so a crash mid-request is never
+   * taken for "never sent"), and recorded under its request_id the moment one
+   * exists. `recordAs` is what the ledger keeps of the input (a file path, not its bytes).
+   */
+  async submit(input: ModelInput, o: SubmitOptions & { claim: Claimed['claim'] }): Promise<Submission | undefined>;
+  async submit(input: ModelInput, o: SubmitOptions): Promise<Submission>;
+  async submit(input: ModelInput, o: SubmitOptions & { claim?: Claimed['claim'] }): Promise<Submission | undefined> {
+    const recordAs = o.recordAs ?? input;
+    const [pendingId] = await this.guard.reserveJobs([{ input: recordAs, estimate_usd: o.estimateUsd, board: o.board, claim: o.claim }], o.what);
+    // Another call took this storyboard shot first.
+    if (pendingId === undefined) return undefined;
+    const paid = { input: recordAs, estimate_usd: o.estimateUsd, intent: pendingId, board: o.board };
     try {
-      const res = await this.client.submit(input, signal);
-      const at = Date.now();
-      await this.note('submitted', res.request_id, { input }, at);
-      this.log.info(`submitted ${res.request_id} (${input.duration} s clip)`);
+      const res = await this.client.submit(input, o.signal);
+      const at = this.clock.now();
+      await this.note('submitted', res.request_id, paid, at);
+      this.log.info(`submitted ${res.request_id} (${input.duration} s clip${o.board ? `, shot ${o.board.shot} of storyboard ${o.board.id}` : ''})`);
       // A new job is queued; RunComfy may say so itself.
       return { requestId: res.request_id, at, status: res.status ?? 'in_queue' };
     } catch (err) {
       if (isKlingError(err, 'submit_outcome_unknown')) {
-        const localId = `unknown-${Date.now()}-${randomBytes(3).toString('hex')}`;
-        await this.note('submit_unknown', localId, { input, error: err.message });
+        const localId = `unknown-${this.clock.now()}-${randomBytes(3).toString('hex')}`;
+        await this.note('submit_unknown', localId, { ...paid, error: err.message });
+      } else {
+        // A definite rejection: nothing was created, so nothing stays reserved.
+        await this.note('submit_failed', pendingId, { error: err instanceof Error ? err.message : String(err) });
       }
       throw err;
     }
@@ -81,8 +129,14 @@ export class Jobs {
   async collect(requestId: string, download: boolean, signal: AbortSignal | undefined, saveWithinMs: number): Promise<Collected> {
     const result = await this.client.result(requestId, { includeCost: true }, signal);
     const phase = phaseOf(result.status);
-    await this.observe(requestId, { status: result.status, phase, queuePosition: result.queue_position, at: Date.now() });
+    await this.observe(requestId, { status: result.status, phase, queuePosition: result.queue_position, at: this.clock.now() });
+    if (result.cost !== undefined && (await this.ledger.get(requestId))?.charged_usd !== result.cost) {
+      await this.note('cost', requestId, { charged_usd: result.cost });
+    }
     const job = await this.ledger.get(requestId);
+    if (phase === 'failed' && !job?.errors.some((e) => e.code === 'job_failed')) {
+      await this.note('error', requestId, { code: 'job_failed', message: errorText(result.error) ?? `RunComfy reported the state "${result.status}".` });
+    }
     if (phase !== 'completed' || !result.output) return { result, phase, files: job?.files ?? [] };
     if (JSON.stringify(job?.output) !== JSON.stringify(result.output)) {
       await this.note('output', requestId, { output: result.output });
@@ -136,7 +190,7 @@ export class Jobs {
    */
   private async note<T extends LedgerEvent['t']>(t: T, id: string, fields: Omit<Extract<LedgerEvent, { t: T }>, 't' | 'id' | 'at'>, at?: number): Promise<void> {
     try {
-      await this.ledger.record(t, id, fields, at);
+      await this.ledger.record(t, id, fields, at ?? this.clock.now());
     } catch (err) {
       this.log.error(`could not record "${t}" for request ${id} in the ledger: ${(err as Error).message}`);
     }

@@ -6,56 +6,20 @@
  */
 import { promises as fs } from 'node:fs';
 import path from 'node:path';
-import { z } from 'zod';
-import { modelOutputSchema } from '../model/kling-o1.js';
+import type { z } from 'zod';
 import type { Logger } from '../util/log.js';
+import { Records, eventSchema, type BoardRecord, type EventOf, type JobRecord, type LedgerEvent, type PendingSubmission } from './records.js';
 
-const inputSchema = z.object({
-  prompt: z.string(),
-  start_image_url: z.string(),
-  end_image_url: z.string(),
-  duration: z.number(),
-});
-
-const fileSchema = z.object({
-  url: z.string(),
-  path: z.string(),
-  bytes: z.number(),
-  sha256: z.string(),
-  mime: z.string(),
-});
-export type SavedFile = z.output<typeof fileSchema>;
-
-const eventSchema = z.discriminatedUnion('t', [
-  z.object({ t: z.literal('submitted'), id: z.string(), at: z.number(), input: inputSchema }),
-  z.object({ t: z.literal('submit_unknown'), id: z.string(), at: z.number(), input: inputSchema, error: z.string() }),
-  z.object({ t: z.literal('state'), id: z.string(), at: z.number(), status: z.string(), queue_position: z.number().optional() }),
-  z.object({ t: z.literal('output'), id: z.string(), at: z.number(), output: modelOutputSchema }),
-  z.object({ t: z.literal('file'), id: z.string(), at: z.number(), file: fileSchema }),
-  z.object({ t: z.literal('error'), id: z.string(), at: z.number(), code: z.string(), message: z.string() }),
-]);
-export type LedgerEvent = z.output<typeof eventSchema>;
-type EventOf<T extends LedgerEvent['t']> = Extract<LedgerEvent, { t: T }>;
-
-export interface JobRecord {
-  request_id: string;
-  submitted_at?: number;
-  input?: z.output<typeof inputSchema>;
-  /** The submission's outcome is unknown (no request_id came back); `request_id` is a local id. */
-  outcome_unknown?: boolean;
-  states: { status: string; at: number; queue_position?: number }[];
-  status?: string;
-  output?: z.output<typeof modelOutputSchema>;
-  files: SavedFile[];
-  errors: { code: string; message: string; at: number }[];
-  updated_at: number;
-}
+export type { BoardRecord, JobRecord, LedgerEvent, PendingSubmission };
+export type { SavedFile } from './records.js';
 
 export const LEDGER_FILE = 'jobs.jsonl';
+/** Taken while a submission is checked against the spend limit and recorded, so processes sharing the ledger cannot both pass. */
+export const LOCK_FILE = 'spend.lock';
 
 export class Ledger {
   private readonly file: string;
-  private readonly jobs = new Map<string, JobRecord>();
+  private readonly records = new Records();
   private offset = 0;
   private lineNo = 0;
   private tail = '';
@@ -73,7 +37,7 @@ export class Ledger {
   async open(): Promise<void> {
     await fs.mkdir(this.dir, { recursive: true, mode: 0o700 });
     for (const name of await fs.readdir(this.dir)) {
-      if (name !== LEDGER_FILE) this.log.warn(`ledger: ignoring ${path.join(this.dir, name)}, which is not kling-o1-mcp's.`);
+      if (name !== LEDGER_FILE && name !== LOCK_FILE) this.log.warn(`ledger: ignoring ${path.join(this.dir, name)}, which is not kling-o1-mcp's.`);
     }
     const handle = await fs.open(this.file, 'a+', 0o600);
     try {
@@ -90,7 +54,7 @@ export class Ledger {
     await this.refresh();
   }
 
-  /** Adds listeners told which job ids changed (for resource notifications). */
+  /** Adds listeners told which job or storyboard ids changed (for resource notifications). */
   onChange(fn: (ids: string[]) => void): () => void {
     this.listeners.add(fn);
     return () => this.listeners.delete(fn);
@@ -114,18 +78,39 @@ export class Ledger {
 
   async get(id: string): Promise<JobRecord | undefined> {
     await this.refresh();
-    return this.jobs.get(id);
+    return this.records.jobs.get(id);
+  }
+
+  async board(id: string): Promise<BoardRecord | undefined> {
+    await this.refresh();
+    return this.records.boards.get(id);
   }
 
   /** The jobs as last read, without reading the file again. */
   snapshot(): JobRecord[] {
-    return [...this.jobs.values()];
+    return [...this.records.jobs.values()];
+  }
+
+  /** Everything as last read: jobs, storyboards and submissions still in flight (or orphaned by a crash). */
+  state(): Records {
+    return this.records;
   }
 
   /** Newest first. */
   async list(): Promise<JobRecord[]> {
     await this.refresh();
-    return [...this.jobs.values()].sort((a, b) => (b.submitted_at ?? b.updated_at) - (a.submitted_at ?? a.updated_at));
+    return [...this.records.jobs.values()].sort((a, b) => (b.submitted_at ?? b.updated_at) - (a.submitted_at ?? a.updated_at));
+  }
+
+  /** Newest first. */
+  async boards(): Promise<BoardRecord[]> {
+    await this.refresh();
+    return [...this.records.boards.values()].sort((a, b) => b.created_at - a.created_at);
+  }
+
+  /** The jobs of one storyboard, oldest first (a shot submitted again has several). */
+  jobsOf(boardId: string): JobRecord[] {
+    return [...this.records.jobs.values()].filter((j) => j.board?.id === boardId).sort((a, b) => (a.submitted_at ?? 0) - (b.submitted_at ?? 0));
   }
 
   /** Reads what was appended since the last read (by this process or another). */
@@ -149,7 +134,7 @@ export class Ledger {
       const { size } = await handle.stat();
       if (size < this.offset) {
         // Replaced under us: start over.
-        this.jobs.clear();
+        this.records.clear();
         this.offset = 0;
         this.lineNo = 0;
         this.tail = '';
@@ -164,8 +149,7 @@ export class Ledger {
       for (const line of lines) {
         this.lineNo++;
         if (!line.trim()) continue;
-        const id = this.apply(line);
-        if (id) changed.add(id);
+        for (const id of this.apply(line)) changed.add(id);
       }
     } finally {
       await handle.close();
@@ -173,7 +157,7 @@ export class Ledger {
     if (changed.size > 0) for (const fn of this.listeners) fn([...changed]);
   }
 
-  private apply(line: string): string | undefined {
+  private apply(line: string): string[] {
     let parsed: z.ZodSafeParseResult<LedgerEvent>;
     try {
       parsed = eventSchema.safeParse(JSON.parse(line));
@@ -182,42 +166,8 @@ export class Ledger {
     }
     if (!parsed.success) {
       this.log.warn(`ledger: skipping unreadable line ${this.lineNo} of ${this.file}.`);
-      return undefined;
+      return [];
     }
-    const e = parsed.data;
-    const job: JobRecord = this.jobs.get(e.id) ?? { request_id: e.id, states: [], files: [], errors: [], updated_at: e.at };
-    job.updated_at = Math.max(job.updated_at, e.at);
-    switch (e.t) {
-      case 'submitted':
-      case 'submit_unknown':
-        job.submitted_at = e.at;
-        job.input = e.input;
-        if (e.t === 'submit_unknown') {
-          job.outcome_unknown = true;
-          job.errors.push({ code: 'submit_outcome_unknown', message: e.error, at: e.at });
-        }
-        break;
-      case 'state': {
-        const prev = job.states.at(-1);
-        if (!prev || prev.status !== e.status || prev.queue_position !== e.queue_position) {
-          job.states.push({ status: e.status, at: e.at, ...(e.queue_position !== undefined && { queue_position: e.queue_position }) });
-        }
-        // Events of two processes may interleave; the latest observation wins.
-        const latest = job.states.reduce((a, b) => (b.at >= a.at ? b : a));
-        job.status = latest.status;
-        break;
-      }
-      case 'output':
-        job.output = e.output;
-        break;
-      case 'file':
-        job.files = [...job.files.filter((f) => f.path !== e.file.path), e.file];
-        break;
-      case 'error':
-        job.errors.push({ code: e.code, message: e.message, at: e.at });
-        break;
-    }
-    this.jobs.set(e.id, job);
-    return e.id;
+    return this.records.apply(parsed.data);
   }
 }

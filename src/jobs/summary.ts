@@ -4,6 +4,7 @@
  */
 import { z } from 'zod';
 import { phaseOf, isTerminal, type Phase } from '../runcomfy/schemas.js';
+import { jobCostUsd } from '../costs/spend.js';
 import type { JobRecord } from './ledger.js';
 
 export const jobSummarySchema = z.object({
@@ -17,6 +18,9 @@ export const jobSummarySchema = z.object({
   file: z.string().optional().describe('local path of the saved video'),
   video_url: z.string().optional(),
   outcome_unknown: z.boolean().optional().describe('the submission got no answer; check the RunComfy dashboard'),
+  storyboard_id: z.string().optional().describe('the storyboard this job renders a shot of'),
+  shot: z.number().optional().describe('which shot of that storyboard (1 = first)'),
+  cost_usd: z.number().optional().describe('what RunComfy charged, or else the expected cost'),
 });
 
 export type JobSummary = z.output<typeof jobSummarySchema>;
@@ -29,6 +33,7 @@ export function jobPhase(job: JobRecord): Phase | 'outcome_unknown' {
 export function summarize(job: JobRecord, now: number): JobSummary {
   const prompt = job.input?.prompt ?? '';
   const phase = jobPhase(job);
+  const cost = jobCostUsd(job);
   return {
     request_id: job.request_id,
     prompt: prompt.length > 80 ? `${prompt.slice(0, 79)}…` : prompt,
@@ -39,5 +44,7 @@ export function summarize(job: JobRecord, now: number): JobSummary {
     ...(job.files[0] && { file: job.files[0].path }),
     ...(job.output?.video && { video_url: job.output.video }),
     ...(job.outcome_unknown && { outcome_unknown: true }),
+    ...(job.board && { storyboard_id: job.board.id, shot: job.board.shot }),
+    ...(cost !== undefined && { cost_usd: cost }),
   };
 }

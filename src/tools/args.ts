@@ -19,3 +19,8 @@ export const downloadArg = z
   .boolean({ error: 'download must be true or false.' })
   .default(true)
   .describe('Save the finished video into the output folder (KLING_MCP_OUTPUT_DIR) and return a link to the local file. Default true.');
+
+export const stitchArg = z
+  .boolean({ error: 'stitch must be true or false.' })
+  .default(true)
+  .describe('Once every shot is done, join the clips in shot order into one MP4 (<storyboard_id>.mp4, no re-encoding). Stitching saves the clips even with download false. Default true.');

@@ -1,9 +1,9 @@
-import { defineTool } from './define.js';
+import { defineJobTool } from './define.js';
 import { requestIdSchema, waitSecondsArg } from './args.js';
 import { factsFromSnapshot } from './job-flow.js';
 import { jobView, jobViewShape } from './job-view.js';
 
-export const checkStatus = defineTool({
+export const checkStatus = defineJobTool({
   name: 'check_status',
   title: 'Check the state of a job',
   description:
@@ -15,11 +15,11 @@ export const checkStatus = defineTool({
   },
   output: jobViewShape,
   annotations: { readOnlyHint: true, destructiveHint: false, idempotentHint: true, openWorldHint: true },
-  async handle(args, { app, signal, progress }) {
-    const { jobs } = await app.upstream();
-    const budgetMs = (args.wait_seconds ?? 0) * 1000;
-    const outcome = budgetMs > 0 ? await jobs.wait(args.request_id, { until: 'change', budgetMs, signal, progress }) : undefined;
+  waitsByDefault: false,
+  async handle(args, call) {
+    const { jobs, deadline, signal, progress } = call;
+    const outcome = deadline.canWait() ? await jobs.wait(args.request_id, { until: 'change', budgetMs: deadline.remainingMs(), signal, progress }) : undefined;
     const snap = outcome?.last ?? (await jobs.status(args.request_id, signal));
-    return jobView(await factsFromSnapshot(app, args.request_id, snap, outcome?.timedOut));
+    return jobView(await factsFromSnapshot(call, args.request_id, snap, outcome?.timedOut));
   },
 });

@@ -1,24 +1,40 @@
 /**
  * A tool is a small declarative definition (name, schemas, annotations, a
  * handler). registerTools wires each into the MCP server through one adapter:
- * progress, cancellation and error mapping are handled here, once.
+ * progress, confirmation, cancellation and error mapping are handled here, once.
+ * A job tool (defineJobTool) also gets the upstream units and its call's
+ * deadline, so no handler builds them itself.
  */
 import type { McpServer } from '@modelcontextprotocol/sdk/server/mcp.js';
 import type { RequestHandlerExtra } from '@modelcontextprotocol/sdk/shared/protocol.js';
-import type { ServerNotification, ServerRequest, ToolAnnotations } from '@modelcontextprotocol/sdk/types.js';
+import { ElicitResultSchema, type ServerNotification, type ServerRequest, type ToolAnnotations } from '@modelcontextprotocol/sdk/types.js';
 import type { z } from 'zod';
 import type { AppContext } from '../context.js';
+import type { Jobs } from '../jobs/jobs.js';
 import type { ProgressSink } from '../polling/progress.js';
+import type { RunComfyClient } from '../runcomfy/client.js';
+import { Deadline } from '../util/deadline.js';
 import { redact } from '../util/redact.js';
 import { toToolError, toToolResult, type ToolReply } from './respond.js';
 
 type Shape = z.ZodRawShape;
+
+/** What the user answered to a confirmation: MCP elicitation's three actions. */
+export type Confirmation = 'accept' | 'decline' | 'cancel';
 
 export interface ToolCall {
   app: AppContext;
   signal: AbortSignal;
   /** Present when the client asked for progress (sent a progressToken). */
   progress?: ProgressSink;
+  /** Asks the user a yes/no question; absent when the client did not declare elicitation. */
+  confirm?: (message: string) => Promise<Confirmation>;
+}
+
+export interface JobCall extends ToolCall {
+  client: RunComfyClient;
+  jobs: Jobs;
+  deadline: Deadline;
 }
 
 export interface ToolDefinition<I extends Shape, O extends Shape> {
@@ -31,8 +47,60 @@ export interface ToolDefinition<I extends Shape, O extends Shape> {
   handle(args: z.output<z.ZodObject<I>>, call: ToolCall): Promise<ToolReply<z.output<z.ZodObject<O>>>>;
 }
 
+export interface JobToolDefinition<I extends Shape, O extends Shape> extends Omit<ToolDefinition<I, O>, 'handle'> {
+  /** Without wait_seconds, wait up to KLING_MCP_MAX_WAIT_S (true) or answer at once (false). */
+  waitsByDefault: boolean;
+  handle(args: z.output<z.ZodObject<I>>, call: JobCall): Promise<ToolReply<z.output<z.ZodObject<O>>>>;
+}
+
 export function defineTool<I extends Shape, O extends Shape>(def: ToolDefinition<I, O>): ToolDefinition<I, O> {
   return def;
+}
+
+export function defineJobTool<I extends Shape, O extends Shape>(def: JobToolDefinition<I, O>): ToolDefinition<I, O> {
+  const { waitsByDefault, handle, ...rest } = def;
+  return {
+    ...rest,
+    async handle(args, call) {
+      const waitS = (args as { wait_seconds?: number }).wait_seconds ?? (waitsByDefault ? call.app.config.maxWaitS : 0);
+      const deadline = new Deadline(call.app.clock, waitS * 1000);
+      const { client, jobs } = await call.app.upstream();
+      return handle(args, { ...call, client, jobs, deadline });
+    },
+  };
+}
+
+type Extra = RequestHandlerExtra<ServerRequest, ServerNotification>;
+
+function progressSink(extra: Extra): ProgressSink | undefined {
+  const token = extra._meta?.progressToken;
+  if (token === undefined) return undefined;
+  return (p) =>
+    extra.sendNotification({ method: 'notifications/progress', params: { progressToken: token, ...p, message: redact(p.message) } }).catch(() => undefined);
+}
+
+function confirmer(server: McpServer, extra: Extra): ToolCall['confirm'] {
+  if (!server.server.getClientCapabilities()?.elicitation) return undefined;
+  return async (message) => {
+    const res = await extra.sendRequest(
+      {
+        method: 'elicitation/create',
+        params: {
+          message: redact(message),
+          requestedSchema: {
+            type: 'object',
+            properties: { confirm: { type: 'boolean', title: 'Go ahead', description: 'Submit (and pay for) this work', default: false } },
+            required: ['confirm'],
+          },
+        },
+      },
+      ElicitResultSchema,
+      { signal: extra.signal, timeout: 10 * 60_000 },
+    );
+    // A form accepted with "confirm" unticked is a no.
+    if (res.action === 'accept' && res.content?.confirm !== true) return 'decline';
+    return res.action;
+  };
 }
 
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
@@ -47,18 +115,10 @@ export function registerTools(server: McpServer, app: AppContext, tools: ToolDef
         outputSchema: tool.output,
         annotations: { title: tool.title, ...tool.annotations },
       },
-      async (args: Record<string, unknown>, extra: RequestHandlerExtra<ServerRequest, ServerNotification>) => {
-        const token = extra._meta?.progressToken;
-        const progress: ProgressSink | undefined =
-          token === undefined
-            ? undefined
-            : (p) =>
-                extra
-                  .sendNotification({ method: 'notifications/progress', params: { progressToken: token, ...p, message: redact(p.message) } })
-                  .catch(() => undefined);
+      async (args: Record<string, unknown>, extra: Extra) => {
         try {
           await app.init();
-          return toToolResult(await tool.handle(args, { app, signal: extra.signal, progress }));
+          return toToolResult(await tool.handle(args, { app, signal: extra.signal, progress: progressSink(extra), confirm: confirmer(server, extra) }));
         } catch (err) {
           return toToolError(err, app.log);
         }

@@ -2,21 +2,22 @@ import { z } from 'zod';
 import { modelInputShape, MODEL_TITLE } from '../model/kling-o1.js';
 import { preflightImages } from '../preflight/preflight.js';
 import { phaseOf } from '../runcomfy/schemas.js';
-import { defineTool } from './define.js';
+import { defineJobTool } from './define.js';
 import { downloadArg, waitSecondsArg } from './args.js';
-import { videoReply, waitAndCollect, withRequestId } from './job-flow.js';
+import { submitClip, videoReply, waitAndCollect, withRequestIds } from './job-flow.js';
 import { jobView, jobViewShape } from './job-view.js';
 
 const imageCheck = z.object({ format: z.string(), mime: z.string(), width: z.number(), height: z.number(), bytes: z.number() });
 
-export const generateVideo = defineTool({
+export const generateVideo = defineJobTool({
   name: 'generate_video',
   title: 'Generate video from start and end frames',
   description:
     `Makes a video with ${MODEL_TITLE} that starts at one image and ends at another. Both images are checked first ` +
     '(type, size, pixels, aspect ratio) and nothing is submitted, or billed, if either fails. Then the job is submitted once, ' +
     'recorded, and waited for with progress notifications. If it is not done when wait_seconds runs out, the call returns the ' +
-    'request_id and status instead of failing: continue with get_result. Finished videos are saved locally.',
+    'request_id and status instead of failing: continue with get_result. Finished videos are saved locally. The answer states ' +
+    'the expected cost; a spend limit and a confirmation for big spends apply (see the README).',
   input: {
     ...modelInputShape,
     wait_seconds: waitSecondsArg('How long this call waits for the video before returning the request_id and status (0 = return right after submitting).', 'KLING_MCP_MAX_WAIT_S (50)'),
@@ -27,22 +28,19 @@ export const generateVideo = defineTool({
     checks: z.object({ start_image_url: imageCheck, end_image_url: imageCheck }).optional().describe('what the pre-flight check measured'),
   },
   annotations: { readOnlyHint: false, destructiveHint: false, idempotentHint: false, openWorldHint: true },
-  async handle(args, { app, signal, progress }) {
-    const callStart = app.clock.now();
-    const { jobs } = await app.upstream();
-    const { wait_seconds, download, ...input } = args;
-    const checks = await preflightImages(input, await app.imageFetcher(), signal);
-    const { requestId, at, status } = await jobs.submit(input, signal);
+  waitsByDefault: true,
+  async handle(args, call) {
+    const { wait_seconds: _wait, download, ...input } = args;
+    const checks = await preflightImages(input, await call.app.imageFetcher(), call.signal);
+    const { requestId, at, status, estimateUsd } = await submitClip(call, input);
     try {
-      const budgetMs = Math.max(0, (wait_seconds ?? app.config.maxWaitS) * 1000 - (app.clock.now() - callStart));
-      if (budgetMs === 0) {
-        const reply = jobView({ requestId, status, phase: phaseOf(status), submittedAt: at, now: Date.now() });
-        return { ...reply, structured: { ...reply.structured, checks } };
-      }
-      const reply = videoReply(await waitAndCollect(app, jobs, requestId, { budgetMs, download, signal, progress }));
+      const facts = call.deadline.canWait()
+        ? await waitAndCollect(call, requestId, download)
+        : { requestId, status, phase: phaseOf(status), submittedAt: at, now: call.app.clock.now(), estimateUsd };
+      const reply = videoReply(facts);
       return { ...reply, structured: { ...reply.structured, checks } };
     } catch (err) {
-      throw withRequestId(err, requestId);
+      throw withRequestIds(err, [requestId]);
     }
   },
 });

@@ -1,14 +1,14 @@
-import { defineTool } from './define.js';
+import { defineJobTool } from './define.js';
 import { downloadArg, requestIdSchema, waitSecondsArg } from './args.js';
 import { videoReply, waitAndCollect } from './job-flow.js';
 import { jobViewShape } from './job-view.js';
 
-export const getResult = defineTool({
+export const getResult = defineJobTool({
   name: 'get_result',
   title: 'Get the video of a job',
   description:
-    'Returns the outputs (video URL, and the saved local file) of a completed job. If the job is not done, returns its current ' +
-    'state, not an error; pass wait_seconds to wait for it with progress notifications.',
+    'Returns the outputs (video URL, and the saved local file) of a completed job, with what RunComfy charged. If the job is not ' +
+    'done, returns its current state, not an error; pass wait_seconds to wait for it with progress notifications.',
   input: {
     request_id: requestIdSchema.describe('The request_id that generate_video returned (list_jobs shows all known jobs).'),
     wait_seconds: waitSecondsArg('How long to wait for the job to finish before answering.', '0 (answer at once)'),
@@ -16,9 +16,8 @@ export const getResult = defineTool({
   },
   output: jobViewShape,
   annotations: { readOnlyHint: false, destructiveHint: false, idempotentHint: true, openWorldHint: true },
-  async handle(args, { app, signal, progress }) {
-    const { jobs } = await app.upstream();
-    const budgetMs = (args.wait_seconds ?? 0) * 1000;
-    return videoReply(await waitAndCollect(app, jobs, args.request_id, { budgetMs, download: args.download, signal, progress }));
+  waitsByDefault: false,
+  async handle(args, call) {
+    return videoReply(await waitAndCollect(call, args.request_id, args.download));
   },
 });

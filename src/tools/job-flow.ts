@@ -1,62 +1,69 @@
-/** The steps the job tools share: wait then collect, view a snapshot, keep the request_id in errors. */
-import type { AppContext } from '../context.js';
+/** The steps the job tools share: pay for a clip, wait then collect, view a snapshot, keep request_ids in errors. */
+import { confirmSpend } from '../costs/confirm.js';
+import { estimateUsd } from '../costs/price.js';
 import { KlingError } from '../errors.js';
-import type { Jobs } from '../jobs/jobs.js';
-import type { ProgressSink } from '../polling/progress.js';
+import type { JobRecord } from '../jobs/ledger.js';
+import type { RecordedInput } from '../jobs/records.js';
+import type { ModelInput } from '../model/kling-o1.js';
 import type { StatusSnapshot } from '../polling/wait.js';
+import type { JobCall } from './define.js';
 import { jobView, type JobFacts, type JobView } from './job-view.js';
 import type { ToolReply } from './respond.js';
 
 /** Saving a result always gets at least this long, even when the wait used up the budget. */
 const MIN_SAVE_MS = 5_000;
 
+/** Prices one clip, asks for confirmation when it is a big spend, and submits it once (spend limit included). */
+export async function submitClip(call: JobCall, input: ModelInput, recordAs?: RecordedInput) {
+  const estimate = estimateUsd(await call.jobs.price(), input.duration);
+  await confirmSpend(call, { what: `a ${input.duration} s clip`, estimateUsd: estimate, jobs: 1 });
+  const sub = await call.jobs.submit(input, { recordAs, estimateUsd: estimate, what: `this ${input.duration} s clip`, signal: call.signal });
+  return { ...sub, estimateUsd: estimate };
+}
+
 /**
- * Waits (within budgetMs) for the job to end, then reads its result; the
- * outputs are recorded and saved when it completed.
+ * Waits (while the call's deadline allows) for the job to end, then reads its
+ * result; the outputs are recorded and saved when it completed.
  */
-export async function waitAndCollect(
-  app: AppContext,
-  jobs: Jobs,
-  requestId: string,
-  o: { budgetMs: number; download: boolean; signal: AbortSignal; progress?: ProgressSink },
-): Promise<JobFacts> {
-  const started = app.clock.now();
-  if (o.budgetMs > 0) {
-    const outcome = await jobs.wait(requestId, { until: 'end', budgetMs: o.budgetMs, signal: o.signal, progress: o.progress });
+export async function waitAndCollect(call: JobCall, requestId: string, download: boolean): Promise<JobFacts> {
+  const { jobs, deadline, signal, progress } = call;
+  if (deadline.canWait()) {
+    const outcome = await jobs.wait(requestId, { until: 'end', budgetMs: deadline.remainingMs(), signal, progress });
     // Not done in time: the last status is the answer; reading the result now would only spend time the client lacks.
-    if (outcome.timedOut) return factsFromSnapshot(app, requestId, outcome.last, true);
+    if (outcome.timedOut) return factsFromSnapshot(call, requestId, outcome.last, true);
   }
-  // Saving gets what is left of the budget (at least a few seconds), or the default wait when the call did not wait.
-  const left = (o.budgetMs > 0 ? o.budgetMs : app.config.maxWaitS * 1000) - (app.clock.now() - started);
-  const c = await jobs.collect(requestId, o.download, o.signal, Math.max(MIN_SAVE_MS, left));
-  const job = await app.ledger.get(requestId);
+  // Saving gets what is left of the wait (at least a few seconds), or the default wait when the call did not wait.
+  const saveMs = deadline.budgetMs > 0 ? deadline.atLeast(MIN_SAVE_MS) : Math.max(MIN_SAVE_MS, call.app.config.maxWaitS * 1000 - deadline.elapsedMs());
+  const c = await jobs.collect(requestId, download, signal, saveMs);
+  const job = await call.app.ledger.get(requestId);
   return {
-    requestId,
+    ...recordFacts(call, requestId, job),
     status: c.result.status,
     phase: c.phase,
     queuePosition: c.result.queue_position,
     output: c.result.output ?? undefined,
     files: c.files,
-    submittedAt: job?.submitted_at,
-    now: Date.now(),
     upstreamError: c.result.error,
     downloadError: c.downloadError,
   };
 }
 
 /** What is known of a job from a fresh status snapshot plus the ledger (outputs and files seen before). */
-export async function factsFromSnapshot(app: AppContext, requestId: string, snap: StatusSnapshot, waitedOut?: boolean): Promise<JobFacts> {
-  const job = await app.ledger.get(requestId);
+export async function factsFromSnapshot(call: JobCall, requestId: string, snap: StatusSnapshot, waitedOut?: boolean): Promise<JobFacts> {
+  const job = await call.app.ledger.get(requestId);
+  return { ...recordFacts(call, requestId, job), status: snap.status, phase: snap.phase, queuePosition: snap.queuePosition, waitedOut };
+}
+
+function recordFacts(call: JobCall, requestId: string, job: JobRecord | undefined): Omit<JobFacts, 'status' | 'phase'> {
   return {
     requestId,
-    status: snap.status,
-    phase: snap.phase,
-    queuePosition: snap.queuePosition,
     output: job?.output,
     files: job?.files,
     submittedAt: job?.submitted_at,
-    now: Date.now(),
-    waitedOut,
+    endedAt: job?.ended_at,
+    now: call.app.clock.now(),
+    estimateUsd: job?.estimate_usd,
+    chargedUsd: job?.charged_usd,
   };
 }
 
@@ -66,12 +73,11 @@ export function videoReply(facts: JobFacts): ToolReply<JobView> {
   return facts.phase === 'failed' ? { ...reply, isError: true } : reply;
 }
 
-/** After a job exists upstream, every error must still name it, so the paid request_id is never lost. */
-export function withRequestId(err: unknown, requestId: string): unknown {
-  if (!(err instanceof KlingError) || err.extra.requestId || err.code === 'aborted') return err;
-  return new KlingError(
-    err.code,
-    `${err.message}\nThe job itself was submitted and keeps running: call check_status or get_result with request_id "${requestId}".`,
-    { ...err.extra, requestId },
-  );
+/** After jobs exist upstream, every error must still name them, so no paid request_id is ever lost. */
+export function withRequestIds(err: unknown, requestIds: string[]): unknown {
+  if (!(err instanceof KlingError) || err.code === 'aborted' || requestIds.length === 0) return err;
+  const missing = requestIds.filter((id) => !(err.extra.requestIds ?? []).includes(id) && err.extra.requestId !== id);
+  if (missing.length === 0) return err;
+  const which = requestIds.length === 1 ? `The job itself was submitted and keeps running: call check_status or get_result with request_id "${requestIds[0]}".` : `The jobs were submitted and keep running: ${requestIds.join(', ')}.`;
+  return new KlingError(err.code, `${err.message}\n${which}`, { ...err.extra, requestIds: [...(err.extra.requestIds ?? []), ...missing] });
 }

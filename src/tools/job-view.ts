@@ -7,18 +7,18 @@ import { pathToFileURL } from 'node:url';
 import type { ResourceLink } from '@modelcontextprotocol/sdk/types.js';
 import { z } from 'zod';
 import { modelOutputSchema, outputUrls, type ModelOutput } from '../model/kling-o1.js';
+import { formatBytes, formatUsd } from '../util/format.js';
 import { mimeFromUrl } from '../util/media-types.js';
-import type { SavedFile } from '../jobs/ledger.js';
+import { savedFileSchema, type SavedFile } from '../jobs/records.js';
 import { errorText, isTerminal, type Phase } from '../runcomfy/schemas.js';
 import type { ToolReply } from './respond.js';
 
-export const savedFileSchema = z.object({
-  url: z.string().describe('remote URL the file was saved from'),
-  path: z.string().describe('local path of the saved file'),
-  bytes: z.number(),
-  sha256: z.string(),
-  mime: z.string(),
-});
+export const costSchema = z
+  .object({
+    estimate_usd: z.number().nullable().describe('expected cost in USD when submitted (null: price unknown)'),
+    charged_usd: z.number().nullable().describe('what RunComfy charged, in USD, once it says (null: not known yet)'),
+  })
+  .describe('what the work costs');
 
 export const jobViewShape = {
   request_id: z.string(),
@@ -30,6 +30,7 @@ export const jobViewShape = {
   elapsed_s: z.number().optional().describe('seconds since submission, when known'),
   error: z.string().optional().describe('why the job failed, as RunComfy reported it'),
   download_error: z.string().optional(),
+  cost: costSchema.optional(),
   next_step: z.string().describe('what to do next'),
 };
 export type JobView = z.output<z.ZodObject<typeof jobViewShape>>;
@@ -42,7 +43,11 @@ export interface JobFacts {
   output?: ModelOutput;
   files?: SavedFile[];
   submittedAt?: number;
+  /** When the job was first seen ended; elapsed time stops there. */
+  endedAt?: number;
   now: number;
+  estimateUsd?: number;
+  chargedUsd?: number;
   upstreamError?: unknown;
   downloadError?: string;
   /** The call waited and its budget ran out. */
@@ -51,7 +56,8 @@ export interface JobFacts {
 
 export function jobView(f: JobFacts): ToolReply<JobView> {
   const done = isTerminal(f.phase);
-  const elapsed = f.submittedAt !== undefined ? Math.max(0, Math.round((f.now - f.submittedAt) / 1000)) : undefined;
+  const elapsed = f.submittedAt !== undefined ? Math.max(0, Math.round(((f.endedAt ?? f.now) - f.submittedAt) / 1000)) : undefined;
+  const priced = f.estimateUsd !== undefined || f.chargedUsd !== undefined;
   const error = f.phase === 'failed' ? (errorText(f.upstreamError) ?? `RunComfy reported the state "${f.status}".`) : undefined;
   const next = nextStep(f, elapsed);
   const structured: JobView = {
@@ -64,6 +70,7 @@ export function jobView(f: JobFacts): ToolReply<JobView> {
     ...(elapsed !== undefined && { elapsed_s: elapsed }),
     ...(error && { error }),
     ...(f.downloadError && { download_error: f.downloadError }),
+    ...(priced && { cost: { estimate_usd: f.estimateUsd ?? null, charged_usd: f.chargedUsd ?? null } }),
     next_step: next,
   };
   return { structured, text: summary(f, elapsed, error, next), links: links(f) };
@@ -91,7 +98,7 @@ function summary(f: JobFacts, elapsed: number | undefined, error: string | undef
   } else if (f.phase === 'completed') {
     lines.push(`Video ready (request_id ${f.requestId})${at}.`);
     for (const { url, kind } of outputUrls(f.output)) lines.push(`${kind === 'video' ? 'Video' : 'Image'} URL: ${url}`);
-    for (const file of f.files ?? []) lines.push(`Saved to: ${file.path} (${(file.bytes / 1024 / 1024).toFixed(2)} MB, sha256 ${file.sha256.slice(0, 12)}…)`);
+    for (const file of f.files ?? []) lines.push(`Saved to: ${file.path} (${formatBytes(file.bytes)}, sha256 ${file.sha256.slice(0, 12)}…)`);
     if (f.downloadError) lines.push(`Not saved locally: ${f.downloadError} The URL above still works; get_result tries the download again.`);
   } else if (f.phase === 'failed') {
     lines.push(`Job ${f.requestId} failed${at} (state "${f.status}"): ${error}`);
@@ -101,8 +108,16 @@ function summary(f: JobFacts, elapsed: number | undefined, error: string | undef
     const where = f.phase === 'queued' && f.queuePosition !== undefined ? ` at queue position ${f.queuePosition}` : '';
     lines.push(`Job ${f.requestId} is ${f.status}${where}${at}${f.waitedOut ? '; this call stopped waiting so your client does not time out' : ''}.`);
   }
+  const cost = costLine(f);
+  if (cost) lines.push(cost);
   lines.push(`Next: ${next}`);
   return lines.join('\n');
+}
+
+function costLine(f: JobFacts): string | undefined {
+  if (f.chargedUsd !== undefined) return `Cost: ${formatUsd(f.chargedUsd)} charged by RunComfy${f.estimateUsd !== undefined ? ` (expected ${formatUsd(f.estimateUsd)})` : ''}.`;
+  if (f.estimateUsd !== undefined) return `Cost: about ${formatUsd(f.estimateUsd)} expected (RunComfy reports the charge once the job is done).`;
+  return undefined;
 }
 
 function links(f: JobFacts): ResourceLink[] {

@@ -4,7 +4,7 @@
  * an actionable message. Everything is scrubbed of secrets on the way out.
  */
 import type { CallToolResult, ResourceLink } from '@modelcontextprotocol/sdk/types.js';
-import { KlingError } from '../errors.js';
+import { KlingError, requestIdsOf } from '../errors.js';
 import { redact } from '../util/redact.js';
 import type { Logger } from '../util/log.js';
 
@@ -33,15 +33,21 @@ export function toToolError(err: unknown, log: Logger): CallToolResult {
       ? err
       : new KlingError('internal', `Unexpected internal error: ${err instanceof Error ? err.message : String(err)}. This is a bug in kling-o1-mcp; the details are in its log.`);
   if (!(err instanceof KlingError)) log.error(`unexpected error: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}`);
-  const id = e.extra.requestId;
-  const text = id && !e.message.includes(id) ? `${e.message}\nrequest_id: ${id}` : e.message;
+  const ids = requestIdsOf(e);
+  const missing = ids.filter((id) => !e.message.includes(id));
+  const text = missing.length > 0 ? `${e.message}\n${missing.length === 1 ? 'request_id' : 'request_ids'}: ${missing.join(', ')}` : e.message;
   // No structuredContent: clients validate it against the tool's output schema even on errors.
   // The machine-readable part rides in _meta instead.
   return scrub({
     content: [{ type: 'text', text: `${text}\n(error code: ${e.code})` }],
     isError: true,
     _meta: {
-      [ERROR_META_KEY]: { code: e.code, ...(id && { request_id: id }), ...(e.extra.retryAfterS !== undefined && { retry_after_s: e.extra.retryAfterS }) },
+      [ERROR_META_KEY]: {
+        code: e.code,
+        ...(ids.length === 1 && { request_id: ids[0] }),
+        ...(ids.length > 0 && { request_ids: ids }),
+        ...(e.extra.retryAfterS !== undefined && { retry_after_s: e.extra.retryAfterS }),
+      },
     },
   });
 }

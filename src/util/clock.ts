@@ -2,16 +2,12 @@
  * Time as the poller, retries and the simulator see it. Tests swap in a virtual
  * clock so a two-minute job is simulated in milliseconds.
  */
-import { KlingError } from '../errors.js';
+import { abortError } from '../errors.js';
 
 export interface Clock {
   now(): number;
   /** Resolves after ms, or rejects with an `aborted` KlingError when signal fires. */
   sleep(ms: number, signal?: AbortSignal): Promise<void>;
-}
-
-export function abortError(): KlingError {
-  return new KlingError('aborted', 'The call was cancelled by the client.');
 }
 
 export const systemClock: Clock = {

@@ -1,0 +1,73 @@
+/**
+ * Where each shot of a storyboard stands, derived from the ledger: its
+ * current job (the newest, when a shot was submitted again), a submission in
+ * flight, or nothing yet. Pure, so every process and tool sees the same board.
+ */
+import type { BoardRecord, JobRecord, PendingSubmission, Records } from '../jobs/records.js';
+import { isTerminal, phaseOf, type Phase } from '../runcomfy/schemas.js';
+
+export type ShotPhase = Phase | 'not_submitted' | 'submitting' | 'outcome_unknown';
+
+export interface ShotState {
+  /** 1-based, in film order. */
+  index: number;
+  phase: ShotPhase;
+  job?: JobRecord;
+  pending?: PendingSubmission;
+  /** Earlier jobs of this shot (failed or cancelled ones it replaced). */
+  earlier: JobRecord[];
+}
+
+/** Whether a process that recorded a pending submission is still alive (the ledger is local to this machine). */
+export type IsAlive = (pid: number) => boolean;
+
+export function processAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (err) {
+    // EPERM: it exists but belongs to someone else.
+    return (err as NodeJS.ErrnoException).code === 'EPERM';
+  }
+}
+
+export function shotStates(board: BoardRecord, records: Records, isAlive: IsAlive): ShotState[] {
+  const jobs = [...records.jobs.values()].filter((j) => j.board?.id === board.storyboard_id).sort((a, b) => (a.submitted_at ?? 0) - (b.submitted_at ?? 0));
+  const pending = [...records.pending.values()].filter((p) => p.board?.id === board.storyboard_id);
+  return board.shots.map((_, i) => {
+    const index = i + 1;
+    const mine = jobs.filter((j) => j.board!.shot === index);
+    const job = mine.at(-1);
+    const inFlight = pending.find((p) => p.board!.shot === index);
+    const earlier = mine.slice(0, -1);
+    // A submission in flight is newer than any job of the shot (it replaces a failed one).
+    if (inFlight) return { index, phase: inFlight.pid !== undefined && !isAlive(inFlight.pid) ? 'outcome_unknown' : 'submitting', pending: inFlight, job, earlier };
+    if (!job) return { index, phase: 'not_submitted', earlier };
+    if (job.outcome_unknown && !job.status) return { index, phase: 'outcome_unknown', job, earlier };
+    return { index, phase: job.status ? phaseOf(job.status) : 'queued', job, earlier };
+  });
+}
+
+export function shotDone(s: ShotState): boolean {
+  return s.phase === 'completed' || s.phase === 'cancelled' || s.phase === 'failed';
+}
+
+/** Shots that resubmit_failed sends again: failed, cancelled, or lost to a crash mid-submission. */
+export function needsResubmit(s: ShotState): boolean {
+  return s.phase === 'failed' || s.phase === 'cancelled' || s.phase === 'outcome_unknown';
+}
+
+export type BoardStatus = 'planned' | 'running' | 'completed' | 'needs_attention' | 'cancelled';
+
+export function boardStatus(board: BoardRecord, shots: ShotState[]): BoardStatus {
+  if (shots.every((s) => s.phase === 'completed')) return 'completed';
+  const active = shots.some((s) => s.phase === 'queued' || s.phase === 'running' || s.phase === 'submitting');
+  if (active) return 'running';
+  if (board.closed) return 'cancelled';
+  if (shots.some((s) => s.phase === 'not_submitted')) return 'planned';
+  return 'needs_attention';
+}
+
+export function isJobTerminal(job: JobRecord | undefined): boolean {
+  return job?.status !== undefined && isTerminal(phaseOf(job.status));
+}

@@ -1,0 +1,141 @@
+/**
+ * How a storyboard is shown to the agent: one structured shape shared by the
+ * storyboard tools and its resource, and a text that says where each shot
+ * stands, where the film is, what it cost and what to call next.
+ */
+import path from 'node:path';
+import { pathToFileURL } from 'node:url';
+import type { ResourceLink } from '@modelcontextprotocol/sdk/types.js';
+import { z } from 'zod';
+import { jobCostUsd } from '../costs/spend.js';
+import { filmSchema, savedFileSchema, type BoardRecord, type SavedFile } from '../jobs/records.js';
+import { modelOutputSchema } from '../model/kling-o1.js';
+import { errorText } from '../runcomfy/schemas.js';
+import { costSchema } from '../tools/job-view.js';
+import type { ToolReply } from '../tools/respond.js';
+import { formatBytes, formatUsd } from '../util/format.js';
+import { boardStatus, type BoardStatus, type ShotState } from './shots.js';
+
+const BOARD_STATUSES = ['planned', 'running', 'completed', 'needs_attention', 'cancelled'] as const satisfies readonly BoardStatus[];
+
+export const shotViewSchema = z.object({
+  index: z.number().describe('shot number, 1 = first'),
+  request_id: z.string().optional().describe('the job rendering this shot, once submitted'),
+  status: z.string().describe('not_submitted, submitting, outcome_unknown, or the job state (in_queue, in_progress, completed, failed, cancelled)'),
+  done: z.boolean(),
+  prompt: z.string(),
+  duration: z.number(),
+  output: modelOutputSchema.optional(),
+  files: z.array(savedFileSchema).optional().describe('the saved clip'),
+  error: z.string().optional(),
+  cost: costSchema.optional(),
+  earlier_request_ids: z.array(z.string()).optional().describe('jobs of this shot that it replaced (resubmitted after failing)'),
+});
+
+export const boardViewShape = {
+  storyboard_id: z.string(),
+  title: z.string().optional(),
+  status: z.enum(BOARD_STATUSES).describe('planned (shots left to submit), running, completed (every shot), needs_attention (a shot failed, was cancelled or its submission is unknown), cancelled'),
+  shots: z.array(shotViewSchema),
+  film: filmSchema.nullable().describe('the stitched film, once every shot is done and the clips could be joined'),
+  film_error: z.string().optional().describe('why the clips could not be joined (they are kept)'),
+  sheet: savedFileSchema.optional().describe('contact sheet: the keyframes in order with shot numbers'),
+  cost: costSchema,
+  warnings: z.array(z.string()).describe('cuts and aspect-ratio differences found when the board was checked'),
+  next_step: z.string(),
+};
+export type BoardView = z.output<z.ZodObject<typeof boardViewShape>>;
+
+export function boardView(board: BoardRecord, shots: ShotState[]): ToolReply<BoardView> {
+  const status = boardStatus(board, shots);
+  const shotViews = shots.map((s) => shotView(board, s));
+  const estimate = sum(board.shots.map((s) => s.estimate_usd));
+  const charged = sum(shots.flatMap((s) => [s.job, ...s.earlier]).map((j) => j?.charged_usd));
+  const structured: BoardView = {
+    storyboard_id: board.storyboard_id,
+    ...(board.title && { title: board.title }),
+    status,
+    shots: shotViews,
+    film: board.film ?? null,
+    ...(board.film_error && !board.film && { film_error: board.film_error }),
+    ...(board.sheet && { sheet: board.sheet }),
+    cost: { estimate_usd: estimate ?? null, charged_usd: charged ?? null },
+    warnings: board.warnings ?? [],
+    next_step: nextStep(board, status, shots),
+  };
+  return { structured, text: summary(structured), links: links(structured) };
+}
+
+function shotView(board: BoardRecord, s: ShotState): z.output<typeof shotViewSchema> {
+  const plan = board.shots[s.index - 1]!;
+  const job = s.job;
+  const status = s.phase === 'not_submitted' || s.phase === 'submitting' || s.phase === 'outcome_unknown' ? s.phase : (job?.status ?? s.phase);
+  const cost = job ? jobCostUsd(job) : undefined;
+  const failure = s.phase === 'failed' ? (job?.errors.at(-1)?.message ?? `RunComfy reported the state "${job?.status}".`) : undefined;
+  return {
+    index: s.index,
+    ...(job && !job.outcome_unknown && { request_id: job.request_id }),
+    status,
+    done: s.phase === 'completed' || s.phase === 'failed' || s.phase === 'cancelled',
+    prompt: plan.prompt,
+    duration: plan.duration,
+    ...(job?.output && { output: job.output }),
+    ...(job?.files.length && { files: job.files }),
+    ...(failure && { error: errorText(failure) ?? failure }),
+    ...(job && (job.estimate_usd !== undefined || cost !== undefined) && { cost: { estimate_usd: job.estimate_usd ?? null, charged_usd: job.charged_usd ?? null } }),
+    ...(s.earlier.length > 0 && { earlier_request_ids: s.earlier.map((j) => j.request_id) }),
+  };
+}
+
+function sum(xs: (number | undefined)[]): number | undefined {
+  const known = xs.filter((x): x is number => x !== undefined);
+  return known.length === 0 ? undefined : Math.round(known.reduce((a, b) => a + b, 0) * 1e6) / 1e6;
+}
+
+function nextStep(board: BoardRecord, status: BoardStatus, shots: ShotState[]): string {
+  const id = JSON.stringify(board.storyboard_id);
+  switch (status) {
+    case 'completed':
+      return board.film ? 'Done: the film and every clip are saved.' : `Every shot is done; call get_storyboard with {"storyboard_id": ${id}} to save the clips and stitch the film.`;
+    case 'running':
+    case 'planned':
+      return `Call get_storyboard with {"storyboard_id": ${id}, "wait_seconds": 50} to wait for the shots (and submit any not yet submitted).`;
+    case 'cancelled':
+      return 'The board is cancelled: no more shots will be submitted. Shots that were already running finish and stay listed.';
+    case 'needs_attention': {
+      const bad = shots.filter((s) => s.phase === 'failed' || s.phase === 'cancelled' || s.phase === 'outcome_unknown').map((s) => s.index);
+      const unknown = shots.some((s) => s.phase === 'outcome_unknown') ? ' (for a shot whose submission is unknown, check your RunComfy dashboard first: it may already be billed)' : '';
+      return `Shot(s) ${bad.join(', ')} did not complete. Call get_storyboard with {"storyboard_id": ${id}, "resubmit_failed": true} to submit only those again${unknown}.`;
+    }
+  }
+}
+
+function summary(v: BoardView): string {
+  const lines = [`Storyboard ${v.storyboard_id}${v.title ? ` "${v.title}"` : ''}: ${v.status.replace('_', ' ')} (${v.shots.filter((s) => s.status === 'completed').length}/${v.shots.length} shots completed).`];
+  for (const s of v.shots) {
+    const file = s.files?.[0] ? ` · ${s.files[0].path}` : '';
+    lines.push(`- shot ${s.index} (${s.duration} s): ${s.status}${s.request_id ? ` · ${s.request_id}` : ''}${file}${s.error ? ` · ${s.error}` : ''}`);
+  }
+  if (v.film) lines.push(`Film: ${v.film.path} (${v.film.duration_s.toFixed(1)} s, ${v.film.frames} frames, ${formatBytes(v.film.bytes)}, sha256 ${v.film.sha256.slice(0, 12)}…)`);
+  if (v.film_error) lines.push(`Film not stitched: ${v.film_error}`);
+  if (v.sheet) lines.push(`Contact sheet: ${v.sheet.path}`);
+  for (const w of v.warnings) lines.push(`Warning: ${w}`);
+  const { estimate_usd: est, charged_usd: charged } = v.cost;
+  if (est !== null || charged !== null) {
+    lines.push(`Cost: ${est !== null ? `about ${formatUsd(est)} expected` : 'price unknown'}${charged !== null ? `; ${formatUsd(charged)} charged so far` : ''}.`);
+  }
+  lines.push(`Next: ${v.next_step}`);
+  return lines.join('\n');
+}
+
+function fileLink(file: SavedFile, description: string): ResourceLink {
+  return { type: 'resource_link', uri: pathToFileURL(file.path).href, name: path.basename(file.path), mimeType: file.mime, description };
+}
+
+function links(v: BoardView): ResourceLink[] {
+  const out: ResourceLink[] = [];
+  if (v.film) out.push(fileLink(v.film, 'the stitched film'));
+  if (v.sheet) out.push(fileLink(v.sheet, 'contact sheet of the keyframes'));
+  for (const s of v.shots) for (const f of s.files ?? []) out.push(fileLink(f, `clip of shot ${s.index}`));
+  return out;
+}

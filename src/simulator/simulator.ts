@@ -141,6 +141,8 @@ export interface RequestLogEntry {
   path: string;
   at: number;
   status: number;
+  /** Who asked: tells the server's pre-flight fetches from the simulator's own. */
+  userAgent?: string;
 }
 
 export const SIM_TOKEN = 'sim-token-0123456789';
@@ -307,7 +309,7 @@ export class RunComfySimulator {
   private async handle(req: http.IncomingMessage, res: http.ServerResponse): Promise<void> {
     const url = new URL(req.url ?? '/', 'http://sim');
     const route = routeOf(req.method ?? 'GET', url.pathname);
-    const entry: RequestLogEntry = { route: route?.route ?? 'file', method: req.method ?? '', path: url.pathname + url.search, at: this.clock.now(), status: 0 };
+    const entry: RequestLogEntry = { route: route?.route ?? 'file', method: req.method ?? '', path: url.pathname + url.search, at: this.clock.now(), status: 0, userAgent: req.headers['user-agent'] };
     res.on('finish', () => (entry.status = res.statusCode));
     if (route) this.requests.push(entry);
     const body = await readBody(req);

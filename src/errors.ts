@@ -28,6 +28,9 @@ export type ErrorCode =
   | 'price_unknown'
   | 'declined'
   | 'storyboard_not_found'
+  | 'media_unreadable'
+  | 'stitch_mismatch'
+  | 'stitch_failed'
   | 'internal'
   | 'aborted';
 

@@ -12,7 +12,7 @@ import { fileURLToPath } from 'node:url';
 import { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { StdioClientTransport } from '@modelcontextprotocol/sdk/client/stdio.js';
 import { CallToolResultSchema, type CallToolResult } from '@modelcontextprotocol/sdk/types.js';
-import sharp from 'sharp';
+import { probeClip } from '../src/media/probe.js';
 import { RunComfySimulator, SIM_TOKEN } from '../src/simulator/simulator.js';
 import { demoKeyframes } from './keyframes.js';
 
@@ -89,13 +89,13 @@ async function main(): Promise<number> {
       console.error(`\nNo clip was saved:\n${text}`);
       return 1;
     }
-    const meta = await sharp(file, { animated: true }).metadata();
-    if (!meta.pages || meta.pages < 2) {
-      console.error(`\n${file} is not an animated clip.`);
+    const clip = await probeClip(file).catch(() => undefined);
+    if (!clip || clip.codec !== 'avc' || clip.frames < 2) {
+      console.error(`\n${file} is not an H.264 video clip.`);
       return 1;
     }
     console.log(`\n${text}\n`);
-    console.log(`Clip: ${file} (${meta.width}×${meta.pageHeight} px, ${meta.pages} frames; open it in a browser)`);
+    console.log(`Clip: ${file} (H.264 MP4, ${clip.width}×${clip.height} px, ${clip.frames} frames, ${clip.durationS.toFixed(1)} s; open it in any video player or browser)`);
     console.log(`\nStructured result:\n${JSON.stringify(result.structuredContent, null, 2)}`);
     return 0;
   } finally {

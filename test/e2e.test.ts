@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { existsSync, readFileSync } from 'node:fs';
 import { createHash } from 'node:crypto';
-import sharp from 'sharp';
+import { probeClip } from '../src/media/probe.js';
 import type { RunComfySimulator } from '../src/simulator/simulator.js';
 import type { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { call, connectInMemory, connectStdio, keyframes, simEnv, startSim, tempDir, textOf } from './helpers.js';
@@ -44,7 +44,7 @@ describe.each(['in memory', 'over stdio (built bin)'])('the tools end to end, %s
     const s = r.structuredContent!;
     expect(s.status).toBe('completed');
     expect(s.done).toBe(true);
-    expect(s.output.video).toMatch(/\/outputs\/.+\.webp$/);
+    expect(s.output.video).toMatch(/\/outputs\/.+\.mp4$/);
     expect(s.checks.start_image_url).toMatchObject({ format: 'png', width: 640, height: 360 });
     expect(progress.length).toBeGreaterThanOrEqual(2);
     for (let i = 1; i < progress.length; i++) expect(progress[i]!.progress).toBeGreaterThan(progress[i - 1]!.progress);
@@ -53,7 +53,9 @@ describe.each(['in memory', 'over stdio (built bin)'])('the tools end to end, %s
     expect(existsSync(file.path)).toBe(true);
     const bytes = readFileSync(file.path);
     expect(createHash('sha256').update(bytes).digest('hex')).toBe(file.sha256);
-    expect((await sharp(bytes, { animated: true }).metadata()).pages).toBeGreaterThan(1);
+    const clip = await probeClip(file.path);
+    expect(clip.codec).toBe('avc');
+    expect(clip.frames).toBeGreaterThan(1);
     expect(r.content.some((b) => b.type === 'resource_link' && b.uri.startsWith('file://'))).toBe(true);
     expect(textOf(r)).toContain('Video ready');
   });

@@ -125,7 +125,7 @@ describe('nothing paid for is lost', () => {
       const id = gen.structuredContent!.request_id;
       await call(c.client, 'check_status', { request_id: id, wait_seconds: 20 });
       await call(c.client, 'get_result', { request_id: id, wait_seconds: 20, download: false });
-      sim.inject({ route: 'output', reset: 'mid-body', status: 200, times: 20, headers: { 'content-type': 'image/webp' } });
+      sim.inject({ route: 'output', reset: 'mid-body', status: 200, times: 20, headers: { 'content-type': 'video/mp4' } });
       const cut = await call(c.client, 'get_result', { request_id: id });
       sim.clearFaults();
       expect(cut.isError).toBeFalsy();

@@ -1,10 +1,12 @@
 /**
- * The simulator's stand-in for Kling's output: an animated WebP that crossfades
- * from the start frame to the end frame over the requested duration, so what a
- * user sees is true to the request. Lossless, because lossy animated WebP
- * leaves stale regions in later frames.
+ * The simulator's stand-in for Kling's output: an H.264 MP4 (as Kling returns)
+ * that crossfades from the start frame to the end frame over the requested
+ * duration, so what a user sees is true to the request. Its size follows the
+ * start frame's aspect ratio, so keyframes of different shapes give clips that
+ * cannot be stitched without re-encoding, as with the real model.
  */
 import sharp from 'sharp';
+import { encodeMp4 } from '../media/mp4-encode.js';
 
 export interface ClipOptions {
   durationS: number;
@@ -12,21 +14,24 @@ export interface ClipOptions {
   fps?: number;
 }
 
+export const DEFAULT_CLIP_WIDTH = 256;
+export const DEFAULT_CLIP_FPS = 4;
+
 export async function crossfadeClip(start: Buffer, end: Buffer, o: ClipOptions): Promise<Buffer> {
   const meta = await sharp(start).metadata();
-  const width = o.width ?? 480;
+  const width = Math.max(2, Math.round((o.width ?? DEFAULT_CLIP_WIDTH) / 2) * 2);
   const height = Math.max(2, Math.round((width * (meta.height ?? 9)) / (meta.width ?? 16) / 2) * 2);
-  const fps = o.fps ?? 4;
-  const frames = Math.max(2, Math.round(o.durationS * fps));
+  const fps = o.fps ?? DEFAULT_CLIP_FPS;
+  const count = Math.max(2, Math.round(o.durationS * fps));
   const raw = (b: Buffer) => sharp(b).resize(width, height, { fit: 'cover' }).removeAlpha().raw().toBuffer();
   const [a, b] = await Promise.all([raw(start), raw(end)]);
-  const stack = Buffer.alloc(a.length * frames);
-  for (let f = 0; f < frames; f++) {
-    const t = f / (frames - 1);
-    const off = f * a.length;
-    for (let i = 0; i < a.length; i++) stack[off + i] = Math.round(a[i]! * (1 - t) + b[i]! * t);
+  function* frames(): Generator<Uint8Array> {
+    const frame = Buffer.alloc(a.length);
+    for (let f = 0; f < count; f++) {
+      const t = f / (count - 1);
+      for (let i = 0; i < a.length; i++) frame[i] = Math.round(a[i]! * (1 - t) + b[i]! * t);
+      yield frame;
+    }
   }
-  return sharp(stack, { raw: { width, height: height * frames, channels: 3, pageHeight: height } })
-    .webp({ loop: 0, delay: Array<number>(frames).fill(Math.round(1000 / fps)), lossless: true })
-    .toBuffer();
+  return encodeMp4(frames(), { width, height, fps });
 }

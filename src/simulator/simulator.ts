@@ -366,7 +366,7 @@ export class RunComfySimulator {
     };
     const common = { request_id: job.id, ...times, ...(cost !== undefined && { cost }) };
     if (status === 'completed') {
-      return { ...common, status: 'succeeded', output: { video: `${this.baseUrl}/outputs/${job.id}.${job.plan.outputBytes ? 'mp4' : 'webp'}` } };
+      return { ...common, status: 'succeeded', output: { video: `${this.baseUrl}/outputs/${job.id}.mp4` } };
     }
     if (status === failState(job)) {
       return { ...common, status, output: null, error: job.plan.failWith?.error ?? { message: 'The generation failed.' } };
@@ -441,7 +441,7 @@ export class RunComfySimulator {
   }
 
   private async serveOutput(res: http.ServerResponse, name: string): Promise<void> {
-    const id = name.replace(/\.(webp|mp4)$/, '');
+    const id = name.replace(/\.mp4$/, '');
     const job = this.jobs.get(id);
     if (!job || this.stateOf(job).status !== 'completed' || this.expired(job)) return send(res, 404, { detail: 'Not Found' });
     if (job.plan.outputBytes) return streamSynthetic(res, job.plan.outputBytes);
@@ -449,7 +449,7 @@ export class RunComfySimulator {
       crossfadeClip(a!, b!, { durationS: job.input.duration, width: this.opts.clipWidth }),
     );
     const clip = await job.clip;
-    res.writeHead(200, { 'content-type': 'image/webp', 'content-length': clip.length });
+    res.writeHead(200, { 'content-type': 'video/mp4', 'content-length': clip.length });
     res.end(clip);
   }
 

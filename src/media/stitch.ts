@@ -115,7 +115,7 @@ function audioPlan(probes: ClipProbe[]): { codec: AudioCodec | null; warnings: s
 /** Copies every clip's packets into a new MP4 at `temp`; returns the summed clip durations (the offsets used). */
 async function copyPackets(clipPaths: string[], temp: string, audioCodec: AudioCodec | null): Promise<number> {
   // No fast start: the index goes at the end, so nothing has to be held back in memory.
-  const output = new Output({ format: new Mp4OutputFormat({ fastStart: false }), target: new FilePathTarget(temp) });
+  const output = new Output({ format: new Mp4OutputFormat({ fastStart: false }), target: new FilePathTarget(temp, { chunked: true, chunkSize: 1 << 20 }) });
   const video = new EncodedVideoPacketSource('avc');
   output.addVideoTrack(video);
   const audio = audioCodec ? new EncodedAudioPacketSource(audioCodec) : undefined;

@@ -25,9 +25,11 @@ export async function crossfadeClip(start: Buffer, end: Buffer, o: ClipOptions):
   const count = Math.max(2, Math.round(o.durationS * fps));
   const raw = (b: Buffer) => sharp(b).resize(width, height, { fit: 'cover' }).removeAlpha().raw().toBuffer();
   const [a, b] = await Promise.all([raw(start), raw(end)]);
-  function* frames(): Generator<Uint8Array> {
+  async function* frames(): AsyncGenerator<Uint8Array> {
     const frame = Buffer.alloc(a.length);
     for (let f = 0; f < count; f++) {
+      // Encoding is synchronous JS: yield between frames so the simulator keeps answering (and timestamping) other requests.
+      await new Promise((resolve) => setImmediate(resolve));
       const t = f / (count - 1);
       for (let i = 0; i < a.length; i++) frame[i] = Math.round(a[i]! * (1 - t) + b[i]! * t);
       yield frame;

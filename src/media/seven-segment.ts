@@ -9,7 +9,7 @@ const SEGMENTS: Record<string, string> = {
   '-': 'g', ' ': '', '.': '',
 };
 
-export const SEVEN_SEGMENT_CHARS = Object.keys(SEGMENTS).join('');
+const SEVEN_SEGMENT_CHARS = Object.keys(SEGMENTS).join('');
 
 /** The SVG elements (no <svg> wrapper) drawing `text` with its top-left at (x, y), digits `height` px tall. */
 export function sevenSegment(text: string, x: number, y: number, height: number, fill: string): { svg: string; width: number } {

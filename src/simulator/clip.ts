@@ -14,8 +14,8 @@ export interface ClipOptions {
   fps?: number;
 }
 
-export const DEFAULT_CLIP_WIDTH = 256;
-export const DEFAULT_CLIP_FPS = 4;
+const DEFAULT_CLIP_WIDTH = 256;
+const DEFAULT_CLIP_FPS = 4;
 
 export async function crossfadeClip(start: Buffer, end: Buffer, o: ClipOptions): Promise<Buffer> {
   const meta = await sharp(start).metadata();

@@ -2,7 +2,7 @@
  * At most `limit` tasks at once, the rest wait in arrival order. Bounds work
  * whose memory grows with concurrency (a checked image is held while it is read).
  */
-import { abortError } from './clock.js';
+import { abortError } from '../errors.js';
 
 export class Semaphore {
   private active = 0;

@@ -13,7 +13,7 @@ import { isInside } from '../src/preflight/allowed-folders.js';
 import { ImageFetcher } from '../src/preflight/fetch-image.js';
 import { checkFrames, MAX_CONCURRENT_IMAGE_CHECKS } from '../src/preflight/frames.js';
 import { MAX_IMAGE_BYTES } from '../src/model/kling-o1.js';
-import type { RunComfySimulator } from '../src/simulator/simulator.js';
+import { errorBody, type RunComfySimulator } from '../src/simulator/simulator.js';
 import { call, connectInMemory, image, newClient, simEnv, startSim, tempDir, textOf, type Connected } from './helpers.js';
 
 const sha256 = (b: Buffer) => createHash('sha256').update(b).digest('hex');
@@ -150,13 +150,17 @@ describe('local keyframes: paths, file:// URLs and data: URIs', () => {
     });
   });
 
-  it('when RunComfy answers that it needs a URL, the error says so plainly and that nothing was billed', async () => {
-    sim.inject({ route: 'submit', status: 422, body: JSON.stringify({ detail: [{ loc: ['body', 'start_image_url'], msg: 'Input should be a valid URL' }] }) });
+  it.each([
+    ['a 422 about the URL', 422, JSON.stringify({ detail: [{ loc: ['body', 'start_image_url'], msg: 'Input should be a valid URL' }] }), 'Input should be a valid URL'],
+    ['an unknown error code about base64', 400, errorBody(400017, 'base64 media is not accepted here'), 'base64 media is not accepted here'],
+    ['a 413 for the request size', 413, 'Request Entity Too Large', 'Request Entity Too Large'],
+  ])('when RunComfy answers that it needs a URL (%s), the error says so plainly and that nothing was billed', async (_name, status, body, said) => {
+    sim.inject({ route: 'submit', status, body });
     const jobs = sim.submissions;
     const r = await call(c.client, 'generate_video', { prompt: 'p', start_image_url: path.join(allowed, 'start.png'), end_image_url: end });
     expect(r.isError).toBe(true);
     expect(textOf(r)).toMatch(/RunComfy refused the local image\(s\), which are sent inline as data: URIs, and needs a URL: .*https:\/\/ URL instead\. Nothing was billed/);
-    expect(textOf(r)).toContain('Input should be a valid URL');
+    expect(textOf(r)).toContain(said);
     expect(sim.submissions).toBe(jobs);
   });
 

@@ -65,7 +65,7 @@ async function benchPreflight(sim: RunComfySimulator): Promise<void> {
   const input = (s: string, e: string) => ({ prompt: 'p', start_image_url: s, end_image_url: e, duration: 5 as const });
   const time = async (s: string, e: string) => {
     const t0 = performance.now();
-    await preflightImages(input(s, e), fetcher);
+    await preflightImages(input(s, e), { fetcher });
     return performance.now() - t0;
   };
   await time(a, b);

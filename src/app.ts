@@ -4,6 +4,7 @@ import type { AppContext } from './context.js';
 import { registerJobResources } from './resources/jobs.js';
 import { registerModelSchema } from './resources/model-schema.js';
 import { registerStoryboardResources } from './resources/storyboards.js';
+import { followClientRoots } from './roots.js';
 import { registerTools } from './tools/define.js';
 import { TOOLS } from './tools/index.js';
 
@@ -26,8 +27,9 @@ export function createServer(app: AppContext): McpServer {
   registerModelSchema(server);
   registerJobResources(server, app);
   registerStoryboardResources(server, app);
-  // Logs reach the client only once it has initialized; before that, stderr alone.
+  // Once the client has initialized its capabilities are known: follow its roots, and send logs to it too (before, stderr alone).
   server.server.oninitialized = () => {
+    followClientRoots(server.server, app.imageFolders, app.log);
     app.log.attach((level, data) => {
       if (server.isConnected()) void server.sendLoggingMessage({ level, logger: SERVER_NAME, data }).catch(() => undefined);
     });

@@ -22,6 +22,10 @@ export interface Config {
   token: string | undefined;
   maxWaitS: number;
   allowPrivateUrls: boolean;
+  /** Local images (file paths, file:// URLs, data: URIs) are accepted. */
+  localImages: boolean;
+  /** Folders local images may be read from, besides the client's roots (absolute paths). */
+  imageDirs: string[];
   stateDir: string;
   outputDir: string;
   poll: PollSettings;
@@ -47,6 +51,8 @@ export const ENV_DOCS: { name: string; default: string; meaning: string }[] = [
   { name: 'RUNCOMFY_BASE_URL', default: 'https://model-api.runcomfy.net', meaning: 'Where the RunComfy Model API lives; point it at `npm run simulator` to work offline.' },
   { name: 'KLING_MCP_MAX_WAIT_S', default: '50', meaning: 'Default for `wait_seconds`: how long one tool call waits for a job before it returns the request_id and status. 50 s fits clients with a 60 s request timeout.' },
   { name: 'KLING_MCP_ALLOW_PRIVATE_URLS', default: '0', meaning: 'Set to 1 to allow image URLs on loopback/private hosts and plain http:// (the simulator and tests need this; RunComfy itself cannot fetch such URLs).' },
+  { name: 'KLING_MCP_LOCAL_IMAGES', default: '1', meaning: 'Set to 0 to accept only image URLs: local images (absolute file paths, file:// URLs, data: URIs) are then refused.' },
+  { name: 'KLING_MCP_IMAGE_DIRS', default: "(none: the client's roots, else your home folder)", meaning: 'Folders local images may be read from, separated by `:` (`;` on Windows), in addition to the roots your MCP client declares. When neither is given, your home folder.' },
   { name: 'KLING_MCP_STATE_DIR', default: '$XDG_STATE_HOME/kling-o1-mcp (~/.local/state/kling-o1-mcp; macOS ~/Library/Application Support/kling-o1-mcp; Windows %LOCALAPPDATA%\\kling-o1-mcp)', meaning: 'Where the job ledger lives.' },
   { name: 'KLING_MCP_OUTPUT_DIR', default: '~/Movies/kling-o1-mcp on macOS, ~/Videos/kling-o1-mcp elsewhere', meaning: 'Where finished videos are saved.' },
   { name: 'KLING_MCP_POLL_QUEUE_MS', default: '2000-15000', meaning: 'Polling interval while queued: starts at the first figure and backs off to the second.' },
@@ -101,6 +107,13 @@ function expectedRun(env: Env): Record<5 | 10, number> {
   return out;
 }
 
+function folderList(env: Env, name: string): string[] {
+  const parts = (env[name] ?? '').split(path.delimiter).map((p) => p.trim()).filter(Boolean);
+  const relative = parts.find((p) => !path.isAbsolute(p));
+  if (relative !== undefined) throw new ConfigError(`${name} must list absolute folders separated by "${path.delimiter}"; "${relative}" is relative.`);
+  return parts.map((p) => path.resolve(p));
+}
+
 export function defaultStateDir(env: Env = process.env, platform = process.platform): string {
   const home = os.homedir();
   if (platform === 'darwin') return path.join(home, 'Library', 'Application Support', 'kling-o1-mcp');
@@ -133,6 +146,8 @@ export function loadConfig(env: Env = process.env): Config {
     token: env.RUNCOMFY_API_TOKEN?.trim() || undefined,
     maxWaitS: num(env, 'KLING_MCP_MAX_WAIT_S', 50, 0, 3600),
     allowPrivateUrls: env.KLING_MCP_ALLOW_PRIVATE_URLS === '1' || env.KLING_MCP_ALLOW_PRIVATE_URLS === 'true',
+    localImages: !['0', 'false', 'off', 'no'].includes(env.KLING_MCP_LOCAL_IMAGES?.trim().toLowerCase() ?? ''),
+    imageDirs: folderList(env, 'KLING_MCP_IMAGE_DIRS'),
     stateDir: path.resolve(env.KLING_MCP_STATE_DIR?.trim() || defaultStateDir(env)),
     outputDir: path.resolve(env.KLING_MCP_OUTPUT_DIR?.trim() || defaultOutputDir()),
     poll: {

@@ -8,7 +8,9 @@ import type { Config } from './config.js';
 import { KlingError, MISSING_TOKEN_MESSAGE } from './errors.js';
 import type { Jobs } from './jobs/jobs.js';
 import { Ledger } from './jobs/ledger.js';
+import { AllowedFolders } from './preflight/allowed-folders.js';
 import type { ImageFetcher } from './preflight/fetch-image.js';
+import type { ImageSources } from './preflight/frames.js';
 import { MAX_IMAGE_BYTES } from './model/kling-o1.js';
 import type { RunComfyClient } from './runcomfy/client.js';
 import { systemClock, type Clock } from './util/clock.js';
@@ -21,6 +23,8 @@ export interface Upstream {
 
 export class AppContext {
   readonly ledger: Ledger;
+  /** Where local images may be read from; the client's roots are added once it declares them (roots.ts). */
+  readonly imageFolders: AllowedFolders;
   private ready: Promise<void> | undefined;
   private upstreamUnits: Promise<Upstream> | undefined;
   private fetcher: Promise<ImageFetcher> | undefined;
@@ -31,6 +35,7 @@ export class AppContext {
     readonly clock: Clock = systemClock,
   ) {
     this.ledger = new Ledger(config.stateDir, log);
+    this.imageFolders = new AllowedFolders(config.imageDirs);
   }
 
   /**
@@ -61,6 +66,11 @@ export class AppContext {
       ({ ImageFetcher }) => new ImageFetcher({ allowPrivate: this.config.allowPrivateUrls, maxBytes: MAX_IMAGE_BYTES, timeoutMs: 20_000 }),
     );
     return this.fetcher;
+  }
+
+  /** Everything pre-flight needs to load a frame: the URL fetcher, and the allowed folders unless local images are off. */
+  async imageSources(): Promise<ImageSources> {
+    return { fetcher: await this.imageFetcher(), ...(this.config.localImages && { local: this.imageFolders }) };
   }
 
   private async buildUpstream(token: string): Promise<Upstream> {

@@ -12,9 +12,10 @@ import { call, connectInMemory, image, simEnv, startSim, tempDir, textOf, type C
  * A table of hostile and mistaken inputs. Each must get a clear message and
  * cost nothing: no submission reaches the simulator, and no id reaches a URL.
  * "strict" is the production policy (public HTTPS only); "lab" allows the
- * loopback simulator as an image host, to test what lies behind the URL.
+ * loopback simulator as an image host, to test what lies behind the URL;
+ * "noLocal" is strict with local images turned off (KLING_MCP_LOCAL_IMAGES=0).
  */
-type Mode = 'strict' | 'lab';
+type Mode = 'strict' | 'lab' | 'noLocal';
 interface Case {
   name: string;
   mode: Mode;
@@ -42,7 +43,7 @@ const CASES: Case[] = [
   { name: 'prompt too long', mode: 'lab', args: gen({ prompt: 'x'.repeat(2501) }), expect: /longer than 2500 characters/ },
   { name: 'prompt with a bell character', mode: 'lab', args: gen({ prompt: 'ring \u0007' }), expect: /control characters/ },
   { name: 'prompt with NUL', mode: 'lab', args: gen({ prompt: 'a\u0000b' }), expect: /control characters/ },
-  { name: 'start_image_url missing', mode: 'lab', args: (u) => ({ prompt: 'p', end_image_url: u.good }), expect: /start_image_url is required: a string holding the https:\/\/ URL of an image/ },
+  { name: 'start_image_url missing', mode: 'lab', args: (u) => ({ prompt: 'p', end_image_url: u.good }), expect: /start_image_url is required: a string holding the https:\/\/ URL, the absolute path or a data: URI of an image/ },
   { name: 'start_image_url a number', mode: 'lab', args: gen({ start_image_url: 42 }), expect: /start_image_url must be a string/ },
   { name: 'start_image_url empty', mode: 'lab', args: gen({ start_image_url: '' }), expect: /start_image_url is empty/ },
   { name: 'end_image_url an array', mode: 'lab', args: gen({ end_image_url: ['a'] }), expect: /end_image_url must be a string/ },
@@ -54,8 +55,16 @@ const CASES: Case[] = [
   // URLs RunComfy could never fetch, or that would probe the user's network
   strictUrl('not a url', /is not a URL/),
   strictUrl('ftp://example.com/a.png', /must start with https:\/\//),
-  strictUrl('file:///etc/passwd', /must start with https:\/\//),
-  strictUrl('data:image/png;base64,iVBORw0KGgo=', /must start with https:\/\//),
+  // Local input: only inside the allowed folders (here the default, the home folder), only images
+  strictUrl('file:///etc/passwd', /\/etc\/passwd is outside the folders this server may read images from/),
+  strictUrl('/etc/shadow', /\/etc\/shadow is outside the folders this server may read images from/),
+  strictUrl('file:///proc/self/environ', /is outside the folders this server may read images from/),
+  strictUrl('../../etc/passwd', /is a relative path/),
+  strictUrl('data:image/png;base64,iVBORw0KGgo=', /this data: URI does not hold an image that can be read/),
+  strictUrl('data:text/html,<script>alert(1)</script>', /a data: URI must be base64-encoded/),
+  ...['/tmp/a.png', 'file:///tmp/a.png', 'data:image/png;base64,iVBORw0KGgo='].map(
+    (ref): Case => ({ name: `${ref} with local images off`, mode: 'noLocal', args: () => ({ prompt: 'p', start_image_url: ref, end_image_url: ref }), expect: /turned off on this server \(KLING_MCP_LOCAL_IMAGES=0\)/ }),
+  ),
   strictUrl('javascript:alert(1)', /must start with https:\/\//),
   strictUrl('http://example.com/a.png', /must start with https:\/\//),
   strictUrl('https://localhost/a.png', PRIVATE),
@@ -112,6 +121,7 @@ describe('bad input corpus: a clear message and nothing submitted', () => {
     tmp = tempDir();
     clients.lab = await connectInMemory(simEnv(sim, tmp.dir));
     clients.strict = await connectInMemory(simEnv(sim, tmp.dir, { KLING_MCP_ALLOW_PRIVATE_URLS: '0' }));
+    clients.noLocal = await connectInMemory(simEnv(sim, tmp.dir, { KLING_MCP_ALLOW_PRIVATE_URLS: '0', KLING_MCP_LOCAL_IMAGES: '0' }));
     const eleven = Buffer.alloc(11 * 1024 * 1024, 1);
     Object.assign(urls, {
       good: sim.host('good.png', await image(640, 360)),
@@ -135,6 +145,7 @@ describe('bad input corpus: a clear message and nothing submitted', () => {
   afterAll(async () => {
     await clients.lab.close();
     await clients.strict.close();
+    await clients.noLocal.close();
     await sim.stop();
     tmp.cleanup();
   });

@@ -1,6 +1,9 @@
-import { beforeAll, describe, expect, it } from 'vitest';
+import { writeFileSync } from 'node:fs';
+import path from 'node:path';
+import { pathToFileURL } from 'node:url';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import sharp from 'sharp';
-import { call, image, textOf } from './helpers.js';
+import { call, image, tempDir, textOf } from './helpers.js';
 import { useLab } from './lab.js';
 
 /** A PNG of at least `bytes` bytes: random pixels do not compress. */
@@ -106,5 +109,63 @@ describe('pre-flight image checks: the seed rules, exact texts, nothing submitte
       expect(textOf(r)).toMatch(msg);
     }
     expect(lab.sim.count('submit')).toBe(posts);
+  });
+});
+
+describe('pre-flight of local images: the same rules and texts as URLs', () => {
+  const folder = tempDir('kling-frames-');
+  const lab = useLab({ env: { KLING_MCP_IMAGE_DIRS: folder.dir } });
+  let good: string;
+  afterAll(() => folder.cleanup());
+
+  beforeAll(async () => {
+    good = lab.sim.host('good.png', await image(640, 360), 'image/png');
+  });
+
+  async function local(name: string, bytes: Buffer): Promise<string> {
+    const file = path.join(folder.dir, name);
+    writeFileSync(file, bytes);
+    return file;
+  }
+
+  it.each([
+    ['a path', (file: string) => file],
+    ['a file:// URL', (file: string) => pathToFileURL(file).href],
+  ])('as %s, every rule the seed has, with its text and the measured value', async (_name, ref) => {
+    const before = lab.sim.submissions;
+    const r = await call(lab.c.client, 'generate_video', {
+      prompt: 'p',
+      start_image_url: ref(await local('small.png', await image(200, 250))),
+      end_image_url: ref(await local('wide.webp', await image(1200, 320, 'webp'))),
+    });
+    expect(r.isError).toBe(true);
+    expect(textOf(r).split('\n').slice(0, 4)).toEqual([
+      'start_image_url: The uploaded image width and height must exceed 300 pixels. (got width 200 px)',
+      'start_image_url: The uploaded image width and height must exceed 300 pixels. (got height 250 px)',
+      'end_image_url: The aspect ratio range should be between 0.40 and 2.50. (got 3.75)',
+      'Nothing was submitted; fix the image(s) and call again.',
+    ]);
+    expect(lab.sim.submissions).toBe(before);
+  });
+
+  it('as a data: URI, the same', async () => {
+    const wide = await image(1200, 320);
+    const r = await call(lab.c.client, 'generate_video', { prompt: 'p', start_image_url: good, end_image_url: `data:image/png;base64,${wide.toString('base64')}` });
+    expect(textOf(r)).toContain('end_image_url: The aspect ratio range should be between 0.40 and 2.50. (got 3.75)');
+  });
+
+  it('one bad image in both fields is checked once and reported once, naming both fields', async () => {
+    const file = await local('tall.png', await image(320, 1000));
+    const r = await call(lab.c.client, 'generate_video', { prompt: 'p', start_image_url: file, end_image_url: file });
+    expect(textOf(r)).toMatch(/^start_image_url, end_image_url: The aspect ratio range should be between 0\.40 and 2\.50\. \(got 0\.32\)$/m);
+  });
+
+  it('one URL in both fields is fetched once for the check', async () => {
+    const url = lab.sim.host('both.png', await image(640, 360), 'image/png');
+    const r = await call(lab.c.client, 'generate_video', { prompt: 'p', start_image_url: url, end_image_url: url, wait_seconds: 0 });
+    expect(r.isError, textOf(r)).toBeFalsy();
+    // The simulator fetches each field itself afterwards, as RunComfy does; those are not ours.
+    const ours = lab.sim.requests.filter((q) => q.path === '/files/both.png' && q.userAgent?.includes('pre-flight'));
+    expect(ours).toHaveLength(1);
   });
 });

@@ -12,7 +12,10 @@ const inputSchema = z.object({
   start_image_url: z.string(),
   end_image_url: z.string(),
   duration: z.number(),
+  /** sha256 of each image as checked before submitting, by field. */
+  image_sha256: z.record(z.string(), z.string()).optional(),
 });
+/** The input as the ledger keeps it: image fields hold URLs, file paths or data: digests, never base64. */
 export type RecordedInput = z.output<typeof inputSchema>;
 
 export const savedFileSchema = z.object({

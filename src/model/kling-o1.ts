@@ -93,9 +93,18 @@ export function imageRuleViolations(m: ImageMeasure): RuleViolation[] {
 export const IMAGE_FIELDS = ['start_image_url', 'end_image_url'] as const;
 export type ImageField = (typeof IMAGE_FIELDS)[number];
 
-/** "end_image_url: <seed text> (got 3.75)" — the field, the seed's words, the measurement. */
-export function describeViolation(field: ImageField, v: RuleViolation): string {
-  return `${field}: ${v.rule.validation_error} (got ${v.got})`;
+/** "end_image_url: <seed text> (got 3.75)" — who (a field, or e.g. "shot 3 end_image_url"), the seed's words, the measurement. */
+export function describeViolation(label: string, v: RuleViolation): string {
+  return `${label}: ${v.rule.validation_error} (got ${v.got})`;
+}
+
+/** Longest image URL accepted; longer ones are almost always pasted by mistake. */
+export const IMAGE_URL_MAX_CHARS = 4096;
+/** Longest data: URI accepted: base64 of the largest image the size rule allows, plus room for the media type. */
+export const DATA_URI_MAX_CHARS = 256 + 4 * Math.ceil(MAX_IMAGE_BYTES / 3);
+
+export function isDataUri(ref: string): boolean {
+  return /^data:/i.test(ref);
 }
 
 // C0/C1 control characters other than tab, newline and carriage return.
@@ -113,7 +122,8 @@ const FIELD_DOCS = {
 
 function imageFieldDoc(which: 'first' | 'last'): string {
   return (
-    `Publicly reachable HTTPS URL of the image to use as the ${which} frame of the video. ` +
+    `The image to use as the ${which} frame of the video: a publicly reachable https:// URL, an absolute file path or file:// URL ` +
+    "(inside the client's roots or KLING_MCP_IMAGE_DIRS, else the user's home folder), or a data:image/…;base64,… URI. " +
     `Accepted file types: ${ACCEPTED_IMAGE_TYPES.join(', ')}. Must be under 10 MB, wider and taller than 300 px, ` +
     'with width/height between 0.40 and 2.50. Checked before anything is submitted.'
   );
@@ -123,13 +133,20 @@ function imageFieldDoc(which: 'first' | 'last'): string {
 export const typeError = (field: string, what: string) => (iss: { input?: unknown }) =>
   iss.input === undefined ? `${field} is required: ${what}.` : `${field} must be ${what}.`;
 
-const imageUrl = (field: ImageField) =>
-  z
-    .string({ error: typeError(field, 'a string holding the https:// URL of an image') })
+const imageUrl = (field: ImageField) => {
+  const urlTooLong = `${field} is longer than ${IMAGE_URL_MAX_CHARS} characters; use a shorter (e.g. pre-signed) URL.`;
+  return z
+    .string({ error: typeError(field, 'a string holding the https:// URL, the absolute path or a data: URI of an image') })
     .trim()
-    .min(1, { error: `${field} is empty: give the https:// URL of an image.` })
-    .max(4096, { error: `${field} is longer than 4096 characters; use a shorter (e.g. pre-signed) URL.` })
+    .min(1, { error: `${field} is empty: give the https:// URL or the absolute path of an image.` })
+    .max(DATA_URI_MAX_CHARS, {
+      abort: true,
+      // A data: URI this long decodes to more than the size rule allows: say so in the seed's words.
+      error: (iss) => (isDataUri(String(iss.input)) ? `${field}: ${SIZE_ERROR} (got a data: URI of more than 10 MB)` : urlTooLong),
+    })
+    .refine((s) => s.length <= IMAGE_URL_MAX_CHARS || isDataUri(s), { error: urlTooLong })
     .describe(FIELD_DOCS[field]);
+};
 
 /** The model's input as tool arguments (zod shape), with actionable messages. */
 export const modelInputShape = {

@@ -6,7 +6,6 @@
 import { Agent, request, type Dispatcher } from 'undici';
 import { KlingError } from '../errors.js';
 import { discard, networkCode } from '../http/network-errors.js';
-import type { ImageField } from '../model/kling-o1.js';
 import { guardedLookup, parseImageUrl, type UrlPolicy } from './url-policy.js';
 
 export const MAX_REDIRECTS = 3;
@@ -38,10 +37,10 @@ export class ImageFetcher {
     });
   }
 
-  async fetch(field: ImageField, rawUrl: string, signal?: AbortSignal): Promise<FetchedImage> {
+  async fetch(label: string, rawUrl: string, signal?: AbortSignal): Promise<FetchedImage> {
     const timeout = AbortSignal.timeout(this.opts.timeoutMs);
     const combined = signal ? AbortSignal.any([signal, timeout]) : timeout;
-    let url = parseImageUrl(field, rawUrl, this.opts);
+    let url = parseImageUrl(label, rawUrl, this.opts);
     for (let hop = 0; ; hop++) {
       let res: Dispatcher.ResponseData;
       try {
@@ -52,22 +51,22 @@ export class ImageFetcher {
           headers: { accept: 'image/avif,image/webp,image/png,image/jpeg,image/gif;q=0.9,*/*;q=0.1', 'user-agent': 'kling-o1-mcp (pre-flight image check)' },
         });
       } catch (err) {
-        throw this.fetchError(field, url, err, signal, timeout);
+        throw this.fetchError(label, url, err, signal, timeout);
       }
       if (res.statusCode >= 300 && res.statusCode < 400 && res.headers.location) {
         discard(res.body);
         if (hop >= MAX_REDIRECTS) {
-          throw new KlingError('image_unreachable', `${field}: more than ${MAX_REDIRECTS} redirects; give the image's final URL.`);
+          throw new KlingError('image_unreachable', `${label}: more than ${MAX_REDIRECTS} redirects; give the image's final URL.`);
         }
         const location = Array.isArray(res.headers.location) ? res.headers.location[0]! : res.headers.location;
-        url = parseImageUrl(field, new URL(location, url).toString(), this.opts);
+        url = parseImageUrl(label, new URL(location, url).toString(), this.opts);
         continue;
       }
       if (res.statusCode !== 200) {
         discard(res.body);
         throw new KlingError(
           'image_unreachable',
-          `${field}: fetching ${shortUrl(url)} answered HTTP ${res.statusCode}. The URL must be publicly reachable without login or cookies.`,
+          `${label}: fetching ${shortUrl(url)} answered HTTP ${res.statusCode}. The URL must be publicly reachable without login or cookies.`,
         );
       }
       const contentType = header(res.headers['content-type']);
@@ -76,12 +75,12 @@ export class ImageFetcher {
         discard(res.body);
         return { buffer: Buffer.alloc(0), tooLarge: true, bytes: announced, bytesExact: true, contentType };
       }
-      return this.readCapped(field, url, res, contentType, signal, timeout);
+      return this.readCapped(label, url, res, contentType, signal, timeout);
     }
   }
 
   private async readCapped(
-    field: ImageField,
+    label: string,
     url: URL,
     res: Dispatcher.ResponseData,
     contentType: string | undefined,
@@ -102,20 +101,20 @@ export class ImageFetcher {
         chunks.push(buf);
       }
     } catch (err) {
-      throw this.fetchError(field, url, err, signal, timeout);
+      throw this.fetchError(label, url, err, signal, timeout);
     }
     return { buffer: Buffer.concat(chunks), tooLarge: false, bytes: total, bytesExact: true, contentType };
   }
 
-  private fetchError(field: ImageField, url: URL, err: unknown, signal: AbortSignal | undefined, timeout: AbortSignal): KlingError {
+  private fetchError(label: string, url: URL, err: unknown, signal: AbortSignal | undefined, timeout: AbortSignal): KlingError {
     if (signal?.aborted) return new KlingError('aborted', 'The call was cancelled by the client.');
     if (timeout.aborted) {
-      return new KlingError('image_unreachable', `${field}: ${shortUrl(url)} did not deliver the image within ${Math.round(this.opts.timeoutMs / 1000)} s. Use a faster, stable host.`);
+      return new KlingError('image_unreachable', `${label}: ${shortUrl(url)} did not deliver the image within ${Math.round(this.opts.timeoutMs / 1000)} s. Use a faster, stable host.`);
     }
     const code = networkCode(err);
-    if (code === 'EPRIVATEADDRESS') return new KlingError('invalid_input', `${field}: ${(err as Error).message}`);
+    if (code === 'EPRIVATEADDRESS') return new KlingError('invalid_input', `${label}: ${(err as Error).message}`);
     const why = code === 'ENOTFOUND' || code === 'EAI_AGAIN' ? `the host ${url.hostname} does not resolve` : `the connection failed (${code ?? 'network error'})`;
-    return new KlingError('image_unreachable', `${field}: could not fetch ${shortUrl(url)}: ${why}. The URL must be publicly reachable.`);
+    return new KlingError('image_unreachable', `${label}: could not fetch ${shortUrl(url)}: ${why}. The URL must be publicly reachable.`);
   }
 }
 

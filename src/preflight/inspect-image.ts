@@ -7,10 +7,10 @@ import {
   IMAGE_MIME_TYPES,
   describeViolation,
   imageRuleViolations,
-  type ImageField,
   type ImageFormat,
 } from '../model/kling-o1.js';
 import type { FetchedImage } from './fetch-image.js';
+import type { ImageSource } from './image-source.js';
 
 /** Far beyond any real keyframe (~4K is 8.3 MP); stops decompression bombs. */
 export const MAX_PIXELS = 100_000_000;
@@ -53,29 +53,43 @@ export function acceptedFormat(meta: SharpFormat): { format: ImageFormat } | { o
   }
 }
 
-export async function inspectImage(field: ImageField, fetched: FetchedImage): Promise<Inspection> {
+/** How to say "empty" and "not an image" of each kind of source. */
+function sayNotAnImage(source: ImageSource, fetched: FetchedImage): { empty: string; unreadable: string } {
+  const declared = fetched.contentType?.split(';')[0];
+  switch (source.kind) {
+    case 'url':
+      return {
+        empty: 'the URL answered with an empty body, not an image.',
+        unreadable: `this URL does not serve an image that can be read${declared ? ` (the server sent ${declared}, ${fetched.bytes} bytes)` : ''}.`,
+      };
+    case 'file':
+      return { empty: `${source.path} is an empty file, not an image.`, unreadable: `${source.path} is not an image that can be read (${fetched.bytes} bytes).` };
+    case 'data':
+      return { empty: 'the data: URI holds no bytes, not an image.', unreadable: `this data: URI does not hold an image that can be read (it says ${declared}, ${fetched.bytes} bytes).` };
+  }
+}
+
+/** Checks the bytes against the model's rules; `label` names the frame in every message (e.g. "start_image_url"). */
+export async function inspectImage(label: string, fetched: FetchedImage, source: ImageSource): Promise<Inspection> {
+  const say = sayNotAnImage(source, fetched);
   if (!fetched.tooLarge && fetched.bytes === 0) {
-    return { ok: false, problems: [`${field}: the URL answered with an empty body, not an image.`] };
+    return { ok: false, problems: [`${label}: ${say.empty}`] };
   }
   const meta = fetched.buffer.length > 0 ? await readHeader(fetched.buffer) : undefined;
   if (!meta?.format || !meta.width || !meta.height) {
     if (fetched.tooLarge) {
       // Still say why in the seed's words, even when the header could not be read.
       const size = imageRuleViolations({ bytes: fetched.bytes, bytesAtLeast: !fetched.bytesExact, width: 301, height: 301 });
-      return { ok: false, problems: size.map((v) => describeViolation(field, v)) };
+      return { ok: false, problems: size.map((v) => describeViolation(label, v)) };
     }
-    const sent = fetched.contentType ? ` (the server sent ${fetched.contentType.split(';')[0]}, ${fetched.bytes} bytes)` : '';
-    return {
-      ok: false,
-      problems: [`${field}: this URL does not serve an image that can be read${sent}. Accepted file types: ${ACCEPTED_IMAGE_TYPES.join(', ')}.`],
-    };
+    return { ok: false, problems: [`${label}: ${say.unreadable} Accepted file types: ${ACCEPTED_IMAGE_TYPES.join(', ')}.`] };
   }
   const kind = acceptedFormat(meta);
   if ('other' in kind) {
     return {
       ok: false,
       problems: [
-        `${field}: the file is a ${kind.other} image (judged by its bytes, whatever its name says); Kling O1 accepts only ${ACCEPTED_IMAGE_TYPES.join(', ')}. Convert it first.`,
+        `${label}: the file is a ${kind.other} image (judged by its bytes, whatever its name says); Kling O1 accepts only ${ACCEPTED_IMAGE_TYPES.join(', ')}. Convert it first.`,
       ],
     };
   }
@@ -84,10 +98,10 @@ export async function inspectImage(field: ImageField, fetched: FetchedImage): Pr
   if (width * height > MAX_PIXELS) {
     return {
       ok: false,
-      problems: [`${field}: the image claims ${width}×${height} pixels, far beyond what a keyframe needs; resize it to at most ~4K.`],
+      problems: [`${label}: the image claims ${width}×${height} pixels, far beyond what a keyframe needs; resize it to at most ~4K.`],
     };
   }
   const violations = imageRuleViolations({ bytes: fetched.bytes, bytesAtLeast: !fetched.bytesExact, width, height });
-  if (violations.length > 0) return { ok: false, problems: violations.map((v) => describeViolation(field, v)) };
+  if (violations.length > 0) return { ok: false, problems: violations.map((v) => describeViolation(label, v)) };
   return { ok: true, report: { format: kind.format, mime: IMAGE_MIME_TYPES[kind.format], width, height, bytes: fetched.bytes } };
 }

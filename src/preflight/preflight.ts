@@ -1,38 +1,29 @@
 /**
- * Pre-flight: both images fetched and checked in parallel before anything is
- * submitted. Every problem of both images is reported at once, so one round
- * trip fixes them all.
+ * Pre-flight of generate_video: both frames checked (in parallel, each distinct
+ * one once) before anything is submitted, every problem reported at once.
  */
-import { KlingError, isKlingError } from '../errors.js';
 import { IMAGE_FIELDS, type ImageField, type ModelInput } from '../model/kling-o1.js';
-import type { ImageFetcher } from './fetch-image.js';
-import { inspectImage, type ImageReport } from './inspect-image.js';
+import { checkFrames, type CheckedFrame, type ImageSources } from './frames.js';
+import type { ImageReport } from './inspect-image.js';
 
 export type PreflightReport = Record<ImageField, ImageReport>;
 
-export async function preflightImages(input: ModelInput, fetcher: ImageFetcher, signal?: AbortSignal): Promise<PreflightReport> {
-  const outcomes = await Promise.allSettled(
-    IMAGE_FIELDS.map(async (field) => inspectImage(field, await fetcher.fetch(field, input[field], signal))),
+export interface Preflight {
+  checks: PreflightReport;
+  /** The input to submit: URLs as given, local images as data: URIs of the checked bytes. */
+  submit: ModelInput;
+  /** The input to record: URLs, file paths or data: digests, never base64. */
+  record: ModelInput;
+  sha256: Record<ImageField, string>;
+}
+
+export async function preflightImages(input: ModelInput, sources: ImageSources, signal?: AbortSignal): Promise<Preflight> {
+  const checked = await checkFrames(
+    IMAGE_FIELDS.map((field) => ({ label: field, ref: input[field] })),
+    sources,
+    signal,
   );
-  const problems: KlingError[] = [];
-  const reports: Partial<PreflightReport> = {};
-  outcomes.forEach((o, i) => {
-    const field = IMAGE_FIELDS[i]!;
-    if (o.status === 'rejected') {
-      if (!isKlingError(o.reason)) throw o.reason;
-      problems.push(o.reason);
-    } else if (o.value.ok) {
-      reports[field] = o.value.report;
-    } else {
-      for (const p of o.value.problems) problems.push(new KlingError('image_rejected', p));
-    }
-  });
-  const aborted = problems.find((p) => p.code === 'aborted');
-  if (aborted) throw aborted;
-  if (problems.length > 0) {
-    const codes = new Set(problems.map((p) => p.code));
-    const code = codes.size === 1 ? problems[0]!.code : 'image_rejected';
-    throw new KlingError(code, `${problems.map((p) => p.message).join('\n')}\nNothing was submitted; fix the image(s) and call again.`);
-  }
-  return reports as PreflightReport;
+  const each = <K extends keyof CheckedFrame>(key: K) =>
+    Object.fromEntries(IMAGE_FIELDS.map((field) => [field, checked.get(input[field])![key]])) as Record<ImageField, CheckedFrame[K]>;
+  return { checks: each('report'), submit: { ...input, ...each('send') }, record: { ...input, ...each('record') }, sha256: each('sha256') };
 }

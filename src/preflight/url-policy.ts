@@ -6,7 +6,6 @@
 import dns from 'node:dns';
 import { isIP, type LookupFunction } from 'node:net';
 import { KlingError } from '../errors.js';
-import type { ImageField } from '../model/kling-o1.js';
 import { isPublicAddress } from './address-policy.js';
 
 export interface UrlPolicy {
@@ -16,25 +15,25 @@ export interface UrlPolicy {
 const PRIVATE_HINT =
   'RunComfy fetches images from the public internet, so it must be a public HTTPS URL (upload the image somewhere public, or use a pre-signed URL).';
 
-export function parseImageUrl(field: ImageField, raw: string, policy: UrlPolicy): URL {
+export function parseImageUrl(label: string, raw: string, policy: UrlPolicy): URL {
   let url: URL;
   try {
     url = new URL(raw);
   } catch {
-    throw new KlingError('invalid_input', `${field}: "${raw.slice(0, 200)}" is not a URL. Give a full https:// URL of the image.`);
+    throw new KlingError('invalid_input', `${label}: "${raw.slice(0, 200)}" is not a URL. Give a full https:// URL of the image.`);
   }
   const schemes = policy.allowPrivate ? ['https:', 'http:'] : ['https:'];
   if (!schemes.includes(url.protocol)) {
     const allowed = policy.allowPrivate ? 'https:// or http://' : 'https://';
-    throw new KlingError('invalid_input', `${field}: the URL must start with ${allowed} (got ${url.protocol}//…). ${PRIVATE_HINT}`);
+    throw new KlingError('invalid_input', `${label}: the URL must start with ${allowed} (got ${url.protocol}//…). ${PRIVATE_HINT}`);
   }
   if (url.username || url.password) {
-    throw new KlingError('invalid_input', `${field}: the URL must not carry a user name or password; RunComfy fetches it without logging in. ${PRIVATE_HINT}`);
+    throw new KlingError('invalid_input', `${label}: the URL must not carry a user name or password; RunComfy fetches it without logging in. ${PRIVATE_HINT}`);
   }
   // "[::1]" → "::1", and "localhost." is "localhost".
   const host = url.hostname.replace(/^\[|\]$/g, '').replace(/\.$/, '');
   if (!policy.allowPrivate && (host === 'localhost' || host.endsWith('.localhost') || (isIP(host) && !isPublicAddress(host)))) {
-    throw new KlingError('invalid_input', `${field}: ${url.hostname} is a local or private address. ${PRIVATE_HINT}`);
+    throw new KlingError('invalid_input', `${label}: ${url.hostname} is a local or private address. ${PRIVATE_HINT}`);
   }
   return url;
 }

@@ -18,7 +18,7 @@ import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import sharp from 'sharp';
 import { request } from 'undici';
-import { IMAGE_FIELDS, MAX_IMAGE_BYTES, MODEL_ID, imageRuleViolations, modelInputSchema, seedInputJsonSchema, type ModelInput } from '../model/kling-o1.js';
+import { IMAGE_FIELDS, MODEL_ID, imageRuleViolations, modelInputSchema, seedInputJsonSchema, type ModelInput } from '../model/kling-o1.js';
 import { acceptedFormat } from '../preflight/inspect-image.js';
 import { systemClock, type Clock } from '../util/clock.js';
 import { crossfadeClip } from './clip.js';
@@ -416,6 +416,8 @@ export class RunComfySimulator {
   }
 
   private async fetchImage(url: string): Promise<Buffer> {
+    // Inline images, as RunComfy's own nodes send them: the bytes are in the URI.
+    if (/^data:[^,]*;base64,/i.test(url)) return Buffer.from(url.slice(url.indexOf(',') + 1), 'base64');
     const res = await request(url, { method: 'GET' });
     if (res.statusCode >= 300 && res.statusCode < 400 && res.headers.location) {
       await res.body.dump();
@@ -530,13 +532,16 @@ function routeOf(method: string, path: string): { route: Route; id: string } | u
   return undefined;
 }
 
+/** A whole request may carry two inline images; RunComfy's own nodes cap a request at 64 MiB. */
+const MAX_REQUEST_BYTES = 64 * 1024 * 1024;
+
 function readBody(req: http.IncomingMessage): Promise<string> {
   return new Promise((resolve, reject) => {
     const chunks: Buffer[] = [];
     let size = 0;
     req.on('data', (c: Buffer) => {
       size += c.length;
-      if (size <= MAX_IMAGE_BYTES) chunks.push(c);
+      if (size <= MAX_REQUEST_BYTES) chunks.push(c);
     });
     req.on('end', () => resolve(Buffer.concat(chunks).toString('utf8')));
     req.on('error', reject);

@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { modelInputShape, MODEL_TITLE } from '../model/kling-o1.js';
 import { preflightImages } from '../preflight/preflight.js';
+import { explainUrlRequired } from '../preflight/url-required.js';
 import { phaseOf } from '../runcomfy/schemas.js';
 import { defineJobTool } from './define.js';
 import { downloadArg, waitSecondsArg } from './args.js';
@@ -31,8 +32,10 @@ export const generateVideo = defineJobTool({
   waitsByDefault: true,
   async handle(args, call) {
     const { wait_seconds: _wait, download, ...input } = args;
-    const checks = await preflightImages(input, await call.app.imageFetcher(), call.signal);
-    const { requestId, at, status, estimateUsd } = await submitClip(call, input);
+    const { checks, submit, record, sha256 } = await preflightImages(input, await call.app.imageSources(), call.signal);
+    const { requestId, at, status, estimateUsd } = await submitClip(call, submit, { ...record, image_sha256: sha256 }).catch((err: unknown) => {
+      throw explainUrlRequired(err, [submit.start_image_url, submit.end_image_url]);
+    });
     try {
       const facts = call.deadline.canWait()
         ? await waitAndCollect(call, requestId, download)

@@ -1,0 +1,82 @@
+/**
+ * The folders local images may be read from: the roots the client declares
+ * (when it has the roots capability), plus KLING_MCP_IMAGE_DIRS; the home
+ * folder only when neither is given. Containment is judged on real paths
+ * (symlinks resolved) and whole path segments, so /home/a never holds /home/ab.
+ */
+import { promises as fs } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+
+export interface ResolvedFolders {
+  /** Real paths (symlinks resolved) to test containment against. */
+  real: string[];
+  /** The folders as a person reads them, with where each comes from. */
+  shown: string;
+  /** Why none is allowed, when the list is empty. */
+  emptyBecause?: string;
+}
+
+export class AllowedFolders {
+  private clientRoots: (() => Promise<string[]>) | undefined;
+  private cachedRoots: Promise<string[]> | undefined;
+
+  constructor(
+    private readonly configured: readonly string[],
+    private readonly home: string = os.homedir(),
+  ) {}
+
+  /** The client declared roots: from now on they count instead of the home default, read through `list`. */
+  useClientRoots(list: () => Promise<string[]>): void {
+    this.clientRoots = list;
+    this.cachedRoots = undefined;
+  }
+
+  /** The client said its roots changed: read them again before the next local file. */
+  rootsChanged(): void {
+    this.cachedRoots = undefined;
+  }
+
+  /** Reads the client's roots when needed (a failed read is not kept, so the next check asks again). */
+  async resolve(): Promise<ResolvedFolders> {
+    const groups: { folders: readonly string[]; from: string }[] = [];
+    if (this.clientRoots) {
+      this.cachedRoots ??= this.clientRoots().catch((err: unknown) => {
+        this.cachedRoots = undefined;
+        throw err;
+      });
+      groups.push({ folders: await this.cachedRoots, from: "the client's roots" });
+    }
+    groups.push({ folders: this.configured, from: 'KLING_MCP_IMAGE_DIRS' });
+    if (!this.clientRoots && this.configured.length === 0) {
+      groups.push({ folders: [this.home], from: 'the home folder, by default; set KLING_MCP_IMAGE_DIRS to choose others' });
+    }
+    const given = groups.filter((g) => g.folders.length > 0);
+    const real = await Promise.all(given.flatMap((g) => g.folders.map(realFolder)));
+    return {
+      real,
+      shown: given.map((g) => `${g.folders.join(', ')} (${g.from})`).join('; '),
+      ...(real.length === 0 && {
+        emptyBecause: 'the client declared roots but lists none, and KLING_MCP_IMAGE_DIRS is not set. Open the folder in your client or set KLING_MCP_IMAGE_DIRS',
+      }),
+    };
+  }
+}
+
+/** A folder's real path; one that does not exist (yet) is kept as written, and can then hold no real file. */
+async function realFolder(folder: string): Promise<string> {
+  try {
+    return await fs.realpath(folder);
+  } catch {
+    return path.resolve(folder);
+  }
+}
+
+/**
+ * True when `file` is `folder` or lies below it. path.relative works by whole
+ * segments, and on Windows ignores case and refuses other drives (an absolute result).
+ */
+export function isInside(folder: string, file: string, p: path.PlatformPath = path): boolean {
+  const rel = p.relative(folder, file);
+  return rel === '' || (rel !== '..' && !rel.startsWith(`..${p.sep}`) && !p.isAbsolute(rel));
+}

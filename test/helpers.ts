@@ -117,3 +117,12 @@ export function textOf(r: CallToolResult): string {
 export function errorCode(r: CallToolResult): string | undefined {
   return (r._meta?.[ERROR_META_KEY] as { code?: string } | undefined)?.code;
 }
+
+/** Polls until cond holds (a test waiting on another process or the simulator). */
+export async function until(cond: () => boolean, ms = 10_000): Promise<void> {
+  const end = Date.now() + ms;
+  while (!cond()) {
+    if (Date.now() > end) throw new Error('condition not met in time');
+    await new Promise((r) => setTimeout(r, 10));
+  }
+}

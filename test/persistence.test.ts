@@ -8,7 +8,7 @@ import type { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { Ledger } from '../src/jobs/ledger.js';
 import type { RunComfySimulator } from '../src/simulator/simulator.js';
 import { createLogger } from '../src/util/log.js';
-import { call, connectInMemory, connectStdio, errorCode, keyframes, simEnv, startSim, tempDir, textOf, type Connected } from './helpers.js';
+import { call, connectInMemory, connectStdio, errorCode, keyframes, simEnv, startSim, tempDir, textOf, until, type Connected } from './helpers.js';
 
 async function readJson(client: Client, uri: string): Promise<any> {
   const content = (await client.readResource({ uri })).contents[0]!;
@@ -31,14 +31,6 @@ async function withClient(
 }
 
 let sharedSim: RunComfySimulator;
-
-async function until(cond: () => boolean, ms = 10_000): Promise<void> {
-  const end = Date.now() + ms;
-  while (!cond()) {
-    if (Date.now() > end) throw new Error('condition not met in time');
-    await new Promise((r) => setTimeout(r, 10));
-  }
-}
 
 describe('nothing paid for is lost', () => {
   let sim: RunComfySimulator;

@@ -42,7 +42,13 @@ export interface ImageSources {
 }
 
 /** Checks every distinct ref once; returns the results by ref, or throws one KlingError naming every problem. */
-export async function checkFrames(frames: readonly Frame[], sources: ImageSources, signal?: AbortSignal): Promise<Map<string, CheckedFrame>> {
+export async function checkFrames(
+  frames: readonly Frame[],
+  sources: ImageSources,
+  signal?: AbortSignal,
+  /** Sees each image that passed, while its bytes are still held (a storyboard makes its thumbnails here). */
+  onImage?: (image: Buffer, sha256: string) => Promise<void>,
+): Promise<Map<string, CheckedFrame>> {
   const labels = new Map<string, string[]>();
   for (const { label, ref } of frames) labels.set(ref, [...(labels.get(ref) ?? []), label]);
   let folders: Promise<ResolvedFolders> | undefined;
@@ -68,7 +74,7 @@ export async function checkFrames(frames: readonly Frame[], sources: ImageSource
   };
   const refs = [...labels.keys()];
   const outcomes = await Promise.allSettled(
-    refs.map((ref) => imageChecks.run(() => checkOne(labels.get(ref)!.join(', '), ref, sources, load), signal)),
+    refs.map((ref) => imageChecks.run(() => checkOne(labels.get(ref)!.join(', '), ref, sources, load, onImage), signal)),
   );
   const problems: KlingError[] = [];
   const checked = new Map<string, CheckedFrame>();
@@ -97,6 +103,7 @@ async function checkOne(
   ref: string,
   sources: ImageSources,
   load: (label: string, source: ImageSource) => Promise<FetchedImage>,
+  onImage?: (image: Buffer, sha256: string) => Promise<void>,
 ): Promise<CheckedFrame | { problems: string[] }> {
   const source = imageSourceOf(label, ref, sources.local !== undefined);
   const loaded = await load(label, source);
@@ -104,6 +111,7 @@ async function checkOne(
   if (!inspection.ok) return { problems: inspection.problems };
   const { report } = inspection;
   const sha256 = createHash('sha256').update(loaded.buffer).digest('hex');
+  await onImage?.(loaded.buffer, sha256);
   switch (source.kind) {
     case 'url':
       return { send: ref, record: ref, sha256, report };

@@ -1,7 +1,9 @@
 import { cancel } from './cancel.js';
 import { checkStatus } from './check-status.js';
+import { generateStoryboard } from './generate-storyboard.js';
 import { generateVideo } from './generate-video.js';
+import { getStoryboard } from './get-storyboard.js';
 import { getResult } from './get-result.js';
 import { listJobs } from './list-jobs.js';
 
-export const TOOLS = [generateVideo, checkStatus, getResult, cancel, listJobs];
+export const TOOLS = [generateVideo, checkStatus, getResult, cancel, listJobs, generateStoryboard, getStoryboard];

@@ -1,0 +1,51 @@
+import { z } from 'zod';
+import { modelInputShape, MODEL_TITLE } from '../model/kling-o1.js';
+import { BoardProgress } from '../storyboards/progress.js';
+import { planBoard, settleShots, stitchFilm, submitShots } from '../storyboards/flow.js';
+import { showBoard } from '../storyboards/show.js';
+import { boardViewShape } from '../storyboards/view.js';
+import { defineJobTool } from './define.js';
+import { downloadArg, stitchArg, waitSecondsArg } from './args.js';
+import { withRequestIds } from './job-flow.js';
+
+export const MAX_SHOTS = 24;
+
+const shotSchema = z.object(modelInputShape, { error: 'each shot must be an object with prompt, start_image_url, end_image_url and duration.' });
+
+export const generateStoryboard = defineJobTool({
+  name: 'generate_storyboard',
+  title: 'Generate a storyboard: many shots, one film',
+  description:
+    `Makes a film of up to ${MAX_SHOTS} shots with ${MODEL_TITLE}: each shot goes from its start frame to its end frame (usually shot i ` +
+    'ends on the frame shot i+1 starts with). Every distinct frame is checked once before anything is paid for, and one bad ' +
+    'frame means nothing is submitted. The whole board is priced, checked against the spend limit and confirmed at once; then ' +
+    'the shots are submitted in order and waited for with one progress stream. When every shot is done the clips are joined, ' +
+    'without re-encoding, into one MP4, with a contact sheet of the keyframes. If the wait ends first, continue with ' +
+    'get_storyboard and the storyboard_id.',
+  input: {
+    shots: z
+      .array(shotSchema, { error: 'shots must be a list of shots.' })
+      .min(1, { error: 'shots is empty: give at least one shot.' })
+      .max(MAX_SHOTS, { error: `shots can hold at most ${MAX_SHOTS} shots; split the film into several storyboards.` })
+      .describe(`The shots in film order (1–${MAX_SHOTS}); each takes the same fields as generate_video, duration defaulting to 5.`),
+    title: z.string().trim().min(1).max(200, { error: 'title can be at most 200 characters.' }).optional().describe('A name for the board, shown in answers and lists.'),
+    wait_seconds: waitSecondsArg('How long this call waits for the shots before returning the storyboard_id and where each shot stands.', 'KLING_MCP_MAX_WAIT_S (50)'),
+    download: downloadArg,
+    stitch: stitchArg,
+  },
+  output: boardViewShape,
+  annotations: { readOnlyHint: false, destructiveHint: false, idempotentHint: false, openWorldHint: true },
+  waitsByDefault: true,
+  async handle(args, call) {
+    const progress = new BoardProgress(call.progress, args.shots.length);
+    const { board, checked } = await planBoard(call, args, progress);
+    try {
+      await submitShots(call, board, { resubmitFailed: false, checked, progress });
+      await settleShots(call, board, { download: args.download || args.stitch, progress });
+      if (args.stitch) await stitchFilm(call, board, progress);
+      return await showBoard(call.app, board.storyboard_id);
+    } catch (err) {
+      throw withRequestIds(err, call.app.ledger.jobsOf(board.storyboard_id).map((j) => j.request_id));
+    }
+  },
+});

@@ -1,0 +1,40 @@
+import { z } from 'zod';
+import { BoardProgress } from '../storyboards/progress.js';
+import { settleShots, stitchFilm, submitShots } from '../storyboards/flow.js';
+import { loadBoard, showBoard, storyboardIdSchema } from '../storyboards/show.js';
+import { boardViewShape } from '../storyboards/view.js';
+import { defineJobTool } from './define.js';
+import { downloadArg, stitchArg, waitSecondsArg } from './args.js';
+import { withRequestIds } from './job-flow.js';
+
+export const getStoryboard = defineJobTool({
+  name: 'get_storyboard',
+  title: 'Continue a storyboard',
+  description:
+    'Reports every shot of a storyboard and moves it on: submits shots of the plan that were never submitted (say the server ' +
+    'stopped in between), waits for the unfinished ones with progress, saves each finished clip, and stitches the film once ' +
+    'every shot is done. With resubmit_failed, it also submits again the shots that failed or were cancelled (and only those), ' +
+    'under the same spend limit and confirmation.',
+  input: {
+    storyboard_id: storyboardIdSchema,
+    wait_seconds: waitSecondsArg('How long to wait for unfinished shots before answering.', '0 (answer at once)'),
+    download: downloadArg,
+    stitch: stitchArg,
+    resubmit_failed: z.boolean({ error: 'resubmit_failed must be true or false.' }).default(false).describe('Submit again the shots that failed, were cancelled, or whose submission got no answer. Default false.'),
+  },
+  output: boardViewShape,
+  annotations: { readOnlyHint: false, destructiveHint: false, idempotentHint: false, openWorldHint: true },
+  waitsByDefault: false,
+  async handle(args, call) {
+    const board = await loadBoard(call.app, args.storyboard_id);
+    const progress = new BoardProgress(call.progress, board.shots.length);
+    try {
+      await submitShots(call, board, { resubmitFailed: args.resubmit_failed, progress });
+      await settleShots(call, board, { download: args.download || args.stitch, progress });
+      if (args.stitch) await stitchFilm(call, board, progress);
+      return await showBoard(call.app, board.storyboard_id);
+    } catch (err) {
+      throw withRequestIds(err, call.app.ledger.jobsOf(board.storyboard_id).map((j) => j.request_id));
+    }
+  },
+});

@@ -1,0 +1,215 @@
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import path from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { ALL_FORMATS, EncodedPacketSink, FilePathSource, Input } from 'mediabunny';
+import sharp from 'sharp';
+import type { RunComfySimulator } from '../src/simulator/simulator.js';
+import { call, connectInMemory, connectStdio, errorCode, image, simEnv, startSim, tempDir, textOf, until, type Connected } from './helpers.js';
+
+const PREFLIGHT_UA = 'kling-o1-mcp (pre-flight image check)';
+
+async function probe(file: string): Promise<{ durationS: number; frames: number; width: number; height: number }> {
+  const input = new Input({ source: new FilePathSource(file), formats: ALL_FORMATS });
+  try {
+    const track = (await input.getPrimaryVideoTrack())!;
+    let frames = 0;
+    for await (const _ of new EncodedPacketSink(track).packets()) frames++;
+    return { durationS: await input.computeDuration(), frames, width: track.codedWidth, height: track.codedHeight };
+  } finally {
+    input.dispose();
+  }
+}
+
+describe('storyboards: many shots in one call, one film at the end', () => {
+  let sim: RunComfySimulator;
+  let c: Connected;
+  let tmp: ReturnType<typeof tempDir>;
+  const colors = ['#d04040', '#40d040', '#4040d0', '#d0d040', '#40d0d0', '#d040d0'];
+  let k: string[];
+
+  beforeAll(async () => {
+    sim = await startSim();
+    tmp = tempDir();
+    c = await connectInMemory(simEnv(sim, tmp.dir));
+    k = await Promise.all(colors.map(async (color, i) => sim.host(`k${i}.png`, await image(640, 360, 'png', color), 'image/png')));
+  });
+  afterAll(async () => {
+    await c.close();
+    await sim.stop();
+    tmp.cleanup();
+  });
+
+  /** Shot i goes from keyframe i to keyframe i+1. */
+  const chain = (n: number, frames = k) => Array.from({ length: n }, (_, i) => ({ prompt: `@Image1 becomes @Image2 (${i + 1})`, start_image_url: frames[i]!, end_image_url: frames[i + 1]! }));
+  const preflightFetches = () => sim.requests.filter((r) => r.route === 'file' && r.userAgent === PREFLIGHT_UA);
+
+  it('3 shots from 4 keyframes: each frame fetched once, 3 submissions, one rising progress stream, the film and the sheet', async () => {
+    const before = sim.submissions;
+    const fetchedBefore = preflightFetches().length;
+    const progress: number[] = [];
+    const r = await call(c.client, 'generate_storyboard', { title: 'colour walk', shots: chain(3) }, (p) => progress.push(p.progress));
+    expect(r.isError, textOf(r)).toBeFalsy();
+    expect(sim.submissions - before).toBe(3);
+    const fetched = preflightFetches().slice(fetchedBefore).map((f) => f.path);
+    expect(fetched.sort()).toEqual(['/files/k0.png', '/files/k1.png', '/files/k2.png', '/files/k3.png']);
+    for (let i = 1; i < progress.length; i++) expect(progress[i]!).toBeGreaterThan(progress[i - 1]!);
+    expect(progress.length).toBeGreaterThan(3);
+
+    const s = r.structuredContent!;
+    expect(s.status).toBe('completed');
+    expect(s.shots.map((x: { status: string }) => x.status)).toEqual(['completed', 'completed', 'completed']);
+    expect(new Set(s.shots.map((x: { request_id: string }) => x.request_id)).size).toBe(3);
+    expect(s.cost).toEqual({ estimate_usd: 1.68, charged_usd: 1.68 });
+    expect(s.warnings).toEqual([]);
+
+    const clips = await Promise.all(s.shots.map((x: { files: { path: string }[] }) => probe(x.files[0]!.path)));
+    const film = await probe(s.film.path);
+    const sum = clips.reduce((a, b) => a + b.durationS, 0);
+    expect(Math.abs(film.durationS - sum)).toBeLessThanOrEqual(0.1);
+    expect(film.frames).toBe(clips.reduce((a, b) => a + b.frames, 0));
+    expect(s.film).toMatchObject({ duration_s: expect.closeTo(sum, 1), frames: film.frames });
+    expect(path.basename(s.film.path)).toBe(`${s.storyboard_id}.mp4`);
+
+    expect(existsSync(s.sheet.path)).toBe(true);
+    expect((await sharp(readFileSync(s.sheet.path)).metadata()).format).toBe('png');
+    const links = r.content.filter((b) => b.type === 'resource_link').map((b) => (b as { name: string }).name);
+    expect(links).toEqual(expect.arrayContaining([`${s.storyboard_id}.mp4`, `${s.storyboard_id}.png`]));
+    expect(links.length).toBe(5);
+
+    const res = JSON.parse(((await c.client.readResource({ uri: `kling://storyboards/${s.storyboard_id}` })).contents[0] as { text: string }).text);
+    expect(res.plan).toHaveLength(3);
+    expect(res.film.sha256).toBe(s.film.sha256);
+    const jobs = await call(c.client, 'list_jobs', {});
+    expect(jobs.structuredContent!.jobs.filter((j: { storyboard_id?: string }) => j.storyboard_id === s.storyboard_id)).toHaveLength(3);
+  });
+
+  it('a bad frame in shot 3 means nothing is submitted, and says which shot and field', async () => {
+    const wide = sim.host('wide.png', await image(1000, 300), 'image/png');
+    const shots = chain(4);
+    shots[2]!.end_image_url = wide;
+    const before = sim.submissions;
+    const r = await call(c.client, 'generate_storyboard', { shots });
+    expect(r.isError).toBe(true);
+    expect(textOf(r)).toMatch(/shot 3 end_image_url: The aspect ratio range should be between 0\.40 and 2\.50\. \(got 3\.33\)/);
+    expect(sim.submissions).toBe(before);
+  });
+
+  it('the spend limit refuses the whole board: not one shot is submitted', async () => {
+    const dir = tempDir();
+    const capped = await connectInMemory(simEnv(sim, dir.dir, { KLING_MCP_SPEND_LIMIT_USD: '1.00' }));
+    try {
+      const before = sim.submissions;
+      const r = await call(capped.client, 'generate_storyboard', { shots: chain(3) });
+      expect(errorCode(r)).toBe('spend_limit');
+      expect(textOf(r)).toMatch(/3-shot storyboard.*about \$1\.68/s);
+      expect(sim.submissions).toBe(before);
+    } finally {
+      await capped.close();
+      dir.cleanup();
+    }
+  });
+
+  it('a failed shot: resubmit_failed makes exactly one new submission and the film follows', async () => {
+    sim.planNext({}, { failWith: { error: 'content filter' } }, {});
+    const first = await call(c.client, 'generate_storyboard', { shots: chain(3) });
+    expect(first.isError).toBeFalsy();
+    const s = first.structuredContent!;
+    expect(s.status).toBe('needs_attention');
+    expect(s.shots[1]).toMatchObject({ status: 'failed', error: expect.stringContaining('content filter') });
+    expect(s.film).toBeNull();
+    expect(textOf(first)).toMatch(/resubmit_failed/);
+
+    const before = sim.submissions;
+    const again = await call(c.client, 'get_storyboard', { storyboard_id: s.storyboard_id, resubmit_failed: true, wait_seconds: 30 });
+    expect(sim.submissions - before).toBe(1);
+    expect(again.structuredContent!.status).toBe('completed');
+    expect(again.structuredContent!.shots[1].earlier_request_ids).toEqual([s.shots[1].request_id]);
+    expect(again.structuredContent!.film).not.toBeNull();
+
+    const quiet = await call(c.client, 'get_storyboard', { storyboard_id: s.storyboard_id, resubmit_failed: true });
+    expect(sim.submissions - before).toBe(1);
+    expect(quiet.structuredContent!.film.sha256).toBe(again.structuredContent!.film.sha256);
+  });
+
+  it('clips of different sizes: a cut and shape warning up front, then a clear refusal to stitch with the clips kept', async () => {
+    const tall = sim.host('tall.png', await image(640, 480, 'png', '#808080'), 'image/png');
+    const r = await call(c.client, 'generate_storyboard', {
+      shots: [
+        { prompt: 'a', start_image_url: k[0], end_image_url: k[1] },
+        { prompt: 'b', start_image_url: tall, end_image_url: tall },
+      ],
+    });
+    expect(r.isError).toBeFalsy();
+    const s = r.structuredContent!;
+    expect(s.warnings.join('\n')).toMatch(/Cut between shot 1 and shot 2/);
+    expect(s.warnings.join('\n')).toMatch(/shot 2 start \(640×480\)/);
+    expect(s.status).toBe('completed');
+    expect(s.film).toBeNull();
+    expect(s.film_error).toMatch(/shot 2/);
+    for (const shot of s.shots) expect(existsSync(shot.files[0].path)).toBe(true);
+    expect(existsSync(path.join(tmp.dir, 'out', `${s.storyboard_id}.mp4`))).toBe(false);
+  });
+
+  it('cancel with a storyboard_id cancels every queued shot and stops the board', async () => {
+    sim.planNext({ queueMs: 60_000 }, { queueMs: 60_000 }, { queueMs: 60_000 });
+    const r = await call(c.client, 'generate_storyboard', { shots: chain(3), wait_seconds: 0 });
+    const id = r.structuredContent!.storyboard_id;
+    expect(r.structuredContent!.status).toBe('running');
+    const x = await call(c.client, 'cancel', { storyboard_id: id });
+    expect(x.isError, textOf(x)).toBeFalsy();
+    expect(x.structuredContent!.cancelled).toBe(true);
+    expect(x.structuredContent!.storyboard.shots.map((s: { status: string }) => s.status)).toEqual(['cancelled', 'cancelled', 'cancelled']);
+    const after = await call(c.client, 'get_storyboard', { storyboard_id: id, resubmit_failed: true });
+    expect(after.structuredContent!.status).toBe('cancelled');
+  });
+
+  it('an unknown storyboard_id is a clear error', async () => {
+    const r = await call(c.client, 'get_storyboard', { storyboard_id: 'sb-doesnotexist' });
+    expect(errorCode(r)).toBe('storyboard_not_found');
+  });
+});
+
+describe('a storyboard survives its server being killed mid-submission', () => {
+  it('SIGKILL after 2 of 5 shots were submitted: after a restart get_storyboard submits the other 3 and finishes, no shot twice', async () => {
+    const sim = await startSim();
+    const tmp = tempDir();
+    try {
+      const frames = await Promise.all(Array.from({ length: 6 }, async (_, i) => sim.host(`f${i}.png`, await image(640, 360, 'png', `#${(i * 40).toString(16).padStart(2, '0')}8040`), 'image/png')));
+      const shots = Array.from({ length: 5 }, (_, i) => ({ prompt: `shot ${i + 1}`, start_image_url: frames[i], end_image_url: frames[i + 1] }));
+      const env = simEnv(sim, tmp.dir);
+      // Each answer to a submission comes late, so the test can act between two shots.
+      sim.inject({ route: 'submit', afterProcessing: true, delayMs: 300, times: 5 });
+      const first = await connectStdio(env);
+      const pending = call(first.client, 'generate_storyboard', { shots, wait_seconds: 60 }).catch(() => undefined);
+      await until(() => sim.submissions === 2, 20_000);
+      // Hold the ledger's lock: the server records shot 2, then waits for the lock to claim shot 3.
+      const lock = path.join(tmp.dir, 'state', 'spend.lock');
+      writeFileSync(lock, 'held by the test\n');
+      const ledger = path.join(tmp.dir, 'state', 'jobs.jsonl');
+      await until(() => readFileSync(ledger, 'utf8').split('\n').filter((l) => l.includes('"t":"submitted"')).length === 2);
+      process.kill(first.transport.pid!, 'SIGKILL');
+      await pending;
+      await first.close().catch(() => undefined);
+      expect(sim.submissions).toBe(2);
+      await import('node:fs/promises').then((fs) => fs.rm(lock));
+
+      const second = await connectStdio(env);
+      try {
+        const boardId = JSON.parse(readFileSync(ledger, 'utf8').split('\n').find((l) => l.includes('"t":"storyboard"'))!).id;
+        const r = await call(second.client, 'get_storyboard', { storyboard_id: boardId, wait_seconds: 40 });
+        expect(r.isError, textOf(r)).toBeFalsy();
+        expect(sim.submissions).toBe(5);
+        const s = r.structuredContent!;
+        expect(s.status).toBe('completed');
+        expect(new Set(s.shots.map((x: { request_id: string }) => x.request_id)).size).toBe(5);
+        expect(s.shots.every((x: { earlier_request_ids?: string[] }) => !x.earlier_request_ids)).toBe(true);
+        expect(s.film).not.toBeNull();
+      } finally {
+        await second.close();
+      }
+    } finally {
+      await sim.stop();
+      tmp.cleanup();
+    }
+  });
+});

@@ -27,7 +27,7 @@ describe.each(['in memory', 'over stdio (built bin)'])('the tools end to end, %s
 
   it('lists the tools with input and output schemas', async () => {
     const { tools } = await c.client.listTools();
-    expect(tools.map((t) => t.name).sort()).toEqual(['cancel', 'check_status', 'generate_video', 'get_result', 'list_jobs']);
+    expect(tools.map((t) => t.name).sort()).toEqual(['cancel', 'check_status', 'generate_storyboard', 'generate_video', 'get_result', 'get_storyboard', 'list_jobs']);
     const gen = tools.find((t) => t.name === 'generate_video')!;
     expect(gen.inputSchema.required).toEqual(expect.arrayContaining(['prompt', 'start_image_url', 'end_image_url']));
     expect((gen.inputSchema.properties as any).duration.enum ?? (gen.inputSchema.properties as any).duration.anyOf).toBeTruthy();

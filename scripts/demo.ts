@@ -1,10 +1,11 @@
 /**
  * `npm run demo`: the whole job offline, in one command. Starts the RunComfy
  * simulator, starts the built server over stdio, connects a real MCP client,
- * calls generate_video with two keyframes, shows the progress notifications as
- * a bar, and checks the saved clip.
+ * makes a video (or, with --storyboard, a 3-shot film), shows the progress
+ * notifications as a bar, and checks what was saved.
  *
  *   npm run demo -- [start-image end-image ["prompt"]]   (paths or http(s) URLs)
+ *   npm run demo -- --storyboard                          (4 keyframes, 3 shots, one stitched film)
  */
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
@@ -14,11 +15,12 @@ import { StdioClientTransport } from '@modelcontextprotocol/sdk/client/stdio.js'
 import { CallToolResultSchema, type CallToolResult } from '@modelcontextprotocol/sdk/types.js';
 import { probeClip } from '../src/media/probe.js';
 import { RunComfySimulator, SIM_TOKEN } from '../src/simulator/simulator.js';
-import { demoKeyframes } from './keyframes.js';
+import { demoKeyframes, sunriseKeyframes } from './keyframes.js';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const outDir = process.env.KLING_DEMO_OUTPUT_DIR ?? path.join(root, '.demo-output');
-const [startArg, endArg, promptArg] = process.argv.slice(2);
+const storyboard = process.argv.includes('--storyboard');
+const [startArg, endArg, promptArg] = process.argv.slice(2).filter((a) => a !== '--storyboard');
 
 async function imageSource(sim: RunComfySimulator, name: string, arg: string | undefined, fallback: Buffer): Promise<string> {
   if (arg && /^https?:\/\//.test(arg)) return arg;
@@ -32,13 +34,74 @@ function bar(progress: number, message: string): string {
   return `[${'█'.repeat(filled)}${'░'.repeat(width - filled)}] ${progress.toFixed(0).padStart(3)}%  ${message}`;
 }
 
-async function main(): Promise<number> {
-  const sim = new RunComfySimulator({ timing: { 5: { queueMs: 1500, runMs: 5000 }, 10: { queueMs: 1500, runMs: 8000 } } });
-  await sim.start();
+/** Calls a tool, drawing its progress notifications as a bar; returns the result and its text. */
+async function callWithBar(client: Client, name: string, args: Record<string, unknown>): Promise<{ result: CallToolResult; text: string }> {
+  const tty = process.stdout.isTTY;
+  const result = (await client.callTool({ name, arguments: args }, CallToolResultSchema, {
+    timeout: 120_000,
+    onprogress: (p) => {
+      const line = bar(p.progress, p.message ?? '');
+      if (tty) process.stdout.write(`\r${line.slice(0, 110).padEnd(110)}`);
+      else console.log(line);
+    },
+  })) as CallToolResult;
+  if (tty) process.stdout.write('\n');
+  return { result, text: result.content.flatMap((c) => (c.type === 'text' ? [c.text] : [])).join('\n') };
+}
+
+/** The saved clip is a real H.264 video, or undefined. */
+async function checkClip(file: string | undefined) {
+  const clip = file ? await probeClip(file).catch(() => undefined) : undefined;
+  return clip && clip.codec === 'avc' && clip.frames >= 2 ? clip : undefined;
+}
+
+async function oneClip(client: Client, sim: RunComfySimulator): Promise<number> {
   const frames = await demoKeyframes();
   const start = await imageSource(sim, 'start.png', startArg, frames.start);
   const end = await imageSource(sim, 'end.png', endArg, frames.end);
+  console.log(`Start frame: ${start}\nEnd frame:   ${end}\n`);
+  const prompt = promptArg ?? '@Image1 the sun rises slowly over the sea until @Image2';
+  const { result, text } = await callWithBar(client, 'generate_video', { prompt, start_image_url: start, end_image_url: end, duration: 5 });
+  if (result.isError) {
+    console.error(`\ngenerate_video failed:\n${text}`);
+    return 1;
+  }
+  const file = (result.structuredContent as { files?: { path: string }[] }).files?.[0]?.path;
+  const clip = await checkClip(file);
+  if (!clip) {
+    console.error(`\nNo H.264 clip was saved:\n${text}`);
+    return 1;
+  }
+  console.log(`\n${text}\n`);
+  console.log(`Clip: ${file} (H.264 MP4, ${clip.width}×${clip.height} px, ${clip.frames} frames, ${clip.durationS.toFixed(1)} s; open it in any video player or browser)`);
+  console.log(`\nStructured result:\n${JSON.stringify(result.structuredContent, null, 2)}`);
+  return 0;
+}
 
+async function threeShots(client: Client, sim: RunComfySimulator): Promise<number> {
+  const keys = (await sunriseKeyframes(4)).map((k, i) => sim.host(`key${i}.png`, k, 'image/png'));
+  const shots = ['dawn breaks over the sea', 'the sun climbs through the haze', 'the sky clears to noon'].map((what, i) => ({
+    prompt: `@Image1 ${what} until @Image2`,
+    start_image_url: keys[i],
+    end_image_url: keys[i + 1],
+  }));
+  console.log(`Keyframes: ${keys.join(', ')}\n`);
+  const { result, text } = await callWithBar(client, 'generate_storyboard', { title: 'Sunrise', shots });
+  const board = result.structuredContent as { film?: { path: string } | null; sheet?: { path: string } } | undefined;
+  const film = await checkClip(board?.film?.path);
+  if (result.isError || !film || !board?.sheet) {
+    console.error(`\ngenerate_storyboard did not make a film:\n${text}`);
+    return 1;
+  }
+  console.log(`\n${text}\n`);
+  console.log(`Film: ${board.film!.path} (H.264 MP4, ${film.width}×${film.height} px, ${film.frames} frames, ${film.durationS.toFixed(1)} s)`);
+  console.log(`Contact sheet: ${board.sheet.path}`);
+  return 0;
+}
+
+async function main(): Promise<number> {
+  const sim = new RunComfySimulator({ timing: { 5: { queueMs: 1500, runMs: 5000 }, 10: { queueMs: 1500, runMs: 8000 } } });
+  await sim.start();
   const transport = new StdioClientTransport({
     command: process.execPath,
     args: [path.join(root, 'dist', 'server.js')],
@@ -60,44 +123,8 @@ async function main(): Promise<number> {
     await client.connect(transport);
     const { tools } = await client.listTools();
     console.log(`Connected to kling-o1-mcp over stdio; tools: ${tools.map((t) => t.name).join(', ')}`);
-    console.log(`Simulated RunComfy at ${sim.url}\nStart frame: ${start}\nEnd frame:   ${end}\n`);
-    const tty = process.stdout.isTTY;
-    const result = (await client.callTool(
-      {
-        name: 'generate_video',
-        arguments: { prompt: promptArg ?? '@Image1 the sun rises slowly over the sea until @Image2', start_image_url: start, end_image_url: end, duration: 5 },
-      },
-      CallToolResultSchema,
-      {
-        timeout: 120_000,
-        onprogress: (p) => {
-          const line = bar(p.progress, p.message ?? '');
-          if (tty) process.stdout.write(`\r${line.padEnd(100)}`);
-          else console.log(line);
-        },
-      },
-    )) as CallToolResult;
-    if (tty) process.stdout.write('\n');
-    const text = result.content.map((c) => (c.type === 'text' ? c.text : '')).join('\n');
-    if (result.isError) {
-      console.error(`\ngenerate_video failed:\n${text}`);
-      return 1;
-    }
-    const s = result.structuredContent as { files?: { path: string }[] };
-    const file = s.files?.[0]?.path;
-    if (!file) {
-      console.error(`\nNo clip was saved:\n${text}`);
-      return 1;
-    }
-    const clip = await probeClip(file).catch(() => undefined);
-    if (!clip || clip.codec !== 'avc' || clip.frames < 2) {
-      console.error(`\n${file} is not an H.264 video clip.`);
-      return 1;
-    }
-    console.log(`\n${text}\n`);
-    console.log(`Clip: ${file} (H.264 MP4, ${clip.width}×${clip.height} px, ${clip.frames} frames, ${clip.durationS.toFixed(1)} s; open it in any video player or browser)`);
-    console.log(`\nStructured result:\n${JSON.stringify(result.structuredContent, null, 2)}`);
-    return 0;
+    console.log(`Simulated RunComfy at ${sim.url}`);
+    return await (storyboard ? threeShots(client, sim) : oneClip(client, sim));
   } finally {
     await client.close().catch(() => undefined);
     await sim.stop();

@@ -5,6 +5,7 @@ import { promisify } from 'node:util';
 import sharp from 'sharp';
 import { describe, expect, it } from 'vitest';
 import { demoKeyframes } from '../scripts/keyframes.js';
+import { probeClip } from '../src/media/probe.js';
 import { ROOT, tempDir } from './helpers.js';
 import { decodePcmClip, rgbDistance } from './pcm-decoder.js';
 
@@ -34,6 +35,26 @@ describe('npm run demo', () => {
       expect(rgbDistance(first, start)).toBeLessThan(4);
       expect(rgbDistance(last, end)).toBeLessThan(4);
       expect(rgbDistance(first, end)).toBeGreaterThan(20);
+    } finally {
+      tmp.cleanup();
+    }
+  }, 60_000);
+
+  it('--storyboard makes a 3-shot film and a contact sheet offline, and says where they are', async () => {
+    const tmp = tempDir();
+    try {
+      const { stdout } = await promisify(execFile)(process.execPath, [path.join(ROOT, 'node_modules', 'tsx', 'dist', 'cli.mjs'), path.join(ROOT, 'scripts', 'demo.ts'), '--storyboard'], {
+        cwd: ROOT,
+        env: { PATH: process.env.PATH, HOME: process.env.HOME, KLING_DEMO_OUTPUT_DIR: tmp.dir },
+        timeout: 60_000,
+      });
+      const film = /^Film: (\S+\.mp4) /m.exec(stdout)?.[1];
+      const sheet = /^Contact sheet: (\S+\.png)$/m.exec(stdout)?.[1];
+      expect(film, stdout).toBeTruthy();
+      expect(path.dirname(film!)).toBe(path.join(tmp.dir, 'videos'));
+      const probe = await probeClip(film!);
+      expect(probe.durationS).toBeCloseTo(15, 0);
+      expect((await sharp(sheet!).metadata()).format).toBe('png');
     } finally {
       tmp.cleanup();
     }

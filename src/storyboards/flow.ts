@@ -217,13 +217,17 @@ async function thumbnail(image: Buffer): Promise<Buffer> {
   return sharp(image, { animated: false }).resize(320, 320, { fit: 'inside' }).png().toBuffer();
 }
 
-/** The contact sheet: each shot's keyframes in order, labelled with the shot number; a keyframe two shots share is shown once. */
+/**
+ * The contact sheet: the keyframes in film order, each labelled with the shots
+ * it belongs to ("1-2" is where shot 1 ends and shot 2 starts; a cut shows both frames).
+ */
 async function saveSheet(call: JobCall, board: BoardRecord, checked: CheckedShots, thumbs: Map<string, Buffer>): Promise<void> {
   const frames: { image: Buffer; label: string }[] = [];
   for (let i = 1; i <= board.shots.length; i++) {
     const shot = checked.get(i)!;
-    const prev = checked.get(i - 1);
-    if (!prev || prev.end.sha256 !== shot.start.sha256) frames.push({ image: thumbs.get(shot.start.sha256)!, label: `${i}` });
+    const last = frames.at(-1);
+    if (last && checked.get(i - 1)!.end.sha256 === shot.start.sha256) last.label += `-${i}`;
+    else frames.push({ image: thumbs.get(shot.start.sha256)!, label: `${i}` });
     frames.push({ image: thumbs.get(shot.end.sha256)!, label: `${i}` });
   }
   const sheet = await contactSheet(frames, path.join(call.app.config.outputDir, `${board.storyboard_id}.png`));

@@ -114,6 +114,7 @@ export async function submitShots(
   const wanted = (s: ShotState) => s.phase === 'not_submitted' || (o.resubmitFailed && needsResubmit(s));
   const todo = shotStates(board, call.app.ledger.state(), isAlive).filter(wanted).map((s) => s.index);
   if (todo.length === 0) return [];
+  if (!o.checked) refuseInlineFrames(board, todo);
   const checked = o.checked ?? (await checkShots(call, board.shots.map(asShotInput), todo));
   const price = await call.jobs.price();
   const sent: string[] = [];
@@ -150,6 +151,20 @@ export async function submitShots(
 /** A recorded shot as input again; its duration was valid when it was planned. */
 function asShotInput(s: RecordedInput): ShotInput {
   return { ...s, duration: modelInputShape.duration.parse(s.duration) };
+}
+
+/** The ledger keeps only a digest of inline (data:) frames, so a shot planned with one cannot be sent again from the plan. */
+function refuseInlineFrames(board: BoardRecord, indexes: number[]): void {
+  const inline = indexes.flatMap((i) =>
+    (['start_image_url', 'end_image_url'] as const).filter((f) => /^data:[^,]*;sha256=/.test(board.shots[i - 1]![f])).map((f) => `shot ${i} ${f}`),
+  );
+  if (inline.length > 0) {
+    throw new KlingError(
+      'invalid_input',
+      `Storyboard ${board.storyboard_id} cannot submit ${inline.join(', ')}: that frame was given inline (a data: URI), and its bytes are not kept after the call that planned the board. ` +
+        'Nothing was submitted. Make a new storyboard with those frames as file paths or https:// URLs.',
+    );
+  }
 }
 
 function submittedIds(call: JobCall, board: BoardRecord): string[] {

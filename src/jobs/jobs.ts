@@ -9,7 +9,8 @@ import type { ModelPrice, PriceBook } from '../costs/price.js';
 import { isKlingError } from '../errors.js';
 import { outputUrls, type Duration, type ModelInput } from '../model/kling-o1.js';
 import type { ProgressSink } from '../polling/progress.js';
-import type { StatusSnapshot, WaitOutcome, Waiter } from '../polling/wait.js';
+import type { StatusSnapshot } from '../polling/timeline.js';
+import type { WaitOutcome, Waiter } from '../polling/wait.js';
 import type { RunComfyClient } from '../runcomfy/client.js';
 import { errorText, phaseOf, type Phase, type ResultResponse } from '../runcomfy/schemas.js';
 import type { Clock } from '../util/clock.js';
@@ -116,6 +117,7 @@ export class Jobs {
       requestId,
       ...o,
       since: job?.submitted_at,
+      earlier: job?.states.map((s) => ({ status: s.status, phase: phaseOf(s.status), queuePosition: s.queue_position, at: s.at })),
       expectedRunMs: this.expectedRunMs((job?.input?.duration as Duration | undefined) ?? 5),
       onSnapshot: (snap) => this.observe(requestId, snap),
       onTransientError: (err) => this.log.warn(`${requestId}: still waiting after an upstream error: ${(err as Error).message}`),

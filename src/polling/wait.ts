@@ -1,23 +1,18 @@
 /**
  * Waits for a job: polls its status on the adaptive schedule until it ends (or
  * changes state), the wait budget runs out, or the client cancels the call.
- * Every snapshot goes to onSnapshot (the ledger) and to progress.
+ * Every snapshot goes to onSnapshot (the ledger); progress goes out on every
+ * snapshot and on the heartbeat between them.
  */
 import type { PollSettings } from '../config.js';
 import { KlingError } from '../errors.js';
 import { retryVerdictOf } from '../http/retry.js';
 import type { RunComfyClient } from '../runcomfy/client.js';
-import { isTerminal, phaseOf, type Phase } from '../runcomfy/schemas.js';
+import { isTerminal, phaseOf } from '../runcomfy/schemas.js';
 import type { Clock } from '../util/clock.js';
-import { ProgressTracker, type ProgressSink } from './progress.js';
-import { nextPollDelay } from './schedule.js';
-
-export interface StatusSnapshot {
-  status: string;
-  phase: Phase;
-  queuePosition?: number;
-  at: number;
-}
+import { jobProgress, ProgressReporter, type ProgressSink } from './progress.js';
+import { delayAfter } from './schedule.js';
+import { sight, startTimeline, type JobTimeline, type StatusSnapshot } from './timeline.js';
 
 export interface WaitOptions {
   requestId: string;
@@ -26,6 +21,8 @@ export interface WaitOptions {
   expectedRunMs: number;
   /** When the job was submitted, if known: elapsed time and progress count from it. */
   since?: number;
+  /** Earlier snapshots (the ledger's), which bound when the job started running. */
+  earlier?: StatusSnapshot[];
   signal?: AbortSignal;
   progress?: ProgressSink;
   onSnapshot?: (snap: StatusSnapshot) => void | Promise<void>;
@@ -42,6 +39,9 @@ export interface WaitOutcome {
 /** How long past its budget a wait lets one last status read finish. */
 const READ_GRACE_MS = 3_000;
 
+/** One status read of a wait: a snapshot, an upstream error the wait outlives, or the end of the budget. */
+type Read = { snap: StatusSnapshot } | { error: unknown } | 'budget over';
+
 export class Waiter {
   constructor(
     private readonly client: RunComfyClient,
@@ -57,62 +57,60 @@ export class Waiter {
   async wait(o: WaitOptions): Promise<WaitOutcome> {
     const deadline = this.clock.now() + o.budgetMs;
     // A read that is still retrying when the budget ends is cut off, so the call answers in time.
-    const budgetOver = AbortSignal.timeout(Math.ceil(o.budgetMs + READ_GRACE_MS));
-    const readSignal = o.signal ? AbortSignal.any([o.signal, budgetOver]) : budgetOver;
-    const tracker = new ProgressTracker(o.progress, o.since ?? this.clock.now(), o.expectedRunMs + this.settings.queueMinMs);
-    let last: StatusSnapshot | undefined;
-    let firstStatus: string | undefined;
+    const budget = new AbortController();
+    const stopBudget = this.clock.after(o.budgetMs + READ_GRACE_MS, () => budget.abort());
+    // A submission time ahead of this clock (another process's) would make elapsed times negative.
+    let timeline = startTimeline(Math.min(o.since ?? Infinity, this.clock.now()), o.earlier);
+    const expected = { queueMs: this.settings.queueMinMs, runMs: o.expectedRunMs };
+    const reporter = o.progress && new ProgressReporter(o.progress, this.clock, () => jobProgress(timeline, expected, this.clock.now()));
     let lastError: unknown;
-    let polls = 0;
-    let pollsInPhase = 0;
-    let runningSince: number | undefined;
-    for (;;) {
-      let snap: StatusSnapshot | undefined;
-      try {
-        polls++;
-        snap = await this.snapshot(o.requestId, readSignal);
-        await o.onSnapshot?.(snap);
-      } catch (err) {
-        if (budgetOver.aborted && !o.signal?.aborted) {
-          if (last) return { last, timedOut: true, polls };
-          throw new KlingError('upstream_unavailable', 'RunComfy did not answer a status request within this call\'s wait.', { retryable: true, requestId: o.requestId });
+    try {
+      for (let polls = 1; ; polls++) {
+        const read = await this.read(o, budget.signal, deadline);
+        if (read === 'budget over') return timedOut(timeline, polls, unanswered(o.requestId));
+        if ('error' in read) lastError = read.error;
+        else {
+          timeline = sight(timeline, read.snap);
+          await reporter?.report();
+          if (reached(o.until, timeline)) return { last: read.snap, timedOut: false, polls };
         }
-        // The client already retried; an outage that outlasts it does not end the wait while budget remains.
-        if (!retryVerdictOf(err).retry || this.clock.now() >= deadline) throw err;
-        lastError = err;
-        o.onTransientError?.(err);
+        const remaining = deadline - this.clock.now();
+        if (remaining <= 0) return timedOut(timeline, polls, lastError);
+        await this.clock.sleep(Math.min(delayAfter(timeline, o.expectedRunMs, this.clock.now(), this.settings), remaining), o.signal);
       }
-      if (snap) {
-        if (!last) {
-          runningSince = snap.phase === 'running' ? (o.since ?? snap.at) : undefined;
-        } else {
-          pollsInPhase = snap.phase === last.phase ? pollsInPhase + 1 : 0;
-          // It started somewhere between the two polls; take the middle.
-          if (snap.phase === 'running' && runningSince === undefined) runningSince = (last.at + snap.at) / 2;
-        }
-        firstStatus ??= snap.status;
-        last = snap;
-        await tracker.report(snap, isTerminal(snap.phase));
-        if (isTerminal(snap.phase) || (o.until === 'change' && snap.status !== firstStatus)) return { last, timedOut: false, polls };
-      }
-      const remaining = deadline - this.clock.now();
-      if (remaining <= 0) {
-        if (last) return { last, timedOut: true, polls };
-        throw lastError;
-      }
-      const delay = last
-        ? nextPollDelay(
-            {
-              phase: last.phase,
-              pollsInPhase,
-              runningForMs: runningSince === undefined ? 0 : this.clock.now() - runningSince,
-              expectedRunMs: o.expectedRunMs,
-              queuePosition: last.queuePosition,
-            },
-            this.settings,
-          )
-        : this.settings.queueMinMs;
-      await this.clock.sleep(Math.min(delay, remaining), o.signal);
+    } finally {
+      stopBudget();
+      reporter?.stop();
     }
   }
+
+  /** Reads the status once. An error the client already retried does not end the wait while budget remains. */
+  private async read(o: WaitOptions, budgetOver: AbortSignal, deadline: number): Promise<Read> {
+    try {
+      const snap = await this.snapshot(o.requestId, o.signal ? AbortSignal.any([o.signal, budgetOver]) : budgetOver);
+      await o.onSnapshot?.(snap);
+      return { snap };
+    } catch (err) {
+      if (budgetOver.aborted && !o.signal?.aborted) return 'budget over';
+      if (!retryVerdictOf(err).retry || this.clock.now() >= deadline) throw err;
+      o.onTransientError?.(err);
+      return { error: err };
+    }
+  }
+}
+
+/** The job ended, or (when waiting for a change) its status is no longer the one this wait first saw. */
+function reached(until: WaitOptions['until'], tl: JobTimeline): boolean {
+  const { first, last } = tl;
+  return !!last && (isTerminal(last.phase) || (until === 'change' && last.status !== first?.status));
+}
+
+/** The budget ran out: the last status is the answer, or, when none came, the error that kept it away. */
+function timedOut(tl: JobTimeline, polls: number, error: unknown): WaitOutcome {
+  if (!tl.last) throw error;
+  return { last: tl.last, timedOut: true, polls };
+}
+
+function unanswered(requestId: string): KlingError {
+  return new KlingError('upstream_unavailable', "RunComfy did not answer a status request within this call's wait.", { retryable: true, requestId });
 }

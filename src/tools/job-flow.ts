@@ -5,7 +5,7 @@ import { KlingError } from '../errors.js';
 import type { JobRecord } from '../jobs/ledger.js';
 import type { RecordedInput } from '../jobs/records.js';
 import type { ModelInput } from '../model/kling-o1.js';
-import type { StatusSnapshot } from '../polling/wait.js';
+import type { StatusSnapshot } from '../polling/timeline.js';
 import type { JobCall } from './define.js';
 import { jobView, type JobFacts, type JobView } from './job-view.js';
 import type { ToolReply } from './respond.js';

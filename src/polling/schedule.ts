@@ -61,8 +61,8 @@ function runningDelay(s: PollState, cfg: PollSettings): number {
   const promised = Math.max(0, shortest - s.startSlackMs - t) + LAG_FRACTION * Math.max(t, shortest);
   // Beyond the promise, one look at E/8, so a very early finish does not wait for the whole of E/4.
   const early = t < shortest / 2 ? shortest / 2 - t : Infinity;
-  // Near the expected finish (placed by the best guess of the start, the middle of its slack): half the distance
-  // to it, closing in before and backing off after, so most jobs are seen within about nearMs.
-  const near = Math.abs(s.expectedRunMs - (t + s.startSlackMs / 2)) / 2;
+  // Near the expected finish: half the distance to it, closing in before and backing off after, so most jobs are
+  // seen within about nearMs. Measured from the first sighting running, as the run times it learns from are.
+  const near = Math.abs(s.expectedRunMs - t) / 2;
   return Math.max(cfg.nearMs, Math.min(promised, early, near, cfg.maxMs));
 }

@@ -2,7 +2,8 @@
  * When to ask for a job's status next. Pure, so it can be tested and
  * benchmarked on its own. The promise: a job whose run time T is anywhere from
  * a quarter to four times the expectation E is seen done within
- * max(nearMs, 10 % of T), and one that ends near E within about nearMs.
+ * max(nearMs, 10 % of T), and one that ends near E within about half its
+ * distance from E (nearMs at the least).
  * - running: each poll at most 10 % of the run time so far after the last
  *   (geometric spacing; a run younger than E/4 counts as E/4), and at half the
  *   distance to the expected finish when that is sooner; never closer than nearMs;
@@ -28,9 +29,9 @@ export interface PollState {
 }
 
 /** Each poll at most this fraction of the run time after the previous one. */
-export const LAG_FRACTION = 0.1;
+const LAG_FRACTION = 0.1;
 /** Run times below this fraction of the expectation carry no lag promise; the schedule is sparser there. */
-export const SHORTEST_RUN = 0.25;
+const SHORTEST_RUN = 0.25;
 
 /** The delay before the next poll of a job seen so far as `tl` (the first poll of a wait counts as queued). */
 export function delayAfter(tl: JobTimeline, expectedRunMs: number, now: number, cfg: PollSettings): number {

@@ -194,6 +194,26 @@ async function benchDownload(sim: RunComfySimulator): Promise<void> {
   ]);
 }
 
+async function benchStoryboard(): Promise<void> {
+  log('12-shot storyboard…');
+  // Clips at the simulator's default size (256 px wide), so stitching moves real megabytes.
+  const sim = new RunComfySimulator({ timing: { 5: { queueMs: 1000, runMs: 3000 }, 10: { queueMs: 1000, runMs: 4000 } } });
+  await sim.start();
+  try {
+    const keys = await Promise.all(
+      Array.from({ length: 13 }, async (_, i) => sim.host(`board-${i}.jpg`, await sharp(await noisePng(1280 * 720 * 3)).resize(1280, 720).rotate(i % 2 ? 180 : 0).jpeg({ quality: 90 }).toBuffer())),
+    );
+    const r = await child('storyboard.ts', [sim.url, SIM_TOKEN, ...keys]);
+    rows.push([
+      '12-shot storyboard in one generate_storyboard call (13 distinct 1280×720 JPEG keyframes; shots alternate 5 s and 10 s; jobs 1 s queued + 3–4 s running)',
+      `frames checked in ${ms(r.checkMs!)}; ${sim.submissions} submissions; ${sim.count('status')} status requests; ` +
+        `${r.filmS} s film (${r.filmMb!.toFixed(1)} MB) stitched and verified in ${ms(r.stitchMs!)}; wall ${(r.wallMs! / 1000).toFixed(1)} s; peak RSS ${r.peakRssMb!.toFixed(0)} MB`,
+    ]);
+  } finally {
+    await sim.stop();
+  }
+}
+
 async function main(): Promise<void> {
   const sim = new RunComfySimulator({ clipWidth: 32, timing: { 5: { queueMs: 1000, runMs: 3000 }, 10: { queueMs: 1000, runMs: 3000 } } });
   await sim.start();
@@ -203,6 +223,7 @@ async function main(): Promise<void> {
     await benchPolling();
     await benchLoad(sim);
     await benchDownload(sim);
+    await benchStoryboard();
   } finally {
     await sim.stop();
   }

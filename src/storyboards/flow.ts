@@ -189,7 +189,7 @@ export async function settleShots(call: JobCall, board: BoardRecord, o: { downlo
     (s) => s.job && ((s.phase === 'completed' && (needsFiles(s, o.download) || s.job.charged_usd === undefined || !s.job.output)) || (s.phase === 'failed' && s.job.errors.length === 0)),
   );
   if (toCollect.length === 0) return;
-  o.progress.finishing(`saving ${toCollect.length} clip(s)`);
+  o.progress.finishing('saving', `saving ${toCollect.length} clip(s)`);
   const saveMs = call.deadline.atLeast(MIN_SAVE_MS);
   await mapLimit(toCollect, SAVE_CONCURRENCY, (s) => call.jobs.collect(s.job!.request_id, o.download, call.signal, saveMs));
 }
@@ -210,7 +210,7 @@ export async function stitchFilm(call: JobCall, board: BoardRecord, progress: Bo
   if (clips.some((c) => !c)) return;
   const shas = clips.map((c) => c!.sha256);
   if (board.film && board.film.clips.join() === shas.join()) return;
-  progress.finishing('stitching the film');
+  progress.finishing('stitching', 'stitching the film');
   const out = path.join(call.app.config.outputDir, `${board.storyboard_id}.mp4`);
   try {
     const film = await stitchClips(clips.map((c) => c!.path), out);

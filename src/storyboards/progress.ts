@@ -46,8 +46,9 @@ export class BoardProgress {
     };
   }
 
-  finishing(message: string): void {
-    this.finished = 0.5;
+  /** Saving the clips , then stitching: each moves the last share of the bar. */
+  finishing(step: 'saving' | 'stitching', message: string): void {
+    this.finished = Math.max(this.finished, step === 'saving' ? 0.2 : 0.6);
     this.emit(message);
   }
 

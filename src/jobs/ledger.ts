@@ -8,6 +8,7 @@ import { promises as fs } from 'node:fs';
 import path from 'node:path';
 import type { z } from 'zod';
 import type { Logger } from '../util/log.js';
+import { makeDir } from '../util/make-dir.js';
 import { Records, eventSchema, type BoardRecord, type EventOf, type JobRecord, type LedgerEvent, type PendingSubmission } from './records.js';
 
 export type { BoardRecord, JobRecord, LedgerEvent, PendingSubmission };
@@ -35,7 +36,7 @@ export class Ledger {
 
   /** Creates the directory, reports foreign files, seals a torn last line, and loads what is there. */
   async open(): Promise<void> {
-    await fs.mkdir(this.dir, { recursive: true, mode: 0o700 });
+    await makeDir(this.dir, 0o700);
     for (const name of await fs.readdir(this.dir)) {
       if (name !== LEDGER_FILE && name !== LOCK_FILE) this.log.warn(`ledger: ignoring ${path.join(this.dir, name)}, which is not kling-o1-mcp's.`);
     }

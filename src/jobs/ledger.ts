@@ -24,8 +24,10 @@ export class Ledger {
   private offset = 0;
   private lineNo = 0;
   private tail = '';
+  /** The file has been read once: what that read found was there before this process, not a change. */
+  private loaded = false;
   private chain: Promise<void> = Promise.resolve();
-  private readonly listeners = new Set<(ids: string[]) => void>();
+  private readonly listeners = new Set<(ids: string[], initial: boolean) => void>();
 
   constructor(
     readonly dir: string,
@@ -55,8 +57,12 @@ export class Ledger {
     await this.refresh();
   }
 
-  /** Adds listeners told which job or storyboard ids changed (for resource notifications). */
-  onChange(fn: (ids: string[]) => void): () => void {
+  /**
+   * Adds listeners told which job or storyboard ids changed (for resource
+   * notifications). The first read reports every id already recorded, with
+   * `initial` true: they are known from then on, but nothing changed.
+   */
+  onChange(fn: (ids: string[], initial: boolean) => void): () => void {
     this.listeners.add(fn);
     return () => this.listeners.delete(fn);
   }
@@ -131,6 +137,8 @@ export class Ledger {
       return;
     }
     const changed = new Set<string>();
+    const initial = !this.loaded;
+    this.loaded = true;
     try {
       const { size } = await handle.stat();
       if (size < this.offset) {
@@ -155,7 +163,7 @@ export class Ledger {
     } finally {
       await handle.close();
     }
-    if (changed.size > 0) for (const fn of this.listeners) fn([...changed]);
+    if (changed.size > 0) for (const fn of this.listeners) fn([...changed], initial);
   }
 
   private apply(line: string): string[] {

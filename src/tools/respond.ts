@@ -66,7 +66,11 @@ const READER_MISTAKES: ReadonlySet<KlingCode> = new Set(['not_found', 'storyboar
  */
 export function toResourceError(err: unknown, log: Logger): McpError {
   const e = asKlingError(err, log);
-  return new McpError(READER_MISTAKES.has(e.code) ? ErrorCode.InvalidParams : ErrorCode.InternalError, redact(e.message), { code: e.code });
+  const text = redact(e.message);
+  const mcp = new McpError(READER_MISTAKES.has(e.code) ? ErrorCode.InvalidParams : ErrorCode.InternalError, text, { code: e.code });
+  // The message goes on the wire as is, and the client puts its own "MCP error <code>:" in front: say it once.
+  mcp.message = text;
+  return mcp;
 }
 
 function scrub(result: CallToolResult): CallToolResult {

@@ -189,6 +189,8 @@ describe('a bad setting', () => {
     get_result: { request_id: 'abc123' },
     cancel: { request_id: 'abc123' },
     list_jobs: {},
+    generate_storyboard: { shots: [{ prompt: '@Image1 to @Image2', start_image_url: 'https://example.com/a.png', end_image_url: 'https://example.com/b.png' }] },
+    get_storyboard: { storyboard_id: 'sb-abcdef123' },
   };
 
   it('over stdio: the server starts, lists its tools, and every call and job read says what to fix', async () => {

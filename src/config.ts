@@ -40,11 +40,15 @@ export interface Config {
   confirmAboveUsd: number;
   /** Overrides RunComfy's published price. */
   pricePerSecondUsd: number | undefined;
+  /**
+   * What is wrong with the settings, one sentence per bad variable (each then
+   * holds its default). The server still starts and lists its tools; while any
+   * is here, every call answers with them.
+   */
+  problems: string[];
 }
 
 export type LogLevel = 'debug' | 'info' | 'warn' | 'error' | 'silent';
-
-export class ConfigError extends Error {}
 
 export const ENV_DOCS: { name: string; default: string; meaning: string }[] = [
   { name: 'RUNCOMFY_API_TOKEN', default: '(none)', meaning: 'Your RunComfy API token (Profile → API keys). Without it the server starts and lists its tools, and every call explains how to set it.' },
@@ -69,49 +73,82 @@ export const ENV_DOCS: { name: string; default: string; meaning: string }[] = [
 
 type Env = Record<string, string | undefined>;
 
-function num(env: Env, name: string, fallback: number, min: number, max: number): number {
-  const raw = env[name];
+/** The environment being read, and the bad settings found so far. */
+interface Source {
+  env: Env;
+  problems: string[];
+}
+
+/** A bad setting is noted and its default used, so the server starts and can tell every call what to fix. */
+function bad<T>(src: Source, problem: string, fallback: T): T {
+  src.problems.push(problem);
+  return fallback;
+}
+
+function num(src: Source, name: string, fallback: number, min: number, max: number): number {
+  const raw = src.env[name];
   if (raw === undefined || raw.trim() === '') return fallback;
   const n = Number(raw);
-  if (!Number.isFinite(n) || n < min || n > max) {
-    throw new ConfigError(`${name}=${JSON.stringify(raw)} is not a number between ${min} and ${max}.`);
-  }
+  if (!Number.isFinite(n) || n < min || n > max) return bad(src, `${name}=${JSON.stringify(raw)} is not a number between ${min} and ${max}.`, fallback);
   return n;
 }
 
-function optionalUsd(env: Env, name: string): number | undefined {
-  const raw = env[name];
+function optionalUsd(src: Source, name: string): number | undefined {
+  const raw = src.env[name];
   if (raw === undefined || raw.trim() === '') return undefined;
-  return num(env, name, 0, 0, 1_000_000);
+  return num(src, name, 0, 0, 1_000_000);
 }
 
-function range(env: Env, name: string, fallback: [number, number]): [number, number] {
-  const raw = env[name];
+function range(src: Source, name: string, fallback: [number, number]): [number, number] {
+  const raw = src.env[name];
   if (!raw) return fallback;
   const m = /^\s*(\d+)\s*-\s*(\d+)\s*$/.exec(raw);
   if (!m || Number(m[1]) > Number(m[2]) || Number(m[1]) < 50) {
-    throw new ConfigError(`${name}=${JSON.stringify(raw)} must look like 2000-15000 (milliseconds, low-high, low ≥ 50).`);
+    return bad(src, `${name}=${JSON.stringify(raw)} must look like 2000-15000 (milliseconds, low-high, low ≥ 50).`, fallback);
   }
   return [Number(m[1]), Number(m[2])];
 }
 
-function expectedRun(env: Env): Record<5 | 10, number> {
-  const out: Record<5 | 10, number> = { 5: 90_000, 10: 150_000 };
-  const raw = env.KLING_MCP_EXPECTED_RUN_S;
+const DEFAULT_EXPECTED_RUN_MS: Readonly<Record<5 | 10, number>> = { 5: 90_000, 10: 150_000 };
+
+function expectedRun(src: Source): Record<5 | 10, number> {
+  const out = { ...DEFAULT_EXPECTED_RUN_MS };
+  const raw = src.env.KLING_MCP_EXPECTED_RUN_S;
   if (!raw) return out;
   for (const part of raw.split(',')) {
     const m = /^\s*(5|10)\s*:\s*(\d+(?:\.\d+)?)\s*$/.exec(part);
-    if (!m) throw new ConfigError(`KLING_MCP_EXPECTED_RUN_S=${JSON.stringify(raw)} must look like 5:90,10:150 (clip seconds:run seconds).`);
+    if (!m) return bad(src, `KLING_MCP_EXPECTED_RUN_S=${JSON.stringify(raw)} must look like 5:90,10:150 (clip seconds:run seconds).`, { ...DEFAULT_EXPECTED_RUN_MS });
     out[Number(m[1]) as 5 | 10] = Number(m[2]) * 1000;
   }
   return out;
 }
 
-function folderList(env: Env, name: string): string[] {
-  const parts = (env[name] ?? '').split(path.delimiter).map((p) => p.trim()).filter(Boolean);
+function folderList(src: Source, name: string): string[] {
+  const parts = (src.env[name] ?? '').split(path.delimiter).map((p) => p.trim()).filter(Boolean);
   const relative = parts.find((p) => !path.isAbsolute(p));
-  if (relative !== undefined) throw new ConfigError(`${name} must list absolute folders separated by "${path.delimiter}"; "${relative}" is relative.`);
+  if (relative !== undefined) return bad(src, `${name} must list absolute folders separated by "${path.delimiter}"; "${relative}" is relative.`, []);
   return parts.map((p) => path.resolve(p));
+}
+
+const DEFAULT_BASE_URL = 'https://model-api.runcomfy.net';
+
+function baseUrl(src: Source): string {
+  const url = (src.env.RUNCOMFY_BASE_URL?.trim() || DEFAULT_BASE_URL).replace(/\/+$/, '');
+  let parsed: URL;
+  try {
+    parsed = new URL(url);
+  } catch {
+    return bad(src, `RUNCOMFY_BASE_URL=${JSON.stringify(url)} is not a URL.`, DEFAULT_BASE_URL);
+  }
+  if (parsed.protocol !== 'https:' && parsed.protocol !== 'http:') return bad(src, 'RUNCOMFY_BASE_URL must be an http:// or https:// URL.', DEFAULT_BASE_URL);
+  return url;
+}
+
+const LOG_LEVELS: readonly LogLevel[] = ['debug', 'info', 'warn', 'error', 'silent'];
+
+function logLevel(src: Source): LogLevel {
+  const level = (src.env.KLING_MCP_LOG_LEVEL?.trim().toLowerCase() || 'info') as LogLevel;
+  return LOG_LEVELS.includes(level) ? level : bad(src, 'KLING_MCP_LOG_LEVEL must be debug, info, warn, error or silent.', 'info');
 }
 
 export function defaultStateDir(env: Env = process.env, platform = process.platform): string {
@@ -125,43 +162,32 @@ export function defaultOutputDir(platform = process.platform): string {
   return path.join(os.homedir(), platform === 'darwin' ? 'Movies' : 'Videos', 'kling-o1-mcp');
 }
 
+/** Every setting, parsed; a bad one is listed in `problems` (and holds its default) rather than thrown. */
 export function loadConfig(env: Env = process.env): Config {
-  const baseUrl = (env.RUNCOMFY_BASE_URL?.trim() || 'https://model-api.runcomfy.net').replace(/\/+$/, '');
-  let parsed: URL;
-  try {
-    parsed = new URL(baseUrl);
-  } catch {
-    throw new ConfigError(`RUNCOMFY_BASE_URL=${JSON.stringify(baseUrl)} is not a URL.`);
-  }
-  if (parsed.protocol !== 'https:' && parsed.protocol !== 'http:') {
-    throw new ConfigError('RUNCOMFY_BASE_URL must be an http:// or https:// URL.');
-  }
-  const logLevel = (env.KLING_MCP_LOG_LEVEL?.trim().toLowerCase() || 'info') as LogLevel;
-  if (!['debug', 'info', 'warn', 'error', 'silent'].includes(logLevel)) {
-    throw new ConfigError('KLING_MCP_LOG_LEVEL must be debug, info, warn, error or silent.');
-  }
-  const [queueMinMs, queueMaxMs] = range(env, 'KLING_MCP_POLL_QUEUE_MS', [2000, 15000]);
+  const src: Source = { env, problems: [] };
+  const [queueMinMs, queueMaxMs] = range(src, 'KLING_MCP_POLL_QUEUE_MS', [2000, 15000]);
   return {
-    baseUrl,
+    baseUrl: baseUrl(src),
     token: env.RUNCOMFY_API_TOKEN?.trim() || undefined,
-    maxWaitS: num(env, 'KLING_MCP_MAX_WAIT_S', 50, 0, 3600),
+    maxWaitS: num(src, 'KLING_MCP_MAX_WAIT_S', 50, 0, 3600),
     allowPrivateUrls: env.KLING_MCP_ALLOW_PRIVATE_URLS === '1' || env.KLING_MCP_ALLOW_PRIVATE_URLS === 'true',
     localImages: !['0', 'false', 'off', 'no'].includes(env.KLING_MCP_LOCAL_IMAGES?.trim().toLowerCase() ?? ''),
-    imageDirs: folderList(env, 'KLING_MCP_IMAGE_DIRS'),
+    imageDirs: folderList(src, 'KLING_MCP_IMAGE_DIRS'),
     stateDir: path.resolve(env.KLING_MCP_STATE_DIR?.trim() || defaultStateDir(env)),
     outputDir: path.resolve(env.KLING_MCP_OUTPUT_DIR?.trim() || defaultOutputDir()),
     poll: {
       queueMinMs,
       queueMaxMs,
-      expectedRunMs: expectedRun(env),
-      nearMs: num(env, 'KLING_MCP_POLL_NEAR_MS', 1000, 50, 60_000),
-      maxMs: num(env, 'KLING_MCP_POLL_MAX_MS', 15000, 100, 300_000),
+      expectedRunMs: expectedRun(src),
+      nearMs: num(src, 'KLING_MCP_POLL_NEAR_MS', 1000, 50, 60_000),
+      maxMs: num(src, 'KLING_MCP_POLL_MAX_MS', 15000, 100, 300_000),
     },
-    upstreamRps: num(env, 'KLING_MCP_UPSTREAM_RPS', 10, 0.1, 1000),
-    httpTimeoutMs: num(env, 'KLING_MCP_HTTP_TIMEOUT_S', 30, 0.1, 600) * 1000,
-    logLevel,
-    spendLimitUsd: optionalUsd(env, 'KLING_MCP_SPEND_LIMIT_USD'),
-    confirmAboveUsd: num(env, 'KLING_MCP_CONFIRM_ABOVE_USD', 2, 0, 1_000_000),
-    pricePerSecondUsd: optionalUsd(env, 'KLING_MCP_PRICE_PER_SECOND_USD'),
+    upstreamRps: num(src, 'KLING_MCP_UPSTREAM_RPS', 10, 0.1, 1000),
+    httpTimeoutMs: num(src, 'KLING_MCP_HTTP_TIMEOUT_S', 30, 0.1, 600) * 1000,
+    logLevel: logLevel(src),
+    spendLimitUsd: optionalUsd(src, 'KLING_MCP_SPEND_LIMIT_USD'),
+    confirmAboveUsd: num(src, 'KLING_MCP_CONFIRM_ABOVE_USD', 2, 0, 1_000_000),
+    pricePerSecondUsd: optionalUsd(src, 'KLING_MCP_PRICE_PER_SECOND_USD'),
+    problems: src.problems,
   };
 }

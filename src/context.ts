@@ -16,6 +16,14 @@ import type { RunComfyClient } from './runcomfy/client.js';
 import { systemClock, type Clock } from './util/clock.js';
 import type { Logger } from './util/log.js';
 
+/**
+ * How long a call waits for the ledger to open. Opening is local file work that
+ * takes milliseconds; a state folder on a hung file system (or one Node's
+ * recursive mkdir loops on) must not hang every call with it. Real time, not
+ * the injected clock: this waits on the disk, not on RunComfy.
+ */
+export const LEDGER_OPEN_LIMIT_MS = 5_000;
+
 export interface Upstream {
   client: RunComfyClient;
   jobs: Jobs;
@@ -25,7 +33,9 @@ export class AppContext {
   readonly ledger: Ledger;
   /** Where local images may be read from; the client's roots are added once it declares them (roots.ts). */
   readonly imageFolders: AllowedFolders;
-  private ready: Promise<void> | undefined;
+  /** The ledger's open in flight (or done); cleared when it fails, so the next call starts another. */
+  private opening: Promise<void> | undefined;
+  private opened = false;
   private upstreamUnits: Promise<Upstream> | undefined;
   private fetcher: Promise<ImageFetcher> | undefined;
 
@@ -39,19 +49,39 @@ export class AppContext {
   }
 
   /**
-   * Opens the ledger once; every tool awaits it before touching jobs. Without a
-   * ledger nothing is submitted (a paid job could not be remembered); a later
-   * call tries again, so fixing the folder needs no restart.
+   * Opens the ledger once; every tool and resource awaits it before touching
+   * jobs. Without a ledger nothing is submitted (a paid job could not be
+   * remembered); a later call tries again, so fixing the folder needs no
+   * restart. Bad settings fail every call here, with what to fix.
    */
-  init(): Promise<void> {
-    this.ready ??= this.ledger.open().catch((err: unknown) => {
-      this.ready = undefined;
+  async init(): Promise<void> {
+    if (this.config.problems.length > 0) throw new KlingError('bad_config', badConfigMessage(this.config.problems));
+    if (this.opened) return;
+    // A call that gave up waiting leaves its open running, and the next call waits for that same open:
+    // starting another beside a hung one would only pile up stuck file-system work.
+    this.opening ??= this.ledger.open().then(
+      () => {
+        this.opened = true;
+      },
+      (err: unknown) => {
+        this.opening = undefined;
+        throw err;
+      },
+    );
+    let timer: NodeJS.Timeout | undefined;
+    const limit = new Promise<never>((_, reject) => {
+      timer = setTimeout(() => reject(new Error(`it did not answer within ${LEDGER_OPEN_LIMIT_MS / 1000} s; the folder's file system may be hung`)), LEDGER_OPEN_LIMIT_MS);
+    });
+    try {
+      await Promise.race([this.opening, limit]);
+    } catch (err) {
       throw new KlingError(
         'state_unavailable',
-        `The job ledger in ${this.config.stateDir} cannot be opened (${(err as Error).message}). Set KLING_MCP_STATE_DIR to a folder this user can write, or fix its permissions.`,
+        `The job ledger in ${this.config.stateDir} cannot be opened (${(err as Error).message}). Set KLING_MCP_STATE_DIR to a folder this user can write, or fix its permissions; the next call tries again. Nothing was submitted.`,
       );
-    });
-    return this.ready;
+    } finally {
+      clearTimeout(timer);
+    }
   }
 
   /** The upstream client and job service; a tool that needs them fails here, clearly, without a token. */
@@ -97,4 +127,11 @@ export class AppContext {
     const guard = new SpendGuard(this.ledger, this.config.spendLimitUsd, this.clock);
     return { client, jobs: new Jobs(client, waiter, downloader, this.ledger, this.config, this.log, this.clock, prices, guard) };
   }
+}
+
+function badConfigMessage(problems: string[]): string {
+  return (
+    `This server's settings are invalid: ${problems.join(' ')} Fix ${problems.length === 1 ? 'it' : 'them'} in the env block of this server ` +
+    'in your MCP client config (where RUNCOMFY_API_TOKEN goes), then restart the server. Nothing was sent to RunComfy.'
+  );
 }

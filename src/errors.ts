@@ -5,6 +5,8 @@
  */
 export type ErrorCode =
   | 'missing_token'
+  /** A setting in the environment is malformed; the server runs but does nothing until it is fixed. */
+  | 'bad_config'
   | 'unauthorized'
   | 'insufficient_credits'
   | 'not_found'

@@ -2,7 +2,7 @@
 /** Entry point: the kling-o1-mcp server on stdio. stdout carries JSON-RPC only; logs go to stderr. */
 import { StdioServerTransport } from '@modelcontextprotocol/sdk/server/stdio.js';
 import { createServer } from './app.js';
-import { ConfigError, loadConfig } from './config.js';
+import { loadConfig } from './config.js';
 import { AppContext } from './context.js';
 import { createLogger } from './util/log.js';
 import { redact, registerSecret } from './util/redact.js';
@@ -25,7 +25,7 @@ async function main(): Promise<void> {
 }
 
 function die(err: unknown): never {
-  const msg = err instanceof ConfigError ? `configuration error: ${err.message}` : `fatal: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}`;
+  const msg = `fatal: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}`;
   process.stderr.write(`[kling-o1-mcp] ${redact(msg)}\n`);
   process.exit(1);
 }

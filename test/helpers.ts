@@ -85,7 +85,10 @@ export async function connectInMemory(env: Record<string, string | undefined>, c
   return { client, app, logs, close: async () => { await client.close(); await server.close(); } };
 }
 
-export async function connectStdio(env: Record<string, string | undefined>): Promise<{ client: Client; stderr: () => string; transport: StdioClientTransport; close: () => Promise<void> }> {
+export async function connectStdio(
+  env: Record<string, string | undefined>,
+  client: Client = newClient(),
+): Promise<{ client: Client; stderr: () => string; transport: StdioClientTransport; close: () => Promise<void> }> {
   const transport = new StdioClientTransport({
     command: process.execPath,
     args: [BIN],
@@ -94,7 +97,6 @@ export async function connectStdio(env: Record<string, string | undefined>): Pro
   });
   let err = '';
   transport.stderr?.on('data', (d: Buffer) => (err += d.toString()));
-  const client = new Client({ name: 'test-client', version: '1.0.0' });
   await client.connect(transport);
   return { client, stderr: () => err, transport, close: () => client.close() };
 }

@@ -8,6 +8,7 @@ import { promises as fs } from 'node:fs';
 import path from 'node:path';
 import type { z } from 'zod';
 import type { Logger } from '../util/log.js';
+import { makeDir } from '../util/make-dir.js';
 import { Records, eventSchema, type BoardRecord, type EventOf, type JobRecord, type LedgerEvent, type PendingSubmission } from './records.js';
 
 export type { BoardRecord, JobRecord, LedgerEvent, PendingSubmission };
@@ -23,8 +24,10 @@ export class Ledger {
   private offset = 0;
   private lineNo = 0;
   private tail = '';
+  /** The file has been read once: what that read found was there before this process, not a change. */
+  private loaded = false;
   private chain: Promise<void> = Promise.resolve();
-  private readonly listeners = new Set<(ids: string[]) => void>();
+  private readonly listeners = new Set<(ids: string[], initial: boolean) => void>();
 
   constructor(
     readonly dir: string,
@@ -35,7 +38,7 @@ export class Ledger {
 
   /** Creates the directory, reports foreign files, seals a torn last line, and loads what is there. */
   async open(): Promise<void> {
-    await fs.mkdir(this.dir, { recursive: true, mode: 0o700 });
+    await makeDir(this.dir, 0o700);
     for (const name of await fs.readdir(this.dir)) {
       if (name !== LEDGER_FILE && name !== LOCK_FILE) this.log.warn(`ledger: ignoring ${path.join(this.dir, name)}, which is not kling-o1-mcp's.`);
     }
@@ -54,8 +57,12 @@ export class Ledger {
     await this.refresh();
   }
 
-  /** Adds listeners told which job or storyboard ids changed (for resource notifications). */
-  onChange(fn: (ids: string[]) => void): () => void {
+  /**
+   * Adds listeners told which job or storyboard ids changed (for resource
+   * notifications). The first read reports every id already recorded, with
+   * `initial` true: they are known from then on, but nothing changed.
+   */
+  onChange(fn: (ids: string[], initial: boolean) => void): () => void {
     this.listeners.add(fn);
     return () => this.listeners.delete(fn);
   }
@@ -130,6 +137,8 @@ export class Ledger {
       return;
     }
     const changed = new Set<string>();
+    const initial = !this.loaded;
+    this.loaded = true;
     try {
       const { size } = await handle.stat();
       if (size < this.offset) {
@@ -154,7 +163,7 @@ export class Ledger {
     } finally {
       await handle.close();
     }
-    if (changed.size > 0) for (const fn of this.listeners) fn([...changed]);
+    if (changed.size > 0) for (const fn of this.listeners) fn([...changed], initial);
   }
 
   private apply(line: string): string[] {

@@ -168,12 +168,16 @@ export const modelInputSchema = z.object(modelInputShape);
 export type ModelInput = z.output<typeof modelInputSchema>;
 
 /** The output object of a completed request (the seed's output schema), tolerant of extra keys. */
-export const modelOutputSchema = z.looseObject({
-  video: z.string().optional().describe('single video URL'),
-  videos: z.array(z.string()).optional().describe('multiple video URLs'),
-  image: z.string().optional().describe('single image URL'),
-  images: z.array(z.string()).optional().describe('multiple image URLs'),
-});
+export const modelOutputSchema = z
+  .looseObject({
+    video: z.string().optional().describe('single video URL'),
+    videos: z.array(z.string()).optional().describe('multiple video URLs'),
+    image: z.string().optional().describe('single image URL'),
+    images: z.array(z.string()).optional().describe('multiple image URLs'),
+  })
+  // zod writes a loose object's JSON Schema as `additionalProperties: {}`, which strict clients (MCP Inspector
+  // --strict) flag; `true` says the same thing plainly. Metadata is merged into the JSON Schema zod emits.
+  .meta({ additionalProperties: true });
 export type ModelOutput = z.output<typeof modelOutputSchema>;
 
 /** Every media URL of an output, videos first, without repeats. */

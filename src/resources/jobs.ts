@@ -6,47 +6,60 @@
 import { ResourceTemplate, type McpServer } from '@modelcontextprotocol/sdk/server/mcp.js';
 import { SubscribeRequestSchema, UnsubscribeRequestSchema } from '@modelcontextprotocol/sdk/types.js';
 import type { AppContext } from '../context.js';
+import { KlingError } from '../errors.js';
+import type { JobRecord } from '../jobs/ledger.js';
 import { summarize } from '../jobs/summary.js';
+import { listFromLedger, readFromLedger } from './read.js';
 
 export const JOBS_URI = 'kling://jobs';
 const jobUri = (id: string) => `${JOBS_URI}/${id}`;
 
-const json = (uri: string, value: unknown) => ({ contents: [{ uri, mimeType: 'application/json', text: JSON.stringify(value, null, 2) }] });
+const iso = (ms: number) => new Date(ms).toISOString();
+
+/** One job as its resource shows it: the ledger's record, its times as ISO dates like kling://jobs (the ledger keeps epoch ms). */
+function jobDocument(job: JobRecord) {
+  return {
+    ...job,
+    ...(job.submitted_at !== undefined && { submitted_at: iso(job.submitted_at) }),
+    states: job.states.map((s) => ({ ...s, at: iso(s.at) })),
+    ...(job.ended_at !== undefined && { ended_at: iso(job.ended_at) }),
+    errors: job.errors.map((e) => ({ ...e, at: iso(e.at) })),
+    updated_at: iso(job.updated_at),
+  };
+}
 
 export function registerJobResources(server: McpServer, app: AppContext): void {
   server.registerResource(
     'jobs',
     JOBS_URI,
     { title: 'Kling O1 jobs', description: 'Every job this server has submitted, newest first.', mimeType: 'application/json' },
-    async (uri) => {
-      await app.init();
-      const now = Date.now();
-      return json(uri.href, (await app.ledger.list()).map((j) => summarize(j, now)));
-    },
+    (uri) =>
+      readFromLedger(app, uri, async () => {
+        const now = app.clock.now();
+        return (await app.ledger.list()).map((j) => summarize(j, now));
+      }),
   );
 
   server.registerResource(
     'job',
     new ResourceTemplate(`${JOBS_URI}/{request_id}`, {
-      list: async () => {
-        await app.init();
-        return { resources: (await app.ledger.list()).map((j) => ({ uri: jobUri(j.request_id), name: j.request_id, mimeType: 'application/json', description: j.input?.prompt.slice(0, 80) })) };
-      },
+      list: async () => ({
+        resources: await listFromLedger(app, async () =>
+          (await app.ledger.list()).map((j) => ({ uri: jobUri(j.request_id), name: j.request_id, mimeType: 'application/json', description: j.input?.prompt.slice(0, 80) })),
+        ),
+      }),
       complete: {
-        request_id: async (value) => {
-          await app.init();
-          return (await app.ledger.list()).map((j) => j.request_id).filter((id) => id.startsWith(value)).slice(0, 100);
-        },
+        request_id: (value) => listFromLedger(app, async () => (await app.ledger.list()).map((j) => j.request_id).filter((id) => id.startsWith(value)).slice(0, 100)),
       },
     }),
     { title: 'One Kling O1 job', description: 'Everything recorded about one job: inputs, every state seen, outputs, saved files, errors.', mimeType: 'application/json' },
-    async (uri, vars) => {
-      await app.init();
-      const id = String(vars.request_id);
-      const job = await app.ledger.get(id);
-      if (!job) throw new Error(`No job ${id} is recorded here; list_jobs shows the known ones.`);
-      return json(uri.href, job);
-    },
+    (uri, vars) =>
+      readFromLedger(app, uri, async () => {
+        const id = String(vars.request_id);
+        const job = await app.ledger.get(id);
+        if (!job) throw new KlingError('not_found', `No job ${id} is recorded in this server's ledger. The tool list_jobs and the resource ${JOBS_URI} show the known jobs.`);
+        return jobDocument(job);
+      }),
   );
 
   const subscribed = new Set<string>();
@@ -61,10 +74,11 @@ export function registerJobResources(server: McpServer, app: AppContext): void {
   });
 
   const known = new Set<string>();
-  app.ledger.onChange((ids) => {
+  app.ledger.onChange((ids, initial) => {
     const fresh = ids.filter((id) => !known.has(id));
     ids.forEach((id) => known.add(id));
-    if (!server.isConnected()) return;
+    // The first read finds what earlier runs left: nothing changed, and some clients take an unexpected notification for an error.
+    if (initial || !server.isConnected()) return;
     if (fresh.length > 0) server.sendResourceListChanged();
     const uris = [JOBS_URI, ...ids.map(jobUri)].filter((u) => subscribed.has(u));
     for (const uri of uris) void server.server.sendResourceUpdated({ uri }).catch(() => undefined);

@@ -1,6 +1,7 @@
 /** The model's schema as a resource, derived from the one model module. */
 import type { McpServer } from '@modelcontextprotocol/sdk/server/mcp.js';
 import { ACCEPTED_IMAGE_TYPES, DURATIONS, IMAGE_RULES, MODEL_ID, MODEL_TITLE, seedInputJsonSchema, seedOutputJsonSchema } from '../model/kling-o1.js';
+import { jsonContents } from './read.js';
 
 export const MODEL_SCHEMA_URI = 'kling://model/schema';
 
@@ -25,6 +26,6 @@ export function registerModelSchema(server: McpServer): void {
       description: 'Input fields, image rules (with the exact error texts) and the output shape of Kling O1 image-to-video.',
       mimeType: 'application/json',
     },
-    async (uri) => ({ contents: [{ uri: uri.href, mimeType: 'application/json', text: JSON.stringify(modelSchemaDocument(), null, 2) }] }),
+    async (uri) => jsonContents(uri.href, modelSchemaDocument()),
   );
 }

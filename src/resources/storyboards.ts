@@ -8,11 +8,10 @@ import type { AppContext } from '../context.js';
 import { processAlive, shotStates } from '../storyboards/shots.js';
 import { loadBoard } from '../storyboards/show.js';
 import { boardView } from '../storyboards/view.js';
+import { listFromLedger, readFromLedger } from './read.js';
 
 export const STORYBOARDS_URI = 'kling://storyboards';
 export const storyboardUri = (id: string) => `${STORYBOARDS_URI}/${id}`;
-
-const json = (uri: string, value: unknown) => ({ contents: [{ uri, mimeType: 'application/json', text: JSON.stringify(value, null, 2) }] });
 
 export function registerStoryboardResources(server: McpServer, app: AppContext): void {
   const describe = async (id: string) => {
@@ -25,37 +24,28 @@ export function registerStoryboardResources(server: McpServer, app: AppContext):
     'storyboards',
     STORYBOARDS_URI,
     { title: 'Kling O1 storyboards', description: 'Every storyboard this server has planned, newest first, with its status and film.', mimeType: 'application/json' },
-    async (uri) => {
-      await app.init();
-      const boards = await app.ledger.boards();
-      return json(
-        uri.href,
-        boards.map((b) => {
+    (uri) =>
+      readFromLedger(app, uri, async () =>
+        (await app.ledger.boards()).map((b) => {
           const view = boardView(b, shotStates(b, app.ledger.state(), processAlive)).structured;
           return { storyboard_id: b.storyboard_id, title: b.title, created_at: new Date(b.created_at).toISOString(), status: view.status, shots: b.shots.length, film: view.film?.path };
         }),
-      );
-    },
+      ),
   );
 
   server.registerResource(
     'storyboard',
     new ResourceTemplate(`${STORYBOARDS_URI}/{storyboard_id}`, {
-      list: async () => {
-        await app.init();
-        return { resources: (await app.ledger.boards()).map((b) => ({ uri: storyboardUri(b.storyboard_id), name: b.title ?? b.storyboard_id, mimeType: 'application/json' })) };
-      },
+      list: async () => ({
+        resources: await listFromLedger(app, async () =>
+          (await app.ledger.boards()).map((b) => ({ uri: storyboardUri(b.storyboard_id), name: b.title ?? b.storyboard_id, mimeType: 'application/json' })),
+        ),
+      }),
       complete: {
-        storyboard_id: async (value) => {
-          await app.init();
-          return (await app.ledger.boards()).map((b) => b.storyboard_id).filter((id) => id.startsWith(value)).slice(0, 100);
-        },
+        storyboard_id: (value) => listFromLedger(app, async () => (await app.ledger.boards()).map((b) => b.storyboard_id).filter((id) => id.startsWith(value)).slice(0, 100)),
       },
     }),
     { title: 'One Kling O1 storyboard', description: "A storyboard's plan (every shot's inputs), each shot's state and job, its clips, film and contact sheet.", mimeType: 'application/json' },
-    async (uri, vars) => {
-      await app.init();
-      return json(uri.href, await describe(String(vars.storyboard_id)));
-    },
+    (uri, vars) => readFromLedger(app, uri, () => describe(String(vars.storyboard_id))),
   );
 }

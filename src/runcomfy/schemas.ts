@@ -3,17 +3,10 @@
  * we take what we need and never trust the rest.
  */
 import { z } from 'zod';
-import { modelOutputSchema, typeError } from '../model/kling-o1.js';
+import { modelOutputSchema } from '../model/kling-o1.js';
 
 /** Ids go into URL paths: letters, digits, '-' and '_' only, so nothing can traverse into another endpoint. */
 export const REQUEST_ID_PATTERN = /^[A-Za-z0-9][A-Za-z0-9_-]{0,127}$/;
-
-export const requestIdSchema = z
-  .string({ error: typeError('request_id', 'a string: the id generate_video returned') })
-  .trim()
-  .regex(REQUEST_ID_PATTERN, {
-    error: 'request_id must be the id generate_video returned (letters, digits, "-" and "_", at most 128 characters).',
-  });
 
 const stateString = z.string().min(1).max(64);
 

@@ -1,7 +1,15 @@
 /** Arguments shared by the job tools, with messages that say what to send. */
 import { z } from 'zod';
+import { typeError } from '../model/kling-o1.js';
+import { REQUEST_ID_PATTERN } from '../runcomfy/schemas.js';
 
-export { requestIdSchema } from '../runcomfy/schemas.js';
+// The client checks ids against the same pattern before they go into a URL; here they are checked before anything runs.
+export const requestIdSchema = z
+  .string({ error: typeError('request_id', 'a string: the id generate_video returned') })
+  .trim()
+  .regex(REQUEST_ID_PATTERN, {
+    error: 'request_id must be the id generate_video returned (letters, digits, "-" and "_", at most 128 characters).',
+  });
 
 export const MAX_WAIT_ARG_S = 3600;
 

@@ -13,10 +13,14 @@ import { savedFileSchema, type SavedFile } from '../jobs/records.js';
 import { errorText, isTerminal, type Phase } from '../runcomfy/schemas.js';
 import type { ToolReply } from './respond.js';
 
+// zod writes .nullable() as `type: ["number", "null"]`, which strict clients (MCP Inspector --strict) flag as
+// unportable; a union with the literal null is written as `anyOf`, one type per branch.
+const usdOrNull = () => z.union([z.number(), z.literal(null)]);
+
 export const costSchema = z
   .object({
-    estimate_usd: z.number().nullable().describe('expected cost in USD when submitted (null: price unknown)'),
-    charged_usd: z.number().nullable().describe('what RunComfy charged, in USD, once it says (null: not known yet)'),
+    estimate_usd: usdOrNull().describe('expected cost in USD when submitted (null: price unknown)'),
+    charged_usd: usdOrNull().describe('what RunComfy charged, in USD, once it says (null: not known yet)'),
   })
   .describe('what the work costs');
 

@@ -3,8 +3,8 @@
  * resource links; errors become `isError: true` results with a stable code and
  * an actionable message. Everything is scrubbed of secrets on the way out.
  */
-import type { CallToolResult, ResourceLink } from '@modelcontextprotocol/sdk/types.js';
-import { KlingError, requestIdsOf } from '../errors.js';
+import { ErrorCode, McpError, type CallToolResult, type ResourceLink } from '@modelcontextprotocol/sdk/types.js';
+import { KlingError, requestIdsOf, type ErrorCode as KlingCode } from '../errors.js';
 import { redact } from '../util/redact.js';
 import type { Logger } from '../util/log.js';
 
@@ -27,12 +27,15 @@ export function toToolResult<S>(reply: ToolReply<S>): CallToolResult {
   return scrub(result);
 }
 
+/** Anything thrown, as a KlingError; what is not one is a bug, logged in full. */
+function asKlingError(err: unknown, log: Logger): KlingError {
+  if (err instanceof KlingError) return err;
+  log.error(`unexpected error: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}`);
+  return new KlingError('internal', `Unexpected internal error: ${err instanceof Error ? err.message : String(err)}. This is a bug in kling-o1-mcp; the details are in its log.`);
+}
+
 export function toToolError(err: unknown, log: Logger): CallToolResult {
-  const e =
-    err instanceof KlingError
-      ? err
-      : new KlingError('internal', `Unexpected internal error: ${err instanceof Error ? err.message : String(err)}. This is a bug in kling-o1-mcp; the details are in its log.`);
-  if (!(err instanceof KlingError)) log.error(`unexpected error: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}`);
+  const e = asKlingError(err, log);
   const ids = requestIdsOf(e);
   const missing = ids.filter((id) => !e.message.includes(id));
   const text = missing.length > 0 ? `${e.message}\n${missing.length === 1 ? 'request_id' : 'request_ids'}: ${missing.join(', ')}` : e.message;
@@ -50,6 +53,24 @@ export function toToolError(err: unknown, log: Logger): CallToolResult {
       },
     },
   });
+}
+
+/** Codes that mean the reader named something that is not there, or not well formed. */
+const READER_MISTAKES: ReadonlySet<KlingCode> = new Set(['not_found', 'storyboard_not_found', 'invalid_request_id', 'invalid_input']);
+
+/**
+ * A resource read has no tool error to answer with: it fails with a JSON-RPC
+ * error. An unknown id is the reader's mistake (InvalidParams, as the SDK
+ * answers an unknown URI); anything else is the server's (InternalError). Either
+ * way the text says what to do, and `data.code` carries the stable code.
+ */
+export function toResourceError(err: unknown, log: Logger): McpError {
+  const e = asKlingError(err, log);
+  const text = redact(e.message);
+  const mcp = new McpError(READER_MISTAKES.has(e.code) ? ErrorCode.InvalidParams : ErrorCode.InternalError, text, { code: e.code });
+  // The message goes on the wire as is, and the client puts its own "MCP error <code>:" in front: say it once.
+  mcp.message = text;
+  return mcp;
 }
 
 function scrub(result: CallToolResult): CallToolResult {

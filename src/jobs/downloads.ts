@@ -15,6 +15,7 @@ import { discard, networkCode } from '../http/network-errors.js';
 import type { Clock } from '../util/clock.js';
 import { EXT_BY_MIME, MIME_BY_EXT, extOf } from '../util/media-types.js';
 import type { SavedFile } from './ledger.js';
+import { makeDir } from '../util/make-dir.js';
 
 export class Downloader {
   constructor(
@@ -29,7 +30,7 @@ export class Downloader {
    */
   async save(url: string, name: string, known: SavedFile | undefined, signal?: AbortSignal): Promise<SavedFile> {
     if (known && (await sizeOf(known.path)) === known.bytes) return known;
-    await fs.mkdir(this.dir, { recursive: true });
+    await makeDir(this.dir);
     return withRetry(() => this.fetchOnce(url, name, signal), {
       policy: DEFAULT_RETRY,
       clock: this.clock,

@@ -6,6 +6,7 @@
 import { createHash, randomBytes } from 'node:crypto';
 import { createReadStream, promises as fs } from 'node:fs';
 import path from 'node:path';
+import { makeDir } from '../util/make-dir.js';
 
 export interface WrittenFile {
   path: string;
@@ -23,7 +24,7 @@ export async function writeFileAtomically<T = void>(
   write: (tempPath: string) => Promise<void>,
   check?: (tempPath: string) => Promise<T>,
 ): Promise<WrittenFile & { checked: T }> {
-  await fs.mkdir(path.dirname(finalPath), { recursive: true });
+  await makeDir(path.dirname(finalPath));
   const temp = `${finalPath}.part-${process.pid}-${randomBytes(4).toString('hex')}`;
   try {
     await write(temp);

@@ -169,6 +169,25 @@ describe('costs, the spend limit and confirmation', () => {
       expect(submitted).toBe(0);
     });
 
+    it('a spend the limit would refuse is refused without asking first', async () => {
+      const client = newClient({ elicitation: {} });
+      let asked = 0;
+      client.setRequestHandler(ElicitRequestSchema, async () => {
+        asked++;
+        return { action: 'accept', content: { confirm: true } };
+      });
+      const c = await connect({ KLING_MCP_CONFIRM_ABOVE_USD: '0.10', KLING_MCP_SPEND_LIMIT_USD: '0.50' }, { client });
+      try {
+        const before = sim.submissions;
+        const r = await call(c.client, 'generate_video', clip({ wait_seconds: 0 }));
+        expect(errorCode(r)).toBe('spend_limit');
+        expect(asked).toBe(0);
+        expect(sim.submissions).toBe(before);
+      } finally {
+        await c.close();
+      }
+    });
+
     it('a small spend is not asked about, and a client without elicitation is never asked', async () => {
       const client = newClient({ elicitation: {} });
       let asked = 0;

@@ -31,6 +31,17 @@ export class SpendGuard {
   ) {}
 
   /**
+   * The limit's verdict on new work, without the lock and without recording
+   * anything: so nobody is asked to confirm a spend the limit would then refuse.
+   */
+  async precheck(shots: BoardRecord['shots'], what: string): Promise<void> {
+    if (this.limitUsd === undefined) return;
+    await this.ledger.refresh();
+    const at = this.clock.now();
+    this.check(this.limitUsd, what, this.ledger.state(), { boards: [{ storyboard_id: 'precheck', created_at: at, shots, updated_at: at }] });
+  }
+
+  /**
    * Checks the limit, then records each submission as pending; returns their ids
    * (in order). An item with a `claim` is reserved only if the claim still holds
    * under the lock (a storyboard shot no other call has taken meanwhile); its id is undefined otherwise.

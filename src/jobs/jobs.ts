@@ -64,6 +64,11 @@ export class Jobs {
     return this.prices.current();
   }
 
+  /** Whether the spend limit would let this work through (nothing is reserved yet). */
+  precheckSpend(work: BoardPlan['shots'], what: string): Promise<void> {
+    return this.guard.precheck(work, what);
+  }
+
   /** Checks the spend limit for a whole storyboard and records its plan, which reserves its shots. */
   planBoard(plan: BoardPlan, what: string): Promise<void> {
     return this.guard.reserveBoard(plan, what);

@@ -89,6 +89,7 @@ export async function planBoard(call: JobCall, args: { shots: ShotInput[]; title
   const total = known ? shots.reduce((sum, s) => sum + s.estimate_usd!, 0) : undefined;
   const seconds = args.shots.reduce((sum, s) => sum + s.duration, 0);
   const what = `a ${args.shots.length}-shot storyboard${args.title ? ` "${args.title}"` : ''} (${seconds} s of video)`;
+  await call.jobs.precheckSpend(shots, `this ${what}`);
   await confirmSpend(call, { what, estimateUsd: total, jobs: args.shots.length });
 
   const id = newStoryboardId(call.app.clock.now());
@@ -110,9 +111,8 @@ export async function submitShots(
   o: { resubmitFailed: boolean; checked?: CheckedShots; progress: BoardProgress },
 ): Promise<string[]> {
   if (board.closed) return [];
-  const isAlive = processAlive;
   const wanted = (s: ShotState) => s.phase === 'not_submitted' || (o.resubmitFailed && needsResubmit(s));
-  const todo = shotStates(board, call.app.ledger.state(), isAlive).filter(wanted).map((s) => s.index);
+  const todo = shotStates(board, call.app.ledger.state(), processAlive).filter(wanted).map((s) => s.index);
   if (todo.length === 0) return [];
   if (!o.checked) refuseInlineFrames(board, todo);
   const checked = o.checked ?? (await checkShots(call, board.shots.map(asShotInput), todo));
@@ -123,7 +123,7 @@ export async function submitShots(
     const shot = checked.get(index)!;
     // Claimed under the lock: another call (or process) may have submitted this shot since we looked.
     const claim = (records: Records) => {
-      const now = shotStates(board, records, isAlive)[index - 1]!;
+      const now = shotStates(board, records, processAlive)[index - 1]!;
       return !records.boards.get(board.storyboard_id)?.closed && wanted(now);
     };
     try {
@@ -140,7 +140,7 @@ export async function submitShots(
       const err = explainUrlRequired(caught, [shot.send.start_image_url, shot.send.end_image_url]);
       throw withRequestIds(
         isKlingError(err) ? new KlingError(err.code, `Shot ${index} of storyboard ${board.storyboard_id} was not submitted: ${err.message}\nget_storyboard with storyboard_id "${board.storyboard_id}" submits the remaining shots once this is fixed.`, err.extra) : err,
-        [...sent, ...submittedIds(call, board)],
+        [...new Set([...sent, ...boardRequestIds(call, board.storyboard_id)])],
       );
     }
     o.progress.shotsSubmitted(++done, `shot ${index} submitted`);
@@ -167,8 +167,9 @@ function refuseInlineFrames(board: BoardRecord, indexes: number[]): void {
   }
 }
 
-function submittedIds(call: JobCall, board: BoardRecord): string[] {
-  return shotStates(board, call.app.ledger.state(), processAlive).flatMap((s) => (s.job && !s.job.outcome_unknown ? [s.job.request_id] : []));
+/** Every job of the board that exists upstream, earlier attempts included: an error must name them all. */
+export function boardRequestIds(call: JobCall, boardId: string): string[] {
+  return call.app.ledger.jobsOf(boardId).flatMap((j) => (j.outcome_unknown ? [] : [j.request_id]));
 }
 
 /** Waits (on the call's deadline) for every unfinished shot at once, then saves the clips of the completed ones. */

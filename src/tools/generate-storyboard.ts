@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import { modelInputShape, MODEL_TITLE } from '../model/kling-o1.js';
 import { BoardProgress } from '../storyboards/progress.js';
-import { planBoard, settleShots, stitchFilm, submitShots } from '../storyboards/flow.js';
+import { boardRequestIds, planBoard, settleShots, stitchFilm, submitShots } from '../storyboards/flow.js';
 import { showBoard } from '../storyboards/show.js';
 import { boardViewShape } from '../storyboards/view.js';
 import { defineJobTool } from './define.js';
@@ -45,7 +45,7 @@ export const generateStoryboard = defineJobTool({
       if (args.stitch) await stitchFilm(call, board, progress);
       return await showBoard(call.app, board.storyboard_id);
     } catch (err) {
-      throw withRequestIds(err, call.app.ledger.jobsOf(board.storyboard_id).map((j) => j.request_id));
+      throw withRequestIds(err, boardRequestIds(call, board.storyboard_id));
     }
   },
 });

@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { BoardProgress } from '../storyboards/progress.js';
-import { settleShots, stitchFilm, submitShots } from '../storyboards/flow.js';
+import { boardRequestIds, settleShots, stitchFilm, submitShots } from '../storyboards/flow.js';
 import { loadBoard, showBoard, storyboardIdSchema } from '../storyboards/show.js';
 import { boardViewShape } from '../storyboards/view.js';
 import { defineJobTool } from './define.js';
@@ -34,7 +34,7 @@ export const getStoryboard = defineJobTool({
       if (args.stitch) await stitchFilm(call, board, progress);
       return await showBoard(call.app, board.storyboard_id);
     } catch (err) {
-      throw withRequestIds(err, call.app.ledger.jobsOf(board.storyboard_id).map((j) => j.request_id));
+      throw withRequestIds(err, boardRequestIds(call, board.storyboard_id));
     }
   },
 });

@@ -16,8 +16,10 @@ const MIN_SAVE_MS = 5_000;
 /** Prices one clip, asks for confirmation when it is a big spend, and submits it once (spend limit included). */
 export async function submitClip(call: JobCall, input: ModelInput, recordAs?: RecordedInput) {
   const estimate = estimateUsd(await call.jobs.price(), input.duration);
+  const what = `this ${input.duration} s clip`;
+  await call.jobs.precheckSpend([{ ...(recordAs ?? input), estimate_usd: estimate }], what);
   await confirmSpend(call, { what: `a ${input.duration} s clip`, estimateUsd: estimate, jobs: 1 });
-  const sub = await call.jobs.submit(input, { recordAs, estimateUsd: estimate, what: `this ${input.duration} s clip`, signal: call.signal });
+  const sub = await call.jobs.submit(input, { recordAs, estimateUsd: estimate, what, signal: call.signal });
   return { ...sub, estimateUsd: estimate };
 }
 

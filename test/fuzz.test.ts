@@ -1,4 +1,5 @@
 import fc from 'fast-check';
+import { TOOLS } from '../src/tools/index.js';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { call, image, textOf } from './helpers.js';
 import { useLab } from './lab.js';
@@ -31,27 +32,48 @@ describe('fuzzing tool arguments', () => {
   const optional = <T,>(arb: fc.Arbitrary<T>) => fc.option(arb, { nil: undefined });
   const requestId = () => fc.oneof(fc.string({ maxLength: 40 }), fc.stringMatching(/^[A-Za-z0-9_-]{1,20}$/), fc.constantFrom('../x', 'a/b', '%2F'), junk);
 
+  const shot = () => ({
+    prompt: fc.oneof({ arbitrary: fc.stringMatching(/^[ -~]{1,80}$/).filter((p) => p.trim() !== ''), weight: 4 }, fc.string({ maxLength: 100 }), fc.string({ minLength: 2400, maxLength: 2600 }), junk),
+    start_image_url: url(),
+    end_image_url: url(),
+    duration: optional(fc.oneof({ arbitrary: fc.constantFrom(5, 10), weight: 3 }, fc.integer({ min: -20, max: 20 }), junk)),
+  });
+  const wait = () => optional(fc.oneof({ arbitrary: fc.integer({ min: -1, max: 3 }), weight: 3 }, junk));
+  const flag = () => optional(fc.oneof({ arbitrary: fc.boolean(), weight: 3 }, junk));
+  const storyboardId = () => fc.oneof(fc.string({ maxLength: 30 }), fc.stringMatching(/^sb-[a-z0-9]{6,12}$/), fc.constantFrom('sb-../x', 'sb-'), junk);
+
   const argsFor: Record<string, () => fc.Arbitrary<Record<string, unknown>>> = {
-    generate_video: () =>
+    generate_video: () => fc.record({ ...shot(), wait_seconds: wait(), download: flag() }, { requiredKeys: [] }),
+    generate_storyboard: () =>
       fc.record(
         {
-          prompt: fc.oneof({ arbitrary: fc.stringMatching(/^[ -~]{1,80}$/).filter((p) => p.trim() !== ''), weight: 4 }, fc.string({ maxLength: 100 }), fc.string({ minLength: 2400, maxLength: 2600 }), junk),
-          start_image_url: url(),
-          end_image_url: url(),
-          duration: optional(fc.oneof({ arbitrary: fc.constantFrom(5, 10), weight: 3 }, fc.integer({ min: -20, max: 20 }), junk)),
-          wait_seconds: optional(fc.oneof({ arbitrary: fc.integer({ min: -1, max: 3 }), weight: 3 }, junk)),
-          download: optional(fc.oneof({ arbitrary: fc.boolean(), weight: 3 }, junk)),
+          shots: fc.oneof(
+            { arbitrary: fc.array(fc.constant({ prompt: 'fuzz', start_image_url: good, end_image_url: good }), { minLength: 1, maxLength: 3 }), weight: 6 },
+            { arbitrary: fc.array(fc.record(shot(), { requiredKeys: ['prompt', 'start_image_url', 'end_image_url'] }), { maxLength: 3 }), weight: 4 },
+            fc.array(junk, { maxLength: 3 }),
+            junk,
+          ),
+          title: optional(fc.oneof({ arbitrary: fc.string({ maxLength: 40 }), weight: 4 }, junk)),
+          wait_seconds: wait(),
+          download: flag(),
+          stitch: flag(),
         },
         { requiredKeys: [] },
       ),
+    get_storyboard: () => fc.record({ storyboard_id: storyboardId(), wait_seconds: wait(), download: flag(), stitch: flag(), resubmit_failed: flag() }, { requiredKeys: [] }),
     check_status: () => fc.record({ request_id: requestId(), wait_seconds: optional(fc.oneof(fc.integer({ min: -2, max: 1 }), junk)) }, { requiredKeys: [] }),
     get_result: () =>
       fc.record({ request_id: requestId(), wait_seconds: optional(fc.oneof(fc.integer({ min: -2, max: 1 }), junk)), download: optional(junk) }, { requiredKeys: [] }),
-    cancel: () => fc.record({ request_id: requestId() }, { requiredKeys: [] }),
+    cancel: () => fc.record({ request_id: requestId(), storyboard_id: optional(storyboardId()) }, { requiredKeys: [] }),
     list_jobs: () => fc.record({ status: optional(fc.oneof(fc.constantFrom('unfinished', 'completed', 'failed'), junk)), limit: optional(fc.oneof(fc.integer({ min: -5, max: 300 }), junk)) }, { requiredKeys: [] }),
   };
 
+  it('covers every tool the server has', () => {
+    expect(Object.keys(argsFor).sort()).toEqual(TOOLS.map((t) => t.name).sort());
+  });
+
   it.each(Object.keys(argsFor))('%s: every answer is a well-formed MCP result', async (tool) => {
+    const submittedBefore = lab.sim.submissions;
     await fc.assert(
       fc.asyncProperty(argsFor[tool]!(), async (args) => {
         const before = new Set(lab.sim.jobs.keys());
@@ -64,10 +86,10 @@ describe('fuzzing tool arguments', () => {
         // A job paid for upstream is never lost: the answer names it.
         for (const id of lab.sim.jobs.keys()) if (!before.has(id)) expect(JSON.stringify(r)).toContain(id);
       }),
-      { numRuns: tool === 'generate_video' ? 80 : 50 },
+      { numRuns: tool === 'generate_video' ? 80 : tool === 'generate_storyboard' ? 40 : 50 },
     );
     await expect(lab.c.client.ping()).resolves.toBeDefined();
     // The generator also reaches the happy path, not only the refusals.
-    if (tool === 'generate_video') expect(lab.sim.submissions).toBeGreaterThan(0);
+    if (tool === 'generate_video' || tool === 'generate_storyboard') expect(lab.sim.submissions).toBeGreaterThan(submittedBefore);
   }, 120_000);
 });

@@ -94,6 +94,22 @@ describe('storyboards: many shots in one call, one film at the end', () => {
     expect(sim.submissions).toBe(before);
   });
 
+  it.each([
+    ['no shots', () => ({ shots: [] }), /at least one shot/],
+    ['25 shots', () => ({ shots: Array.from({ length: 25 }, () => chain(1)[0]) }), /at most 24 shots/],
+    ['a shot of 7 s', () => ({ shots: [{ ...chain(1)[0], duration: 7 }] }), /duration must be 5 or 10/],
+    ['a shot without its end frame', () => ({ shots: [{ prompt: 'p', start_image_url: k[0] }] }), /end_image_url is required/],
+    ['an empty prompt', () => ({ shots: [{ ...chain(1)[0], prompt: '  ' }] }), /prompt is empty/],
+    ['a title of 300 characters', () => ({ shots: chain(1), title: 'x'.repeat(300) }), /title can be at most 200 characters/],
+    ['an ftp:// frame', () => ({ shots: [{ ...chain(1)[0], end_image_url: 'ftp://example.com/a.png' }] }), /shot 1 end_image_url: .*https:\/\//],
+  ])('refuses %s with a clear message, submitting nothing', async (_name, args, message) => {
+    const before = sim.submissions;
+    const r = await call(c.client, 'generate_storyboard', args());
+    expect(r.isError).toBe(true);
+    expect(textOf(r)).toMatch(message);
+    expect(sim.submissions).toBe(before);
+  });
+
   it('the spend limit refuses the whole board: not one shot is submitted', async () => {
     const dir = tempDir();
     const capped = await connectInMemory(simEnv(sim, dir.dir, { KLING_MCP_SPEND_LIMIT_USD: '1.00' }));

@@ -72,5 +72,7 @@ export function abortError(cause?: unknown): KlingError {
 }
 
 export const MISSING_TOKEN_MESSAGE =
-  'RUNCOMFY_API_TOKEN is not set. Create an API token in your RunComfy profile and put it in the env block of this ' +
-  'server in your MCP client config (Claude Desktop: claude_desktop_config.json; Claude Code: `claude mcp add --env RUNCOMFY_API_TOKEN=... kling-o1 -- ...`), then restart the server.';
+  'RUNCOMFY_API_TOKEN is not set. Create an API token in your RunComfy profile and give it to this server, then restart it. ' +
+  'Claude Desktop extension: Settings → Extensions → Kling O1 video (RunComfy) → RunComfy API token. ' +
+  'JSON config (claude_desktop_config.json, .mcp.json, Cursor, VS Code): the "env" block of this server. ' +
+  'Claude Code: `claude mcp add kling-o1 -e RUNCOMFY_API_TOKEN=... -- node /absolute/path/to/kling-o1-mcp/dist/server.js`.';

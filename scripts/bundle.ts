@@ -46,7 +46,8 @@ export function bundleManifest(): Record<string, unknown> {
   return { ...manifest, version: pkg.version, tools: manifestTools() };
 }
 
-function platformOf(entry: LockEntry): boolean {
+/** sharp's prebuilt binaries: packages that npm installs only on their own os/cpu. */
+function platformSpecific(entry: LockEntry): boolean {
   return entry.os !== undefined || entry.cpu !== undefined;
 }
 
@@ -151,19 +152,20 @@ export async function buildBundle(opts: BundleOptions = {}): Promise<{ file: str
     writeFileSync(path.join(stage, 'package.json'), `${JSON.stringify({ name, version, description, type, license, engines, private: true }, null, 2)}\n`);
     for (const f of ['LICENSE', 'README.md']) cpSync(path.join(ROOT, f), path.join(stage, f));
     // The simulator is a development tool; the server never loads it.
-    cpSync(path.join(ROOT, 'dist'), path.join(stage, 'dist'), { recursive: true, filter: (src) => !src.includes(`${path.sep}simulator`) && !src.endsWith('.map') });
+    cpSync(path.join(ROOT, 'dist'), path.join(stage, 'dist'), { recursive: true, filter: (src) => !src.includes(`${path.sep}simulator`) });
 
     const lock = JSON.parse(readFileSync(path.join(ROOT, 'package-lock.json'), 'utf8')) as { packages: Record<string, LockEntry> };
     for (const [where, entry] of Object.entries(lock.packages)) {
       if (!where.startsWith('node_modules/') || entry.dev) continue;
       const installed = path.join(ROOT, where);
       const target = path.join(stage, where);
-      if (platformOf(entry)) {
+      if (platformSpecific(entry)) {
         if (!platforms.some((p) => fitsPlatform(entry, p))) continue;
         if (existsSync(installed)) copyShipped(installed, target);
         else {
           const unpacked = mkdtempSync(path.join(os.tmpdir(), 'kling-pkg-'));
-          untarPackage(fetchTarball(where.slice(where.lastIndexOf('node_modules/') + 13), entry, cacheDir), unpacked);
+          const pkgName = where.slice(where.lastIndexOf('node_modules/') + 'node_modules/'.length);
+          untarPackage(fetchTarball(pkgName, entry, cacheDir), unpacked);
           copyShipped(unpacked, target);
           rmSync(unpacked, { recursive: true, force: true });
         }

@@ -150,9 +150,8 @@ export async function buildBundle(opts: BundleOptions = {}): Promise<{ file: str
     // Only what Node reads at run time: "type": "module" makes dist/*.js ES modules.
     const { name, version, description, type, license, engines } = pkg;
     writeFileSync(path.join(stage, 'package.json'), `${JSON.stringify({ name, version, description, type, license, engines, private: true }, null, 2)}\n`);
-    for (const f of ['LICENSE', 'README.md']) cpSync(path.join(ROOT, f), path.join(stage, f));
-    // The simulator is a development tool; the server never loads it.
-    cpSync(path.join(ROOT, 'dist'), path.join(stage, 'dist'), { recursive: true, filter: (src) => !src.includes(`${path.sep}simulator`) });
+    // The files the npm package ships (the bin, bundled by esbuild), so both installs run the same server.
+    for (const f of ['LICENSE', 'README.md', ...(pkg.files as string[])]) cpSync(path.join(ROOT, f), path.join(stage, f), { recursive: true });
 
     const lock = JSON.parse(readFileSync(path.join(ROOT, 'package-lock.json'), 'utf8')) as { packages: Record<string, LockEntry> };
     for (const [where, entry] of Object.entries(lock.packages)) {

@@ -99,6 +99,7 @@ describe('kling-o1-mcp.mcpb (this platform, offline)', () => {
     expect(has('node_modules/vitest/package.json')).toBe(false);
     expect(has('dist/server.js.map')).toBe(false);
     expect(has('dist/simulator/simulator.js')).toBe(false);
+    expect(has('dist/app.js')).toBe(false); // bundled into the bin
   });
 
   it('runs from its own folder: lists the tools and refuses a too-wide frame with the seed\'s text (sharp loads)', async () => {
@@ -138,13 +139,13 @@ describe('npm package', () => {
   const npm = process.platform === 'win32' ? 'npm.cmd' : 'npm';
   const run = promisify(execFile);
 
-  it('holds the built server, README and LICENSE; no sources, maps or simulator', async () => {
+  it('holds the bundled server, README and LICENSE; no sources, maps, other modules or simulator', async () => {
     // --ignore-scripts: `prepare` would rebuild dist/ under the other test files' feet.
     const { stdout } = await run(npm, ['pack', '--dry-run', '--json', '--ignore-scripts'], { cwd: ROOT, shell: process.platform === 'win32' });
     const files: string[] = JSON.parse(stdout)[0].files.map((f: { path: string }) => f.path);
     expect(files).toEqual(expect.arrayContaining(['LICENSE', 'README.md', 'package.json', pkg.bin['kling-o1-mcp']]));
-    expect(files.filter((f) => !/^dist\/.+\.js$/.test(f) && !['LICENSE', 'README.md', 'package.json'].includes(f))).toEqual([]);
-    expect(files.filter((f) => f.startsWith('dist/simulator/'))).toEqual([]);
+    // The bin is an esbuild bundle: it and its chunks are all the code there is to ship.
+    expect(files.filter((f) => !['LICENSE', 'README.md', 'package.json', pkg.bin['kling-o1-mcp']].includes(f) && !/^dist\/chunks\/[^/]+\.js$/.test(f))).toEqual([]);
   });
 
   it('`npm ci --omit=dev` works in a clean copy of the project (offline, from the npm cache)', async (ctx) => {

@@ -58,16 +58,18 @@ describe('manifest.json', () => {
     // Settings left alone arrive as their defaults: no unfilled "${user_config.…}" reaches the server.
     expect(env).toEqual({ RUNCOMFY_API_TOKEN: 'tok-123', KLING_MCP_OUTPUT_DIR: '', KLING_MCP_MAX_WAIT_S: '50', KLING_MCP_IMAGE_DIRS: '' });
     const config = loadConfig(env);
+    expect(config.problems).toEqual([]);
     expect(config.outputDir).toBe(path.resolve(defaultOutputDir()));
     expect(config.maxWaitS).toBe(loadConfig({}).maxWaitS);
     expect(config.imageDirs).toEqual(loadConfig({}).imageDirs);
     const wait = userConfig.max_wait_s!;
-    expect(loadConfig({ KLING_MCP_MAX_WAIT_S: String(wait.min) }).maxWaitS).toBe(wait.min);
-    expect(loadConfig({ KLING_MCP_MAX_WAIT_S: String(wait.max) }).maxWaitS).toBe(wait.max);
-    expect(() => loadConfig({ KLING_MCP_MAX_WAIT_S: String(wait.max! + 1) })).toThrow();
+    // The settings page allows exactly the range the server accepts.
+    expect(loadConfig({ KLING_MCP_MAX_WAIT_S: String(wait.min) })).toMatchObject({ maxWaitS: wait.min, problems: [] });
+    expect(loadConfig({ KLING_MCP_MAX_WAIT_S: String(wait.max) })).toMatchObject({ maxWaitS: wait.max, problems: [] });
+    expect(loadConfig({ KLING_MCP_MAX_WAIT_S: String(wait.max! + 1) }).problems).toHaveLength(1);
     const chosen = await clientConfig('/opt/bundle', { runcomfy_api_token: 'tok-123', output_dir: '/films', max_wait_s: 120, image_dir: '/frames' });
     expect(chosen.env).toEqual({ RUNCOMFY_API_TOKEN: 'tok-123', KLING_MCP_OUTPUT_DIR: '/films', KLING_MCP_MAX_WAIT_S: '120', KLING_MCP_IMAGE_DIRS: '/frames' });
-    expect(loadConfig(chosen.env).imageDirs).toEqual([path.resolve('/frames')]);
+    expect(loadConfig(chosen.env)).toMatchObject({ imageDirs: [path.resolve('/frames')], problems: [] });
   });
 });
 

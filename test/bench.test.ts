@@ -13,7 +13,7 @@ describe('npm run bench', () => {
       maxBuffer: 1 << 20,
     });
     expect(stdout).toContain('| measure | result |');
-    for (const row of ['Cold start', 'Pre-flight check, two 1280×720', 'Simulated 120 s job', '100 concurrent generate_video', 'Saving a 500 MB result']) {
+    for (const row of ['Cold start', 'Pre-flight check, two 1280×720', 'Simulated 120 s job', '100 concurrent generate_video', 'Saving a 500 MB result', '12-shot storyboard']) {
       expect(stdout).toContain(row);
     }
   }, 300_000);

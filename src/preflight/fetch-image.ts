@@ -4,7 +4,7 @@
  * a total time cap.
  */
 import { Agent, request, type Dispatcher } from 'undici';
-import { KlingError } from '../errors.js';
+import { KlingError, abortError } from '../errors.js';
 import { discard, networkCode } from '../http/network-errors.js';
 import { guardedLookup, parseImageUrl, type UrlPolicy } from './url-policy.js';
 
@@ -107,7 +107,7 @@ export class ImageFetcher {
   }
 
   private fetchError(label: string, url: URL, err: unknown, signal: AbortSignal | undefined, timeout: AbortSignal): KlingError {
-    if (signal?.aborted) return new KlingError('aborted', 'The call was cancelled by the client.');
+    if (signal?.aborted) return abortError(err);
     if (timeout.aborted) {
       return new KlingError('image_unreachable', `${label}: ${shortUrl(url)} did not deliver the image within ${Math.round(this.opts.timeoutMs / 1000)} s. Use a faster, stable host.`);
     }

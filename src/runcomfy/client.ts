@@ -4,7 +4,7 @@
  */
 import { Agent, request, type Dispatcher } from 'undici';
 import type { z } from 'zod';
-import { KlingError, MISSING_TOKEN_MESSAGE } from '../errors.js';
+import { KlingError, MISSING_TOKEN_MESSAGE, abortError } from '../errors.js';
 import { DEFAULT_RETRY, parseRetryAfter, retryVerdictOf, withRetry, type RetryPolicy, type RetryVerdict } from '../http/retry.js';
 import { RateLimiter } from '../http/rate-limit.js';
 import { networkCode, neverReachedServer } from '../http/network-errors.js';
@@ -198,7 +198,7 @@ function requestPath(requestId: string, what: 'status' | 'result' | 'cancel'): s
 }
 
 function networkError(err: unknown, signal: AbortSignal | undefined, afterHeaders = false): KlingError {
-  if (signal?.aborted) return new KlingError('aborted', 'The call was cancelled by the client.', { cause: err });
+  if (signal?.aborted) return abortError(err);
   const code = networkCode(err) ?? 'unknown';
   return new KlingError('network', `Could not talk to RunComfy (${code}). Check your network, or RUNCOMFY_BASE_URL; then try again.`, {
     retryable: true,

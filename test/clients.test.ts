@@ -8,11 +8,13 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ErrorCode, McpError, type Notification } from '@modelcontextprotocol/sdk/types.js';
 import type { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { LEDGER_FILE } from '../src/jobs/ledger.js';
+import type { JobSummary } from '../src/jobs/summary.js';
 import type { LedgerEvent } from '../src/jobs/records.js';
 import type { RunComfySimulator } from '../src/simulator/simulator.js';
 import { TOOLS } from '../src/tools/index.js';
 import { LEDGER_OPEN_LIMIT_MS } from '../src/context.js';
-import { call, connectInMemory, connectStdio, errorCode, keyframes, newClient, simEnv, startSim, tempDir, textOf } from './helpers.js';
+import type { JobDocument } from '../src/resources/jobs.js';
+import { call, connectInMemory, connectStdio, errorCode, keyframes, newClient, readJson, simEnv, startSim, tempDir, textOf } from './helpers.js';
 
 let sim: RunComfySimulator;
 let frames: { start: string; end: string };
@@ -49,11 +51,6 @@ async function readError(client: Client, uri: string): Promise<McpError> {
   );
   expect(err, `${uri} should be refused`).toBeInstanceOf(McpError);
   return err as McpError;
-}
-
-async function readJson(client: Client, uri: string): Promise<any> {
-  const content = (await client.readResource({ uri })).contents[0]!;
-  return JSON.parse('text' in content ? content.text : '');
 }
 
 /** A client that keeps the method of every notification the server sends it. */
@@ -148,7 +145,7 @@ describe('output schemas are strict-clean', () => {
 describe('resource list_changed is sent only when the list changes', () => {
   const quietThenOnce = async (client: Client, methods: string[]) => {
     await client.listTools();
-    expect((await readJson(client, 'kling://jobs')).map((j: { request_id: string }) => j.request_id)).toEqual(['job-old-1']);
+    expect((await readJson<JobSummary[]>(client, 'kling://jobs')).map((j) => j.request_id)).toEqual(['job-old-1']);
     await readJson(client, 'kling://jobs/job-old-1');
     await client.listResources();
     expect(methods).not.toContain('notifications/resources/list_changed');
@@ -297,7 +294,7 @@ describe('the per-job resource', () => {
     const dir = freshDir();
     const c = await connectInMemory({ KLING_MCP_STATE_DIR: stateWithAJob(dir) });
     try {
-      const job = await readJson(c.client, 'kling://jobs/job-old-1');
+      const job = await readJson<JobDocument>(c.client, 'kling://jobs/job-old-1');
       const iso = (ms: number) => new Date(ms).toISOString();
       expect(job).toMatchObject({
         submitted_at: iso(T0),
@@ -313,7 +310,7 @@ describe('the per-job resource', () => {
       const times = (v: unknown): unknown[] =>
         v && typeof v === 'object' ? Object.entries(v).flatMap(([k, x]) => (k === 'at' || k.endsWith('_at') ? [x] : times(x))) : [];
       for (const t of times(job)) expect(t).toMatch(/^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z$/);
-      expect((await readJson(c.client, 'kling://jobs'))[0].submitted_at).toBe(iso(T0));
+      expect((await readJson<JobSummary[]>(c.client, 'kling://jobs'))[0]!.submitted_at).toBe(iso(T0));
     } finally {
       await c.close();
     }

@@ -213,7 +213,7 @@ describe('the simulator raises each code by itself', () => {
     expect(textOf(r)).toMatch(/can no longer be fetched from RunComfy: results are kept only for a limited time/);
     const listed = await call(c.client, 'list_jobs', {});
     expect(listed.structuredContent!.jobs[0]).toMatchObject({ request_id: id });
-    expect(listed.structuredContent!.jobs[0].file).toBeTruthy();
+    expect(listed.structuredContent!.jobs[0]!.file).toBeTruthy();
   });
 
   it('the error bodies come in both shapes, codes as numbers by default', async () => {

@@ -60,7 +60,7 @@ describe('costs, the spend limit and confirmation', () => {
     const c = await connect({ KLING_MCP_PRICE_PER_SECOND_USD: '0.2' });
     try {
       const r = await call(c.client, 'generate_video', clip({ wait_seconds: 0 }));
-      expect(r.structuredContent!.cost.estimate_usd).toBe(1);
+      expect(r.structuredContent!.cost!.estimate_usd).toBe(1);
     } finally {
       await c.close();
     }

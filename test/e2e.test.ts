@@ -30,7 +30,8 @@ describe.each(['in memory', 'over stdio (built bin)'])('the tools end to end, %s
     expect(tools.map((t) => t.name).sort()).toEqual(['cancel', 'check_status', 'generate_storyboard', 'generate_video', 'get_result', 'get_storyboard', 'list_jobs']);
     const gen = tools.find((t) => t.name === 'generate_video')!;
     expect(gen.inputSchema.required).toEqual(expect.arrayContaining(['prompt', 'start_image_url', 'end_image_url']));
-    expect((gen.inputSchema.properties as any).duration.enum ?? (gen.inputSchema.properties as any).duration.anyOf).toBeTruthy();
+    const duration = (gen.inputSchema.properties as Record<string, { enum?: unknown; anyOf?: unknown }>).duration!;
+    expect(duration.enum ?? duration.anyOf).toBeTruthy();
     expect(gen.outputSchema).toBeTruthy();
     expect(gen.annotations?.openWorldHint).toBe(true);
   });
@@ -44,12 +45,12 @@ describe.each(['in memory', 'over stdio (built bin)'])('the tools end to end, %s
     const s = r.structuredContent!;
     expect(s.status).toBe('completed');
     expect(s.done).toBe(true);
-    expect(s.output.video).toMatch(/\/outputs\/.+\.mp4$/);
-    expect(s.checks.start_image_url).toMatchObject({ format: 'png', width: 640, height: 360 });
+    expect(s.output!.video).toMatch(/\/outputs\/.+\.mp4$/);
+    expect(s.checks!.start_image_url).toMatchObject({ format: 'png', width: 640, height: 360 });
     expect(progress.length).toBeGreaterThanOrEqual(2);
     for (let i = 1; i < progress.length; i++) expect(progress[i]!.progress).toBeGreaterThan(progress[i - 1]!.progress);
     expect(progress[0]!.message).toMatch(/(in_queue|in_progress).*s elapsed/);
-    const file = s.files[0];
+    const file = s.files![0]!;
     expect(existsSync(file.path)).toBe(true);
     const bytes = readFileSync(file.path);
     expect(createHash('sha256').update(bytes).digest('hex')).toBe(file.sha256);

@@ -8,11 +8,13 @@ import { StdioClientTransport } from '@modelcontextprotocol/sdk/client/stdio.js'
 import { InMemoryTransport } from '@modelcontextprotocol/sdk/inMemory.js';
 import { CallToolResultSchema, type CallToolResult, type ClientCapabilities, type Progress } from '@modelcontextprotocol/sdk/types.js';
 import sharp from 'sharp';
+import type { z, ZodRawShape } from 'zod';
 import { createServer } from '../src/app.js';
 import { loadConfig } from '../src/config.js';
 import { AppContext } from '../src/context.js';
 import { RunComfySimulator, SIM_TOKEN, type SimulatorOptions } from '../src/simulator/simulator.js';
 import type { Clock } from '../src/util/clock.js';
+import type { TOOLS } from '../src/tools/index.js';
 import { ERROR_META_KEY } from '../src/tools/respond.js';
 import { createLogger } from '../src/util/log.js';
 import { registerSecret } from '../src/util/redact.js';
@@ -101,15 +103,25 @@ export async function connectStdio(
   return { client, stderr: () => err, transport, close: () => client.close() };
 }
 
-export async function call(
-  client: Client,
-  name: string,
-  args: Record<string, unknown>,
-  onprogress?: (p: Progress) => void,
-): Promise<CallToolResult & { structuredContent?: Record<string, any> }> {
-  return (await client.callTool({ name, arguments: args }, CallToolResultSchema, { onprogress, timeout: 60_000 })) as CallToolResult & {
-    structuredContent?: Record<string, any>;
-  };
+/** A tool's answer with its structured content typed. */
+export type ToolResult<S> = CallToolResult & { structuredContent?: S };
+type Tool = (typeof TOOLS)[number];
+export type ToolName = Tool['name'];
+/** What a tool answers in structuredContent, as its output schema declares it (the schema is the source of truth). */
+export type ToolOutput<N extends ToolName> = Extract<Tool, { name: N }> extends { output: infer O extends ZodRawShape } ? z.output<z.ZodObject<O>> : never;
+
+/** Calls a tool through the real client; a known tool's structuredContent comes typed by its output schema. */
+export async function call<N extends ToolName>(client: Client, name: N, args: Record<string, unknown>, onprogress?: (p: Progress) => void): Promise<ToolResult<ToolOutput<N>>>;
+/** A name that is not a tool (the server's refusal is what is tested). */
+export async function call(client: Client, name: string, args: Record<string, unknown>, onprogress?: (p: Progress) => void): Promise<ToolResult<Record<string, unknown>>>;
+export async function call(client: Client, name: string, args: Record<string, unknown>, onprogress?: (p: Progress) => void): Promise<CallToolResult> {
+  return (await client.callTool({ name, arguments: args }, CallToolResultSchema, { onprogress, timeout: 60_000 })) as CallToolResult;
+}
+
+/** A JSON resource's document; T names what the test reads (the server's own type, where it has one). */
+export async function readJson<T>(client: Client, uri: string): Promise<T> {
+  const content = (await client.readResource({ uri })).contents[0]!;
+  return JSON.parse('text' in content ? content.text : '') as T;
 }
 
 export function textOf(r: CallToolResult): string {

@@ -100,7 +100,7 @@ describe('local keyframes: paths, file:// URLs and data: URIs', () => {
 
   it('the structured answer reports what was measured of a local file', async () => {
     const r = await call(c.client, 'generate_video', { prompt: 'p', start_image_url: path.join(allowed, 'start.png'), end_image_url: end, wait_seconds: 0 });
-    expect(r.structuredContent!.checks.start_image_url).toEqual({ format: 'png', mime: 'image/png', width: 640, height: 360, bytes: png.length });
+    expect(r.structuredContent!.checks!.start_image_url).toEqual({ format: 'png', mime: 'image/png', width: 640, height: 360, bytes: png.length });
   });
 
   describe('refused, with a clear text and zero submissions', () => {

@@ -3,17 +3,14 @@ import { existsSync, readdirSync, readFileSync, writeFileSync, appendFileSync, m
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { request } from 'undici';
-import { CompleteResultSchema, ResourceListChangedNotificationSchema, ResourceUpdatedNotificationSchema } from '@modelcontextprotocol/sdk/types.js';
-import type { Client } from '@modelcontextprotocol/sdk/client/index.js';
+import { CompleteResultSchema, ResourceUpdatedNotificationSchema } from '@modelcontextprotocol/sdk/types.js';
 import { Ledger } from '../src/jobs/ledger.js';
+import type { JobSummary } from '../src/jobs/summary.js';
+import type { JobDocument } from '../src/resources/jobs.js';
+import type { modelSchemaDocument } from '../src/resources/model-schema.js';
 import type { RunComfySimulator } from '../src/simulator/simulator.js';
 import { createLogger } from '../src/util/log.js';
-import { call, connectInMemory, connectStdio, errorCode, keyframes, simEnv, startSim, tempDir, textOf, until, type Connected } from './helpers.js';
-
-async function readJson(client: Client, uri: string): Promise<any> {
-  const content = (await client.readResource({ uri })).contents[0]!;
-  return JSON.parse('text' in content ? content.text : '');
-}
+import { call, connectInMemory, connectStdio, errorCode, keyframes, readJson, simEnv, startSim, tempDir, textOf, until, type Connected } from './helpers.js';
 
 /** An in-memory client on a fresh state folder, against the shared simulator. */
 async function withClient(
@@ -67,10 +64,10 @@ describe('nothing paid for is lost', () => {
         expect(unfinished.structuredContent!.jobs.map((j: { request_id: string }) => j.request_id)).toContain(id);
         const r = await call(second.client, 'get_result', { request_id: id, wait_seconds: 20 });
         expect(r.structuredContent).toMatchObject({ request_id: id, status: 'completed' });
-        const file = r.structuredContent!.files[0];
+        const file = r.structuredContent!.files![0]!;
         expect(existsSync(file.path)).toBe(true);
         const done = await call(second.client, 'list_jobs', { status: 'completed' });
-        expect(done.structuredContent!.jobs.find((j: { request_id: string }) => j.request_id === id)).toMatchObject({ file: file.path, prompt: 'crash me' });
+        expect(done.structuredContent!.jobs.find((j) => j.request_id === id)).toMatchObject({ file: file.path, prompt: 'crash me' });
         expect(sim.submissions).toBe(submitted + 1);
       } finally {
         await second.close();
@@ -123,13 +120,13 @@ describe('nothing paid for is lost', () => {
       expect(cut.isError).toBeFalsy();
       expect(cut.structuredContent!.status).toBe('completed');
       expect(cut.structuredContent!.download_error).toMatch(/Saving the result failed/);
-      expect(cut.structuredContent!.output.video).toBeTruthy();
+      expect(cut.structuredContent!.output!.video).toBeTruthy();
       const outDir = path.join(tmp.dir, 'out');
       expect(existsSync(outDir) ? readdirSync(outDir) : []).toEqual([]);
 
       const ok = await call(c.client, 'get_result', { request_id: id });
-      const file = ok.structuredContent!.files[0];
-      const served = Buffer.from(await (await request(ok.structuredContent!.output.video)).body.arrayBuffer());
+      const file = ok.structuredContent!.files![0]!;
+      const served = Buffer.from(await (await request(ok.structuredContent!.output!.video!)).body.arrayBuffer());
       expect(file.sha256).toBe(createHash('sha256').update(served).digest('hex'));
       expect(createHash('sha256').update(readFileSync(file.path)).digest('hex')).toBe(file.sha256);
       expect(readdirSync(outDir)).toEqual([path.basename(file.path)]);
@@ -142,7 +139,7 @@ describe('nothing paid for is lost', () => {
   });
 
   it('saving that outlasts the call\'s time is cut off: the answer comes in time, with the URL, and a later call saves it', async () => {
-    await withClient({ KLING_MCP_MAX_WAIT_S: '2' }, async (c, tmp) => {
+    await withClient({ KLING_MCP_MAX_WAIT_S: '2' }, async (c) => {
       const gen = await call(c.client, 'generate_video', { prompt: 'p', start_image_url: frames.start, end_image_url: frames.end, download: false });
       const id = gen.structuredContent!.request_id;
       sim.inject({ route: 'output', delayMs: 8000, status: 503 });
@@ -150,7 +147,7 @@ describe('nothing paid for is lost', () => {
       const slow = await call(c.client, 'get_result', { request_id: id });
       expect(Date.now() - t0).toBeLessThan(7500);
       expect(slow.structuredContent!.status).toBe('completed');
-      expect(slow.structuredContent!.output.video).toBeTruthy();
+      expect(slow.structuredContent!.output!.video).toBeTruthy();
       expect(slow.structuredContent!.download_error).toMatch(/did not finish within this call's time/);
       await new Promise((r) => setTimeout(r, 3500));
       const ok = await call(c.client, 'get_result', { request_id: id });
@@ -194,11 +191,11 @@ describe('nothing paid for is lost', () => {
   });
 
   it('resources: model schema, job list, one job by template, completion of ids, and update notifications', async () => {
-    await withClient({}, async (c, tmp) => {
+    await withClient({}, async (c) => {
       const { resources } = await c.client.listResources();
       expect(resources.map((r) => r.uri)).toEqual(expect.arrayContaining(['kling://model/schema', 'kling://jobs']));
-      const schema = await readJson(c.client, 'kling://model/schema');
-      expect(schema.image_rules[0].validation_error).toBe('File size must be less than 10 MB.');
+      const schema = await readJson<ReturnType<typeof modelSchemaDocument>>(c.client, 'kling://model/schema');
+      expect(schema.image_rules[0]!.validation_error).toBe('File size must be less than 10 MB.');
       expect(schema.input.properties.duration.enum).toEqual([5, 10]);
 
       await c.client.subscribeResource({ uri: 'kling://jobs' });
@@ -214,11 +211,11 @@ describe('nothing paid for is lost', () => {
     expect(templates.resourceTemplates.map((t) => t.uriTemplate)).toContain('kling://jobs/{request_id}');
     const listed = await c.client.listResources();
     expect(listed.resources.map((r) => r.uri)).toContain(`kling://jobs/${id}`);
-    const one = await readJson(c.client, `kling://jobs/${id}`);
-    expect(one.states.map((s: { status: string }) => s.status)).toContain('completed');
-    expect(one.files[0].sha256).toMatch(/^[0-9a-f]{64}$/);
-    const jobs = await readJson(c.client, 'kling://jobs');
-    expect(jobs[0].request_id).toBe(id);
+    const one = await readJson<JobDocument>(c.client, `kling://jobs/${id}`);
+    expect(one.states.map((s) => s.status)).toContain('completed');
+    expect(one.files[0]!.sha256).toMatch(/^[0-9a-f]{64}$/);
+    const jobs = await readJson<JobSummary[]>(c.client, 'kling://jobs');
+    expect(jobs[0]!.request_id).toBe(id);
 
     const completion = await c.client.request(
       { method: 'completion/complete', params: { ref: { type: 'ref/resource', uri: 'kling://jobs/{request_id}' }, argument: { name: 'request_id', value: id.slice(0, 4) } } },

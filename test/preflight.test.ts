@@ -75,7 +75,7 @@ describe('pre-flight image checks: the seed rules, exact texts, nothing submitte
       const url = lab.sim.host(`ok.${fmt}`, await image(640, 480, fmt), `image/${fmt}`);
       const r = await call(lab.c.client, 'generate_video', { prompt: 'p', start_image_url: url, end_image_url: good, wait_seconds: 0 });
       expect(r.isError, `${fmt}: ${textOf(r)}`).toBeFalsy();
-      expect(r.structuredContent!.checks.start_image_url.format).toBe(fmt);
+      expect(r.structuredContent!.checks!.start_image_url.format).toBe(fmt);
     }
   });
 

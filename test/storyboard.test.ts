@@ -57,28 +57,28 @@ describe('storyboards: many shots in one call, one film at the end', () => {
 
     const s = r.structuredContent!;
     expect(s.status).toBe('completed');
-    expect(s.shots.map((x: { status: string }) => x.status)).toEqual(['completed', 'completed', 'completed']);
-    expect(new Set(s.shots.map((x: { request_id: string }) => x.request_id)).size).toBe(3);
+    expect(s.shots.map((x) => x.status)).toEqual(['completed', 'completed', 'completed']);
+    expect(new Set(s.shots.map((x) => x.request_id)).size).toBe(3);
     expect(s.cost).toEqual({ estimate_usd: 1.68, charged_usd: 1.68 });
     expect(s.warnings).toEqual([]);
 
-    const clips = await Promise.all(s.shots.map((x: { files: { path: string }[] }) => probe(x.files[0]!.path)));
-    const film = await probe(s.film.path);
+    const clips = await Promise.all(s.shots.map((x) => probe(x.files![0]!.path)));
+    const film = await probe(s.film!.path);
     const sum = clips.reduce((a, b) => a + b.durationS, 0);
     expect(Math.abs(film.durationS - sum)).toBeLessThanOrEqual(0.1);
     expect(film.frames).toBe(clips.reduce((a, b) => a + b.frames, 0));
     expect(s.film).toMatchObject({ duration_s: expect.closeTo(sum, 1), frames: film.frames });
-    expect(path.basename(s.film.path)).toBe(`${s.storyboard_id}.mp4`);
+    expect(path.basename(s.film!.path)).toBe(`${s.storyboard_id}.mp4`);
 
-    expect(existsSync(s.sheet.path)).toBe(true);
-    expect((await sharp(readFileSync(s.sheet.path)).metadata()).format).toBe('png');
+    expect(existsSync(s.sheet!.path)).toBe(true);
+    expect((await sharp(readFileSync(s.sheet!.path)).metadata()).format).toBe('png');
     const links = r.content.filter((b) => b.type === 'resource_link').map((b) => (b as { name: string }).name);
     expect(links).toEqual(expect.arrayContaining([`${s.storyboard_id}.mp4`, `${s.storyboard_id}.png`]));
     expect(links.length).toBe(5);
 
     const res = JSON.parse(((await c.client.readResource({ uri: `kling://storyboards/${s.storyboard_id}` })).contents[0] as { text: string }).text);
     expect(res.plan).toHaveLength(3);
-    expect(res.film.sha256).toBe(s.film.sha256);
+    expect(res.film!.sha256).toBe(s.film!.sha256);
     const jobs = await call(c.client, 'list_jobs', {});
     expect(jobs.structuredContent!.jobs.filter((j: { storyboard_id?: string }) => j.storyboard_id === s.storyboard_id)).toHaveLength(3);
   });
@@ -139,12 +139,12 @@ describe('storyboards: many shots in one call, one film at the end', () => {
     const again = await call(c.client, 'get_storyboard', { storyboard_id: s.storyboard_id, resubmit_failed: true, wait_seconds: 30 });
     expect(sim.submissions - before).toBe(1);
     expect(again.structuredContent!.status).toBe('completed');
-    expect(again.structuredContent!.shots[1].earlier_request_ids).toEqual([s.shots[1].request_id]);
+    expect(again.structuredContent!.shots[1]!.earlier_request_ids).toEqual([s.shots[1]!.request_id]);
     expect(again.structuredContent!.film).not.toBeNull();
 
     const quiet = await call(c.client, 'get_storyboard', { storyboard_id: s.storyboard_id, resubmit_failed: true });
     expect(sim.submissions - before).toBe(1);
-    expect(quiet.structuredContent!.film.sha256).toBe(again.structuredContent!.film.sha256);
+    expect(quiet.structuredContent!.film!.sha256).toBe(again.structuredContent!.film!.sha256);
   });
 
   it('clips of different sizes: a cut and shape warning up front, then a clear refusal to stitch with the clips kept', async () => {
@@ -162,7 +162,7 @@ describe('storyboards: many shots in one call, one film at the end', () => {
     expect(s.status).toBe('completed');
     expect(s.film).toBeNull();
     expect(s.film_error).toMatch(/shot 2/);
-    for (const shot of s.shots) expect(existsSync(shot.files[0].path)).toBe(true);
+    for (const shot of s.shots) expect(existsSync(shot.files![0]!.path)).toBe(true);
     expect(existsSync(path.join(tmp.dir, 'out', `${s.storyboard_id}.mp4`))).toBe(false);
   });
 
@@ -174,7 +174,7 @@ describe('storyboards: many shots in one call, one film at the end', () => {
     const x = await call(c.client, 'cancel', { storyboard_id: id });
     expect(x.isError, textOf(x)).toBeFalsy();
     expect(x.structuredContent!.cancelled).toBe(true);
-    expect(x.structuredContent!.storyboard.shots.map((s: { status: string }) => s.status)).toEqual(['cancelled', 'cancelled', 'cancelled']);
+    expect(x.structuredContent!.storyboard!.shots.map((s) => s.status)).toEqual(['cancelled', 'cancelled', 'cancelled']);
     const after = await call(c.client, 'get_storyboard', { storyboard_id: id, resubmit_failed: true });
     expect(after.structuredContent!.status).toBe('cancelled');
   });
@@ -217,7 +217,7 @@ describe('a storyboard survives its server being killed mid-submission', () => {
         expect(sim.submissions).toBe(5);
         const s = r.structuredContent!;
         expect(s.status).toBe('completed');
-        expect(new Set(s.shots.map((x: { request_id: string }) => x.request_id)).size).toBe(5);
+        expect(new Set(s.shots.map((x) => x.request_id)).size).toBe(5);
         expect(s.shots.every((x: { earlier_request_ids?: string[] }) => !x.earlier_request_ids)).toBe(true);
         expect(s.film).not.toBeNull();
       } finally {

@@ -16,6 +16,8 @@ const jobUri = (id: string) => `${JOBS_URI}/${id}`;
 
 const iso = (ms: number) => new Date(ms).toISOString();
 
+export type JobDocument = ReturnType<typeof jobDocument>;
+
 /** One job as its resource shows it: the ledger's record, its times as ISO dates like kling://jobs (the ledger keeps epoch ms). */
 function jobDocument(job: JobRecord) {
   return {

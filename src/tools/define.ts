@@ -37,8 +37,9 @@ export interface JobCall extends ToolCall {
   deadline: Deadline;
 }
 
-export interface ToolDefinition<I extends Shape, O extends Shape> {
-  name: string;
+export interface ToolDefinition<I extends Shape, O extends Shape, N extends string = string> {
+  /** A literal type, so clients in tests know each tool's output by its name. */
+  name: N;
   title: string;
   description: string;
   input: I;
@@ -47,17 +48,17 @@ export interface ToolDefinition<I extends Shape, O extends Shape> {
   handle(args: z.output<z.ZodObject<I>>, call: ToolCall): Promise<ToolReply<z.output<z.ZodObject<O>>>>;
 }
 
-export interface JobToolDefinition<I extends Shape, O extends Shape> extends Omit<ToolDefinition<I, O>, 'handle'> {
+export interface JobToolDefinition<I extends Shape, O extends Shape, N extends string = string> extends Omit<ToolDefinition<I, O, N>, 'handle'> {
   /** Without wait_seconds, wait up to KLING_MCP_MAX_WAIT_S (true) or answer at once (false). */
   waitsByDefault: boolean;
   handle(args: z.output<z.ZodObject<I>>, call: JobCall): Promise<ToolReply<z.output<z.ZodObject<O>>>>;
 }
 
-export function defineTool<I extends Shape, O extends Shape>(def: ToolDefinition<I, O>): ToolDefinition<I, O> {
+export function defineTool<I extends Shape, O extends Shape, N extends string>(def: ToolDefinition<I, O, N>): ToolDefinition<I, O, N> {
   return def;
 }
 
-export function defineJobTool<I extends Shape, O extends Shape>(def: JobToolDefinition<I, O>): ToolDefinition<I, O> {
+export function defineJobTool<I extends Shape, O extends Shape, N extends string>(def: JobToolDefinition<I, O, N>): ToolDefinition<I, O, N> {
   const { waitsByDefault, handle, ...rest } = def;
   return {
     ...rest,
@@ -103,8 +104,7 @@ function confirmer(server: McpServer, extra: Extra): ToolCall['confirm'] {
   };
 }
 
-// eslint-disable-next-line @typescript-eslint/no-explicit-any
-export function registerTools(server: McpServer, app: AppContext, tools: ToolDefinition<any, any>[]): void {
+export function registerTools(server: McpServer, app: AppContext, tools: ToolDefinition<Shape, Shape>[]): void {
   for (const tool of tools) {
     server.registerTool(
       tool.name,

@@ -161,7 +161,7 @@ describe('npm package', () => {
         const text = String((err as { stderr?: string }).stderr ?? err);
         // A machine whose npm cache lacks the packages cannot prove anything offline.
         if (/ENOTCACHED/.test(text)) return ctx.skip();
-        throw new Error(text);
+        throw new Error(text, { cause: err });
       }
       expect(out.stderr).toContain('TypeScript is not installed (production install)');
       const has = (p: string) => existsSync(path.join(clone.dir, 'node_modules', p, 'package.json'));

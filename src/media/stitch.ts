@@ -9,7 +9,7 @@
  */
 import {
   EncodedAudioPacketSource,
-  EncodedPacket,
+  type EncodedPacket,
   EncodedPacketSink,
   EncodedVideoPacketSource,
   FilePathTarget,
@@ -194,8 +194,4 @@ function shots(indices: number[]): string {
   const parts = runs.map(([a, b]) => (a === b ? `${a + 1}` : `${a + 1}–${b + 1}`));
   const list = parts.length === 1 ? parts[0]! : `${parts.slice(0, -1).join(', ')} and ${parts.at(-1)}`;
   return `${indices.length === 1 ? 'shot' : 'shots'} ${list}`;
-}
-
-function be(indices: number[]): string {
-  return indices.length === 1 ? 'is' : 'are';
 }

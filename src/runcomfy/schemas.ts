@@ -93,7 +93,7 @@ const FILLER = new Set(['usd', 'us', 'per', 'each', 'a', 'an', 'one', '1', 'of']
 export function priceBasis(unit: string): PriceBasis | undefined {
   const word = unit
     .toLowerCase()
-    .split(/[\s$/_.\-]+/)
+    .split(/[\s$/_.-]+/)
     .filter((w) => w && !FILLER.has(w))
     .join('');
   if (PER_SECOND.has(word)) return 'second';

@@ -17,7 +17,7 @@ import { explainUrlRequired } from '../preflight/url-required.js';
 import type { JobCall } from '../tools/define.js';
 import { withRequestIds } from '../tools/job-flow.js';
 import { continuityWarnings } from './continuity.js';
-import { BoardProgress } from './progress.js';
+import type { BoardProgress } from './progress.js';
 import { needsResubmit, processAlive, shotStates, type ShotState } from './shots.js';
 
 export interface ShotInput {

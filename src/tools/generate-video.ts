@@ -6,7 +6,7 @@ import { phaseOf } from '../runcomfy/schemas.js';
 import { defineJobTool } from './define.js';
 import { downloadArg, waitSecondsArg } from './args.js';
 import { submitClip, videoReply, waitAndCollect, withRequestIds } from './job-flow.js';
-import { jobView, jobViewShape } from './job-view.js';
+import { jobViewShape } from './job-view.js';
 
 const imageCheck = z.object({ format: z.string(), mime: z.string(), width: z.number(), height: z.number(), bytes: z.number() });
 

@@ -1,0 +1,38 @@
+// The linter of `npm test`. typescript-eslint's recommended rules, not the type-checked set (too slow on two
+// cores; tsc already checks types), plus the few house rules a machine can keep.
+import js from '@eslint/js';
+import tseslint from 'typescript-eslint';
+
+export default tseslint.config(
+  { ignores: ['dist/', 'coverage/', '.demo-output/', 'node_modules/'] },
+  js.configs.recommended,
+  tseslint.configs.recommended,
+  {
+    linterOptions: { reportUnusedDisableDirectives: 'error' },
+    languageOptions: {
+      // tsc checks names in .ts files; the few .js/.mjs files run on Node.
+      globals: { process: 'readonly', console: 'readonly', Buffer: 'readonly', URL: 'readonly' },
+    },
+    rules: {
+      '@typescript-eslint/consistent-type-imports': ['error', { fixStyle: 'inline-type-imports' }],
+      '@typescript-eslint/no-unused-vars': ['error', { argsIgnorePattern: '^_', varsIgnorePattern: '^_', caughtErrors: 'none' }],
+      eqeqeq: ['error', 'smart'],
+    },
+  },
+  {
+    // stdout is the JSON-RPC channel: the server logs to stderr (util/log.ts). A command that is not the server
+    // says so where it writes: `// eslint-disable-line no-restricted-properties -- stdout-ok: <why>`.
+    files: ['src/**'],
+    rules: {
+      'no-console': 'error',
+      'no-restricted-properties': ['error', { object: 'process', property: 'stdout', message: 'stdout is JSON-RPC: log through the Logger (stderr).' }],
+    },
+  },
+  {
+    // The RunComfy client knows HTTP and nothing of MCP.
+    files: ['src/runcomfy/**', 'src/http/**'],
+    rules: {
+      'no-restricted-imports': ['error', { patterns: [{ group: ['@modelcontextprotocol/*', '../tools/*', '../resources/*'], message: 'runcomfy/ and http/ know nothing of MCP.' }] }],
+    },
+  },
+);

@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { RunComfySimulator } from '../src/simulator/simulator.js';
-import { call, connectInMemory, connectStdio, errorCode, keyframes, simEnv, startSim, tempDir, textOf } from './helpers.js';
+import { call, connectInMemory, connectStdio, keyframes, simEnv, startSim, tempDir, textOf } from './helpers.js';
 
 describe('tokens: missing, wrong, and never leaked', () => {
   let sim: RunComfySimulator;
@@ -31,9 +31,8 @@ describe('tokens: missing, wrong, and never leaked', () => {
         ['get_storyboard', { storyboard_id: 'sb-abcdef123' }],
       ] as const) {
         const r = await call(c.client, name, args);
-        expect(r.isError, name).toBe(true);
+        expect(r, name).toBeToolError('missing_token');
         expect(textOf(r)).toMatch(/RUNCOMFY_API_TOKEN is not set/);
-        expect(errorCode(r)).toBe('missing_token');
       }
       const list = await call(c.client, 'list_jobs', {});
       expect(list.isError).toBeFalsy();
@@ -48,8 +47,7 @@ describe('tokens: missing, wrong, and never leaked', () => {
     try {
       const before = sim.submissions;
       const r = await call(c.client, 'generate_video', { prompt: 'p', start_image_url: frames.start, end_image_url: frames.end });
-      expect(r.isError).toBe(true);
-      expect(errorCode(r)).toBe('unauthorized');
+      expect(r).toBeToolError('unauthorized');
       expect(textOf(r)).toContain('RUNCOMFY_API_TOKEN');
       expect(JSON.stringify(r)).not.toContain(wrong);
       expect(sim.submissions).toBe(before);

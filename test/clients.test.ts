@@ -14,7 +14,7 @@ import type { RunComfySimulator } from '../src/simulator/simulator.js';
 import { TOOLS } from '../src/tools/index.js';
 import { LEDGER_OPEN_LIMIT_MS } from '../src/context.js';
 import type { JobDocument } from '../src/resources/jobs.js';
-import { call, connectInMemory, connectStdio, errorCode, keyframes, newClient, readJson, simEnv, startSim, tempDir, textOf } from './helpers.js';
+import { call, connectInMemory, connectStdio, keyframes, newClient, readJson, simEnv, startSim, tempDir, textOf } from './helpers.js';
 
 let sim: RunComfySimulator;
 let frames: { start: string; end: string };
@@ -200,8 +200,7 @@ describe('a bad setting', () => {
       for (const { name } of tools) {
         expect(VALID_ARGS, `add valid arguments for ${name}`).toHaveProperty(name);
         const r = await call(c.client, name, VALID_ARGS[name]!);
-        expect(r.isError, name).toBe(true);
-        expect(errorCode(r), name).toBe('bad_config');
+        expect(r, name).toBeToolError('bad_config');
         expect(textOf(r)).toContain('KLING_MCP_MAX_WAIT_S="abc" is not a number between 0 and 3600.');
         expect(textOf(r)).toContain('KLING_MCP_POLL_QUEUE_MS="5-1" must look like 2000-15000');
         expect(textOf(r)).toMatch(/restart the server/);
@@ -229,8 +228,7 @@ describe('a state folder that cannot be opened', () => {
     const c = await connectInMemory({ KLING_MCP_STATE_DIR: path.join(blocker, 'state') });
     try {
       const r = await call(c.client, 'list_jobs', {});
-      expect(r.isError).toBe(true);
-      expect(errorCode(r)).toBe('state_unavailable');
+      expect(r).toBeToolError('state_unavailable');
       expect(textOf(r)).toMatch(/KLING_MCP_STATE_DIR/);
       const read = await readError(c.client, 'kling://jobs');
       expect(read.code).toBe(ErrorCode.InternalError);
@@ -249,7 +247,7 @@ describe('a state folder that cannot be opened', () => {
     const c = await connectInMemory({ KLING_MCP_STATE_DIR: `/proc/kling-o1-mcp-test-${process.pid}/state` });
     try {
       const r = await call(c.client, 'list_jobs', {});
-      expect(errorCode(r)).toBe('state_unavailable');
+      expect(r).toBeToolError('state_unavailable');
       expect(textOf(r)).toMatch(/\/proc\/kling-o1-mcp-test/);
     } finally {
       await c.close();
@@ -273,7 +271,7 @@ describe('a state folder that cannot be opened', () => {
       };
       try {
         const r = await call(c.client, 'list_jobs', {});
-        expect(errorCode(r)).toBe('state_unavailable');
+        expect(r).toBeToolError('state_unavailable');
         expect(textOf(r)).toMatch(/did not answer within \d+ s/);
         expect(textOf(r)).toMatch(/the next call tries again/);
 

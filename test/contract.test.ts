@@ -1,9 +1,10 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { ErrorCode } from '../src/errors.js';
 import { RunComfyClient } from '../src/runcomfy/client.js';
 import { priceBasis } from '../src/runcomfy/schemas.js';
 import { RUNCOMFY_CODES, SIM_TOKEN, type ErrorShape, type RunComfySimulator, type Route, type SimulatorOptions } from '../src/simulator/simulator.js';
 import { VirtualClock } from '../src/util/clock.js';
-import { call, connectInMemory, errorCode, keyframes, simEnv, startSim, tempDir, textOf, type Connected } from './helpers.js';
+import { call, connectInMemory, keyframes, simEnv, startSim, tempDir, textOf, type Connected } from './helpers.js';
 import { useLab } from './lab.js';
 
 /**
@@ -16,7 +17,7 @@ import { useLab } from './lab.js';
 type Call = Awaited<ReturnType<typeof call>>;
 
 /** Each code, its error code here, and its text for a job read (and for a submission, where that differs). */
-const CODES: [number, string, RegExp, RegExp?][] = [
+const CODES: [number, ErrorCode, RegExp, RegExp?][] = [
   [RUNCOMFY_CODES.invalidModel, 'invalid_model', /does not recognise the model id.*RUNCOMFY_BASE_URL/],
   [RUNCOMFY_CODES.noBalance, 'insufficient_credits', /no remaining balance.*Top up your RunComfy balance/],
   [RUNCOMFY_CODES.badToken, 'unauthorized', /missing, wrong or expired, or the account is inactive.*RUNCOMFY_API_TOKEN/],
@@ -38,10 +39,9 @@ const MATRIX = CODES.flatMap(([code, kind, text, submitText], i) =>
 );
 
 /** A tool error that cannot be mistaken for a success: isError, no structured result, the code and the text. */
-function expectRefusal(r: Call, kind: string, text: RegExp): void {
-  expect(r.isError, textOf(r)).toBe(true);
+function expectRefusal(r: Call, kind: ErrorCode, text: RegExp): void {
+  expect(r).toBeToolError(kind);
   expect(r.structuredContent).toBeUndefined();
-  expect(errorCode(r)).toBe(kind);
   expect(textOf(r)).toMatch(text);
   expect(textOf(r)).toContain('RunComfy said: injected error');
 }
@@ -97,27 +97,26 @@ describe('RunComfy error codes, on every HTTP status', () => {
     const body = JSON.stringify({ error_code: 400004, error_message: 'token expired', request_id: jobId, status: 'completed', output: { video: 'https://x/y.mp4' } });
     lab.sim.inject({ route: 'result', status: 200, body });
     const r = await call(lab.c.client, 'get_result', { request_id: jobId });
-    expect(r.isError).toBe(true);
-    expect(errorCode(r)).toBe('unauthorized');
+    expect(r).toBeToolError('unauthorized');
     const sub = await refusedSubmission('submit', 400002, { status: 200, message: 'no balance' });
-    expect(errorCode(sub.r)).toBe('insufficient_credits');
+    expect(sub.r).toBeToolError('insufficient_credits');
     expect(sub.created).toBe(0);
   });
 
   it('an unknown code still gives a clear error with RunComfy\'s message, on 200 and on 4xx', async () => {
     const a = await refusedSubmission('submit', 499123, { status: 200, message: 'prompt too spicy' });
-    expect(errorCode(a.r)).toBe('upstream_error');
+    expect(a.r).toBeToolError('upstream_error');
     expect(textOf(a.r)).toMatch(/error 499123.*RunComfy said: prompt too spicy/);
     expect([a.created, a.posts]).toEqual([0, 1]);
     lab.sim.injectError('status', 'ERR_ODD', { status: 418, shape: 'code', message: 'teapot' });
     const b = await call(lab.c.client, 'check_status', { request_id: jobId });
-    expect(errorCode(b)).toBe('upstream_error');
+    expect(b).toBeToolError('upstream_error');
     expect(textOf(b)).toMatch(/error ERR_ODD \(HTTP 418\).*teapot/);
   });
 
   it('an unknown code on a 502 to a submission is still a definite rejection: not "outcome unknown", not resent', async () => {
     const { r, created, posts } = await refusedSubmission('submit', 500777, { status: 502, message: 'upstream model crashed' });
-    expect(errorCode(r)).toBe('upstream_error');
+    expect(r).toBeToolError('upstream_error');
     expect([created, posts]).toEqual([0, 1]);
   });
 
@@ -125,7 +124,7 @@ describe('RunComfy error codes, on every HTTP status', () => {
     lab.sim.inject({ route: 'submit', status: 200, body: '{"accepted":true}', afterProcessing: true });
     const before = { created: lab.sim.submissions, posts: lab.sim.count('submit') };
     const r = await call(lab.c.client, 'generate_video', { ...args, wait_seconds: 0 });
-    expect(errorCode(r)).toBe('submit_outcome_unknown');
+    expect(r).toBeToolError('submit_outcome_unknown');
     expect(textOf(r)).toMatch(/without a readable request_id.*dashboard/);
     expect([lab.sim.submissions - before.created, lab.sim.count('submit') - before.posts]).toEqual([1, 1]);
   });
@@ -133,7 +132,7 @@ describe('RunComfy error codes, on every HTTP status', () => {
   it('bodies without a code keep the HTTP-status meaning', async () => {
     lab.sim.inject({ route: 'status', status: 404, body: '{"detail":"Not Found"}' });
     const r = await call(lab.c.client, 'check_status', { request_id: jobId });
-    expect(errorCode(r)).toBe('not_found');
+    expect(r).toBeToolError('not_found');
     expect(textOf(r)).toMatch(/HTTP 404.*list_jobs/);
   });
 });
@@ -160,7 +159,7 @@ describe('the simulator raises each code by itself', () => {
   it('a bad token: 400004 (here with HTTP 200) names RUNCOMFY_API_TOKEN; nothing is billed', async () => {
     const { sim, c, frames } = await rig({ errorStatus: { 400004: 200 } }, { RUNCOMFY_API_TOKEN: 'not-the-right-token-42' });
     const r = await gen(c, frames);
-    expect(errorCode(r)).toBe('unauthorized');
+    expect(r).toBeToolError('unauthorized');
     expect(textOf(r)).toMatch(/RUNCOMFY_API_TOKEN/);
     expect(sim.submissions).toBe(0);
     expect(sim.requests.find((q) => q.route === 'submit')?.status).toBe(200);
@@ -172,7 +171,7 @@ describe('the simulator raises each code by itself', () => {
     const c = await connectInMemory(simEnv(sim, `${tmp.dir}/model`, { RUNCOMFY_BASE_URL: `${sim.url}/v1/models/kling` }));
     conns.push(c);
     const r = await gen(c, await keyframes(sim));
-    expect(errorCode(r)).toBe('invalid_model');
+    expect(r).toBeToolError('invalid_model');
     expect(textOf(r)).toMatch(/RUNCOMFY_BASE_URL/);
     expect(sim.submissions).toBe(0);
   });
@@ -182,7 +181,7 @@ describe('the simulator raises each code by itself', () => {
     const { sim, c, frames } = await rig({ balanceUsd: 0.6, errorStatus: { 400002: 403 } });
     expect((await gen(c, frames)).isError).toBeFalsy();
     const r = await gen(c, frames);
-    expect(errorCode(r)).toBe('insufficient_credits');
+    expect(r).toBeToolError('insufficient_credits');
     expect(textOf(r)).toMatch(/Top up your RunComfy balance/);
     expect(sim.submissions).toBe(1);
     expect(sim.count('submit')).toBe(2);
@@ -196,7 +195,7 @@ describe('the simulator raises each code by itself', () => {
     const c2 = await connectInMemory(simEnv(sim, `${tmp.dir}/other`, { RUNCOMFY_API_TOKEN: other }));
     conns.push(c2);
     const r = await call(c2.client, 'check_status', { request_id: id });
-    expect(errorCode(r)).toBe('forbidden');
+    expect(r).toBeToolError('forbidden');
     expect(textOf(r)).toContain(id);
     expect((await call(c.client, 'check_status', { request_id: id })).isError).toBeFalsy();
   });
@@ -209,7 +208,7 @@ describe('the simulator raises each code by itself', () => {
     const id = done.structuredContent!.request_id;
     await clock.sleep(2 * 60 * 60_000);
     const r = await call(c.client, 'get_result', { request_id: id });
-    expect(errorCode(r)).toBe('not_found');
+    expect(r).toBeToolError('not_found');
     expect(textOf(r)).toMatch(/can no longer be fetched from RunComfy: results are kept only for a limited time/);
     const listed = await call(c.client, 'list_jobs', {});
     expect(listed.structuredContent!.jobs[0]).toMatchObject({ request_id: id });

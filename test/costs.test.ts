@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ElicitRequestSchema } from '@modelcontextprotocol/sdk/types.js';
 import type { RunComfySimulator } from '../src/simulator/simulator.js';
-import { call, connectInMemory, connectStdio, errorCode, keyframes, newClient, simEnv, startSim, tempDir, textOf, type Connected } from './helpers.js';
+import { call, connectInMemory, connectStdio, keyframes, newClient, simEnv, startSim, tempDir, textOf, type Connected } from './helpers.js';
 
 /** Costs before and after, the spend limit (also across two processes), and confirmation through elicitation. */
 describe('costs, the spend limit and confirmation', () => {
@@ -81,8 +81,7 @@ describe('costs, the spend limit and confirmation', () => {
     try {
       const before = downSim.submissions;
       const r = await call(capped.client, 'generate_video', args);
-      expect(r.isError).toBe(true);
-      expect(errorCode(r)).toBe('price_unknown');
+      expect(r).toBeToolError('price_unknown');
       expect(textOf(r)).toMatch(/KLING_MCP_SPEND_LIMIT_USD is set.*KLING_MCP_PRICE_PER_SECOND_USD/s);
       expect(downSim.submissions).toBe(before);
     } finally {
@@ -97,8 +96,7 @@ describe('costs, the spend limit and confirmation', () => {
       expect(first.isError).toBeFalsy();
       const before = sim.submissions;
       const r = await call(c.client, 'generate_video', clip({ wait_seconds: 0 }));
-      expect(r.isError).toBe(true);
-      expect(errorCode(r)).toBe('spend_limit');
+      expect(r).toBeToolError('spend_limit');
       expect(textOf(r)).toMatch(/KLING_MCP_SPEND_LIMIT_USD=\$1\.00/);
       expect(textOf(r)).toMatch(/already \$0\.56/);
       expect(textOf(r)).toMatch(/cost about \$0\.56/);
@@ -120,10 +118,10 @@ describe('costs, the spend limit and confirmation', () => {
       const results = await Promise.all([a.client, b.client, a.client, b.client].map((cl) => call(cl, 'generate_video', clip({ wait_seconds: 0 }))));
       const refused = results.filter((r) => r.isError);
       expect(refused).toHaveLength(2);
-      refused.forEach((r) => expect(errorCode(r)).toBe('spend_limit'));
+      refused.forEach((r) => expect(r).toBeToolError('spend_limit'));
       expect(sim.submissions - before).toBe(2);
       const again = await call(a.client, 'generate_video', clip({ wait_seconds: 0 }));
-      expect(errorCode(again)).toBe('spend_limit');
+      expect(again).toBeToolError('spend_limit');
       expect(sim.submissions - before).toBe(2);
     } finally {
       await a.close();
@@ -158,8 +156,7 @@ describe('costs, the spend limit and confirmation', () => {
 
     it.each(['decline', 'cancel'] as const)('%s submits nothing', async (action) => {
       const { r, submitted } = await withAnswer(action);
-      expect(r.isError).toBe(true);
-      expect(errorCode(r)).toBe('declined');
+      expect(r).toBeToolError('declined');
       expect(textOf(r)).toMatch(/Nothing was submitted/);
       expect(submitted).toBe(0);
     });
@@ -180,7 +177,7 @@ describe('costs, the spend limit and confirmation', () => {
       try {
         const before = sim.submissions;
         const r = await call(c.client, 'generate_video', clip({ wait_seconds: 0 }));
-        expect(errorCode(r)).toBe('spend_limit');
+        expect(r).toBeToolError('spend_limit');
         expect(asked).toBe(0);
         expect(sim.submissions).toBe(before);
       } finally {

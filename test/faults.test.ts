@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { CallToolResultSchema } from '@modelcontextprotocol/sdk/types.js';
 import type { Fault, RunComfySimulator } from '../src/simulator/simulator.js';
-import { call, connectInMemory, errorCode, image, simEnv, startSim, tempDir, textOf, type Connected } from './helpers.js';
+import { call, connectInMemory, image, simEnv, startSim, tempDir, textOf, type Connected } from './helpers.js';
 
 /**
  * Fault injection against the simulator. Images are served by a second
@@ -99,7 +99,7 @@ describe('faults upstream', () => {
     expect(created).toBe(1);
     const id = [...sim.jobs.keys()].at(-1)!;
     expect(textOf(r)).toContain(id);
-    expect(errorCode(r)).toBe('upstream_unavailable');
+    expect(r).toBeToolError('upstream_unavailable');
   });
 
   it('connection refused at submission: sent again (it never arrived), exactly one job', async () => {
@@ -112,8 +112,7 @@ describe('faults upstream', () => {
 
   it('a reset after the submission was processed: outcome unknown, never sent twice, recorded', async () => {
     const { r, created, posts } = await generate([{ route: 'submit', reset: 'before-headers', afterProcessing: true }]);
-    expect(r.isError).toBe(true);
-    expect(errorCode(r)).toBe('submit_outcome_unknown');
+    expect(r).toBeToolError('submit_outcome_unknown');
     expect(textOf(r)).toMatch(/unknown whether RunComfy accepted/);
     expect(created).toBe(1);
     expect(posts).toBe(1);
@@ -124,18 +123,18 @@ describe('faults upstream', () => {
 
   it('a 502 from a gateway after the submission was processed: outcome unknown, not sent twice', async () => {
     const { r, created, posts } = await generate([{ route: 'submit', status: 502, afterProcessing: true }]);
-    expect(errorCode(r)).toBe('submit_outcome_unknown');
+    expect(r).toBeToolError('submit_outcome_unknown');
     expect(created).toBe(1);
     expect(posts).toBe(1);
   });
 
   it('a 500 or 429 refusing the submission: a clear error, nothing created, not retried', async () => {
     const a = await generate([{ route: 'submit', status: 500 }]);
-    expect(errorCode(a.r)).toBe('upstream_unavailable');
+    expect(a.r).toBeToolError('upstream_unavailable');
     expect(a.created).toBe(0);
     expect(a.posts).toBe(1);
     const b = await generate([{ route: 'submit', status: 429, headers: { 'retry-after': '30' } }]);
-    expect(errorCode(b.r)).toBe('rate_limited');
+    expect(b.r).toBeToolError('rate_limited');
     expect(textOf(b.r)).toMatch(/Try again in 30 s/);
     expect(b.r._meta?.['kling-o1-mcp/error']).toMatchObject({ retry_after_s: 30 });
     expect(b.created).toBe(0);
@@ -144,14 +143,14 @@ describe('faults upstream', () => {
 
   it('RunComfy rejecting the input: its own message, nothing created', async () => {
     const { r, created } = await generate([{ route: 'submit', status: 422, body: JSON.stringify({ detail: [{ msg: 'prompt violates content policy' }] }) }]);
-    expect(errorCode(r)).toBe('upstream_validation');
+    expect(r).toBeToolError('upstream_validation');
     expect(textOf(r)).toContain('prompt violates content policy');
     expect(created).toBe(0);
   });
 
   it('insufficient credits are named as such', async () => {
     const { r } = await generate([{ route: 'submit', status: 402, body: JSON.stringify({ detail: 'Insufficient credits' }) }]);
-    expect(errorCode(r)).toBe('insufficient_credits');
+    expect(r).toBeToolError('insufficient_credits');
     expect(textOf(r)).toMatch(/Top up/);
   });
 
@@ -169,7 +168,7 @@ describe('faults upstream', () => {
 
   it('an unknown request_id is named, with where to find known ones', async () => {
     const r = await call(c.client, 'check_status', { request_id: 'no-such-request' });
-    expect(errorCode(r)).toBe('not_found');
+    expect(r).toBeToolError('not_found');
     expect(textOf(r)).toMatch(/list_jobs/);
   });
 

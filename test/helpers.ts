@@ -15,7 +15,6 @@ import { AppContext } from '../src/context.js';
 import { RunComfySimulator, SIM_TOKEN, type SimulatorOptions } from '../src/simulator/simulator.js';
 import type { Clock } from '../src/util/clock.js';
 import type { TOOLS } from '../src/tools/index.js';
-import { ERROR_META_KEY } from '../src/tools/respond.js';
 import { createLogger } from '../src/util/log.js';
 import { registerSecret } from '../src/util/redact.js';
 
@@ -124,13 +123,7 @@ export async function readJson<T>(client: Client, uri: string): Promise<T> {
   return JSON.parse('text' in content ? content.text : '') as T;
 }
 
-export function textOf(r: CallToolResult): string {
-  return r.content.map((c) => (c.type === 'text' ? c.text : '')).join('\n');
-}
-
-export function errorCode(r: CallToolResult): string | undefined {
-  return (r._meta?.[ERROR_META_KEY] as { code?: string } | undefined)?.code;
-}
+export { textOf } from './tool-result.js';
 
 /** Polls until cond holds (a test waiting on another process or the simulator). */
 export async function until(cond: () => boolean, ms = 10_000): Promise<void> {

@@ -10,7 +10,7 @@ import type { JobDocument } from '../src/resources/jobs.js';
 import type { modelSchemaDocument } from '../src/resources/model-schema.js';
 import type { RunComfySimulator } from '../src/simulator/simulator.js';
 import { createLogger } from '../src/util/log.js';
-import { call, connectInMemory, connectStdio, errorCode, keyframes, readJson, simEnv, startSim, tempDir, textOf, until, type Connected } from './helpers.js';
+import { call, connectInMemory, connectStdio, keyframes, readJson, simEnv, startSim, tempDir, textOf, until, type Connected } from './helpers.js';
 
 /** An in-memory client on a fresh state folder, against the shared simulator. */
 async function withClient(
@@ -160,8 +160,7 @@ describe('nothing paid for is lost', () => {
       writeFileSync(path.join(tmp.dir, 'a-file'), 'in the way');
       const before = sim.count('submit');
       const r = await call(c.client, 'generate_video', { prompt: 'p', start_image_url: frames.start, end_image_url: frames.end });
-      expect(r.isError).toBe(true);
-      expect(errorCode(r)).toBe('state_unavailable');
+      expect(r).toBeToolError('state_unavailable');
       expect(textOf(r)).toMatch(/KLING_MCP_STATE_DIR/);
       expect(sim.count('submit')).toBe(before);
     });

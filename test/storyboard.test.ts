@@ -4,7 +4,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ALL_FORMATS, EncodedPacketSink, FilePathSource, Input } from 'mediabunny';
 import sharp from 'sharp';
 import type { RunComfySimulator } from '../src/simulator/simulator.js';
-import { call, connectInMemory, connectStdio, errorCode, image, simEnv, startSim, tempDir, textOf, until, type Connected } from './helpers.js';
+import { call, connectInMemory, connectStdio, image, simEnv, startSim, tempDir, textOf, until, type Connected } from './helpers.js';
 
 const PREFLIGHT_UA = 'kling-o1-mcp (pre-flight image check)';
 
@@ -116,7 +116,7 @@ describe('storyboards: many shots in one call, one film at the end', () => {
     try {
       const before = sim.submissions;
       const r = await call(capped.client, 'generate_storyboard', { shots: chain(3) });
-      expect(errorCode(r)).toBe('spend_limit');
+      expect(r).toBeToolError('spend_limit');
       expect(textOf(r)).toMatch(/3-shot storyboard.*about \$1\.68/s);
       expect(sim.submissions).toBe(before);
     } finally {
@@ -181,7 +181,7 @@ describe('storyboards: many shots in one call, one film at the end', () => {
 
   it('an unknown storyboard_id is a clear error', async () => {
     const r = await call(c.client, 'get_storyboard', { storyboard_id: 'sb-doesnotexist' });
-    expect(errorCode(r)).toBe('storyboard_not_found');
+    expect(r).toBeToolError('storyboard_not_found');
   });
 });
 

@@ -7,7 +7,7 @@ import type { Config } from '../config.js';
 import type { BoardPlan, Claimed, SpendGuard } from '../costs/guard.js';
 import type { ModelPrice, PriceBook } from '../costs/price.js';
 import { isKlingError } from '../errors.js';
-import { outputUrls, type Duration, type ModelInput } from '../model/kling-o1.js';
+import { outputUrls, type Duration, type ModelInput, type ModelOutput } from '../model/kling-o1.js';
 import type { ProgressSink } from '../polling/progress.js';
 import type { StatusSnapshot } from '../polling/timeline.js';
 import type { WaitOutcome, Waiter } from '../polling/wait.js';
@@ -35,12 +35,28 @@ export interface Submission {
   status: string;
 }
 
-export interface Collected {
-  result: ResultResponse;
+/**
+ * What is known of one job at a moment: the ledger's record with RunComfy's
+ * latest answer over it. The job tools show it (tools/job-view.ts).
+ */
+export interface JobFacts {
+  requestId: string;
+  status: string;
   phase: Phase;
-  files: SavedFile[];
-  /** Set when saving failed; the remote URLs in `result.output` still work. */
+  queuePosition?: number;
+  output?: ModelOutput;
+  files?: SavedFile[];
+  submittedAt?: number;
+  /** When the job was first seen ended; elapsed time stops there. */
+  endedAt?: number;
+  now: number;
+  estimateUsd?: number;
+  chargedUsd?: number;
+  upstreamError?: unknown;
+  /** Set when saving failed; the remote URLs in `output` still work. */
   downloadError?: string;
+  /** The call waited and its budget ran out. */
+  waitedOut?: boolean;
 }
 
 /** How many past runs of the same clip length must be known before they replace the configured guess. */
@@ -129,13 +145,55 @@ export class Jobs {
     });
   }
 
+  /** What is known of a job from a status snapshot plus the ledger (outputs and files seen before). */
+  async facts(requestId: string, snap: StatusSnapshot, waitedOut?: boolean): Promise<JobFacts> {
+    return { ...(await this.recorded(requestId)), status: snap.status, phase: snap.phase, queuePosition: snap.queuePosition, waitedOut };
+  }
+
   /**
    * Reads the result; once completed, records the output and (optionally) saves
    * the media, within saveWithinMs so the call still answers before the client gives up.
    */
-  async collect(requestId: string, download: boolean, signal: AbortSignal | undefined, saveWithinMs: number): Promise<Collected> {
+  async collect(requestId: string, download: boolean, signal: AbortSignal | undefined, saveWithinMs: number): Promise<JobFacts> {
     const result = await this.client.result(requestId, { includeCost: true }, signal);
     const phase = phaseOf(result.status);
+    const { files, downloadError } = await this.keepResult(requestId, result, phase, download, signal, saveWithinMs);
+    return {
+      ...(await this.recorded(requestId)),
+      status: result.status,
+      phase,
+      queuePosition: result.queue_position,
+      output: result.output ?? undefined,
+      files,
+      upstreamError: result.error,
+      downloadError,
+    };
+  }
+
+  /** What the ledger knows of a job, as of now. */
+  private async recorded(requestId: string): Promise<Omit<JobFacts, 'status' | 'phase'>> {
+    const job = await this.ledger.get(requestId);
+    return {
+      requestId,
+      output: job?.output,
+      files: job?.files,
+      submittedAt: job?.submitted_at,
+      endedAt: job?.ended_at,
+      now: this.clock.now(),
+      estimateUsd: job?.estimate_usd,
+      chargedUsd: job?.charged_usd,
+    };
+  }
+
+  /** Records what a result says (state, charge, failure, output) and saves its media; returns the saved files. */
+  private async keepResult(
+    requestId: string,
+    result: ResultResponse,
+    phase: Phase,
+    download: boolean,
+    signal: AbortSignal | undefined,
+    saveWithinMs: number,
+  ): Promise<{ files: SavedFile[]; downloadError?: string }> {
     await this.observe(requestId, { status: result.status, phase, queuePosition: result.queue_position, at: this.clock.now() });
     if (result.cost !== undefined && (await this.ledger.get(requestId))?.charged_usd !== result.cost) {
       await this.note('cost', requestId, { charged_usd: result.cost });
@@ -144,11 +202,11 @@ export class Jobs {
     if (phase === 'failed' && !job?.errors.some((e) => e.code === 'job_failed')) {
       await this.note('error', requestId, { code: 'job_failed', message: errorText(result.error) ?? `RunComfy reported the state "${result.status}".` });
     }
-    if (phase !== 'completed' || !result.output) return { result, phase, files: job?.files ?? [] };
+    if (phase !== 'completed' || !result.output) return { files: job?.files ?? [] };
     if (JSON.stringify(job?.output) !== JSON.stringify(result.output)) {
       await this.note('output', requestId, { output: result.output });
     }
-    if (!download) return { result, phase, files: job?.files ?? [] };
+    if (!download) return { files: job?.files ?? [] };
     const urls = outputUrls(result.output);
     const files: SavedFile[] = [];
     const budget = AbortSignal.timeout(Math.ceil(saveWithinMs));
@@ -169,9 +227,9 @@ export class Jobs {
           : String(err);
       await this.note('error', requestId, { code: 'download_failed', message });
       this.log.warn(`${requestId}: ${message}`);
-      return { result, phase, files, downloadError: message };
+      return { files, downloadError: message };
     }
-    return { result, phase, files };
+    return { files };
   }
 
   /** Expected upstream run time for a clip length: learned from this ledger once it has seen enough runs. */

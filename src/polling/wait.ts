@@ -33,7 +33,6 @@ export interface WaitOutcome {
   last: StatusSnapshot;
   /** The budget ran out before the job reached what we waited for. */
   timedOut: boolean;
-  polls: number;
 }
 
 /** How long past its budget a wait lets one last status read finish. */
@@ -65,17 +64,17 @@ export class Waiter {
     const reporter = o.progress && new ProgressReporter(o.progress, this.clock, () => jobProgress(timeline, expected, this.clock.now()));
     let lastError: unknown;
     try {
-      for (let polls = 1; ; polls++) {
+      for (;;) {
         const read = await this.read(o, budget.signal, deadline);
-        if (read === 'budget over') return timedOut(timeline, polls, unanswered(o.requestId));
+        if (read === 'budget over') return timedOut(timeline, unanswered(o.requestId));
         if ('error' in read) lastError = read.error;
         else {
           timeline = sight(timeline, read.snap);
           await reporter?.report();
-          if (reached(o.until, timeline)) return { last: read.snap, timedOut: false, polls };
+          if (reached(o.until, timeline)) return { last: read.snap, timedOut: false };
         }
         const remaining = deadline - this.clock.now();
-        if (remaining <= 0) return timedOut(timeline, polls, lastError);
+        if (remaining <= 0) return timedOut(timeline, lastError);
         await this.clock.sleep(Math.min(delayAfter(timeline, o.expectedRunMs, this.clock.now(), this.settings), remaining), o.signal);
       }
     } finally {
@@ -106,9 +105,9 @@ function reached(until: WaitOptions['until'], tl: JobTimeline): boolean {
 }
 
 /** The budget ran out: the last status is the answer, or, when none came, the error that kept it away. */
-function timedOut(tl: JobTimeline, polls: number, error: unknown): WaitOutcome {
+function timedOut(tl: JobTimeline, error: unknown): WaitOutcome {
   if (!tl.last) throw error;
-  return { last: tl.last, timedOut: true, polls };
+  return { last: tl.last, timedOut: true };
 }
 
 function unanswered(requestId: string): KlingError {

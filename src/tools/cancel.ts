@@ -5,7 +5,6 @@ import { processAlive, shotStates } from '../storyboards/shots.js';
 import { loadBoard, storyboardIdSchema } from '../storyboards/show.js';
 import { defineJobTool, type JobCall } from './define.js';
 import { requestIdSchema } from './args.js';
-import { factsFromSnapshot } from './job-flow.js';
 import { jobView, jobViewShape } from './job-view.js';
 
 const shotOutcome = z.object({
@@ -63,7 +62,7 @@ async function attempt(call: JobCall, id: string) {
 
 async function cancelJob(call: JobCall, id: string) {
   const { outcome, refusal, snap } = await attempt(call, id);
-  const view = jobView(await factsFromSnapshot(call, id, snap));
+  const view = jobView(await call.jobs.facts(id, snap));
   const why: Record<Exclude<Phase, 'cancelled'>, string> = {
     running: `Job ${id} is ${snap.status} and cannot be cancelled: RunComfy only cancels jobs that are still queued. It will finish and be billed; get_result fetches the video.`,
     completed: `Job ${id} has already finished (${snap.status}); there is nothing to cancel. get_result fetches the video.`,

@@ -2,12 +2,11 @@
 import { confirmSpend } from '../costs/confirm.js';
 import { estimateUsd } from '../costs/price.js';
 import { KlingError } from '../errors.js';
-import type { JobRecord } from '../jobs/ledger.js';
+import type { JobFacts } from '../jobs/jobs.js';
 import type { RecordedInput } from '../jobs/records.js';
 import type { ModelInput } from '../model/kling-o1.js';
-import type { StatusSnapshot } from '../polling/timeline.js';
 import type { JobCall } from './define.js';
-import { jobView, type JobFacts, type JobView } from './job-view.js';
+import { jobView, type JobView } from './job-view.js';
 import type { ToolReply } from './respond.js';
 
 /** Saving a result always gets at least this long, even when the wait used up the budget. */
@@ -32,41 +31,11 @@ export async function waitAndCollect(call: JobCall, requestId: string, download:
   if (deadline.canWait()) {
     const outcome = await jobs.wait(requestId, { until: 'end', budgetMs: deadline.remainingMs(), signal, progress });
     // Not done in time: the last status is the answer; reading the result now would only spend time the client lacks.
-    if (outcome.timedOut) return factsFromSnapshot(call, requestId, outcome.last, true);
+    if (outcome.timedOut) return jobs.facts(requestId, outcome.last, true);
   }
   // Saving gets what is left of the wait (at least a few seconds), or the default wait when the call did not wait.
   const saveMs = deadline.budgetMs > 0 ? deadline.atLeast(MIN_SAVE_MS) : Math.max(MIN_SAVE_MS, call.app.config.maxWaitS * 1000 - deadline.elapsedMs());
-  const c = await jobs.collect(requestId, download, signal, saveMs);
-  const job = await call.app.ledger.get(requestId);
-  return {
-    ...recordFacts(call, requestId, job),
-    status: c.result.status,
-    phase: c.phase,
-    queuePosition: c.result.queue_position,
-    output: c.result.output ?? undefined,
-    files: c.files,
-    upstreamError: c.result.error,
-    downloadError: c.downloadError,
-  };
-}
-
-/** What is known of a job from a fresh status snapshot plus the ledger (outputs and files seen before). */
-export async function factsFromSnapshot(call: JobCall, requestId: string, snap: StatusSnapshot, waitedOut?: boolean): Promise<JobFacts> {
-  const job = await call.app.ledger.get(requestId);
-  return { ...recordFacts(call, requestId, job), status: snap.status, phase: snap.phase, queuePosition: snap.queuePosition, waitedOut };
-}
-
-function recordFacts(call: JobCall, requestId: string, job: JobRecord | undefined): Omit<JobFacts, 'status' | 'phase'> {
-  return {
-    requestId,
-    output: job?.output,
-    files: job?.files,
-    submittedAt: job?.submitted_at,
-    endedAt: job?.ended_at,
-    now: call.app.clock.now(),
-    estimateUsd: job?.estimate_usd,
-    chargedUsd: job?.charged_usd,
-  };
+  return jobs.collect(requestId, download, signal, saveMs);
 }
 
 /** The reply of a call that asked for the video: a job that failed upstream is a tool error (with its full view). */

@@ -6,11 +6,12 @@ import path from 'node:path';
 import { pathToFileURL } from 'node:url';
 import type { ResourceLink } from '@modelcontextprotocol/sdk/types.js';
 import { z } from 'zod';
-import { modelOutputSchema, outputUrls, type ModelOutput } from '../model/kling-o1.js';
+import { modelOutputSchema, outputUrls } from '../model/kling-o1.js';
 import { formatBytes, formatUsd } from '../util/format.js';
 import { mimeFromUrl } from '../util/media-types.js';
-import { savedFileSchema, type SavedFile } from '../jobs/records.js';
-import { errorText, isTerminal, type Phase } from '../runcomfy/schemas.js';
+import type { JobFacts } from '../jobs/jobs.js';
+import { savedFileSchema } from '../jobs/records.js';
+import { errorText, isTerminal } from '../runcomfy/schemas.js';
 import type { ToolReply } from './respond.js';
 
 // zod writes .nullable() as `type: ["number", "null"]`, which strict clients (MCP Inspector --strict) flag as
@@ -38,25 +39,6 @@ export const jobViewShape = {
   next_step: z.string().describe('what to do next'),
 };
 export type JobView = z.output<z.ZodObject<typeof jobViewShape>>;
-
-export interface JobFacts {
-  requestId: string;
-  status: string;
-  phase: Phase;
-  queuePosition?: number;
-  output?: ModelOutput;
-  files?: SavedFile[];
-  submittedAt?: number;
-  /** When the job was first seen ended; elapsed time stops there. */
-  endedAt?: number;
-  now: number;
-  estimateUsd?: number;
-  chargedUsd?: number;
-  upstreamError?: unknown;
-  downloadError?: string;
-  /** The call waited and its budget ran out. */
-  waitedOut?: boolean;
-}
 
 export function jobView(f: JobFacts): ToolReply<JobView> {
   const done = isTerminal(f.phase);

@@ -1,0 +1,30 @@
+/** Ledger records for pure unit tests, folded from events the way the ledger folds its lines: no file, no server. */
+import { Records, type BoardRecord, type JobRecord, type LedgerEvent, type RecordedInput } from '../src/jobs/records.js';
+
+export const T0 = Date.UTC(2026, 0, 1, 12);
+export const at = (s: number) => T0 + s * 1000;
+
+export function input(prompt = 'a red door opens', duration = 5): RecordedInput {
+  return { prompt, start_image_url: 'https://img.example/start.png', end_image_url: 'https://img.example/end.png', duration };
+}
+
+export function fold(events: LedgerEvent[]): Records {
+  const records = new Records();
+  for (const e of events) records.apply(e);
+  return records;
+}
+
+/** One job from its events; `id` is filled in. */
+export function job(id: string, events: DistributiveOmit<LedgerEvent, 'id'>[]): JobRecord {
+  const record = fold(events.map((e) => ({ ...e, id }) as LedgerEvent)).jobs.get(id);
+  if (!record) throw new Error(`no job ${id} in those events`);
+  return record;
+}
+
+export function board(records: Records, id: string): BoardRecord {
+  const record = records.boards.get(id);
+  if (!record) throw new Error(`no storyboard ${id} in those events`);
+  return record;
+}
+
+type DistributiveOmit<T, K extends PropertyKey> = T extends unknown ? Omit<T, K> : never;

@@ -9,7 +9,7 @@ import type { AppContext } from '../context.js';
 import { KlingError } from '../errors.js';
 import type { JobRecord } from '../jobs/ledger.js';
 import { summarize } from '../jobs/summary.js';
-import { listFromLedger, readFromLedger } from './read.js';
+import { completeIds, listFromLedger, readFromLedger } from './read.js';
 
 export const JOBS_URI = 'kling://jobs';
 const jobUri = (id: string) => `${JOBS_URI}/${id}`;
@@ -51,7 +51,7 @@ export function registerJobResources(server: McpServer, app: AppContext): void {
         ),
       }),
       complete: {
-        request_id: (value) => listFromLedger(app, async () => (await app.ledger.list()).map((j) => j.request_id).filter((id) => id.startsWith(value)).slice(0, 100)),
+        request_id: (value) => completeIds(app, async () => (await app.ledger.list()).map((j) => j.request_id), value),
       },
     }),
     { title: 'One Kling O1 job', description: 'Everything recorded about one job: inputs, every state seen, outputs, saved files, errors.', mimeType: 'application/json' },

@@ -29,3 +29,8 @@ export async function listFromLedger<T>(app: AppContext, produce: () => Promise<
   }
   return produce();
 }
+
+/** Completion of an id argument: the known ids that start with what was typed, at most 100 (MCP's limit per answer). */
+export function completeIds(app: AppContext, ids: () => Promise<string[]>, typed: string): Promise<string[]> {
+  return listFromLedger(app, async () => (await ids()).filter((id) => id.startsWith(typed)).slice(0, 100));
+}

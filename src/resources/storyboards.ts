@@ -8,7 +8,7 @@ import type { AppContext } from '../context.js';
 import { processAlive, shotStates } from '../storyboards/shots.js';
 import { loadBoard } from '../storyboards/show.js';
 import { boardView } from '../storyboards/view.js';
-import { listFromLedger, readFromLedger } from './read.js';
+import { completeIds, listFromLedger, readFromLedger } from './read.js';
 
 export const STORYBOARDS_URI = 'kling://storyboards';
 export const storyboardUri = (id: string) => `${STORYBOARDS_URI}/${id}`;
@@ -42,7 +42,7 @@ export function registerStoryboardResources(server: McpServer, app: AppContext):
         ),
       }),
       complete: {
-        storyboard_id: (value) => listFromLedger(app, async () => (await app.ledger.boards()).map((b) => b.storyboard_id).filter((id) => id.startsWith(value)).slice(0, 100)),
+        storyboard_id: (value) => completeIds(app, async () => (await app.ledger.boards()).map((b) => b.storyboard_id), value),
       },
     }),
     { title: 'One Kling O1 storyboard', description: "A storyboard's plan (every shot's inputs), each shot's state and job, its clips, film and contact sheet.", mimeType: 'application/json' },

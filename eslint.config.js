@@ -32,7 +32,10 @@ export default tseslint.config(
     // The RunComfy client knows HTTP and nothing of MCP.
     files: ['src/runcomfy/**', 'src/http/**'],
     rules: {
-      'no-restricted-imports': ['error', { patterns: [{ group: ['@modelcontextprotocol/*', '../tools/*', '../resources/*'], message: 'runcomfy/ and http/ know nothing of MCP.' }] }],
+      'no-restricted-imports': [
+        'error',
+        { patterns: [{ group: ['@modelcontextprotocol/*', '../tools/*', '../resources/*'], message: 'runcomfy/ and http/ know nothing of MCP.' }] },
+      ],
     },
   },
 );

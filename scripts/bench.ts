@@ -27,7 +27,12 @@ const ms = (x: number) => `${x.toFixed(x < 10 ? 1 : 0)} ms`;
 
 async function coldStartMs(script: string): Promise<number> {
   const t0 = performance.now();
-  const transport = new StdioClientTransport({ command: process.execPath, args: [script], env: { PATH: process.env.PATH ?? '', HOME: os.tmpdir() }, stderr: 'ignore' });
+  const transport = new StdioClientTransport({
+    command: process.execPath,
+    args: [script],
+    env: { PATH: process.env.PATH ?? '', HOME: os.tmpdir() },
+    stderr: 'ignore',
+  });
   const client = new Client({ name: 'bench', version: '1' });
   await client.connect(transport);
   await client.listTools();
@@ -59,14 +64,29 @@ async function noisePng(bytes: number): Promise<Buffer> {
   const side = Math.floor(Math.sqrt(bytes / 3));
   const raw = Buffer.alloc(side * side * 3);
   for (let i = 0; i < raw.length; i++) raw[i] = (i * 2654435761) >>> 24;
-  return sharp(raw, { raw: { width: side, height: side, channels: 3 } }).png({ compressionLevel: 0 }).toBuffer();
+  return sharp(raw, { raw: { width: side, height: side, channels: 3 } })
+    .png({ compressionLevel: 0 })
+    .toBuffer();
 }
 
 async function benchPreflight(sim: RunComfySimulator): Promise<void> {
   log('pre-flight…');
   const fetcher = new ImageFetcher({ allowPrivate: true, maxBytes: MAX_IMAGE_BYTES, timeoutMs: 20_000 });
-  const a = sim.host('b-start.jpg', await sharp(await noisePng(1280 * 720 * 3)).resize(1280, 720).jpeg({ quality: 90 }).toBuffer());
-  const b = sim.host('b-end.jpg', await sharp(await noisePng(1280 * 720 * 3)).resize(1280, 720).flop().jpeg({ quality: 90 }).toBuffer());
+  const a = sim.host(
+    'b-start.jpg',
+    await sharp(await noisePng(1280 * 720 * 3))
+      .resize(1280, 720)
+      .jpeg({ quality: 90 })
+      .toBuffer(),
+  );
+  const b = sim.host(
+    'b-end.jpg',
+    await sharp(await noisePng(1280 * 720 * 3))
+      .resize(1280, 720)
+      .flop()
+      .jpeg({ quality: 90 })
+      .toBuffer(),
+  );
   const big = await noisePng(9.9e6);
   const c = sim.host('b-big.png', big);
   const input = (s: string, e: string) => ({ prompt: 'p', start_image_url: s, end_image_url: e, duration: 5 as const });
@@ -160,7 +180,10 @@ async function benchPolling(): Promise<void> {
 }
 
 async function child(script: string, args: string[]): Promise<Record<string, number>> {
-  const { stdout } = await promisify(execFile)(process.execPath, [TSX, path.join(ROOT, 'scripts', 'bench', script), ...args], { timeout: 600_000, maxBuffer: 1 << 20 });
+  const { stdout } = await promisify(execFile)(process.execPath, [TSX, path.join(ROOT, 'scripts', 'bench', script), ...args], {
+    timeout: 600_000,
+    maxBuffer: 1 << 20,
+  });
   return JSON.parse(stdout.trim().split('\n').at(-1)!) as Record<string, number>;
 }
 
@@ -179,13 +202,22 @@ async function benchLoad(sim: RunComfySimulator): Promise<void> {
   const end = sim.host('l-end.png', await image(1280, 720, 'png', '#22aa22'));
   const tmp = tempDir('kling-bench-load-');
   // The shipped bin in its own process, so the memory measured is the server's alone.
-  const env = simEnv(sim, tmp.dir, { KLING_MCP_UPSTREAM_RPS: undefined, KLING_MCP_POLL_QUEUE_MS: '500-2000', KLING_MCP_POLL_NEAR_MS: '250', KLING_MCP_POLL_MAX_MS: '2000', KLING_MCP_EXPECTED_RUN_S: '5:3', KLING_MCP_LOG_LEVEL: 'error' });
+  const env = simEnv(sim, tmp.dir, {
+    KLING_MCP_UPSTREAM_RPS: undefined,
+    KLING_MCP_POLL_QUEUE_MS: '500-2000',
+    KLING_MCP_POLL_NEAR_MS: '250',
+    KLING_MCP_POLL_MAX_MS: '2000',
+    KLING_MCP_EXPECTED_RUN_S: '5:3',
+    KLING_MCP_LOG_LEVEL: 'error',
+  });
   const c = await connectStdio(env);
   try {
     const before = sim.count('status');
     const t0 = performance.now();
     const results = await Promise.all(
-      Array.from({ length: 100 }, (_, i) => call(c.client, 'generate_video', { prompt: `job ${i}`, start_image_url: start, end_image_url: end, wait_seconds: 300 })),
+      Array.from({ length: 100 }, (_, i) =>
+        call(c.client, 'generate_video', { prompt: `job ${i}`, start_image_url: start, end_image_url: end, wait_seconds: 300 }),
+      ),
     );
     const wallS = (performance.now() - t0) / 1000;
     const completed = results.filter((r) => r.structuredContent?.status === 'completed').length;
@@ -226,15 +258,35 @@ async function benchStoryboard(): Promise<void> {
   const tmp = tempDir('kling-bench-board-');
   try {
     const keys = await Promise.all(
-      Array.from({ length: 13 }, async (_, i) => sim.host(`board-${i}.jpg`, await sharp(await noisePng(1280 * 720 * 3)).resize(1280, 720).rotate(i % 2 ? 180 : 0).jpeg({ quality: 90 }).toBuffer())),
+      Array.from({ length: 13 }, async (_, i) =>
+        sim.host(
+          `board-${i}.jpg`,
+          await sharp(await noisePng(1280 * 720 * 3))
+            .resize(1280, 720)
+            .rotate(i % 2 ? 180 : 0)
+            .jpeg({ quality: 90 })
+            .toBuffer(),
+        ),
+      ),
     );
     const shots = keys.slice(1).map((end, i) => ({ prompt: `shot ${i + 1}`, start_image_url: keys[i], end_image_url: end, duration: i % 2 ? 10 : 5 }));
-    const c = await connectStdio(simEnv(sim, tmp.dir, { KLING_MCP_UPSTREAM_RPS: undefined, KLING_MCP_POLL_QUEUE_MS: undefined, KLING_MCP_POLL_NEAR_MS: undefined, KLING_MCP_POLL_MAX_MS: undefined, KLING_MCP_EXPECTED_RUN_S: '5:3,10:4', KLING_MCP_LOG_LEVEL: 'error' }));
+    const c = await connectStdio(
+      simEnv(sim, tmp.dir, {
+        KLING_MCP_UPSTREAM_RPS: undefined,
+        KLING_MCP_POLL_QUEUE_MS: undefined,
+        KLING_MCP_POLL_NEAR_MS: undefined,
+        KLING_MCP_POLL_MAX_MS: undefined,
+        KLING_MCP_EXPECTED_RUN_S: '5:3,10:4',
+        KLING_MCP_LOG_LEVEL: 'error',
+      }),
+    );
     try {
       // Phase times come from the board's own progress messages.
       const seen: { at: number; message: string }[] = [];
       const t0 = performance.now();
-      const r = await call(c.client, 'generate_storyboard', { shots, wait_seconds: 600 }, (p) => seen.push({ at: performance.now() - t0, message: p.message ?? '' }));
+      const r = await call(c.client, 'generate_storyboard', { shots, wait_seconds: 600 }, (p) =>
+        seen.push({ at: performance.now() - t0, message: p.message ?? '' }),
+      );
       const wallMs = performance.now() - t0;
       const at = (re: RegExp) => seen.find((x) => re.test(x.message))?.at ?? NaN;
       const film = r.structuredContent?.film as { duration_s: number; bytes: number } | null | undefined;
@@ -269,7 +321,9 @@ async function main(): Promise<void> {
   }
   const cpu = os.cpus()[0]?.model.trim() ?? 'unknown CPU';
   const stamp = new Date().toISOString().slice(0, 10);
-  process.stdout.write(`\nkling-o1-mcp benchmark, ${stamp}, ${cpu}, ${os.cpus().length} cores, ${Math.round(os.totalmem() / 2 ** 30)} GiB, Node ${process.version}\n\n`);
+  process.stdout.write(
+    `\nkling-o1-mcp benchmark, ${stamp}, ${cpu}, ${os.cpus().length} cores, ${Math.round(os.totalmem() / 2 ** 30)} GiB, Node ${process.version}\n\n`,
+  );
   process.stdout.write('| measure | result |\n| --- | --- |\n');
   for (const [k, v] of rows) process.stdout.write(`| ${k} | ${v} |\n`);
 }

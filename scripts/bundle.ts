@@ -54,9 +54,7 @@ function platformSpecific(entry: LockEntry): boolean {
 function fitsPlatform(entry: LockEntry, target: string): boolean {
   const [osName, cpu] = target.split('-');
   // Claude Desktop's Linux builds are glibc; the musl packages would only add weight.
-  return (
-    (entry.os?.includes(osName!) ?? true) && (entry.cpu?.includes(cpu!) ?? true) && (entry.libc?.includes('glibc') ?? true)
-  );
+  return (entry.os?.includes(osName!) ?? true) && (entry.cpu?.includes(cpu!) ?? true) && (entry.libc?.includes('glibc') ?? true);
 }
 
 /** Files a running server never reads: types, sources, maps, docs, native build inputs. Licence notices stay. */
@@ -82,7 +80,7 @@ function copyShipped(from: string, to: string): void {
 export function untarPackage(tgz: Buffer, dest: string): void {
   const tar = gunzipSync(tgz);
   let paxPath: string | undefined;
-  for (let off = 0; off + 512 <= tar.length; ) {
+  for (let off = 0; off + 512 <= tar.length;) {
     const header = tar.subarray(off, off + 512);
     if (header.every((b) => b === 0)) break;
     const field = (from: number, to: number) => header.toString('utf8', from, to).replace(/\0[\s\S]*$/, '');

@@ -73,7 +73,9 @@ async function oneClip(client: Client, sim: RunComfySimulator): Promise<number> 
     return 1;
   }
   console.log(`\n${text}\n`);
-  console.log(`Clip: ${file} (H.264 MP4, ${clip.width}×${clip.height} px, ${clip.frames} frames, ${clip.durationS.toFixed(1)} s; open it in any video player or browser)`);
+  console.log(
+    `Clip: ${file} (H.264 MP4, ${clip.width}×${clip.height} px, ${clip.frames} frames, ${clip.durationS.toFixed(1)} s; open it in any video player or browser)`,
+  );
   console.log(`\nStructured result:\n${JSON.stringify(result.structuredContent, null, 2)}`);
   return 0;
 }

@@ -51,23 +51,72 @@ export interface Config {
 export type LogLevel = 'debug' | 'info' | 'warn' | 'error' | 'silent';
 
 export const ENV_DOCS: { name: string; default: string; meaning: string }[] = [
-  { name: 'RUNCOMFY_API_TOKEN', default: '(none)', meaning: 'Your RunComfy API token (Profile → API keys). Without it the server starts and lists its tools, and every call explains how to set it.' },
-  { name: 'RUNCOMFY_BASE_URL', default: 'https://model-api.runcomfy.net', meaning: 'Where the RunComfy Model API lives; point it at `npm run simulator` to work offline.' },
-  { name: 'KLING_MCP_MAX_WAIT_S', default: '50', meaning: 'Default for `wait_seconds`: how long one tool call waits for a job before it returns the request_id and status. 50 s fits clients with a 60 s request timeout.' },
-  { name: 'KLING_MCP_ALLOW_PRIVATE_URLS', default: '0', meaning: 'Set to 1 to allow image URLs on loopback/private hosts and plain http:// (the simulator and tests need this; RunComfy itself cannot fetch such URLs).' },
-  { name: 'KLING_MCP_LOCAL_IMAGES', default: '1', meaning: 'Set to 0 to accept only image URLs: local images (absolute file paths, file:// URLs, data: URIs) are then refused.' },
-  { name: 'KLING_MCP_IMAGE_DIRS', default: "(none: the client's roots, else your home folder)", meaning: 'Folders local images may be read from, separated by `:` (`;` on Windows), in addition to the roots your MCP client declares. When neither is given, your home folder.' },
-  { name: 'KLING_MCP_STATE_DIR', default: '$XDG_STATE_HOME/kling-o1-mcp (~/.local/state/kling-o1-mcp; macOS ~/Library/Application Support/kling-o1-mcp; Windows %LOCALAPPDATA%\\kling-o1-mcp)', meaning: 'Where the job ledger lives.' },
+  {
+    name: 'RUNCOMFY_API_TOKEN',
+    default: '(none)',
+    meaning: 'Your RunComfy API token (Profile → API keys). Without it the server starts and lists its tools, and every call explains how to set it.',
+  },
+  {
+    name: 'RUNCOMFY_BASE_URL',
+    default: 'https://model-api.runcomfy.net',
+    meaning: 'Where the RunComfy Model API lives; point it at `npm run simulator` to work offline.',
+  },
+  {
+    name: 'KLING_MCP_MAX_WAIT_S',
+    default: '50',
+    meaning:
+      'Default for `wait_seconds`: how long one tool call waits for a job before it returns the request_id and status. 50 s fits clients with a 60 s request timeout.',
+  },
+  {
+    name: 'KLING_MCP_ALLOW_PRIVATE_URLS',
+    default: '0',
+    meaning:
+      'Set to 1 to allow image URLs on loopback/private hosts and plain http:// (the simulator and tests need this; RunComfy itself cannot fetch such URLs).',
+  },
+  {
+    name: 'KLING_MCP_LOCAL_IMAGES',
+    default: '1',
+    meaning: 'Set to 0 to accept only image URLs: local images (absolute file paths, file:// URLs, data: URIs) are then refused.',
+  },
+  {
+    name: 'KLING_MCP_IMAGE_DIRS',
+    default: "(none: the client's roots, else your home folder)",
+    meaning:
+      'Folders local images may be read from, separated by `:` (`;` on Windows), in addition to the roots your MCP client declares. When neither is given, your home folder.',
+  },
+  {
+    name: 'KLING_MCP_STATE_DIR',
+    default:
+      '$XDG_STATE_HOME/kling-o1-mcp (~/.local/state/kling-o1-mcp; macOS ~/Library/Application Support/kling-o1-mcp; Windows %LOCALAPPDATA%\\kling-o1-mcp)',
+    meaning: 'Where the job ledger lives.',
+  },
   { name: 'KLING_MCP_OUTPUT_DIR', default: '~/Movies/kling-o1-mcp on macOS, ~/Videos/kling-o1-mcp elsewhere', meaning: 'Where finished videos are saved.' },
   { name: 'KLING_MCP_POLL_QUEUE_MS', default: '2000-15000', meaning: 'Polling interval while queued: starts at the first figure and backs off to the second.' },
   { name: 'KLING_MCP_EXPECTED_RUN_S', default: '5:90,10:150', meaning: 'Expected run time per clip duration; polling is densest around it.' },
   { name: 'KLING_MCP_POLL_NEAR_MS', default: '1000', meaning: 'Polling interval around the expected finish.' },
   { name: 'KLING_MCP_POLL_MAX_MS', default: '15000', meaning: 'Longest interval between two status requests for one job.' },
   { name: 'KLING_MCP_UPSTREAM_RPS', default: '10', meaning: 'Status/result requests per second, at most, across all jobs of one server process.' },
-  { name: 'KLING_MCP_HTTP_TIMEOUT_S', default: '30', meaning: 'Timeout of each request to RunComfy: for the response headers, and for silence within a response body (connecting: at most 10 s).' },
-  { name: 'KLING_MCP_SPEND_LIMIT_USD', default: '(no limit)', meaning: 'Cap on the expected spend (USD) over any rolling 24 h, counted from the ledger, so it holds across every server process sharing it. A call that would cross it is refused before anything is sent; with a cap set and the price unknown, nothing is submitted.' },
-  { name: 'KLING_MCP_CONFIRM_ABOVE_USD', default: '2.00', meaning: 'A call expected to spend more than this (USD) asks you to confirm first, when your client supports MCP elicitation.' },
-  { name: 'KLING_MCP_PRICE_PER_SECOND_USD', default: "(RunComfy's published price)", meaning: "Price per second of video (USD) used for estimates and the spend limit, instead of the price RunComfy's model endpoint publishes." },
+  {
+    name: 'KLING_MCP_HTTP_TIMEOUT_S',
+    default: '30',
+    meaning: 'Timeout of each request to RunComfy: for the response headers, and for silence within a response body (connecting: at most 10 s).',
+  },
+  {
+    name: 'KLING_MCP_SPEND_LIMIT_USD',
+    default: '(no limit)',
+    meaning:
+      'Cap on the expected spend (USD) over any rolling 24 h, counted from the ledger, so it holds across every server process sharing it. A call that would cross it is refused before anything is sent; with a cap set and the price unknown, nothing is submitted.',
+  },
+  {
+    name: 'KLING_MCP_CONFIRM_ABOVE_USD',
+    default: '2.00',
+    meaning: 'A call expected to spend more than this (USD) asks you to confirm first, when your client supports MCP elicitation.',
+  },
+  {
+    name: 'KLING_MCP_PRICE_PER_SECOND_USD',
+    default: "(RunComfy's published price)",
+    meaning: "Price per second of video (USD) used for estimates and the spend limit, instead of the price RunComfy's model endpoint publishes.",
+  },
   { name: 'KLING_MCP_LOG_LEVEL', default: 'info', meaning: 'debug, info, warn, error or silent. Logs go to stderr and MCP logging, never stdout.' },
 ];
 
@@ -117,14 +166,18 @@ function expectedRun(src: Source): Record<5 | 10, number> {
   if (!raw) return out;
   for (const part of raw.split(',')) {
     const m = /^\s*(5|10)\s*:\s*(\d+(?:\.\d+)?)\s*$/.exec(part);
-    if (!m) return bad(src, `KLING_MCP_EXPECTED_RUN_S=${JSON.stringify(raw)} must look like 5:90,10:150 (clip seconds:run seconds).`, { ...DEFAULT_EXPECTED_RUN_MS });
+    if (!m)
+      return bad(src, `KLING_MCP_EXPECTED_RUN_S=${JSON.stringify(raw)} must look like 5:90,10:150 (clip seconds:run seconds).`, { ...DEFAULT_EXPECTED_RUN_MS });
     out[Number(m[1]) as 5 | 10] = Number(m[2]) * 1000;
   }
   return out;
 }
 
 function folderList(src: Source, name: string): string[] {
-  const parts = (src.env[name] ?? '').split(path.delimiter).map((p) => p.trim()).filter(Boolean);
+  const parts = (src.env[name] ?? '')
+    .split(path.delimiter)
+    .map((p) => p.trim())
+    .filter(Boolean);
   const relative = parts.find((p) => !path.isAbsolute(p));
   if (relative !== undefined) return bad(src, `${name} must list absolute folders separated by "${path.delimiter}"; "${relative}" is relative.`, []);
   return parts.map((p) => path.resolve(p));

@@ -70,7 +70,10 @@ export class AppContext {
     );
     let timer: NodeJS.Timeout | undefined;
     const limit = new Promise<never>((_, reject) => {
-      timer = setTimeout(() => reject(new Error(`it did not answer within ${LEDGER_OPEN_LIMIT_MS / 1000} s; the folder's file system may be hung`)), LEDGER_OPEN_LIMIT_MS);
+      timer = setTimeout(
+        () => reject(new Error(`it did not answer within ${LEDGER_OPEN_LIMIT_MS / 1000} s; the folder's file system may be hung`)),
+        LEDGER_OPEN_LIMIT_MS,
+      );
     });
     try {
       await Promise.race([this.opening, limit]);

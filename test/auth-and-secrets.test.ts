@@ -65,7 +65,9 @@ describe('tokens: missing, wrong, and never leaked', () => {
     try {
       await c.client.setLoggingLevel('debug');
       const token = (await import('../src/simulator/simulator.js')).SIM_TOKEN;
-      const ok = await call(c.client, 'generate_video', { prompt: 'p', start_image_url: frames.start, end_image_url: frames.end }, (p) => seen.push(JSON.stringify(p)));
+      const ok = await call(c.client, 'generate_video', { prompt: 'p', start_image_url: frames.start, end_image_url: frames.end }, (p) =>
+        seen.push(JSON.stringify(p)),
+      );
       seen.push(JSON.stringify(ok));
       expect(ok.structuredContent?.status).toBe('completed');
       sim.inject({ route: 'status', status: 400, body: JSON.stringify({ detail: `bad header: Bearer ${token}` }) });

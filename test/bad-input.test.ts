@@ -27,7 +27,12 @@ type Urls = Record<string, string>;
 
 const gen = (over: Record<string, unknown>) => (u: Urls) => ({ prompt: 'p', start_image_url: u.good, end_image_url: u.good, ...over });
 const endUrl = (key: string) => (u: Urls) => ({ prompt: 'p', start_image_url: u.good, end_image_url: u[key] });
-const strictUrl = (url: string, expectText: RegExp): Case => ({ name: `URL ${url}`, mode: 'strict', args: () => ({ prompt: 'p', start_image_url: url, end_image_url: url }), expect: expectText });
+const strictUrl = (url: string, expectText: RegExp): Case => ({
+  name: `URL ${url}`,
+  mode: 'strict',
+  args: () => ({ prompt: 'p', start_image_url: url, end_image_url: url }),
+  expect: expectText,
+});
 const PRIVATE = /local or private address/;
 
 const CASES: Case[] = [
@@ -43,7 +48,12 @@ const CASES: Case[] = [
   { name: 'prompt too long', mode: 'lab', args: gen({ prompt: 'x'.repeat(2501) }), expect: /longer than 2500 characters/ },
   { name: 'prompt with a bell character', mode: 'lab', args: gen({ prompt: 'ring \u0007' }), expect: /control characters/ },
   { name: 'prompt with NUL', mode: 'lab', args: gen({ prompt: 'a\u0000b' }), expect: /control characters/ },
-  { name: 'start_image_url missing', mode: 'lab', args: (u) => ({ prompt: 'p', end_image_url: u.good }), expect: /start_image_url is required: a string holding the https:\/\/ URL, the absolute path or a data: URI of an image/ },
+  {
+    name: 'start_image_url missing',
+    mode: 'lab',
+    args: (u) => ({ prompt: 'p', end_image_url: u.good }),
+    expect: /start_image_url is required: a string holding the https:\/\/ URL, the absolute path or a data: URI of an image/,
+  },
   { name: 'start_image_url a number', mode: 'lab', args: gen({ start_image_url: 42 }), expect: /start_image_url must be a string/ },
   { name: 'start_image_url empty', mode: 'lab', args: gen({ start_image_url: '' }), expect: /start_image_url is empty/ },
   { name: 'end_image_url an array', mode: 'lab', args: gen({ end_image_url: ['a'] }), expect: /end_image_url must be a string/ },
@@ -62,9 +72,12 @@ const CASES: Case[] = [
   strictUrl('../../etc/passwd', /is a relative path/),
   strictUrl('data:image/png;base64,iVBORw0KGgo=', /this data: URI does not hold an image that can be read/),
   strictUrl('data:text/html,<script>alert(1)</script>', /a data: URI must be base64-encoded/),
-  ...['/tmp/a.png', 'file:///tmp/a.png', 'data:image/png;base64,iVBORw0KGgo='].map(
-    (ref): Case => ({ name: `${ref} with local images off`, mode: 'noLocal', args: () => ({ prompt: 'p', start_image_url: ref, end_image_url: ref }), expect: /turned off on this server \(KLING_MCP_LOCAL_IMAGES=0\)/ }),
-  ),
+  ...['/tmp/a.png', 'file:///tmp/a.png', 'data:image/png;base64,iVBORw0KGgo='].map((ref): Case => ({
+    name: `${ref} with local images off`,
+    mode: 'noLocal',
+    args: () => ({ prompt: 'p', start_image_url: ref, end_image_url: ref }),
+    expect: /turned off on this server \(KLING_MCP_LOCAL_IMAGES=0\)/,
+  })),
   strictUrl('javascript:alert(1)', /must start with https:\/\//),
   strictUrl('http://example.com/a.png', /must start with https:\/\//),
   strictUrl('https://localhost/a.png', PRIVATE),
@@ -90,11 +103,31 @@ const CASES: Case[] = [
   { name: 'random bytes', mode: 'lab', args: endUrl('noise'), expect: /end_image_url: this URL does not serve an image that can be read/ },
   { name: 'an HTML page', mode: 'lab', args: endUrl('html'), expect: /end_image_url: this URL does not serve an image.*text\/html/ },
   { name: 'an empty body', mode: 'lab', args: endUrl('empty'), expect: /end_image_url: the URL answered with an empty body/ },
-  { name: '11 MB announced by Content-Length', mode: 'lab', args: endUrl('big'), expect: /end_image_url: File size must be less than 10 MB\. \(got 11\.00 MB\)/ },
-  { name: '11 MB streamed without a length', mode: 'lab', args: endUrl('bigChunked'), expect: /end_image_url: File size must be less than 10 MB\. \(got more than 10\.\d\d MB\)/ },
+  {
+    name: '11 MB announced by Content-Length',
+    mode: 'lab',
+    args: endUrl('big'),
+    expect: /end_image_url: File size must be less than 10 MB\. \(got 11\.00 MB\)/,
+  },
+  {
+    name: '11 MB streamed without a length',
+    mode: 'lab',
+    args: endUrl('bigChunked'),
+    expect: /end_image_url: File size must be less than 10 MB\. \(got more than 10\.\d\d MB\)/,
+  },
   { name: 'a decompression bomb (20000×20000 PNG)', mode: 'lab', args: endUrl('bomb'), expect: /end_image_url: the image claims 20000×20000 pixels/ },
-  { name: 'aspect ratio exactly 2.50', mode: 'lab', args: endUrl('ratio250'), expect: /end_image_url: The aspect ratio range should be between 0\.40 and 2\.50\. \(got 2\.50\)/ },
-  { name: 'aspect ratio exactly 0.40', mode: 'lab', args: endUrl('ratio040'), expect: /end_image_url: The aspect ratio range should be between 0\.40 and 2\.50\. \(got 0\.40\)/ },
+  {
+    name: 'aspect ratio exactly 2.50',
+    mode: 'lab',
+    args: endUrl('ratio250'),
+    expect: /end_image_url: The aspect ratio range should be between 0\.40 and 2\.50\. \(got 2\.50\)/,
+  },
+  {
+    name: 'aspect ratio exactly 0.40',
+    mode: 'lab',
+    args: endUrl('ratio040'),
+    expect: /end_image_url: The aspect ratio range should be between 0\.40 and 2\.50\. \(got 0\.40\)/,
+  },
   { name: 'four redirects', mode: 'lab', args: endUrl('hop4'), expect: /more than 3 redirects/ },
   { name: 'a redirect to file://', mode: 'lab', args: endUrl('toFile'), expect: /must start with https:\/\/ or http:\/\// },
   { name: 'a redirect to ftp://', mode: 'lab', args: endUrl('toFtp'), expect: /must start with https:\/\/ or http:\/\// },
@@ -102,7 +135,13 @@ const CASES: Case[] = [
   { name: 'nothing listening', mode: 'lab', args: endUrl('refused'), expect: /could not fetch .*ECONNREFUSED/ },
   // request_ids are checked before they go into a URL path
   ...['../../v1/models/kling/kling-video-o1/image-to-video', 'abc/def', 'abc?x=1', '%2e%2e', '', 'a'.repeat(200), 'id with spaces'].flatMap((id) =>
-    ['check_status', 'get_result', 'cancel'].map((tool): Case => ({ name: `${tool} id ${JSON.stringify(id.slice(0, 30))}`, mode: 'lab', tool, args: () => ({ request_id: id }), expect: /request_id must be the id generate_video returned/ })),
+    ['check_status', 'get_result', 'cancel'].map((tool): Case => ({
+      name: `${tool} id ${JSON.stringify(id.slice(0, 30))}`,
+      mode: 'lab',
+      tool,
+      args: () => ({ request_id: id }),
+      expect: /request_id must be the id generate_video returned/,
+    })),
   ),
   { name: 'get_result without request_id', mode: 'lab', tool: 'get_result', args: () => ({}), expect: /request_id is required/ },
   { name: 'check_status id a number', mode: 'lab', tool: 'check_status', args: () => ({ request_id: 7 }), expect: /request_id must be a string/ },
@@ -125,14 +164,23 @@ describe('bad input corpus: a clear message and nothing submitted', () => {
     const eleven = Buffer.alloc(11 * 1024 * 1024, 1);
     Object.assign(urls, {
       good: sim.host('good.png', await image(640, 360)),
-      svg: sim.host('v.png', Buffer.from('<svg xmlns="http://www.w3.org/2000/svg" width="800" height="600"><rect width="800" height="600" fill="red"/></svg>'), 'image/png'),
+      svg: sim.host(
+        'v.png',
+        Buffer.from('<svg xmlns="http://www.w3.org/2000/svg" width="800" height="600"><rect width="800" height="600" fill="red"/></svg>'),
+        'image/png',
+      ),
       tiff: sim.host('t.png', await image(640, 480, 'tiff'), 'image/png'),
       noise: sim.host('n.png', Buffer.from(Array.from({ length: 4096 }, (_, i) => (i * 7919) % 251)), 'image/png'),
       html: sim.host('h.png', Buffer.from('<!doctype html><title>login</title>'), 'text/html; charset=utf-8'),
       empty: sim.host('empty.png', Buffer.alloc(0), 'image/png'),
       big: sim.host('big.png', eleven, 'image/png'),
       bigChunked: sim.host('bigc.png', eleven, 'image/png', true),
-      bomb: sim.host('bomb.png', await sharp({ create: { width: 20000, height: 20000, channels: 3, background: '#000' }, limitInputPixels: false }).png({ compressionLevel: 9 }).toBuffer()),
+      bomb: sim.host(
+        'bomb.png',
+        await sharp({ create: { width: 20000, height: 20000, channels: 3, background: '#000' }, limitInputPixels: false })
+          .png({ compressionLevel: 9 })
+          .toBuffer(),
+      ),
       ratio250: sim.host('r250.png', await image(800, 320)),
       ratio040: sim.host('r040.png', await image(320, 800)),
       toFile: sim.redirect('tofile', 'file:///etc/passwd'),

@@ -7,13 +7,24 @@ import { ROOT } from './helpers.js';
 // The benchmark's figures belong in the README, not in assertions; this only proves it runs to the end in CI-sized time.
 describe('npm run bench', () => {
   it('runs to completion and prints its table', async () => {
-    const { stdout } = await promisify(execFile)(process.execPath, [path.join(ROOT, 'node_modules', 'tsx', 'dist', 'cli.mjs'), path.join(ROOT, 'scripts', 'bench.ts')], {
-      cwd: ROOT,
-      timeout: 300_000,
-      maxBuffer: 1 << 20,
-    });
+    const { stdout } = await promisify(execFile)(
+      process.execPath,
+      [path.join(ROOT, 'node_modules', 'tsx', 'dist', 'cli.mjs'), path.join(ROOT, 'scripts', 'bench.ts')],
+      {
+        cwd: ROOT,
+        timeout: 300_000,
+        maxBuffer: 1 << 20,
+      },
+    );
     expect(stdout).toContain('| measure | result |');
-    for (const row of ['Cold start', 'Pre-flight check, two 1280×720', 'Simulated 120 s job', '100 concurrent generate_video', 'Saving a 500 MB result', '12-shot storyboard']) {
+    for (const row of [
+      'Cold start',
+      'Pre-flight check, two 1280×720',
+      'Simulated 120 s job',
+      '100 concurrent generate_video',
+      'Saving a 500 MB result',
+      '12-shot storyboard',
+    ]) {
       expect(stdout).toContain(row);
     }
   }, 300_000);

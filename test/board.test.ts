@@ -32,11 +32,17 @@ function shotJob(id: string, shot: number, submittedS: number, states: string[],
 }
 
 function completed(id: string, shot: number, submittedS = 1): LedgerEvent[] {
-  return shotJob(id, shot, submittedS, ['in_progress', 'completed'], [
-    { t: 'output', id, at: at(submittedS + 3), output: { video: VIDEO(id) } },
-    { t: 'file', id, at: at(submittedS + 3), file: clip(id) },
-    { t: 'cost', id, at: at(submittedS + 3), charged_usd: 0.56 },
-  ]);
+  return shotJob(
+    id,
+    shot,
+    submittedS,
+    ['in_progress', 'completed'],
+    [
+      { t: 'output', id, at: at(submittedS + 3), output: { video: VIDEO(id) } },
+      { t: 'file', id, at: at(submittedS + 3), file: clip(id) },
+      { t: 'cost', id, at: at(submittedS + 3), charged_usd: 0.56 },
+    ],
+  );
 }
 
 function stand(events: LedgerEvent[]): { states: ShotState[]; phases: string[] } {
@@ -63,7 +69,14 @@ describe('shotStates', () => {
   });
 
   it('a submission in flight is "submitting" while its process lives, and outcome_unknown once it is dead', () => {
-    const pending = (shot: number, pid?: number): LedgerEvent => ({ t: 'submitting', id: `p-${shot}`, at: at(1), input: input(), board: { id: 'sb-1', shot }, pid });
+    const pending = (shot: number, pid?: number): LedgerEvent => ({
+      t: 'submitting',
+      id: `p-${shot}`,
+      at: at(1),
+      input: input(),
+      board: { id: 'sb-1', shot },
+      pid,
+    });
     expect(stand([pending(1, ALIVE), pending(2, DEAD), pending(3)]).phases).toEqual(['submitting', 'outcome_unknown', 'submitting']);
   });
 
@@ -105,9 +118,13 @@ describe('boardStatus', () => {
     expect(status(completed('j-1', 1))).toBe('planned');
     expect(status([])).toBe('planned');
     expect(status([...completed('j-1', 1), ...completed('j-2', 2), ...shotJob('j-3', 3, 1, ['failed'])])).toBe('needs_attention');
-    expect(status([...completed('j-1', 1), ...completed('j-2', 2), { t: 'submitting', id: 'p-3', at: at(1), input: input(), board: { id: 'sb-1', shot: 3 }, pid: DEAD }])).toBe(
-      'needs_attention',
-    );
+    expect(
+      status([
+        ...completed('j-1', 1),
+        ...completed('j-2', 2),
+        { t: 'submitting', id: 'p-3', at: at(1), input: input(), board: { id: 'sb-1', shot: 3 }, pid: DEAD },
+      ]),
+    ).toBe('needs_attention');
   });
 });
 
@@ -121,10 +138,16 @@ describe('boardView', () => {
   it('a board with a resubmitted shot: each shot its current job, the replaced ones listed, and every charge counted', () => {
     const { structured, text } = view([
       ...completed('j-1', 1),
-      ...shotJob('j-2a', 2, 1, ['in_progress', 'failed'], [
-        { t: 'error', id: 'j-2a', at: at(4), code: 'job_failed', message: 'GPU fell over' },
-        { t: 'cost', id: 'j-2a', at: at(4), charged_usd: 0.1 },
-      ]),
+      ...shotJob(
+        'j-2a',
+        2,
+        1,
+        ['in_progress', 'failed'],
+        [
+          { t: 'error', id: 'j-2a', at: at(4), code: 'job_failed', message: 'GPU fell over' },
+          { t: 'cost', id: 'j-2a', at: at(4), charged_usd: 0.1 },
+        ],
+      ),
       ...completed('j-2b', 2, 10),
       ...completed('j-3', 3),
     ]);
@@ -194,7 +217,12 @@ describe('continuityWarnings', () => {
   const frame = (sha256: string, width = 1280, height = 720): FrameFacts => ({ sha256, width, height });
 
   it('a chain where each shot starts on the frame the last one ended on, all of one shape: no warning', () => {
-    expect(continuityWarnings([{ start: frame('a'), end: frame('b') }, { start: frame('b'), end: frame('c') }])).toEqual([]);
+    expect(
+      continuityWarnings([
+        { start: frame('a'), end: frame('b') },
+        { start: frame('b'), end: frame('c') },
+      ]),
+    ).toEqual([]);
   });
 
   it('a cut between two shots is named by its shots', () => {

@@ -50,7 +50,7 @@ describe('manifest.json', () => {
     expect(manifest.compatibility.platforms).toEqual(['darwin', 'win32', 'linux']);
   });
 
-  it('passes the token, and the defaults of the optional settings are the server\'s own', async () => {
+  it("passes the token, and the defaults of the optional settings are the server's own", async () => {
     const userConfig = manifest.user_config as UserConfig;
     const { command, args, env } = await clientConfig('/opt/bundle', { runcomfy_api_token: 'tok-123' });
     expect(command).toBe('node');
@@ -104,8 +104,11 @@ describe('kling-o1-mcp.mcpb (this platform, offline)', () => {
     expect(has('dist/app.js')).toBe(false); // bundled into the bin
   });
 
-  it('runs from its own folder: lists the tools and refuses a too-wide frame with the seed\'s text (sharp loads)', async () => {
-    const { args, env } = await clientConfig(unpacked, { runcomfy_api_token: simEnv(sim, tmp.dir).RUNCOMFY_API_TOKEN!, output_dir: path.join(tmp.dir, 'videos') });
+  it("runs from its own folder: lists the tools and refuses a too-wide frame with the seed's text (sharp loads)", async () => {
+    const { args, env } = await clientConfig(unpacked, {
+      runcomfy_api_token: simEnv(sim, tmp.dir).RUNCOMFY_API_TOKEN!,
+      output_dir: path.join(tmp.dir, 'videos'),
+    });
     const transport = new StdioClientTransport({
       command: process.execPath,
       args: args ?? [],
@@ -147,7 +150,9 @@ describe('npm package', () => {
     const files: string[] = JSON.parse(stdout)[0].files.map((f: { path: string }) => f.path);
     expect(files).toEqual(expect.arrayContaining(['LICENSE', 'README.md', 'package.json', pkg.bin['kling-o1-mcp']]));
     // The bin is an esbuild bundle: it and its chunks are all the code there is to ship.
-    expect(files.filter((f) => !['LICENSE', 'README.md', 'package.json', pkg.bin['kling-o1-mcp']].includes(f) && !/^dist\/chunks\/[^/]+\.js$/.test(f))).toEqual([]);
+    expect(files.filter((f) => !['LICENSE', 'README.md', 'package.json', pkg.bin['kling-o1-mcp']].includes(f) && !/^dist\/chunks\/[^/]+\.js$/.test(f))).toEqual(
+      [],
+    );
   });
 
   it('`npm ci --omit=dev` works in a clean copy of the project (offline, from the npm cache)', async (ctx) => {
@@ -173,4 +178,3 @@ describe('npm package', () => {
     }
   }, 120_000);
 });
-

@@ -120,7 +120,9 @@ describe('output schemas are strict-clean', () => {
       const { tools } = await c.client.listTools();
       expect(tools.map((t) => t.name).sort()).toEqual(TOOLS.map((t) => t.name).sort());
       for (const t of tools) expect(t.outputSchema, t.name).toBeTruthy();
-      expect(tools.flatMap((t) => [...strictWarnings(t.outputSchema, `${t.name}.outputSchema`), ...strictWarnings(t.inputSchema, `${t.name}.inputSchema`)])).toEqual([]);
+      expect(
+        tools.flatMap((t) => [...strictWarnings(t.outputSchema, `${t.name}.outputSchema`), ...strictWarnings(t.inputSchema, `${t.name}.inputSchema`)]),
+      ).toEqual([]);
     } finally {
       await c.close();
     }
@@ -132,7 +134,12 @@ describe('output schemas are strict-clean', () => {
       await c.client.listTools(); // the client validates structuredContent against the schemas it has listed
       const output = { video: 'https://example.com/v.mp4', seed: 7, timings: { total_s: 41 } };
       sim.inject({ route: 'result', status: 200, body: JSON.stringify({ status: 'succeeded', output }) });
-      const r = await call(c.client, 'generate_video', { prompt: '@Image1 to @Image2', start_image_url: frames.start, end_image_url: frames.end, download: false });
+      const r = await call(c.client, 'generate_video', {
+        prompt: '@Image1 to @Image2',
+        start_image_url: frames.start,
+        end_image_url: frames.end,
+        download: false,
+      });
       expect(r.isError).toBeFalsy();
       expect(r.structuredContent!.output).toEqual(output);
     } finally {
@@ -186,7 +193,9 @@ describe('a bad setting', () => {
     get_result: { request_id: 'abc123' },
     cancel: { request_id: 'abc123' },
     list_jobs: {},
-    generate_storyboard: { shots: [{ prompt: '@Image1 to @Image2', start_image_url: 'https://example.com/a.png', end_image_url: 'https://example.com/b.png' }] },
+    generate_storyboard: {
+      shots: [{ prompt: '@Image1 to @Image2', start_image_url: 'https://example.com/a.png', end_image_url: 'https://example.com/b.png' }],
+    },
     get_storyboard: { storyboard_id: 'sb-abcdef123' },
   };
 
@@ -243,16 +252,19 @@ describe('a state folder that cannot be opened', () => {
     }
   });
 
-  it.runIf(process.platform === 'linux' && process.getuid?.() === 0)('under /proc as root (where Node\'s recursive mkdir spins forever): a clear error', async () => {
-    const c = await connectInMemory({ KLING_MCP_STATE_DIR: `/proc/kling-o1-mcp-test-${process.pid}/state` });
-    try {
-      const r = await call(c.client, 'list_jobs', {});
-      expect(r).toBeToolError('state_unavailable');
-      expect(textOf(r)).toMatch(/\/proc\/kling-o1-mcp-test/);
-    } finally {
-      await c.close();
-    }
-  });
+  it.runIf(process.platform === 'linux' && process.getuid?.() === 0)(
+    "under /proc as root (where Node's recursive mkdir spins forever): a clear error",
+    async () => {
+      const c = await connectInMemory({ KLING_MCP_STATE_DIR: `/proc/kling-o1-mcp-test-${process.pid}/state` });
+      try {
+        const r = await call(c.client, 'list_jobs', {});
+        expect(r).toBeToolError('state_unavailable');
+        expect(textOf(r)).toMatch(/\/proc\/kling-o1-mcp-test/);
+      } finally {
+        await c.close();
+      }
+    },
+  );
 
   it(
     'whose open hangs: the call answers state_unavailable after the limit, and a later call waits on the same open',

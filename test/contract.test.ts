@@ -22,7 +22,12 @@ const CODES: [number, ErrorCode, RegExp, RegExp?][] = [
   [RUNCOMFY_CODES.noBalance, 'insufficient_credits', /no remaining balance.*Top up your RunComfy balance/],
   [RUNCOMFY_CODES.badToken, 'unauthorized', /missing, wrong or expired, or the account is inactive.*RUNCOMFY_API_TOKEN/],
   [RUNCOMFY_CODES.otherUser, 'forbidden', /belongs to another RunComfy user/],
-  [RUNCOMFY_CODES.notFound, 'not_found', /expired.*can no longer be fetched from RunComfy.*kept only for a limited time.*list_jobs/, /not found.*model endpoint.*RUNCOMFY_BASE_URL/],
+  [
+    RUNCOMFY_CODES.notFound,
+    'not_found',
+    /expired.*can no longer be fetched from RunComfy.*kept only for a limited time.*list_jobs/,
+    /not found.*model endpoint.*RUNCOMFY_BASE_URL/,
+  ],
 ];
 const HTTP_STATUSES = [400, 401, 402, 403, 404, 200];
 /** Every code on every status, alternating the two body shapes and number/string codes. */
@@ -61,7 +66,11 @@ describe('RunComfy error codes, on every HTTP status', () => {
 
   async function refusedSubmission(route: Route, code: number | string, o: Parameters<RunComfySimulator['injectError']>[2]) {
     lab.sim.injectError(route, code, o);
-    const before = { created: lab.sim.submissions, posts: lab.sim.count('submit'), listed: (await call(lab.c.client, 'list_jobs', {})).structuredContent!.total };
+    const before = {
+      created: lab.sim.submissions,
+      posts: lab.sim.count('submit'),
+      listed: (await call(lab.c.client, 'list_jobs', {})).structuredContent!.total,
+    };
     const r = await call(lab.c.client, 'generate_video', { ...args, wait_seconds: 0 });
     lab.sim.clearFaults();
     return {
@@ -72,29 +81,44 @@ describe('RunComfy error codes, on every HTTP status', () => {
     };
   }
 
-  it.each(MATRIX)('submit: $code on HTTP $status ($shape, as a $codeAs): $kind, nothing sent again, nothing recorded', async ({ code, kind, submitText, status, shape, codeAs }) => {
-    const { r, created, posts, listed } = await refusedSubmission('submit', code, { status, shape, codeAs });
-    expectRefusal(r, kind, submitText);
-    expect(created).toBe(0);
-    expect(posts).toBe(1);
-    expect(listed).toBe(0);
-  });
+  it.each(MATRIX)(
+    'submit: $code on HTTP $status ($shape, as a $codeAs): $kind, nothing sent again, nothing recorded',
+    async ({ code, kind, submitText, status, shape, codeAs }) => {
+      const { r, created, posts, listed } = await refusedSubmission('submit', code, { status, shape, codeAs });
+      expectRefusal(r, kind, submitText);
+      expect(created).toBe(0);
+      expect(posts).toBe(1);
+      expect(listed).toBe(0);
+    },
+  );
 
-  it.each(MATRIX)('status and result reads: $code on HTTP $status ($shape, as a $codeAs): $kind, naming the job', async ({ code, kind, text, status, shape, codeAs }) => {
-    for (const [route, tool] of [['status', 'check_status'], ['result', 'get_result']] as const) {
-      lab.sim.injectError(route, code, { status, shape, codeAs });
-      const before = lab.sim.count(route);
-      const r = await call(lab.c.client, tool, { request_id: jobId });
-      lab.sim.clearFaults();
-      expectRefusal(r, kind, text);
-      expect(r._meta?.['kling-o1-mcp/error'], tool).toMatchObject({ request_id: jobId });
-      // A definite answer: not read again.
-      expect(lab.sim.count(route) - before, tool).toBe(1);
-    }
-  });
+  it.each(MATRIX)(
+    'status and result reads: $code on HTTP $status ($shape, as a $codeAs): $kind, naming the job',
+    async ({ code, kind, text, status, shape, codeAs }) => {
+      for (const [route, tool] of [
+        ['status', 'check_status'],
+        ['result', 'get_result'],
+      ] as const) {
+        lab.sim.injectError(route, code, { status, shape, codeAs });
+        const before = lab.sim.count(route);
+        const r = await call(lab.c.client, tool, { request_id: jobId });
+        lab.sim.clearFaults();
+        expectRefusal(r, kind, text);
+        expect(r._meta?.['kling-o1-mcp/error'], tool).toMatchObject({ request_id: jobId });
+        // A definite answer: not read again.
+        expect(lab.sim.count(route) - before, tool).toBe(1);
+      }
+    },
+  );
 
   it('an HTTP 200 that carries both an error code and a success shape is an error', async () => {
-    const body = JSON.stringify({ error_code: 400004, error_message: 'token expired', request_id: jobId, status: 'completed', output: { video: 'https://x/y.mp4' } });
+    const body = JSON.stringify({
+      error_code: 400004,
+      error_message: 'token expired',
+      request_id: jobId,
+      status: 'completed',
+      output: { video: 'https://x/y.mp4' },
+    });
     lab.sim.inject({ route: 'result', status: 200, body });
     const r = await call(lab.c.client, 'get_result', { request_id: jobId });
     expect(r).toBeToolError('unauthorized');
@@ -103,7 +127,7 @@ describe('RunComfy error codes, on every HTTP status', () => {
     expect(sub.created).toBe(0);
   });
 
-  it('an unknown code still gives a clear error with RunComfy\'s message, on 200 and on 4xx', async () => {
+  it("an unknown code still gives a clear error with RunComfy's message, on 200 and on 4xx", async () => {
     const a = await refusedSubmission('submit', 499123, { status: 200, message: 'prompt too spicy' });
     expect(a.r).toBeToolError('upstream_error');
     expect(textOf(a.r)).toMatch(/error 499123.*RunComfy said: prompt too spicy/);
@@ -309,8 +333,17 @@ describe('result, cancel and cost as documented', () => {
   it('cost sent as a numeric string is read as a number; nonsense is unknown, not an error', async () => {
     const id = (await gen(20)).structuredContent!.request_id;
     const c = client();
-    for (const [cost, want] of [['0.56', 0.56], ['lots', undefined], [-1, undefined], [null, undefined]] as const) {
-      lab.sim.inject({ route: 'result', status: 200, body: JSON.stringify({ request_id: id, status: 'succeeded', output: { video: 'https://x/v.mp4' }, cost }) });
+    for (const [cost, want] of [
+      ['0.56', 0.56],
+      ['lots', undefined],
+      [-1, undefined],
+      [null, undefined],
+    ] as const) {
+      lab.sim.inject({
+        route: 'result',
+        status: 200,
+        body: JSON.stringify({ request_id: id, status: 'succeeded', output: { video: 'https://x/v.mp4' }, cost }),
+      });
       expect((await c.result(id, { includeCost: true })).cost).toBe(want);
     }
   });
@@ -330,7 +363,12 @@ describe("the model's price", () => {
 
   it('per second, per request, an unknown unit, missing fields', async () => {
     const perSecond = await info({ base_price_usd: 0.112, price_unit: 'per_second', pricing_note: 'per second of video' });
-    expect(await perSecond.client.modelInfo()).toEqual({ basePriceUsd: 0.112, priceUnit: 'per_second', pricingNote: 'per second of video', price: { per: 'second', usd: 0.112 } });
+    expect(await perSecond.client.modelInfo()).toEqual({
+      basePriceUsd: 0.112,
+      priceUnit: 'per_second',
+      pricingNote: 'per second of video',
+      price: { per: 'second', usd: 0.112 },
+    });
     expect(perSecond.sim.requests.at(-1)).toMatchObject({ route: 'model', method: 'GET', path: '/v1/models/kling/kling-video-o1/image-to-video' });
     const perRequest = await info({ base_price_usd: '0.90', price_unit: 'request' });
     expect((await perRequest.client.modelInfo()).price).toEqual({ per: 'request', usd: 0.9 });

@@ -21,7 +21,10 @@ describe('costs, the spend limit and confirmation', () => {
     dirs.forEach((d) => d());
   });
 
-  async function connect(env: Record<string, string> = {}, o: { sim?: RunComfySimulator; dir?: string; client?: ReturnType<typeof newClient> } = {}): Promise<Connected & { dir: string }> {
+  async function connect(
+    env: Record<string, string> = {},
+    o: { sim?: RunComfySimulator; dir?: string; client?: ReturnType<typeof newClient> } = {},
+  ): Promise<Connected & { dir: string }> {
     let dir = o.dir;
     if (!dir) {
       const tmp = tempDir();

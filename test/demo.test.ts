@@ -13,11 +13,15 @@ describe('npm run demo', () => {
   it('makes a clip offline that goes from the start frame to the end frame, and exits 0', async () => {
     const tmp = tempDir();
     try {
-      const { stdout } = await promisify(execFile)(process.execPath, [path.join(ROOT, 'node_modules', 'tsx', 'dist', 'cli.mjs'), path.join(ROOT, 'scripts', 'demo.ts')], {
-        cwd: ROOT,
-        env: { PATH: process.env.PATH, HOME: process.env.HOME, KLING_DEMO_OUTPUT_DIR: tmp.dir },
-        timeout: 60_000,
-      });
+      const { stdout } = await promisify(execFile)(
+        process.execPath,
+        [path.join(ROOT, 'node_modules', 'tsx', 'dist', 'cli.mjs'), path.join(ROOT, 'scripts', 'demo.ts')],
+        {
+          cwd: ROOT,
+          env: { PATH: process.env.PATH, HOME: process.env.HOME, KLING_DEMO_OUTPUT_DIR: tmp.dir },
+          timeout: 60_000,
+        },
+      );
       expect(stdout).toMatch(/\d+%/);
       expect(stdout).toContain('Video ready');
       const videos = path.join(tmp.dir, 'videos');
@@ -43,11 +47,15 @@ describe('npm run demo', () => {
   it('--storyboard makes a 3-shot film and a contact sheet offline, and says where they are', async () => {
     const tmp = tempDir();
     try {
-      const { stdout } = await promisify(execFile)(process.execPath, [path.join(ROOT, 'node_modules', 'tsx', 'dist', 'cli.mjs'), path.join(ROOT, 'scripts', 'demo.ts'), '--storyboard'], {
-        cwd: ROOT,
-        env: { PATH: process.env.PATH, HOME: process.env.HOME, KLING_DEMO_OUTPUT_DIR: tmp.dir },
-        timeout: 60_000,
-      });
+      const { stdout } = await promisify(execFile)(
+        process.execPath,
+        [path.join(ROOT, 'node_modules', 'tsx', 'dist', 'cli.mjs'), path.join(ROOT, 'scripts', 'demo.ts'), '--storyboard'],
+        {
+          cwd: ROOT,
+          env: { PATH: process.env.PATH, HOME: process.env.HOME, KLING_DEMO_OUTPUT_DIR: tmp.dir },
+          timeout: 60_000,
+        },
+      );
       const film = /^Film: (\S+\.mp4) /m.exec(stdout)?.[1];
       const sheet = /^Contact sheet: (\S+\.png)$/m.exec(stdout)?.[1];
       expect(film, stdout).toBeTruthy();

@@ -27,7 +27,15 @@ describe.each(['in memory', 'over stdio (built bin)'])('the tools end to end, %s
 
   it('lists the tools with input and output schemas', async () => {
     const { tools } = await c.client.listTools();
-    expect(tools.map((t) => t.name).sort()).toEqual(['cancel', 'check_status', 'generate_storyboard', 'generate_video', 'get_result', 'get_storyboard', 'list_jobs']);
+    expect(tools.map((t) => t.name).sort()).toEqual([
+      'cancel',
+      'check_status',
+      'generate_storyboard',
+      'generate_video',
+      'get_result',
+      'get_storyboard',
+      'list_jobs',
+    ]);
     const gen = tools.find((t) => t.name === 'generate_video')!;
     expect(gen.inputSchema.required).toEqual(expect.arrayContaining(['prompt', 'start_image_url', 'end_image_url']));
     const duration = (gen.inputSchema.properties as Record<string, { enum?: unknown; anyOf?: unknown }>).duration!;
@@ -39,7 +47,9 @@ describe.each(['in memory', 'over stdio (built bin)'])('the tools end to end, %s
   it('generate_video: checks, submits once, reports progress, returns and saves the video', async () => {
     const progress: { progress: number; message?: string }[] = [];
     const before = sim.submissions;
-    const r = await call(c.client, 'generate_video', { prompt: '@Image1 turns into @Image2', start_image_url: frames.start, end_image_url: frames.end }, (p) => progress.push(p));
+    const r = await call(c.client, 'generate_video', { prompt: '@Image1 turns into @Image2', start_image_url: frames.start, end_image_url: frames.end }, (p) =>
+      progress.push(p),
+    );
     expect(r.isError).toBeFalsy();
     expect(sim.submissions - before).toBe(1);
     const s = r.structuredContent!;
@@ -62,7 +72,13 @@ describe.each(['in memory', 'over stdio (built bin)'])('the tools end to end, %s
   });
 
   it('wait_seconds: 0 returns the request_id right after submitting; get_result waits for it', async () => {
-    const r = await call(c.client, 'generate_video', { prompt: 'a walk', start_image_url: frames.start, end_image_url: frames.end, duration: 10, wait_seconds: 0 });
+    const r = await call(c.client, 'generate_video', {
+      prompt: 'a walk',
+      start_image_url: frames.start,
+      end_image_url: frames.end,
+      duration: 10,
+      wait_seconds: 0,
+    });
     expect(r.isError).toBeFalsy();
     const id = r.structuredContent!.request_id as string;
     expect(r.structuredContent!.done).toBe(false);

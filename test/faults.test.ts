@@ -47,11 +47,29 @@ describe('faults upstream', () => {
 
   const recovers: [string, Fault[]][] = [
     ['a 429 storm with Retry-After on status', [{ route: 'status', status: 429, headers: { 'retry-after': '1' }, times: 3 }]],
-    ['503 bursts on status and result', [{ route: 'status', status: 503, times: 3 }, { route: 'result', status: 503, times: 2 }]],
+    [
+      '503 bursts on status and result',
+      [
+        { route: 'status', status: 503, times: 3 },
+        { route: 'result', status: 503, times: 2 },
+      ],
+    ],
     ['connections reset mid-body', [{ route: 'status', reset: 'mid-body', times: 2 }]],
-    ['connections reset before headers', [{ route: 'status', reset: 'before-headers', times: 2 }, { route: 'result', reset: 'before-headers' }]],
+    [
+      'connections reset before headers',
+      [
+        { route: 'status', reset: 'before-headers', times: 2 },
+        { route: 'result', reset: 'before-headers' },
+      ],
+    ],
     ['slow headers beyond the timeout', [{ route: 'status', delayMs: 1500, status: 200, body: '{"status":"in_queue"}', times: 2 }]],
-    ['garbled JSON', [{ route: 'status', status: 200, body: 'not json{', times: 2 }, { route: 'result', status: 200, body: '<html>', times: 1 }]],
+    [
+      'garbled JSON',
+      [
+        { route: 'status', status: 200, body: 'not json{', times: 2 },
+        { route: 'result', status: 200, body: '<html>', times: 1 },
+      ],
+    ],
     ['an answer of the wrong shape', [{ route: 'status', status: 200, body: '{"state":"x"}', times: 2 }]],
     ['an unknown, non-terminal state', [{ route: 'status', status: 200, body: '{"status":"warming_up"}', times: 3 }]],
     ['a 502 on the result download', [{ route: 'output', status: 502, times: 2 }]],
@@ -192,7 +210,11 @@ describe('cancellation from the client', () => {
       const frames = { start: sim.host('s.png', await image(640, 360)), end: sim.host('e.png', await image(640, 360)) };
       const ac = new AbortController();
       const pending = c.client
-        .callTool({ name: 'generate_video', arguments: { prompt: 'cancel me', start_image_url: frames.start, end_image_url: frames.end, wait_seconds: 30 } }, CallToolResultSchema, { signal: ac.signal })
+        .callTool(
+          { name: 'generate_video', arguments: { prompt: 'cancel me', start_image_url: frames.start, end_image_url: frames.end, wait_seconds: 30 } },
+          CallToolResultSchema,
+          { signal: ac.signal },
+        )
         .catch((e: unknown) => e);
       while (sim.count('status') < 2) await new Promise((r) => setTimeout(r, 10));
       ac.abort();

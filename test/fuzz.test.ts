@@ -29,11 +29,16 @@ describe('fuzzing tool arguments', () => {
       fc.string({ maxLength: 50 }),
       junk,
     );
-  const optional = <T,>(arb: fc.Arbitrary<T>) => fc.option(arb, { nil: undefined });
+  const optional = <T>(arb: fc.Arbitrary<T>) => fc.option(arb, { nil: undefined });
   const requestId = () => fc.oneof(fc.string({ maxLength: 40 }), fc.stringMatching(/^[A-Za-z0-9_-]{1,20}$/), fc.constantFrom('../x', 'a/b', '%2F'), junk);
 
   const shot = () => ({
-    prompt: fc.oneof({ arbitrary: fc.stringMatching(/^[ -~]{1,80}$/).filter((p) => p.trim() !== ''), weight: 4 }, fc.string({ maxLength: 100 }), fc.string({ minLength: 2400, maxLength: 2600 }), junk),
+    prompt: fc.oneof(
+      { arbitrary: fc.stringMatching(/^[ -~]{1,80}$/).filter((p) => p.trim() !== ''), weight: 4 },
+      fc.string({ maxLength: 100 }),
+      fc.string({ minLength: 2400, maxLength: 2600 }),
+      junk,
+    ),
     start_image_url: url(),
     end_image_url: url(),
     duration: optional(fc.oneof({ arbitrary: fc.constantFrom(5, 10), weight: 3 }, fc.integer({ min: -20, max: 20 }), junk)),
@@ -60,36 +65,51 @@ describe('fuzzing tool arguments', () => {
         },
         { requiredKeys: [] },
       ),
-    get_storyboard: () => fc.record({ storyboard_id: storyboardId(), wait_seconds: wait(), download: flag(), stitch: flag(), resubmit_failed: flag() }, { requiredKeys: [] }),
+    get_storyboard: () =>
+      fc.record({ storyboard_id: storyboardId(), wait_seconds: wait(), download: flag(), stitch: flag(), resubmit_failed: flag() }, { requiredKeys: [] }),
     check_status: () => fc.record({ request_id: requestId(), wait_seconds: optional(fc.oneof(fc.integer({ min: -2, max: 1 }), junk)) }, { requiredKeys: [] }),
     get_result: () =>
-      fc.record({ request_id: requestId(), wait_seconds: optional(fc.oneof(fc.integer({ min: -2, max: 1 }), junk)), download: optional(junk) }, { requiredKeys: [] }),
+      fc.record(
+        { request_id: requestId(), wait_seconds: optional(fc.oneof(fc.integer({ min: -2, max: 1 }), junk)), download: optional(junk) },
+        { requiredKeys: [] },
+      ),
     cancel: () => fc.record({ request_id: requestId(), storyboard_id: optional(storyboardId()) }, { requiredKeys: [] }),
-    list_jobs: () => fc.record({ status: optional(fc.oneof(fc.constantFrom('unfinished', 'completed', 'failed'), junk)), limit: optional(fc.oneof(fc.integer({ min: -5, max: 300 }), junk)) }, { requiredKeys: [] }),
+    list_jobs: () =>
+      fc.record(
+        {
+          status: optional(fc.oneof(fc.constantFrom('unfinished', 'completed', 'failed'), junk)),
+          limit: optional(fc.oneof(fc.integer({ min: -5, max: 300 }), junk)),
+        },
+        { requiredKeys: [] },
+      ),
   };
 
   it('covers every tool the server has', () => {
     expect(Object.keys(argsFor).sort()).toEqual(TOOLS.map((t) => t.name).sort());
   });
 
-  it.each(Object.keys(argsFor))('%s: every answer is a well-formed MCP result', async (tool) => {
-    const submittedBefore = lab.sim.submissions;
-    await fc.assert(
-      fc.asyncProperty(argsFor[tool]!(), async (args) => {
-        const before = new Set(lab.sim.jobs.keys());
-        const r = await call(lab.c.client, tool, args);
-        expect(Array.isArray(r.content)).toBe(true);
-        for (const block of r.content) expect(['text', 'resource_link']).toContain(block.type);
-        expect(textOf(r).length).toBeGreaterThan(0);
-        expect(textOf(r)).not.toMatch(/bug in kling-o1-mcp/);
-        if (!r.isError) expect(typeof r.structuredContent).toBe('object');
-        // A job paid for upstream is never lost: the answer names it.
-        for (const id of lab.sim.jobs.keys()) if (!before.has(id)) expect(JSON.stringify(r)).toContain(id);
-      }),
-      { numRuns: tool === 'generate_video' ? 80 : tool === 'generate_storyboard' ? 40 : 50 },
-    );
-    await expect(lab.c.client.ping()).resolves.toBeDefined();
-    // The generator also reaches the happy path, not only the refusals.
-    if (tool === 'generate_video' || tool === 'generate_storyboard') expect(lab.sim.submissions).toBeGreaterThan(submittedBefore);
-  }, 120_000);
+  it.each(Object.keys(argsFor))(
+    '%s: every answer is a well-formed MCP result',
+    async (tool) => {
+      const submittedBefore = lab.sim.submissions;
+      await fc.assert(
+        fc.asyncProperty(argsFor[tool]!(), async (args) => {
+          const before = new Set(lab.sim.jobs.keys());
+          const r = await call(lab.c.client, tool, args);
+          expect(Array.isArray(r.content)).toBe(true);
+          for (const block of r.content) expect(['text', 'resource_link']).toContain(block.type);
+          expect(textOf(r).length).toBeGreaterThan(0);
+          expect(textOf(r)).not.toMatch(/bug in kling-o1-mcp/);
+          if (!r.isError) expect(typeof r.structuredContent).toBe('object');
+          // A job paid for upstream is never lost: the answer names it.
+          for (const id of lab.sim.jobs.keys()) if (!before.has(id)) expect(JSON.stringify(r)).toContain(id);
+        }),
+        { numRuns: tool === 'generate_video' ? 80 : tool === 'generate_storyboard' ? 40 : 50 },
+      );
+      await expect(lab.c.client.ping()).resolves.toBeDefined();
+      // The generator also reaches the happy path, not only the refusals.
+      if (tool === 'generate_video' || tool === 'generate_storyboard') expect(lab.sim.submissions).toBeGreaterThan(submittedBefore);
+    },
+    120_000,
+  );
 });

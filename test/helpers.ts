@@ -26,7 +26,12 @@ export function tempDir(prefix = 'kling-test-'): { dir: string; cleanup: () => v
   return { dir, cleanup: () => rmSync(dir, { recursive: true, force: true }) };
 }
 
-export async function image(width: number, height: number, format: 'png' | 'jpeg' | 'webp' | 'gif' | 'avif' | 'tiff' = 'png', color = '#3366cc'): Promise<Buffer> {
+export async function image(
+  width: number,
+  height: number,
+  format: 'png' | 'jpeg' | 'webp' | 'gif' | 'avif' | 'tiff' = 'png',
+  color = '#3366cc',
+): Promise<Buffer> {
   return sharp({ create: { width, height, channels: 3, background: color } })
     .toFormat(format)
     .toBuffer();
@@ -79,11 +84,23 @@ export async function connectInMemory(env: Record<string, string | undefined>, c
   registerSecret(env.RUNCOMFY_API_TOKEN);
   const logs: string[] = [];
   const config = loadConfig(env);
-  const app = new AppContext(config, createLogger(config.logLevel, (l) => logs.push(l)), clock);
+  const app = new AppContext(
+    config,
+    createLogger(config.logLevel, (l) => logs.push(l)),
+    clock,
+  );
   const server = createServer(app);
   const [clientSide, serverSide] = InMemoryTransport.createLinkedPair();
   await Promise.all([server.connect(serverSide), client.connect(clientSide)]);
-  return { client, app, logs, close: async () => { await client.close(); await server.close(); } };
+  return {
+    client,
+    app,
+    logs,
+    close: async () => {
+      await client.close();
+      await server.close();
+    },
+  };
 }
 
 export async function connectStdio(
@@ -93,7 +110,9 @@ export async function connectStdio(
   const transport = new StdioClientTransport({
     command: process.execPath,
     args: [BIN],
-    env: Object.fromEntries(Object.entries({ PATH: process.env.PATH, HOME: process.env.HOME, ...env }).filter((e): e is [string, string] => e[1] !== undefined)),
+    env: Object.fromEntries(
+      Object.entries({ PATH: process.env.PATH, HOME: process.env.HOME, ...env }).filter((e): e is [string, string] => e[1] !== undefined),
+    ),
     stderr: 'pipe',
   });
   let err = '';
@@ -110,9 +129,19 @@ export type ToolName = Tool['name'];
 export type ToolOutput<N extends ToolName> = Extract<Tool, { name: N }> extends { output: infer O extends ZodRawShape } ? z.output<z.ZodObject<O>> : never;
 
 /** Calls a tool through the real client; a known tool's structuredContent comes typed by its output schema. */
-export async function call<N extends ToolName>(client: Client, name: N, args: Record<string, unknown>, onprogress?: (p: Progress) => void): Promise<ToolResult<ToolOutput<N>>>;
+export async function call<N extends ToolName>(
+  client: Client,
+  name: N,
+  args: Record<string, unknown>,
+  onprogress?: (p: Progress) => void,
+): Promise<ToolResult<ToolOutput<N>>>;
 /** A name that is not a tool (the server's refusal is what is tested). */
-export async function call(client: Client, name: string, args: Record<string, unknown>, onprogress?: (p: Progress) => void): Promise<ToolResult<Record<string, unknown>>>;
+export async function call(
+  client: Client,
+  name: string,
+  args: Record<string, unknown>,
+  onprogress?: (p: Progress) => void,
+): Promise<ToolResult<Record<string, unknown>>>;
 export async function call(client: Client, name: string, args: Record<string, unknown>, onprogress?: (p: Progress) => void): Promise<CallToolResult> {
   return (await client.callTool({ name, arguments: args }, CallToolResultSchema, { onprogress, timeout: 60_000 })) as CallToolResult;
 }

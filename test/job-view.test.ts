@@ -32,7 +32,9 @@ describe('jobView', () => {
     const { structured, text } = jobView(facts({ waitedOut: true }));
     expect(structured.done).toBe(false);
     expect(text).toContain('Job abc is in_progress after 30 s; this call stopped waiting so your client does not time out.');
-    expect(structured.next_step).toBe('The job keeps running upstream (30 s so far). Call get_result with {"request_id":"abc","wait_seconds":50} to wait for the video.');
+    expect(structured.next_step).toBe(
+      'The job keeps running upstream (30 s so far). Call get_result with {"request_id":"abc","wait_seconds":50} to wait for the video.',
+    );
   });
 
   it('a queued job shows its place in the queue', () => {
@@ -141,7 +143,7 @@ describe('summarize', () => {
     expect(s.cost_usd).toBeUndefined();
   });
 
-  it("a storyboard shot names its board and place", () => {
+  it('a storyboard shot names its board and place', () => {
     const shot = job('abc', [{ t: 'submitted', at: T0, input: input(), board: { id: 'sb-1', shot: 2 } }]);
     expect(summarize(shot, T0)).toMatchObject({ storyboard_id: 'sb-1', shot: 2 });
   });

@@ -105,27 +105,71 @@ describe('local keyframes: paths, file:// URLs and data: URIs', () => {
 
   describe('refused, with a clear text and zero submissions', () => {
     const cases: [string, () => string | Promise<string>, RegExp][] = [
-      ['a file outside the allowed folders', () => write(path.join(outside, 'a.png'), png), /start_image_url: .*elsewhere[\\/]a\.png is outside the folders this server may read images from: .*frames \(KLING_MCP_IMAGE_DIRS\)/],
-      ['a folder whose name only starts like an allowed one', () => write(`${allowed}-evil${path.sep}a.png`, png), /is outside the folders this server may read images from/],
+      [
+        'a file outside the allowed folders',
+        () => write(path.join(outside, 'a.png'), png),
+        /start_image_url: .*elsewhere[\\/]a\.png is outside the folders this server may read images from: .*frames \(KLING_MCP_IMAGE_DIRS\)/,
+      ],
+      [
+        'a folder whose name only starts like an allowed one',
+        () => write(`${allowed}-evil${path.sep}a.png`, png),
+        /is outside the folders this server may read images from/,
+      ],
       ['a path that climbs out with ..', () => path.join(allowed, '..', 'elsewhere', 'a.png'), /elsewhere[\\/]a\.png is outside the folders/],
-      ['a symlink inside that leads outside', () => link(path.join(outside, 'b.png'), path.join(allowed, 'escape.png')), /escape\.png \(a link to .*elsewhere[\\/]b\.png\) is outside the folders/],
-      ['a symlinked folder inside that leads outside', () => linkDir(outside, path.join(allowed, 'linked')).then((d) => path.join(d, 'a.png')), /\(a link to .*elsewhere[\\/]a\.png\) is outside the folders/],
+      [
+        'a symlink inside that leads outside',
+        () => link(path.join(outside, 'b.png'), path.join(allowed, 'escape.png')),
+        /escape\.png \(a link to .*elsewhere[\\/]b\.png\) is outside the folders/,
+      ],
+      [
+        'a symlinked folder inside that leads outside',
+        () => linkDir(outside, path.join(allowed, 'linked')).then((d) => path.join(d, 'a.png')),
+        /\(a link to .*elsewhere[\\/]a\.png\) is outside the folders/,
+      ],
       ['a missing file outside (its existence is not revealed)', () => path.join(outside, 'nothing.png'), /is outside the folders/],
       ['a missing file inside', () => path.join(allowed, 'nothing.png'), /nothing\.png: there is no such file/],
-      ['a text file named .png', () => write(path.join(allowed, 'notes.png'), Buffer.from('not an image at all')), /notes\.png is not an image that can be read \(19 bytes\)\. Accepted file types/],
+      [
+        'a text file named .png',
+        () => write(path.join(allowed, 'notes.png'), Buffer.from('not an image at all')),
+        /notes\.png is not an image that can be read \(19 bytes\)\. Accepted file types/,
+      ],
       ['an empty file', () => write(path.join(allowed, 'empty.png'), Buffer.alloc(0)), /empty\.png is an empty file, not an image/],
-      ['an 11 MB file', () => write(path.join(allowed, 'big.png'), Buffer.alloc(11 * 1024 * 1024, 1)), /start_image_url: File size must be less than 10 MB\. \(got 11\.00 MB\)/],
-      ['a sparse 2 GB file (never read into memory)', () => sparse(path.join(allowed, 'huge.png'), 2 * 1024 ** 3), /File size must be less than 10 MB\. \(got 2048\.00 MB\)/],
+      [
+        'an 11 MB file',
+        () => write(path.join(allowed, 'big.png'), Buffer.alloc(11 * 1024 * 1024, 1)),
+        /start_image_url: File size must be less than 10 MB\. \(got 11\.00 MB\)/,
+      ],
+      [
+        'a sparse 2 GB file (never read into memory)',
+        () => sparse(path.join(allowed, 'huge.png'), 2 * 1024 ** 3),
+        /File size must be less than 10 MB\. \(got 2048\.00 MB\)/,
+      ],
       ['a directory', () => allowed, /frames is a folder; give the path of an image file in it/],
       ['a relative path', () => 'frames/start.png', /"frames\/start\.png" is a relative path.*Give an absolute path/],
       ['a bare file name', () => 'start.png', /"start\.png" is a relative path/],
       ['a file:// URL of another host', () => 'file://fileserver/share/a.png', /is not a file:\/\/ URL of this machine/],
       ['a data: URI that is not base64', () => 'data:image/png,abc', /a data: URI must be base64-encoded/],
       ['a data: URI with damaged base64', () => 'data:image/png;base64,iVBO%%%', /holds characters that are not base64/],
-      ['a data: URI of a text', () => dataUri('image/png', Buffer.from('hello')), /this data: URI does not hold an image that can be read \(it says image\/png, 5 bytes\)/],
-      ['a data: URI of exactly 10 MB (the most the field allows)', () => dataUri('image/png', Buffer.alloc(10 * 1024 * 1024, 7)), /start_image_url: File size must be less than 10 MB\. \(got 10\.00 MB\)/],
-      ['a data: URI of 11 MB (longer than the field allows)', () => dataUri('image/png', Buffer.alloc(11 * 1024 * 1024, 7)), /start_image_url: File size must be less than 10 MB\. \(got a data: URI of more than 10 MB\)/],
-      ['a local image too small for the seed', () => image(200, 400).then((b) => write(path.join(allowed, 'small.png'), b)), /^start_image_url: The uploaded image width and height must exceed 300 pixels\. \(got width 200 px\)$/m],
+      [
+        'a data: URI of a text',
+        () => dataUri('image/png', Buffer.from('hello')),
+        /this data: URI does not hold an image that can be read \(it says image\/png, 5 bytes\)/,
+      ],
+      [
+        'a data: URI of exactly 10 MB (the most the field allows)',
+        () => dataUri('image/png', Buffer.alloc(10 * 1024 * 1024, 7)),
+        /start_image_url: File size must be less than 10 MB\. \(got 10\.00 MB\)/,
+      ],
+      [
+        'a data: URI of 11 MB (longer than the field allows)',
+        () => dataUri('image/png', Buffer.alloc(11 * 1024 * 1024, 7)),
+        /start_image_url: File size must be less than 10 MB\. \(got a data: URI of more than 10 MB\)/,
+      ],
+      [
+        'a local image too small for the seed',
+        () => image(200, 400).then((b) => write(path.join(allowed, 'small.png'), b)),
+        /^start_image_url: The uploaded image width and height must exceed 300 pixels\. \(got width 200 px\)$/m,
+      ],
     ];
 
     it.each(cases)('%s', async (_name, ref, expected) => {
@@ -151,7 +195,12 @@ describe('local keyframes: paths, file:// URLs and data: URIs', () => {
   });
 
   it.each([
-    ['a 422 about the URL', 422, JSON.stringify({ detail: [{ loc: ['body', 'start_image_url'], msg: 'Input should be a valid URL' }] }), 'Input should be a valid URL'],
+    [
+      'a 422 about the URL',
+      422,
+      JSON.stringify({ detail: [{ loc: ['body', 'start_image_url'], msg: 'Input should be a valid URL' }] }),
+      'Input should be a valid URL',
+    ],
     ['an unknown error code about base64', 400, errorBody(400017, 'base64 media is not accepted here'), 'base64 media is not accepted here'],
     ['a 413 for the request size', 413, 'Request Entity Too Large', 'Request Entity Too Large'],
   ])('when RunComfy answers that it needs a URL (%s), the error says so plainly and that nothing was billed', async (_name, status, body, said) => {
@@ -159,7 +208,9 @@ describe('local keyframes: paths, file:// URLs and data: URIs', () => {
     const jobs = sim.submissions;
     const r = await call(c.client, 'generate_video', { prompt: 'p', start_image_url: path.join(allowed, 'start.png'), end_image_url: end });
     expect(r.isError).toBe(true);
-    expect(textOf(r)).toMatch(/RunComfy refused the local image\(s\), which are sent inline as data: URIs, and needs a URL: .*https:\/\/ URL instead\. Nothing was billed/);
+    expect(textOf(r)).toMatch(
+      /RunComfy refused the local image\(s\), which are sent inline as data: URIs, and needs a URL: .*https:\/\/ URL instead\. Nothing was billed/,
+    );
     expect(textOf(r)).toContain(said);
     expect(sim.submissions).toBe(jobs);
   });
@@ -228,7 +279,8 @@ describe("the client's roots decide where local images may come from", () => {
     tmp.cleanup();
   });
 
-  const generate = (dir: string) => call(client, 'generate_video', { prompt: 'p', start_image_url: path.join(dir, 'frame.png'), end_image_url: end, wait_seconds: 0 });
+  const generate = (dir: string) =>
+    call(client, 'generate_video', { prompt: 'p', start_image_url: path.join(dir, 'frame.png'), end_image_url: end, wait_seconds: 0 });
 
   it('a file in a root is accepted, as is one in KLING_MCP_IMAGE_DIRS; one elsewhere is refused, naming both', async () => {
     expect((await generate(dirs.a)).isError).toBeFalsy();
@@ -309,7 +361,12 @@ describe('checkFrames: each distinct frame once, bounded, all problems at once',
     expect(hits.get('/good-1')).toBe(1);
     expect(hits.get('/good-2')).toBe(1);
     expect([...checked.keys()]).toEqual([a, b]);
-    expect(checked.get(a)).toEqual({ send: a, record: a, sha256: sha256(images.good!), report: { format: 'png', mime: 'image/png', width: 640, height: 360, bytes: images.good!.length } });
+    expect(checked.get(a)).toEqual({
+      send: a,
+      record: a,
+      sha256: sha256(images.good!),
+      report: { format: 'png', mime: 'image/png', width: 640, height: 360, bytes: images.good!.length },
+    });
   });
 
   it('names every label of a bad frame, and every bad frame, in one error', async () => {

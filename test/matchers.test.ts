@@ -15,6 +15,8 @@ describe('toBeToolError', () => {
 
   it('says on failure what it got and what the tool said', () => {
     expect(() => expect(success).toBeToolError('spend_limit')).toThrow(/code "spend_limit", got a success; the tool said:\nVideo ready\./);
-    expect(() => expect(refusal).toBeToolError('declined')).toThrow(/code "declined", got a tool error with code "spend_limit"; the tool said:\nOver the spend limit\./);
+    expect(() => expect(refusal).toBeToolError('declined')).toThrow(
+      /code "declined", got a tool error with code "spend_limit"; the tool said:\nOver the spend limit\./,
+    );
   });
 });

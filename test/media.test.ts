@@ -35,12 +35,21 @@ afterAll(() => tmp.cleanup());
 
 /** Solid RGB of one colour, as the decoder returns it. */
 async function solid(color: string, width: number, height: number): Promise<Buffer> {
-  return sharp({ create: { width, height, channels: 3, background: color } }).raw().toBuffer();
+  return sharp({ create: { width, height, channels: 3, background: color } })
+    .raw()
+    .toBuffer();
 }
 
 async function clipFile(name: string, from: string, to: string, o: { durationS: number; w?: number; h?: number; fps?: number }): Promise<string> {
   const file = path.join(tmp.dir, name);
-  writeFileSync(file, await crossfadeClip(await image(o.w ?? 640, o.h ?? 360, 'png', from), await image(o.w ?? 640, o.h ?? 360, 'png', to), { durationS: o.durationS, width: 64, fps: o.fps }));
+  writeFileSync(
+    file,
+    await crossfadeClip(await image(o.w ?? 640, o.h ?? 360, 'png', from), await image(o.w ?? 640, o.h ?? 360, 'png', to), {
+      durationS: o.durationS,
+      width: 64,
+      fps: o.fps,
+    }),
+  );
   return file;
 }
 
@@ -64,7 +73,10 @@ async function withSound(clip: string, name: string, sampleRate: number): Promis
   const seconds = await track.computeDuration();
   const perPacket = sampleRate / 10;
   for (let i = 0; i < seconds * 10; i++) {
-    await audio.add(new EncodedPacket(new Uint8Array(perPacket * 2), 'key', i / 10, 0.1), i === 0 ? { decoderConfig: { codec: 'pcm-s16', sampleRate, numberOfChannels: 1 } } : undefined);
+    await audio.add(
+      new EncodedPacket(new Uint8Array(perPacket * 2), 'key', i / 10, 0.1),
+      i === 0 ? { decoderConfig: { codec: 'pcm-s16', sampleRate, numberOfChannels: 1 } } : undefined,
+    );
   }
   await output.finalize();
   input.dispose();
@@ -111,7 +123,9 @@ describe('H.264 encoder and simulator clips', () => {
   it('the size follows the start frame: 4:3 keyframes give a 64×48 clip (cropped from whole macroblocks)', async () => {
     const clip = await decodePcmClip(await crossfadeClip(await image(640, 480, 'png', BLUE), await image(640, 480, 'png', WHITE), { durationS: 5, width: 64 }));
     expect([clip.width, clip.height]).toEqual([64, 48]);
-    const odd = await decodePcmClip(await crossfadeClip(await image(300, 200, 'png', BLUE), await image(300, 200, 'png', WHITE), { durationS: 5, width: 50, fps: 2 }));
+    const odd = await decodePcmClip(
+      await crossfadeClip(await image(300, 200, 'png', BLUE), await image(300, 200, 'png', WHITE), { durationS: 5, width: 50, fps: 2 }),
+    );
     expect([odd.width, odd.height, odd.frames.length]).toEqual([50, 34, 10]);
     expect(rgbDistance(odd.frames[0]!, await solid(BLUE, 50, 34))).toBeLessThan(2);
   });
@@ -148,7 +162,14 @@ describe('stitchClips', () => {
 
     const decoded = await decodePcmClip(out);
     expect(decoded.keyFrames.slice(0, 4)).toEqual([0, 8, 16, 20]); // each clip still starts on its IDR
-    for (const [frame, color] of [[0, RED], [19, GREEN], [20, GREEN], [59, BLUE], [60, BLUE], [79, WHITE]] as const) {
+    for (const [frame, color] of [
+      [0, RED],
+      [19, GREEN],
+      [20, GREEN],
+      [59, BLUE],
+      [60, BLUE],
+      [79, WHITE],
+    ] as const) {
       expect(rgbDistance(decoded.frames[frame]!, await solid(color, 64, 36)), `frame ${frame}`).toBeLessThan(2);
     }
     expect(leftovers()).toEqual([]);
@@ -170,7 +191,11 @@ describe('stitchClips', () => {
   it('refuses clips whose H.264 parameter sets differ', async () => {
     const fast = await clipFile('fast.mp4', RED, BLUE, { durationS: 5, fps: 30 }); // a higher level in the SPS
     const out = path.join(tmp.dir, 'params.mp4');
-    await expectRefusal(stitchClips([shots[0]!, fast], out), 'stitch_mismatch', /^shot 2 is encoded as avc1\.\w+ with parameter sets \w+, shot 1 is encoded as .*parameter sets \(avcC\) cannot be joined/);
+    await expectRefusal(
+      stitchClips([shots[0]!, fast], out),
+      'stitch_mismatch',
+      /^shot 2 is encoded as avc1\.\w+ with parameter sets \w+, shot 1 is encoded as .*parameter sets \(avcC\) cannot be joined/,
+    );
     expect(existsSync(out)).toBe(false);
   });
 
@@ -198,7 +223,9 @@ describe('stitchClips', () => {
     const other = await withSound(shots[2]!, 'c-sound.mp4', 16000);
     const differ = await stitchClips([a, other], path.join(tmp.dir, 'differ.mp4'));
     expect(differ.audio).toBe(false);
-    expect(differ.warnings[0]).toMatch(/^The film has no sound: the clips' audio differs \(shot 2 has pcm-s16 audio, 16000 Hz.*, shot 1 has pcm-s16 audio, 8000 Hz/);
+    expect(differ.warnings[0]).toMatch(
+      /^The film has no sound: the clips' audio differs \(shot 2 has pcm-s16 audio, 16000 Hz.*, shot 1 has pcm-s16 audio, 8000 Hz/,
+    );
   });
 });
 
@@ -215,7 +242,10 @@ describe('contactSheet', () => {
     expect(sheet.height).toBe(16 + 2 * (90 + 8 + 32 + 16));
     expect(sheet.sha256).toBe(createHash('sha256').update(readFileSync(out)).digest('hex'));
     // The label under the fifth thumbnail is drawn: light pixels in the dark strip below it.
-    const strip = await sharp(out).extract({ left: 16, top: 16 + 146 + 90 + 8, width: 160, height: 32 }).raw().toBuffer();
+    const strip = await sharp(out)
+      .extract({ left: 16, top: 16 + 146 + 90 + 8, width: 160, height: 32 })
+      .raw()
+      .toBuffer();
     expect(strip.some((v) => v > 200)).toBe(true);
   });
 

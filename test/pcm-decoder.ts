@@ -184,7 +184,7 @@ export async function decodePcmClip(file: string | Uint8Array): Promise<DecodedC
     for await (const packet of new EncodedPacketSink(track).packets()) {
       if (packet.type === 'key') keyFrames.push(frames.length);
       const d = packet.data;
-      for (let at = 0; at < d.length; ) {
+      for (let at = 0; at < d.length;) {
         let len = 0;
         for (let i = 0; i < lengthSize; i++) len = len * 256 + d[at + i]!;
         const nal = d.subarray(at + lengthSize, at + lengthSize + len);

@@ -49,7 +49,12 @@ describe('nothing paid for is lost', () => {
       sim.planNext({ queueMs: 400, runMs: 400 });
       const first = await connectStdio(env);
       const submitted = sim.submissions;
-      const pending = call(first.client, 'generate_video', { prompt: 'crash me', start_image_url: frames.start, end_image_url: frames.end, wait_seconds: 60 }).catch(() => undefined);
+      const pending = call(first.client, 'generate_video', {
+        prompt: 'crash me',
+        start_image_url: frames.start,
+        end_image_url: frames.end,
+        wait_seconds: 60,
+      }).catch(() => undefined);
       await until(() => sim.submissions > submitted);
       const id = [...sim.jobs.keys()].at(-1)!;
       // The first status poll comes after the ledger write; kill the server as soon as it starts polling.
@@ -86,7 +91,12 @@ describe('nothing paid for is lost', () => {
         const ids = await Promise.all(
           servers.flatMap((s, n) =>
             Array.from({ length: 50 }, async (_, i) => {
-              const r = await call(s.client, 'generate_video', { prompt: `server ${n} job ${i}`, start_image_url: frames.start, end_image_url: frames.end, wait_seconds: 0 });
+              const r = await call(s.client, 'generate_video', {
+                prompt: `server ${n} job ${i}`,
+                start_image_url: frames.start,
+                end_image_url: frames.end,
+                wait_seconds: 0,
+              });
               expect(r.isError, textOf(r)).toBeFalsy();
               return r.structuredContent!.request_id as string;
             }),
@@ -138,7 +148,7 @@ describe('nothing paid for is lost', () => {
     });
   });
 
-  it('saving that outlasts the call\'s time is cut off: the answer comes in time, with the URL, and a later call saves it', async () => {
+  it("saving that outlasts the call's time is cut off: the answer comes in time, with the URL, and a later call saves it", async () => {
     await withClient({ KLING_MCP_MAX_WAIT_S: '2' }, async (c) => {
       const gen = await call(c.client, 'generate_video', { prompt: 'p', start_image_url: frames.start, end_image_url: frames.end, download: false });
       const id = gen.structuredContent!.request_id;
@@ -156,14 +166,17 @@ describe('nothing paid for is lost', () => {
   });
 
   it('a state folder that cannot be created: a clear error, and nothing is submitted', async () => {
-    await withClient((dir) => ({ KLING_MCP_STATE_DIR: path.join(dir, 'a-file', 'state') }), async (c, tmp) => {
-      writeFileSync(path.join(tmp.dir, 'a-file'), 'in the way');
-      const before = sim.count('submit');
-      const r = await call(c.client, 'generate_video', { prompt: 'p', start_image_url: frames.start, end_image_url: frames.end });
-      expect(r).toBeToolError('state_unavailable');
-      expect(textOf(r)).toMatch(/KLING_MCP_STATE_DIR/);
-      expect(sim.count('submit')).toBe(before);
-    });
+    await withClient(
+      (dir) => ({ KLING_MCP_STATE_DIR: path.join(dir, 'a-file', 'state') }),
+      async (c, tmp) => {
+        writeFileSync(path.join(tmp.dir, 'a-file'), 'in the way');
+        const before = sim.count('submit');
+        const r = await call(c.client, 'generate_video', { prompt: 'p', start_image_url: frames.start, end_image_url: frames.end });
+        expect(r).toBeToolError('state_unavailable');
+        expect(textOf(r)).toMatch(/KLING_MCP_STATE_DIR/);
+        expect(sim.count('submit')).toBe(before);
+      },
+    );
   });
 
   it('a torn last line, a corrupt line and a foreign file are reported and skipped, never fatal', async () => {
@@ -173,10 +186,16 @@ describe('nothing paid for is lost', () => {
       mkdirSync(dir, { recursive: true });
       const at = Date.now();
       writeFileSync(path.join(dir, 'notes.txt'), 'not ours');
-      appendFileSync(path.join(dir, 'jobs.jsonl'), `${JSON.stringify({ t: 'submitted', id: 'job-a', at, input: { prompt: 'a', start_image_url: 'u', end_image_url: 'v', duration: 5 } })}\n`);
+      appendFileSync(
+        path.join(dir, 'jobs.jsonl'),
+        `${JSON.stringify({ t: 'submitted', id: 'job-a', at, input: { prompt: 'a', start_image_url: 'u', end_image_url: 'v', duration: 5 } })}\n`,
+      );
       appendFileSync(path.join(dir, 'jobs.jsonl'), 'this is not json\n{"t":"state","id":"job-a","at":1,"status":"in_pro');
       const logs: string[] = [];
-      const ledger = new Ledger(dir, createLogger('warn', (l) => logs.push(l)));
+      const ledger = new Ledger(
+        dir,
+        createLogger('warn', (l) => logs.push(l)),
+      );
       await ledger.open();
       await ledger.record('state', 'job-a', { status: 'in_progress' }, at + 1);
       const job = await ledger.get('job-a');
@@ -201,26 +220,29 @@ describe('nothing paid for is lost', () => {
       const updates: string[] = [];
       c.client.setNotificationHandler(ResourceUpdatedNotificationSchema, async (n) => {
         updates.push(n.params.uri);
-    });
-    const gen = await call(c.client, 'generate_video', { prompt: 'resource test', start_image_url: frames.start, end_image_url: frames.end });
-    const id = gen.structuredContent!.request_id as string;
-    await until(() => updates.includes('kling://jobs'));
+      });
+      const gen = await call(c.client, 'generate_video', { prompt: 'resource test', start_image_url: frames.start, end_image_url: frames.end });
+      const id = gen.structuredContent!.request_id as string;
+      await until(() => updates.includes('kling://jobs'));
 
-    const templates = await c.client.listResourceTemplates();
-    expect(templates.resourceTemplates.map((t) => t.uriTemplate)).toContain('kling://jobs/{request_id}');
-    const listed = await c.client.listResources();
-    expect(listed.resources.map((r) => r.uri)).toContain(`kling://jobs/${id}`);
-    const one = await readJson<JobDocument>(c.client, `kling://jobs/${id}`);
-    expect(one.states.map((s) => s.status)).toContain('completed');
-    expect(one.files[0]!.sha256).toMatch(/^[0-9a-f]{64}$/);
-    const jobs = await readJson<JobSummary[]>(c.client, 'kling://jobs');
-    expect(jobs[0]!.request_id).toBe(id);
+      const templates = await c.client.listResourceTemplates();
+      expect(templates.resourceTemplates.map((t) => t.uriTemplate)).toContain('kling://jobs/{request_id}');
+      const listed = await c.client.listResources();
+      expect(listed.resources.map((r) => r.uri)).toContain(`kling://jobs/${id}`);
+      const one = await readJson<JobDocument>(c.client, `kling://jobs/${id}`);
+      expect(one.states.map((s) => s.status)).toContain('completed');
+      expect(one.files[0]!.sha256).toMatch(/^[0-9a-f]{64}$/);
+      const jobs = await readJson<JobSummary[]>(c.client, 'kling://jobs');
+      expect(jobs[0]!.request_id).toBe(id);
 
-    const completion = await c.client.request(
-      { method: 'completion/complete', params: { ref: { type: 'ref/resource', uri: 'kling://jobs/{request_id}' }, argument: { name: 'request_id', value: id.slice(0, 4) } } },
-      CompleteResultSchema,
-    );
-    expect(completion.completion.values).toContain(id);
+      const completion = await c.client.request(
+        {
+          method: 'completion/complete',
+          params: { ref: { type: 'ref/resource', uri: 'kling://jobs/{request_id}' }, argument: { name: 'request_id', value: id.slice(0, 4) } },
+        },
+        CompleteResultSchema,
+      );
+      expect(completion.completion.values).toContain(id);
     });
   });
 });

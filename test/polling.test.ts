@@ -15,7 +15,12 @@ const DEFAULTS = { KLING_MCP_POLL_QUEUE_MS: undefined, KLING_MCP_POLL_NEAR_MS: u
 
 async function runJob(lab: Lab, frames: { start: string; end: string }, queueMs: number, runMs: number, onprogress?: (p: Progress) => void) {
   lab.sim.planNext({ queueMs, runMs });
-  const r = await call(lab.c.client, 'generate_video', { prompt: 'p', start_image_url: frames.start, end_image_url: frames.end, wait_seconds: 900 }, onprogress);
+  const r = await call(
+    lab.c.client,
+    'generate_video',
+    { prompt: 'p', start_image_url: frames.start, end_image_url: frames.end, wait_seconds: 900 },
+    onprogress,
+  );
   expect(r.structuredContent?.status, textOf(r)).toBe('completed');
   const id = r.structuredContent!.request_id as string;
   const polls = lab.sim.requests.filter((q) => q.route === 'status' && q.path.includes(id));
@@ -90,7 +95,12 @@ describe('progress while a call waits', () => {
   it('stops with the answer of a call that ends before its job does', async () => {
     lab.sim.planNext({ queueMs: 2000, runMs: 100_000 });
     let count = 0;
-    const r = await call(lab.c.client, 'generate_video', { prompt: 'p', start_image_url: frames.start, end_image_url: frames.end, wait_seconds: 30 }, () => count++);
+    const r = await call(
+      lab.c.client,
+      'generate_video',
+      { prompt: 'p', start_image_url: frames.start, end_image_url: frames.end, wait_seconds: 30 },
+      () => count++,
+    );
     expect(r.structuredContent?.status, textOf(r)).toBe('in_progress');
     expect(count).toBeGreaterThanOrEqual(6);
     expect(clock.pendingTimers).toBe(0);

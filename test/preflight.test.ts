@@ -11,7 +11,9 @@ async function bigPng(bytes: number): Promise<Buffer> {
   const side = Math.ceil(Math.sqrt(bytes / 3)) + 16;
   const raw = Buffer.alloc(side * side * 3);
   for (let i = 0; i < raw.length; i++) raw[i] = (i * 2654435761) >>> 24;
-  return sharp(raw, { raw: { width: side, height: side, channels: 3 } }).png({ compressionLevel: 0 }).toBuffer();
+  return sharp(raw, { raw: { width: side, height: side, channels: 3 } })
+    .png({ compressionLevel: 0 })
+    .toBuffer();
 }
 
 describe('pre-flight image checks: the seed rules, exact texts, nothing submitted', () => {
@@ -41,11 +43,17 @@ describe('pre-flight image checks: the seed rules, exact texts, nothing submitte
   });
 
   it('width ≤ 300', async () => {
-    await expectRejected(lab.sim.host('narrow.png', await image(300, 400)), 'end_image_url: The uploaded image width and height must exceed 300 pixels. (got width 300 px)');
+    await expectRejected(
+      lab.sim.host('narrow.png', await image(300, 400)),
+      'end_image_url: The uploaded image width and height must exceed 300 pixels. (got width 300 px)',
+    );
   });
 
   it('height ≤ 300', async () => {
-    await expectRejected(lab.sim.host('short.png', await image(400, 250)), 'end_image_url: The uploaded image width and height must exceed 300 pixels. (got height 250 px)');
+    await expectRejected(
+      lab.sim.host('short.png', await image(400, 250)),
+      'end_image_url: The uploaded image width and height must exceed 300 pixels. (got height 250 px)',
+    );
   });
 
   it('aspect ratio ≥ 2.50', async () => {
@@ -80,11 +88,17 @@ describe('pre-flight image checks: the seed rules, exact texts, nothing submitte
   });
 
   it('an unsupported format is named, judged by its bytes', async () => {
-    await expectRejected(lab.sim.host('disguised.png', await image(640, 480, 'tiff'), 'image/png'), /end_image_url: the file is a TIFF image .*jpg, jpeg, png, webp, gif, avif/);
+    await expectRejected(
+      lab.sim.host('disguised.png', await image(640, 480, 'tiff'), 'image/png'),
+      /end_image_url: the file is a TIFF image .*jpg, jpeg, png, webp, gif, avif/,
+    );
   });
 
   it('a page that is not an image', async () => {
-    await expectRejected(lab.sim.host('page.png', Buffer.from('<html>hello</html>'), 'text/html'), /end_image_url: this URL does not serve an image.*text\/html/);
+    await expectRejected(
+      lab.sim.host('page.png', Buffer.from('<html>hello</html>'), 'text/html'),
+      /end_image_url: this URL does not serve an image.*text\/html/,
+    );
   });
 
   it('an unreachable URL (404) and a dead host', async () => {
@@ -150,7 +164,11 @@ describe('pre-flight of local images: the same rules and texts as URLs', () => {
 
   it('as a data: URI, the same', async () => {
     const wide = await image(1200, 320);
-    const r = await call(lab.c.client, 'generate_video', { prompt: 'p', start_image_url: good, end_image_url: `data:image/png;base64,${wide.toString('base64')}` });
+    const r = await call(lab.c.client, 'generate_video', {
+      prompt: 'p',
+      start_image_url: good,
+      end_image_url: `data:image/png;base64,${wide.toString('base64')}`,
+    });
     expect(textOf(r)).toContain('end_image_url: The aspect ratio range should be between 0.40 and 2.50. (got 3.75)');
   });
 

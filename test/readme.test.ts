@@ -36,7 +36,7 @@ export function parseMcpAdd(line: string): McpAdd {
   const positionals: string[] = [];
   const env: Record<string, string> = {};
   let command: string[] | undefined;
-  for (let i = 3; i < words.length; ) {
+  for (let i = 3; i < words.length;) {
     const w = words[i++]!;
     if (w === '--') {
       command = words.slice(i);
@@ -80,9 +80,9 @@ const jsonBlocks = [...readme.matchAll(/```json\n([\s\S]*?)```/g)].map((m) => m[
 
 describe('README: connecting clients', () => {
   it('the argument rules catch the form that failed ("--env" before the name swallows it)', () => {
-    expect(() =>
-      parseMcpAdd('claude mcp add --transport stdio --env RUNCOMFY_API_TOKEN=t kling-o1 -- node /x/dist/server.js'),
-    ).toThrow('Invalid environment variable format: kling-o1');
+    expect(() => parseMcpAdd('claude mcp add --transport stdio --env RUNCOMFY_API_TOKEN=t kling-o1 -- node /x/dist/server.js')).toThrow(
+      'Invalid environment variable format: kling-o1',
+    );
     // Without `--`, -e swallows the command too (the CLI: "missing required argument 'commandOrUrl'").
     expect(() => parseMcpAdd('claude mcp add kling-o1 -e RUNCOMFY_API_TOKEN=t node /x/dist/server.js')).toThrow();
     expect(parseMcpAdd('claude mcp add kling-o1 -s project -e A=1 -e B=2 -- node /x/dist/server.js')).toEqual({
@@ -97,7 +97,7 @@ describe('README: connecting clients', () => {
     for (const line of readmeCommands) expectRunsThisServer(parseMcpAdd(line));
   });
 
-  it('the missing-token message gives a working command and the bundle\'s own setting names', () => {
+  it("the missing-token message gives a working command and the bundle's own setting names", () => {
     const [line] = /claude mcp add[^`]*/.exec(MISSING_TOKEN_MESSAGE) ?? [];
     expectRunsThisServer(parseMcpAdd(line!));
     expect(MISSING_TOKEN_MESSAGE).toContain(manifest.display_name);

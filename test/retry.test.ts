@@ -22,7 +22,12 @@ describe('the retry policy', () => {
         at.push(clock.now());
         throw new Error('boom');
       },
-      { policy: { attempts: 4, baseMs: 100, maxDelayMs: 1000, totalMs: 60_000 }, clock, random: () => 1, classify: () => ({ retry: true, afterMs: at.length === 1 ? 5000 : undefined }) },
+      {
+        policy: { attempts: 4, baseMs: 100, maxDelayMs: 1000, totalMs: 60_000 },
+        clock,
+        random: () => 1,
+        classify: () => ({ retry: true, afterMs: at.length === 1 ? 5000 : undefined }),
+      },
     );
     await expect(failing).rejects.toThrow('boom');
     expect(at).toEqual([0, 5000, 5200, 5600]);

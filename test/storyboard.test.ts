@@ -40,7 +40,8 @@ describe('storyboards: many shots in one call, one film at the end', () => {
   });
 
   /** Shot i goes from keyframe i to keyframe i+1. */
-  const chain = (n: number, frames = k) => Array.from({ length: n }, (_, i) => ({ prompt: `@Image1 becomes @Image2 (${i + 1})`, start_image_url: frames[i]!, end_image_url: frames[i + 1]! }));
+  const chain = (n: number, frames = k) =>
+    Array.from({ length: n }, (_, i) => ({ prompt: `@Image1 becomes @Image2 (${i + 1})`, start_image_url: frames[i]!, end_image_url: frames[i + 1]! }));
   const preflightFetches = () => sim.requests.filter((r) => r.route === 'file' && r.userAgent === PREFLIGHT_UA);
 
   it('3 shots from 4 keyframes: each frame fetched once, 3 submissions, one rising progress stream, the film and the sheet', async () => {
@@ -50,7 +51,9 @@ describe('storyboards: many shots in one call, one film at the end', () => {
     const r = await call(c.client, 'generate_storyboard', { title: 'colour walk', shots: chain(3) }, (p) => progress.push(p.progress));
     expect(r.isError, textOf(r)).toBeFalsy();
     expect(sim.submissions - before).toBe(3);
-    const fetched = preflightFetches().slice(fetchedBefore).map((f) => f.path);
+    const fetched = preflightFetches()
+      .slice(fetchedBefore)
+      .map((f) => f.path);
     expect(fetched.sort()).toEqual(['/files/k0.png', '/files/k1.png', '/files/k2.png', '/files/k3.png']);
     for (let i = 1; i < progress.length; i++) expect(progress[i]!).toBeGreaterThan(progress[i - 1]!);
     expect(progress.length).toBeGreaterThan(3);
@@ -190,7 +193,11 @@ describe('a storyboard survives its server being killed mid-submission', () => {
     const sim = await startSim();
     const tmp = tempDir();
     try {
-      const frames = await Promise.all(Array.from({ length: 6 }, async (_, i) => sim.host(`f${i}.png`, await image(640, 360, 'png', `#${(i * 40).toString(16).padStart(2, '0')}8040`), 'image/png')));
+      const frames = await Promise.all(
+        Array.from({ length: 6 }, async (_, i) =>
+          sim.host(`f${i}.png`, await image(640, 360, 'png', `#${(i * 40).toString(16).padStart(2, '0')}8040`), 'image/png'),
+        ),
+      );
       const shots = Array.from({ length: 5 }, (_, i) => ({ prompt: `shot ${i + 1}`, start_image_url: frames[i], end_image_url: frames[i + 1] }));
       const env = simEnv(sim, tmp.dir);
       // Each answer to a submission comes late, so the test can act between two shots.
@@ -202,7 +209,12 @@ describe('a storyboard survives its server being killed mid-submission', () => {
       const lock = path.join(tmp.dir, 'state', 'spend.lock');
       writeFileSync(lock, 'held by the test\n');
       const ledger = path.join(tmp.dir, 'state', 'jobs.jsonl');
-      await until(() => readFileSync(ledger, 'utf8').split('\n').filter((l) => l.includes('"t":"submitted"')).length === 2);
+      await until(
+        () =>
+          readFileSync(ledger, 'utf8')
+            .split('\n')
+            .filter((l) => l.includes('"t":"submitted"')).length === 2,
+      );
       process.kill(first.transport.pid!, 'SIGKILL');
       await pending;
       await first.close().catch(() => undefined);
@@ -211,7 +223,11 @@ describe('a storyboard survives its server being killed mid-submission', () => {
 
       const second = await connectStdio(env);
       try {
-        const boardId = JSON.parse(readFileSync(ledger, 'utf8').split('\n').find((l) => l.includes('"t":"storyboard"'))!).id;
+        const boardId = JSON.parse(
+          readFileSync(ledger, 'utf8')
+            .split('\n')
+            .find((l) => l.includes('"t":"storyboard"'))!,
+        ).id;
         const r = await call(second.client, 'get_storyboard', { storyboard_id: boardId, wait_seconds: 40 });
         expect(r.isError, textOf(r)).toBeFalsy();
         expect(sim.submissions).toBe(5);

@@ -20,8 +20,13 @@ export async function confirmSpend(call: ToolCall, q: SpendQuestion): Promise<vo
   const big = q.estimateUsd === undefined ? q.jobs > 1 : q.estimateUsd > threshold;
   if (!big || !call.confirm) return;
   const cost = q.estimateUsd === undefined ? 'at a price RunComfy did not publish (unknown)' : `for about ${formatUsd(q.estimateUsd)}`;
-  const answer = await call.confirm(`Submit ${q.what} to Kling O1 on RunComfy ${cost}? That is ${q.jobs} paid job(s); this asks because it is above ${formatUsd(threshold)} (KLING_MCP_CONFIRM_ABOVE_USD).`);
+  const answer = await call.confirm(
+    `Submit ${q.what} to Kling O1 on RunComfy ${cost}? That is ${q.jobs} paid job(s); this asks because it is above ${formatUsd(threshold)} (KLING_MCP_CONFIRM_ABOVE_USD).`,
+  );
   if (answer !== 'accept') {
-    throw new KlingError('declined', `Nothing was submitted: the user ${answer === 'decline' ? 'declined' : 'dismissed'} the request to spend ${cost.replace(/^for /, '')} on ${q.what}.`);
+    throw new KlingError(
+      'declined',
+      `Nothing was submitted: the user ${answer === 'decline' ? 'declined' : 'dismissed'} the request to spend ${cost.replace(/^for /, '')} on ${q.what}.`,
+    );
   }
 }

@@ -57,7 +57,8 @@ export class SpendGuard {
         return { pending: pending.filter((p) => p !== undefined) };
       },
       async () => {
-        for (const p of pending) if (p) await this.ledger.record('submitting', p.id, { input: p.input, estimate_usd: p.estimate_usd, board: p.board, pid: p.pid }, at);
+        for (const p of pending)
+          if (p) await this.ledger.record('submitting', p.id, { input: p.input, estimate_usd: p.estimate_usd, board: p.board, pid: p.pid }, at);
       },
       claims,
     );
@@ -69,7 +70,11 @@ export class SpendGuard {
     const at = this.clock.now();
     const { id, ...fields } = plan;
     const board: BoardRecord = { storyboard_id: id, created_at: at, ...fields, updated_at: at };
-    await this.guarded(what, () => ({ boards: [board] }), () => this.ledger.record('storyboard', id, fields, at));
+    await this.guarded(
+      what,
+      () => ({ boards: [board] }),
+      () => this.ledger.record('storyboard', id, fields, at),
+    );
   }
 
   /**

@@ -49,7 +49,8 @@ export class PriceBook {
     try {
       const info = await this.lookup(AbortSignal.timeout(LOOKUP_TIMEOUT_MS));
       const price = info.price && { ...info.price, source: "RunComfy's model page", ...(info.pricingNote && { note: info.pricingNote }) };
-      if (!price) this.log.warn(`RunComfy's price for the model is in a unit this server does not know (${info.priceUnit ?? 'none given'}); costs are shown as unknown.`);
+      if (!price)
+        this.log.warn(`RunComfy's price for the model is in a unit this server does not know (${info.priceUnit ?? 'none given'}); costs are shown as unknown.`);
       this.cached = { price, until: Infinity };
       return price;
     } catch (err) {

@@ -52,7 +52,9 @@ export class Downloader {
       const after = parseRetryAfter(res.headers['retry-after'], Date.now());
       throw failure(`HTTP ${res.statusCode}`, retryable, signal, after);
     }
-    const type = String(res.headers['content-type'] ?? '').split(';')[0]!.trim();
+    const type = String(res.headers['content-type'] ?? '')
+      .split(';')[0]!
+      .trim();
     const ext = extOf(url) ?? EXT_BY_MIME[type] ?? 'bin';
     const finalPath = path.join(this.dir, `${name}.${ext}`);
     const temp = `${finalPath}.part-${process.pid}-${randomBytes(4).toString('hex')}`;

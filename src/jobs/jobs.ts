@@ -129,10 +129,7 @@ export class Jobs {
     return snap;
   }
 
-  async wait(
-    requestId: string,
-    o: { until: 'end' | 'change'; budgetMs: number; signal?: AbortSignal; progress?: ProgressSink },
-  ): Promise<WaitOutcome> {
+  async wait(requestId: string, o: { until: 'end' | 'change'; budgetMs: number; signal?: AbortSignal; progress?: ProgressSink }): Promise<WaitOutcome> {
     const job = await this.ledger.get(requestId);
     return this.waiter.wait({
       requestId,
@@ -253,7 +250,12 @@ export class Jobs {
    * must not cost the user a job that was paid for: the failure is logged with
    * the request_id, and the call goes on to return that id.
    */
-  private async note<T extends LedgerEvent['t']>(t: T, id: string, fields: Omit<Extract<LedgerEvent, { t: T }>, 't' | 'id' | 'at'>, at?: number): Promise<void> {
+  private async note<T extends LedgerEvent['t']>(
+    t: T,
+    id: string,
+    fields: Omit<Extract<LedgerEvent, { t: T }>, 't' | 'id' | 'at'>,
+    at?: number,
+  ): Promise<void> {
     try {
       await this.ledger.record(t, id, fields, at ?? this.clock.now());
     } catch (err) {

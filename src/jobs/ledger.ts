@@ -123,9 +123,7 @@ export class Ledger {
   /** Reads what was appended since the last read (by this process or another). */
   refresh(): Promise<void> {
     // Serialised, so a caller never gets an earlier read that missed its own append.
-    this.chain = this.chain
-      .then(() => this.readNew())
-      .catch((err: unknown) => this.log.warn(`ledger: could not read ${this.file}: ${(err as Error).message}`));
+    this.chain = this.chain.then(() => this.readNew()).catch((err: unknown) => this.log.warn(`ledger: could not read ${this.file}: ${(err as Error).message}`));
     return this.chain;
   }
 

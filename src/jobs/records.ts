@@ -157,7 +157,15 @@ export class Records {
         this.pending.delete(e.id);
         return [];
       case 'storyboard':
-        this.boards.set(e.id, { storyboard_id: e.id, created_at: e.at, title: e.title, shots: e.shots, estimate_usd: e.estimate_usd, warnings: e.warnings, updated_at: e.at });
+        this.boards.set(e.id, {
+          storyboard_id: e.id,
+          created_at: e.at,
+          title: e.title,
+          shots: e.shots,
+          estimate_usd: e.estimate_usd,
+          warnings: e.warnings,
+          updated_at: e.at,
+        });
         return [e.id];
       case 'storyboard_closed':
       case 'film':
@@ -183,7 +191,9 @@ export class Records {
     return [e.id];
   }
 
-  private applyJob(e: Exclude<LedgerEvent, EventOf<'submitting' | 'submit_failed' | 'storyboard' | 'storyboard_closed' | 'film' | 'film_error' | 'sheet'>>): string[] {
+  private applyJob(
+    e: Exclude<LedgerEvent, EventOf<'submitting' | 'submit_failed' | 'storyboard' | 'storyboard_closed' | 'film' | 'film_error' | 'sheet'>>,
+  ): string[] {
     const job: JobRecord = this.jobs.get(e.id) ?? { request_id: e.id, states: [], files: [], errors: [], updated_at: e.at };
     job.updated_at = Math.max(job.updated_at, e.at);
     switch (e.t) {

@@ -40,7 +40,10 @@ export function summarize(job: JobRecord, now: number): JobSummary {
     status: job.status ?? (job.outcome_unknown ? 'unknown' : 'submitted'),
     done: phase !== 'outcome_unknown' && isTerminal(phase),
     ...(job.input && { duration: job.input.duration }),
-    ...(job.submitted_at !== undefined && { submitted_at: new Date(job.submitted_at).toISOString(), age_s: Math.max(0, Math.round((now - job.submitted_at) / 1000)) }),
+    ...(job.submitted_at !== undefined && {
+      submitted_at: new Date(job.submitted_at).toISOString(),
+      age_s: Math.max(0, Math.round((now - job.submitted_at) / 1000)),
+    }),
     ...(job.files[0] && { file: job.files[0].path }),
     ...(job.output?.video && { video_url: job.output.video }),
     ...(job.outcome_unknown && { outcome_unknown: true }),

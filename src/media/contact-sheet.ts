@@ -37,7 +37,9 @@ export async function contactSheet(frames: SheetFrame[], outPath: string, o: Con
   const thumbW = o.thumbWidth ?? 320;
   const columns = Math.min(frames.length, o.columns ?? 4);
   const rows = Math.ceil(frames.length / columns);
-  const first = await sharp(frames[0]!.image).metadata().catch((err: unknown) => unreadable(0, err));
+  const first = await sharp(frames[0]!.image)
+    .metadata()
+    .catch((err: unknown) => unreadable(0, err));
   const thumbH = Math.max(1, Math.round((thumbW * (first.pageHeight ?? first.height ?? 9)) / (first.width ?? 16)));
   const cellH = thumbH + GAP / 2 + LABEL_HEIGHT + GAP;
   const width = GAP + columns * (thumbW + GAP);
@@ -65,7 +67,10 @@ export async function contactSheet(frames: SheetFrame[], outPath: string, o: Con
   });
   layers.push({ input: Buffer.from(`<svg xmlns="http://www.w3.org/2000/svg" width="${width}" height="${height}">${labels.join('')}</svg>`), left: 0, top: 0 });
   const written = await writeFileAtomically(outPath, async (temp) => {
-    await sharp({ create: { width, height, channels: 3, background: BACKGROUND } }).composite(layers).png().toFile(temp);
+    await sharp({ create: { width, height, channels: 3, background: BACKGROUND } })
+      .composite(layers)
+      .png()
+      .toFile(temp);
   });
   return { path: written.path, bytes: written.bytes, sha256: written.sha256, width, height };
 }

@@ -44,17 +44,30 @@ const PCM_BYTES = 384;
 
 /** Table A-1 (level_idc, MaxMBPS, MaxFS, MaxBR in kbit/s), smallest first. */
 const LEVELS: readonly (readonly [number, number, number, number])[] = [
-  [10, 1485, 99, 64], [11, 3000, 396, 192], [12, 6000, 396, 384], [13, 11880, 396, 768],
-  [20, 11880, 396, 2000], [21, 19800, 792, 4000], [22, 20250, 1620, 4000],
-  [30, 40500, 1620, 10000], [31, 108000, 3600, 14000], [32, 216000, 5120, 20000],
-  [40, 245760, 8192, 20000], [41, 245760, 8192, 50000], [42, 522240, 8704, 50000],
-  [50, 589824, 22080, 135000], [51, 983040, 36864, 240000], [52, 2073600, 36864, 240000],
+  [10, 1485, 99, 64],
+  [11, 3000, 396, 192],
+  [12, 6000, 396, 384],
+  [13, 11880, 396, 768],
+  [20, 11880, 396, 2000],
+  [21, 19800, 792, 4000],
+  [22, 20250, 1620, 4000],
+  [30, 40500, 1620, 10000],
+  [31, 108000, 3600, 14000],
+  [32, 216000, 5120, 20000],
+  [40, 245760, 8192, 20000],
+  [41, 245760, 8192, 50000],
+  [42, 522240, 8704, 50000],
+  [50, 589824, 22080, 135000],
+  [51, 983040, 36864, 240000],
+  [52, 2073600, 36864, 240000],
 ];
 
 function levelFor(mbsWide: number, mbsHigh: number, fps: number): number {
   const mbs = mbsWide * mbsHigh;
   const kbps = (mbs * (PCM_BYTES + 2) * 8 * fps) / 1000;
-  const fits = LEVELS.find(([, maxMbps, maxFs, maxBr]) => mbs <= maxFs && mbs * fps <= maxMbps && kbps <= maxBr && Math.max(mbsWide, mbsHigh) ** 2 <= 8 * maxFs);
+  const fits = LEVELS.find(
+    ([, maxMbps, maxFs, maxBr]) => mbs <= maxFs && mbs * fps <= maxMbps && kbps <= maxBr && Math.max(mbsWide, mbsHigh) ** 2 <= 8 * maxFs,
+  );
   if (!fits) throw new RangeError(`${mbsWide * 16}×${mbsHigh * 16} at ${fps} fps is too much for an uncompressed (I_PCM) H.264 stream`);
   return fits[0];
 }
@@ -94,7 +107,10 @@ export class PcmH264Encoder {
     fps: number,
     private readonly keyInterval = Math.max(1, Math.round(fps * 2)),
   ) {
-    for (const [name, v] of [['width', width], ['height', height]] as const) {
+    for (const [name, v] of [
+      ['width', width],
+      ['height', height],
+    ] as const) {
       if (!Number.isInteger(v) || v < 2 || v % 2 !== 0) throw new RangeError(`${name} must be an even number of pixels ≥ 2, got ${v}`);
     }
     if (!(fps > 0)) throw new RangeError(`fps must be positive, got ${fps}`);
@@ -103,7 +119,10 @@ export class PcmH264Encoder {
     const sps = nalUnit(NAL_SPS, 3, this.sps(levelFor(this.mbsWide, this.mbsHigh, fps)));
     const pps = nalUnit(NAL_PPS, 3, this.pps());
     this.config = {
-      codec: `avc1.${[...sps.subarray(1, 4)].map((b) => b.toString(16).padStart(2, '0')).join('').toUpperCase()}`,
+      codec: `avc1.${[...sps.subarray(1, 4)]
+        .map((b) => b.toString(16).padStart(2, '0'))
+        .join('')
+        .toUpperCase()}`,
       codedWidth: width,
       codedHeight: height,
       description: avcC(sps, pps),
@@ -167,7 +186,11 @@ export class PcmH264Encoder {
     const cropRight = this.mbsWide * 16 - this.width;
     const cropBottom = this.mbsHigh * 16 - this.height;
     w.flag(cropRight > 0 || cropBottom > 0);
-    if (cropRight > 0 || cropBottom > 0) w.ue(0).ue(cropRight / 2).ue(0).ue(cropBottom / 2); // in 2-pixel units for 4:2:0
+    if (cropRight > 0 || cropBottom > 0)
+      w.ue(0)
+        .ue(cropRight / 2)
+        .ue(0)
+        .ue(cropBottom / 2); // in 2-pixel units for 4:2:0
     // VUI: only the colour description, so players use BT.601 limited range as the samples were made.
     w.flag(true); // vui_parameters_present_flag
     w.flag(false).flag(false); // aspect_ratio_info, overscan_info

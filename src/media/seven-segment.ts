@@ -4,9 +4,19 @@
  * on every machine. Digits, "-", "." and space are drawn.
  */
 const SEGMENTS: Record<string, string> = {
-  '0': 'abcdef', '1': 'bc', '2': 'abged', '3': 'abgcd', '4': 'fgbc',
-  '5': 'afgcd', '6': 'afgedc', '7': 'abc', '8': 'abcdefg', '9': 'abcdfg',
-  '-': 'g', ' ': '', '.': '',
+  '0': 'abcdef',
+  '1': 'bc',
+  '2': 'abged',
+  '3': 'abgcd',
+  '4': 'fgbc',
+  '5': 'afgcd',
+  '6': 'afgedc',
+  '7': 'abc',
+  '8': 'abcdefg',
+  '9': 'abcdfg',
+  '-': 'g',
+  ' ': '',
+  '.': '',
 };
 
 const SEVEN_SEGMENT_CHARS = Object.keys(SEGMENTS).join('');
@@ -17,8 +27,7 @@ export function sevenSegment(text: string, x: number, y: number, height: number,
   const w = Math.round(height * 0.6); // glyph width
   const mid = Math.round((height - t) / 2); // top of the middle bar
   const rects: string[] = [];
-  const rect = (rx: number, ry: number, rw: number, rh: number) =>
-    rects.push(`<rect x="${rx}" y="${ry}" width="${rw}" height="${rh}" fill="${fill}"/>`);
+  const rect = (rx: number, ry: number, rw: number, rh: number) => rects.push(`<rect x="${rx}" y="${ry}" width="${rw}" height="${rh}" fill="${fill}"/>`);
   let cx = x;
   for (const ch of text) {
     const segs = SEGMENTS[ch];

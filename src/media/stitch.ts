@@ -66,10 +66,22 @@ export async function stitchClips(clipPaths: string[], outPath: string): Promise
       (temp) => verify(temp, probes[0]!, frames, clipsDurationS, sound.codec !== null),
     );
     const film = written.checked;
-    return { path: written.path, bytes: written.bytes, sha256: written.sha256, durationS: film.durationS, frames: film.frames, width: film.width, height: film.height, audio: sound.codec !== null, warnings: sound.warnings };
+    return {
+      path: written.path,
+      bytes: written.bytes,
+      sha256: written.sha256,
+      durationS: film.durationS,
+      frames: film.frames,
+      width: film.width,
+      height: film.height,
+      audio: sound.codec !== null,
+      warnings: sound.warnings,
+    };
   } catch (err) {
     if (isKlingError(err)) throw err;
-    throw new KlingError('stitch_failed', `Writing the film ${outPath} failed: ${(err as Error).message}. Nothing was left under that name; ${KEPT}.`, { cause: err });
+    throw new KlingError('stitch_failed', `Writing the film ${outPath} failed: ${(err as Error).message}. Nothing was left under that name; ${KEPT}.`, {
+      cause: err,
+    });
   }
 }
 
@@ -109,7 +121,7 @@ function audioPlan(probes: ClipProbe[]): { codec: AudioCodec | null; warnings: s
   const differs = differing(probes, (p) => describe(p.audio!), ['has', 'have']);
   if (differs) return noSound(`the clips' audio differs (${differs})`);
   const codec = probes[0]!.audio!.codec;
-  return codec ? { codec, warnings: [] } : noSound('the clips\' audio codec is not known');
+  return codec ? { codec, warnings: [] } : noSound("the clips' audio codec is not known");
 }
 
 /** Copies every clip's packets into a new MP4 at `temp`; returns the summed clip durations (the offsets used). */

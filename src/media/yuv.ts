@@ -35,7 +35,12 @@ export function rgbToYuv420(rgb: Uint8Array, width: number, height: number, code
       let r = 0;
       let g = 0;
       let b = 0;
-      for (const [dx, dy] of [[0, 0], [1, 0], [0, 1], [1, 1]] as const) {
+      for (const [dx, dy] of [
+        [0, 0],
+        [1, 0],
+        [0, 1],
+        [1, 1],
+      ] as const) {
         const i = at(2 * cx + dx, 2 * cy + dy);
         r += rgb[i]!;
         g += rgb[i + 1]!;

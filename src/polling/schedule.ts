@@ -38,7 +38,14 @@ export function delayAfter(tl: JobTimeline, expectedRunMs: number, now: number, 
   if (!tl.last) return cfg.queueMinMs;
   const run = runTime(tl, now);
   return nextPollDelay(
-    { phase: tl.last.phase, pollsInPhase: tl.pollsInPhase, runningForMs: run.leastMs, startSlackMs: run.slackMs, expectedRunMs, queuePosition: tl.last.queuePosition },
+    {
+      phase: tl.last.phase,
+      pollsInPhase: tl.pollsInPhase,
+      runningForMs: run.leastMs,
+      startSlackMs: run.slackMs,
+      expectedRunMs,
+      queuePosition: tl.last.queuePosition,
+    },
     cfg,
   );
 }

@@ -57,7 +57,8 @@ export class AllowedFolders {
       real,
       shown: given.map((g) => `${g.folders.join(', ')} (${g.from})`).join('; '),
       ...(real.length === 0 && {
-        emptyBecause: 'the client declared roots but lists none, and KLING_MCP_IMAGE_DIRS is not set. Open the folder in your client or set KLING_MCP_IMAGE_DIRS',
+        emptyBecause:
+          'the client declared roots but lists none, and KLING_MCP_IMAGE_DIRS is not set. Open the folder in your client or set KLING_MCP_IMAGE_DIRS',
       }),
     };
   }

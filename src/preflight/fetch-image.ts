@@ -109,11 +109,15 @@ export class ImageFetcher {
   private fetchError(label: string, url: URL, err: unknown, signal: AbortSignal | undefined, timeout: AbortSignal): KlingError {
     if (signal?.aborted) return abortError(err);
     if (timeout.aborted) {
-      return new KlingError('image_unreachable', `${label}: ${shortUrl(url)} did not deliver the image within ${Math.round(this.opts.timeoutMs / 1000)} s. Use a faster, stable host.`);
+      return new KlingError(
+        'image_unreachable',
+        `${label}: ${shortUrl(url)} did not deliver the image within ${Math.round(this.opts.timeoutMs / 1000)} s. Use a faster, stable host.`,
+      );
     }
     const code = networkCode(err);
     if (code === 'EPRIVATEADDRESS') return new KlingError('invalid_input', `${label}: ${(err as Error).message}`);
-    const why = code === 'ENOTFOUND' || code === 'EAI_AGAIN' ? `the host ${url.hostname} does not resolve` : `the connection failed (${code ?? 'network error'})`;
+    const why =
+      code === 'ENOTFOUND' || code === 'EAI_AGAIN' ? `the host ${url.hostname} does not resolve` : `the connection failed (${code ?? 'network error'})`;
     return new KlingError('image_unreachable', `${label}: could not fetch ${shortUrl(url)}: ${why}. The URL must be publicly reachable.`);
   }
 }

@@ -23,7 +23,10 @@ export function imageSourceOf(label: string, ref: string, localImages: boolean):
     try {
       return { kind: 'file', path: path.resolve(fileURLToPath(ref)) };
     } catch (err) {
-      throw new KlingError('invalid_input', `${label}: ${ref.slice(0, 200)} is not a file:// URL of this machine (${(err as Error).message}). Give an absolute path instead.`);
+      throw new KlingError(
+        'invalid_input',
+        `${label}: ${ref.slice(0, 200)} is not a file:// URL of this machine (${(err as Error).message}). Give an absolute path instead.`,
+      );
     }
   }
   if (path.isAbsolute(ref)) return { kind: 'file', path: path.resolve(ref) };

@@ -2,13 +2,7 @@
  * Reads an image's real format and size from its header bytes (sharp metadata,
  * no pixel decoding) and applies the model's rules to it.
  */
-import {
-  ACCEPTED_IMAGE_TYPES,
-  IMAGE_MIME_TYPES,
-  describeViolation,
-  imageRuleViolations,
-  type ImageFormat,
-} from '../model/kling-o1.js';
+import { ACCEPTED_IMAGE_TYPES, IMAGE_MIME_TYPES, describeViolation, imageRuleViolations, type ImageFormat } from '../model/kling-o1.js';
 import type { FetchedImage } from './fetch-image.js';
 import type { ImageSource } from './image-source.js';
 
@@ -63,9 +57,15 @@ function sayNotAnImage(source: ImageSource, fetched: FetchedImage): { empty: str
         unreadable: `this URL does not serve an image that can be read${declared ? ` (the server sent ${declared}, ${fetched.bytes} bytes)` : ''}.`,
       };
     case 'file':
-      return { empty: `${source.path} is an empty file, not an image.`, unreadable: `${source.path} is not an image that can be read (${fetched.bytes} bytes).` };
+      return {
+        empty: `${source.path} is an empty file, not an image.`,
+        unreadable: `${source.path} is not an image that can be read (${fetched.bytes} bytes).`,
+      };
     case 'data':
-      return { empty: 'the data: URI holds no bytes, not an image.', unreadable: `this data: URI does not hold an image that can be read (it says ${declared}, ${fetched.bytes} bytes).` };
+      return {
+        empty: 'the data: URI holds no bytes, not an image.',
+        unreadable: `this data: URI does not hold an image that can be read (it says ${declared}, ${fetched.bytes} bytes).`,
+      };
   }
 }
 

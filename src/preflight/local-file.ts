@@ -20,7 +20,7 @@ export async function readLocalImage(label: string, given: string, folders: Reso
       folders.emptyBecause
         ? `${label}: local images cannot be read: ${folders.emptyBecause}.`
         : `${label}: ${given}${real && real !== given ? ` (a link to ${real})` : ''} is outside the folders this server may read images from: ${folders.shown}. ` +
-          'Move the image into one of them, add its folder to KLING_MCP_IMAGE_DIRS, or give a public https:// URL.',
+            'Move the image into one of them, add its folder to KLING_MCP_IMAGE_DIRS, or give a public https:// URL.',
     );
   let real: string;
   try {
@@ -43,7 +43,8 @@ export async function readLocalImage(label: string, given: string, folders: Reso
   try {
     const opened = await handle.stat();
     // The path was swapped between the check and the open: refuse rather than read something else.
-    if (opened.ino !== before.ino || opened.dev !== before.dev) throw new KlingError('invalid_input', `${label}: ${given} changed while it was being read; try again.`);
+    if (opened.ino !== before.ino || opened.dev !== before.dev)
+      throw new KlingError('invalid_input', `${label}: ${given} changed while it was being read; try again.`);
     assertRegularFile(label, given, opened);
     return await readCapped(handle, maxBytes);
   } finally {
@@ -53,7 +54,8 @@ export async function readLocalImage(label: string, given: string, folders: Reso
 
 function assertRegularFile(label: string, given: string, st: Stats): void {
   if (st.isDirectory()) throw new KlingError('invalid_input', `${label}: ${given} is a folder; give the path of an image file in it.`);
-  if (!st.isFile()) throw new KlingError('invalid_input', `${label}: ${given} is not a regular file (a device, pipe or socket); give the path of an image file.`);
+  if (!st.isFile())
+    throw new KlingError('invalid_input', `${label}: ${given} is not a regular file (a device, pipe or socket); give the path of an image file.`);
 }
 
 /** Streams at most maxBytes + 1 bytes: one past the cap proves the file is too large (it may have grown since stat). */

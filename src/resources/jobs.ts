@@ -47,19 +47,32 @@ export function registerJobResources(server: McpServer, app: AppContext): void {
     new ResourceTemplate(`${JOBS_URI}/{request_id}`, {
       list: async () => ({
         resources: await listFromLedger(app, async () =>
-          (await app.ledger.list()).map((j) => ({ uri: jobUri(j.request_id), name: j.request_id, mimeType: 'application/json', description: j.input?.prompt.slice(0, 80) })),
+          (await app.ledger.list()).map((j) => ({
+            uri: jobUri(j.request_id),
+            name: j.request_id,
+            mimeType: 'application/json',
+            description: j.input?.prompt.slice(0, 80),
+          })),
         ),
       }),
       complete: {
         request_id: (value) => completeIds(app, async () => (await app.ledger.list()).map((j) => j.request_id), value),
       },
     }),
-    { title: 'One Kling O1 job', description: 'Everything recorded about one job: inputs, every state seen, outputs, saved files, errors.', mimeType: 'application/json' },
+    {
+      title: 'One Kling O1 job',
+      description: 'Everything recorded about one job: inputs, every state seen, outputs, saved files, errors.',
+      mimeType: 'application/json',
+    },
     (uri, vars) =>
       readFromLedger(app, uri, async () => {
         const id = String(vars.request_id);
         const job = await app.ledger.get(id);
-        if (!job) throw new KlingError('not_found', `No job ${id} is recorded in this server's ledger. The tool list_jobs and the resource ${JOBS_URI} show the known jobs.`);
+        if (!job)
+          throw new KlingError(
+            'not_found',
+            `No job ${id} is recorded in this server's ledger. The tool list_jobs and the resource ${JOBS_URI} show the known jobs.`,
+          );
         return jobDocument(job);
       }),
   );

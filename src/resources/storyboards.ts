@@ -23,12 +23,23 @@ export function registerStoryboardResources(server: McpServer, app: AppContext):
   server.registerResource(
     'storyboards',
     STORYBOARDS_URI,
-    { title: 'Kling O1 storyboards', description: 'Every storyboard this server has planned, newest first, with its status and film.', mimeType: 'application/json' },
+    {
+      title: 'Kling O1 storyboards',
+      description: 'Every storyboard this server has planned, newest first, with its status and film.',
+      mimeType: 'application/json',
+    },
     (uri) =>
       readFromLedger(app, uri, async () =>
         (await app.ledger.boards()).map((b) => {
           const view = boardView(b, shotStates(b, app.ledger.state(), processAlive)).structured;
-          return { storyboard_id: b.storyboard_id, title: b.title, created_at: new Date(b.created_at).toISOString(), status: view.status, shots: b.shots.length, film: view.film?.path };
+          return {
+            storyboard_id: b.storyboard_id,
+            title: b.title,
+            created_at: new Date(b.created_at).toISOString(),
+            status: view.status,
+            shots: b.shots.length,
+            film: view.film?.path,
+          };
         }),
       ),
   );
@@ -45,7 +56,11 @@ export function registerStoryboardResources(server: McpServer, app: AppContext):
         storyboard_id: (value) => completeIds(app, async () => (await app.ledger.boards()).map((b) => b.storyboard_id), value),
       },
     }),
-    { title: 'One Kling O1 storyboard', description: "A storyboard's plan (every shot's inputs), each shot's state and job, its clips, film and contact sheet.", mimeType: 'application/json' },
+    {
+      title: 'One Kling O1 storyboard',
+      description: "A storyboard's plan (every shot's inputs), each shot's state and job, its clips, film and contact sheet.",
+      mimeType: 'application/json',
+    },
     (uri, vars) => readFromLedger(app, uri, () => describe(String(vars.storyboard_id))),
   );
 }

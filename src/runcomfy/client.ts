@@ -216,8 +216,7 @@ function asSubmitError(err: unknown): unknown {
     if (neverReachedServer(err.extra.cause)) return err;
     return new KlingError(
       'submit_outcome_unknown',
-      'The submission was sent but no answer came back, so it is unknown whether RunComfy accepted (and will bill) it. ' +
-        CHECK_DASHBOARD,
+      'The submission was sent but no answer came back, so it is unknown whether RunComfy accepted (and will bill) it. ' + CHECK_DASHBOARD,
       { cause: err.extra.cause },
     );
   }
@@ -234,8 +233,7 @@ function asSubmitError(err: unknown): unknown {
     // A success status without an error code means it was most likely accepted; only its request_id is unreadable.
     return new KlingError(
       'submit_outcome_unknown',
-      `RunComfy answered the submission (HTTP ${status}) without a readable request_id, so it probably accepted (and will bill) it. ` +
-        CHECK_DASHBOARD,
+      `RunComfy answered the submission (HTTP ${status}) without a readable request_id, so it probably accepted (and will bill) it. ` + CHECK_DASHBOARD,
       { httpStatus: status },
     );
   }

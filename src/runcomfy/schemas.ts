@@ -21,7 +21,14 @@ export type SubmitResponse = z.output<typeof submitResponseSchema>;
 
 /** A number ≥ 0 sent as a number or a numeric string; anything else is unknown (undefined), never an error. */
 const nonNegative = z
-  .union([z.number(), z.string().trim().regex(/^\d+(\.\d+)?$/).transform(Number)])
+  .union([
+    z.number(),
+    z
+      .string()
+      .trim()
+      .regex(/^\d+(\.\d+)?$/)
+      .transform(Number),
+  ])
   .nullish()
   .transform((v) => (typeof v === 'number' && Number.isFinite(v) && v >= 0 ? v : undefined))
   .catch(undefined);
@@ -68,20 +75,34 @@ export interface ModelInfo {
 
 const note = z.string().max(2000).optional().catch(undefined);
 
-export const modelInfoSchema = z
-  .looseObject({ base_price_usd: nonNegative, price_unit: note, pricing_note: note })
-  .transform((m): ModelInfo => {
-    const per = m.price_unit === undefined ? undefined : priceBasis(m.price_unit);
-    return {
-      ...(m.base_price_usd !== undefined && { basePriceUsd: m.base_price_usd }),
-      ...(m.price_unit !== undefined && { priceUnit: m.price_unit }),
-      ...(m.pricing_note !== undefined && { pricingNote: m.pricing_note }),
-      ...(per && m.base_price_usd !== undefined && { price: { per, usd: m.base_price_usd } }),
-    };
-  });
+export const modelInfoSchema = z.looseObject({ base_price_usd: nonNegative, price_unit: note, pricing_note: note }).transform((m): ModelInfo => {
+  const per = m.price_unit === undefined ? undefined : priceBasis(m.price_unit);
+  return {
+    ...(m.base_price_usd !== undefined && { basePriceUsd: m.base_price_usd }),
+    ...(m.price_unit !== undefined && { priceUnit: m.price_unit }),
+    ...(m.pricing_note !== undefined && { pricingNote: m.pricing_note }),
+    ...(per && m.base_price_usd !== undefined && { price: { per, usd: m.base_price_usd } }),
+  };
+});
 
 const PER_SECOND = new Set(['s', 'sec', 'secs', 'second', 'seconds', 'videosecond', 'videoseconds', 'secondvideo', 'outputsecond', 'secondoutput']);
-const PER_REQUEST = new Set(['request', 'requests', 'req', 'run', 'runs', 'generation', 'generations', 'video', 'videos', 'call', 'calls', 'job', 'jobs', 'prediction', 'predictions']);
+const PER_REQUEST = new Set([
+  'request',
+  'requests',
+  'req',
+  'run',
+  'runs',
+  'generation',
+  'generations',
+  'video',
+  'videos',
+  'call',
+  'calls',
+  'job',
+  'jobs',
+  'prediction',
+  'predictions',
+]);
 const FILLER = new Set(['usd', 'us', 'per', 'each', 'a', 'an', 'one', '1', 'of']);
 
 /**

@@ -27,8 +27,7 @@ const KNOWN_CODES: Record<string, (a: AnswerContext) => KlingError> = {
         '(https://model-api.runcomfy.net, no path after it) and that RunComfy still offers this model.',
       extraOf(a),
     ),
-  '400002': (a) =>
-    new KlingError('insufficient_credits', `Your RunComfy account has no remaining balance (error 400002). ${TOP_UP}`, extraOf(a)),
+  '400002': (a) => new KlingError('insufficient_credits', `Your RunComfy account has no remaining balance (error 400002). ${TOP_UP}`, extraOf(a)),
   '400004': (a) =>
     new KlingError(
       'unauthorized',
@@ -120,11 +119,15 @@ export function httpError(detail: string | undefined, a: AnswerContext): KlingEr
   }
   const waitS = a.retryAfterMs !== undefined ? Math.ceil(a.retryAfterMs / 1000) : undefined;
   if (status === 429) {
-    return new KlingError('rate_limited', `RunComfy is rate limiting requests (HTTP 429).${waitS !== undefined ? ` Try again in ${waitS} s.` : ' Try again in a minute.'}`, {
-      ...extra,
-      retryable: true,
-      retryAfterS: waitS,
-    });
+    return new KlingError(
+      'rate_limited',
+      `RunComfy is rate limiting requests (HTTP 429).${waitS !== undefined ? ` Try again in ${waitS} s.` : ' Try again in a minute.'}`,
+      {
+        ...extra,
+        retryable: true,
+        retryAfterS: waitS,
+      },
+    );
   }
   if (status >= 500) {
     return new KlingError('upstream_unavailable', `RunComfy is having trouble (HTTP ${status}). Try again in a few minutes.${said}`, {

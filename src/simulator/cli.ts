@@ -43,7 +43,10 @@ const sim = new RunComfySimulator({
   log: (l) => process.stderr.write(`[simulator] ${l}\n`),
 });
 const url = await sim.start();
-const frame = (color: string) => sharp({ create: { width: 1280, height: 720, channels: 3, background: color } }).png().toBuffer();
+const frame = (color: string) =>
+  sharp({ create: { width: 1280, height: 720, channels: 3, background: color } })
+    .png()
+    .toBuffer();
 const start = sim.host('start.png', await frame('#f4a261'), 'image/png');
 const end = sim.host('end.png', await frame('#264653'), 'image/png');
 say(`RunComfy simulator listening on ${url}

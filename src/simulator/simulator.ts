@@ -254,7 +254,9 @@ export class RunComfySimulator {
     if (job.cancelledAt !== undefined) return { status: 'cancelled' };
     const started = job.submittedAt + job.plan.queueMs;
     if (now < started) {
-      const ahead = [...this.jobs.values()].filter((j) => j !== job && j.cancelledAt === undefined && j.submittedAt < job.submittedAt && now < j.submittedAt + j.plan.queueMs).length;
+      const ahead = [...this.jobs.values()].filter(
+        (j) => j !== job && j.cancelledAt === undefined && j.submittedAt < job.submittedAt && now < j.submittedAt + j.plan.queueMs,
+      ).length;
       return { status: 'in_queue', queuePosition: ahead };
     }
     if (now < started + job.plan.runMs) return { status: 'in_progress' };
@@ -309,7 +311,14 @@ export class RunComfySimulator {
   private async handle(req: http.IncomingMessage, res: http.ServerResponse): Promise<void> {
     const url = new URL(req.url ?? '/', 'http://sim');
     const route = routeOf(req.method ?? 'GET', url.pathname);
-    const entry: RequestLogEntry = { route: route?.route ?? 'file', method: req.method ?? '', path: url.pathname + url.search, at: this.clock.now(), status: 0, userAgent: req.headers['user-agent'] };
+    const entry: RequestLogEntry = {
+      route: route?.route ?? 'file',
+      method: req.method ?? '',
+      path: url.pathname + url.search,
+      at: this.clock.now(),
+      status: 0,
+      userAgent: req.headers['user-agent'],
+    };
     res.on('finish', () => (entry.status = res.statusCode));
     if (route) this.requests.push(entry);
     const body = await readBody(req);
@@ -342,7 +351,10 @@ export class RunComfySimulator {
     const base = { request_id: id, status: state.status, ...(state.queuePosition !== undefined && { queue_position: state.queuePosition }) };
     switch (route) {
       case 'status':
-        return { status: 200, body: { ...base, status_url: `${this.baseUrl}/v1/requests/${id}/status`, result_url: `${this.baseUrl}/v1/requests/${id}/result` } };
+        return {
+          status: 200,
+          body: { ...base, status_url: `${this.baseUrl}/v1/requests/${id}/status`, result_url: `${this.baseUrl}/v1/requests/${id}/result` },
+        };
       case 'result':
         return { status: 200, body: this.result(job, state, includeCost) };
       case 'cancel': {
@@ -437,7 +449,9 @@ export class RunComfySimulator {
     } catch (err) {
       return [`${field}: could not download the file (${(err as Error).message}).`];
     }
-    const meta = await sharp(buf).metadata().catch(() => undefined);
+    const meta = await sharp(buf)
+      .metadata()
+      .catch(() => undefined);
     if (!meta?.width || !meta.height || 'other' in acceptedFormat(meta)) return [`${field}: unsupported file type.`];
     return imageRuleViolations({ bytes: buf.length, width: meta.width, height: meta.pageHeight ?? meta.height }).map((v) => v.rule.validation_error);
   }

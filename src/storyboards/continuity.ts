@@ -24,13 +24,17 @@ export function continuityWarnings(shots: ShotFrames[]): string[] {
   const warnings: string[] = [];
   for (let i = 0; i + 1 < shots.length; i++) {
     if (shots[i]!.end.sha256 !== shots[i + 1]!.start.sha256) {
-      warnings.push(`Cut between shot ${i + 1} and shot ${i + 2}: shot ${i + 1} ends on another frame than shot ${i + 2} starts with, so the film jumps there.`);
+      warnings.push(
+        `Cut between shot ${i + 1} and shot ${i + 2}: shot ${i + 1} ends on another frame than shot ${i + 2} starts with, so the film jumps there.`,
+      );
     }
   }
   const ratio = (f: FrameFacts) => f.width / f.height;
   const first = ratio(shots[0]!.start);
   const odd = shots.flatMap((s, i) =>
-    (['start', 'end'] as const).filter((k) => Math.abs(ratio(s[k]) / first - 1) > ASPECT_TOLERANCE).map((k) => `shot ${i + 1} ${k} (${s[k].width}×${s[k].height})`),
+    (['start', 'end'] as const)
+      .filter((k) => Math.abs(ratio(s[k]) / first - 1) > ASPECT_TOLERANCE)
+      .map((k) => `shot ${i + 1} ${k} (${s[k].width}×${s[k].height})`),
   );
   if (odd.length > 0) {
     warnings.push(

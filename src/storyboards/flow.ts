@@ -110,7 +110,9 @@ export async function submitShots(
 ): Promise<string[]> {
   if (board.closed) return [];
   const wanted = (s: ShotState) => s.phase === 'not_submitted' || (o.resubmitFailed && needsResubmit(s));
-  const todo = shotStates(board, call.app.ledger.state(), processAlive).filter(wanted).map((s) => s.index);
+  const todo = shotStates(board, call.app.ledger.state(), processAlive)
+    .filter(wanted)
+    .map((s) => s.index);
   if (todo.length === 0) return [];
   if (!o.checked) refuseInlineFrames(board, todo);
   const checked = o.checked ?? (await checkShots(call, board.shots.map(asShotInput), todo));
@@ -137,7 +139,13 @@ export async function submitShots(
     } catch (caught) {
       const err = explainUrlRequired(caught, [shot.send.start_image_url, shot.send.end_image_url]);
       throw withRequestIds(
-        isKlingError(err) ? new KlingError(err.code, `Shot ${index} of storyboard ${board.storyboard_id} was not submitted: ${err.message}\nget_storyboard with storyboard_id "${board.storyboard_id}" submits the remaining shots once this is fixed.`, err.extra) : err,
+        isKlingError(err)
+          ? new KlingError(
+              err.code,
+              `Shot ${index} of storyboard ${board.storyboard_id} was not submitted: ${err.message}\nget_storyboard with storyboard_id "${board.storyboard_id}" submits the remaining shots once this is fixed.`,
+              err.extra,
+            )
+          : err,
         [...new Set([...sent, ...boardRequestIds(call, board.storyboard_id)])],
       );
     }
@@ -185,7 +193,10 @@ export async function settleShots(call: JobCall, board: BoardRecord, o: { downlo
   const after = shotStates(board, call.app.ledger.state(), processAlive);
   // A completed shot is read once more for its outputs and charge, and its clip saved (again, if the copy is gone); a failed one for its reason.
   const toCollect = after.filter(
-    (s) => s.job && ((s.phase === 'completed' && (needsFiles(s, o.download) || s.job.charged_usd === undefined || !s.job.output)) || (s.phase === 'failed' && s.job.errors.length === 0)),
+    (s) =>
+      s.job &&
+      ((s.phase === 'completed' && (needsFiles(s, o.download) || s.job.charged_usd === undefined || !s.job.output)) ||
+        (s.phase === 'failed' && s.job.errors.length === 0)),
   );
   if (toCollect.length === 0) return;
   o.progress.finishing('saving', `saving ${toCollect.length} clip(s)`);
@@ -214,11 +225,25 @@ export async function stitchFilm(call: JobCall, board: BoardRecord, progress: Bo
   try {
     // Loaded on first use: the media code (mediabunny) stays off the server's start-up path.
     const { stitchClips } = await import('../media/stitch.js');
-    const film = await stitchClips(clips.map((c) => c!.path), out);
+    const film = await stitchClips(
+      clips.map((c) => c!.path),
+      out,
+    );
     await call.app.ledger.record(
       'film',
       board.storyboard_id,
-      { film: { url: `storyboard:${board.storyboard_id}`, path: film.path, bytes: film.bytes, sha256: film.sha256, mime: 'video/mp4', duration_s: film.durationS, frames: film.frames, clips: shas } },
+      {
+        film: {
+          url: `storyboard:${board.storyboard_id}`,
+          path: film.path,
+          bytes: film.bytes,
+          sha256: film.sha256,
+          mime: 'video/mp4',
+          duration_s: film.durationS,
+          frames: film.frames,
+          clips: shas,
+        },
+      },
       call.app.clock.now(),
     );
   } catch (err) {

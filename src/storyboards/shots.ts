@@ -41,7 +41,8 @@ export function shotStates(board: BoardRecord, records: Records, isAlive: IsAliv
     const inFlight = pending.find((p) => p.board!.shot === index);
     const earlier = mine.slice(0, -1);
     // A submission in flight is newer than any job of the shot (it replaces a failed one).
-    if (inFlight) return { index, phase: inFlight.pid !== undefined && !isAlive(inFlight.pid) ? 'outcome_unknown' : 'submitting', pending: inFlight, job, earlier };
+    if (inFlight)
+      return { index, phase: inFlight.pid !== undefined && !isAlive(inFlight.pid) ? 'outcome_unknown' : 'submitting', pending: inFlight, job, earlier };
     if (!job) return { index, phase: 'not_submitted', earlier };
     if (job.outcome_unknown && !job.status) return { index, phase: 'outcome_unknown', job, earlier };
     return { index, phase: job.status ? phaseOf(job.status) : 'queued', job, earlier };

@@ -35,7 +35,11 @@ export const shotViewSchema = z.object({
 export const boardViewShape = {
   storyboard_id: z.string(),
   title: z.string().optional(),
-  status: z.enum(BOARD_STATUSES).describe('planned (shots left to submit), running, completed (every shot), needs_attention (a shot failed, was cancelled or its submission is unknown), cancelled'),
+  status: z
+    .enum(BOARD_STATUSES)
+    .describe(
+      'planned (shots left to submit), running, completed (every shot), needs_attention (a shot failed, was cancelled or its submission is unknown), cancelled',
+    ),
   shots: z.array(shotViewSchema),
   film: filmSchema.nullable().describe('the stitched film, once every shot is done and the clips could be joined'),
   film_error: z.string().optional().describe('why the clips could not be joined (they are kept)'),
@@ -82,7 +86,8 @@ function shotView(board: BoardRecord, s: ShotState): z.output<typeof shotViewSch
     ...(job?.output && { output: job.output }),
     ...(job?.files.length && { files: job.files }),
     ...(failure && { error: errorText(failure) ?? failure }),
-    ...(job && (job.estimate_usd !== undefined || cost !== undefined) && { cost: { estimate_usd: job.estimate_usd ?? null, charged_usd: job.charged_usd ?? null } }),
+    ...(job &&
+      (job.estimate_usd !== undefined || cost !== undefined) && { cost: { estimate_usd: job.estimate_usd ?? null, charged_usd: job.charged_usd ?? null } }),
     ...(s.earlier.length > 0 && { earlier_request_ids: s.earlier.map((j) => j.request_id) }),
   };
 }
@@ -96,7 +101,9 @@ function nextStep(board: BoardRecord, status: BoardStatus, shots: ShotState[]): 
   const id = JSON.stringify(board.storyboard_id);
   switch (status) {
     case 'completed':
-      return board.film ? 'Done: the film and every clip are saved.' : `Every shot is done; call get_storyboard with {"storyboard_id": ${id}} to save the clips and stitch the film.`;
+      return board.film
+        ? 'Done: the film and every clip are saved.'
+        : `Every shot is done; call get_storyboard with {"storyboard_id": ${id}} to save the clips and stitch the film.`;
     case 'running':
     case 'planned':
       return `Call get_storyboard with {"storyboard_id": ${id}, "wait_seconds": 50} to wait for the shots (and submit any not yet submitted).`;
@@ -104,25 +111,34 @@ function nextStep(board: BoardRecord, status: BoardStatus, shots: ShotState[]): 
       return 'The board is cancelled: no more shots will be submitted. Shots that were already running finish and stay listed.';
     case 'needs_attention': {
       const bad = shots.filter((s) => s.phase === 'failed' || s.phase === 'cancelled' || s.phase === 'outcome_unknown').map((s) => s.index);
-      const unknown = shots.some((s) => s.phase === 'outcome_unknown') ? ' (for a shot whose submission is unknown, check your RunComfy dashboard first: it may already be billed)' : '';
+      const unknown = shots.some((s) => s.phase === 'outcome_unknown')
+        ? ' (for a shot whose submission is unknown, check your RunComfy dashboard first: it may already be billed)'
+        : '';
       return `Shot(s) ${bad.join(', ')} did not complete. Call get_storyboard with {"storyboard_id": ${id}, "resubmit_failed": true} to submit only those again${unknown}.`;
     }
   }
 }
 
 function summary(v: BoardView): string {
-  const lines = [`Storyboard ${v.storyboard_id}${v.title ? ` "${v.title}"` : ''}: ${v.status.replace('_', ' ')} (${v.shots.filter((s) => s.status === 'completed').length}/${v.shots.length} shots completed).`];
+  const lines = [
+    `Storyboard ${v.storyboard_id}${v.title ? ` "${v.title}"` : ''}: ${v.status.replace('_', ' ')} (${v.shots.filter((s) => s.status === 'completed').length}/${v.shots.length} shots completed).`,
+  ];
   for (const s of v.shots) {
     const file = s.files?.[0] ? ` · ${s.files[0].path}` : '';
     lines.push(`- shot ${s.index} (${s.duration} s): ${s.status}${s.request_id ? ` · ${s.request_id}` : ''}${file}${s.error ? ` · ${s.error}` : ''}`);
   }
-  if (v.film) lines.push(`Film: ${v.film.path} (${v.film.duration_s.toFixed(1)} s, ${v.film.frames} frames, ${formatBytes(v.film.bytes)}, sha256 ${v.film.sha256.slice(0, 12)}…)`);
+  if (v.film)
+    lines.push(
+      `Film: ${v.film.path} (${v.film.duration_s.toFixed(1)} s, ${v.film.frames} frames, ${formatBytes(v.film.bytes)}, sha256 ${v.film.sha256.slice(0, 12)}…)`,
+    );
   if (v.film_error) lines.push(`Film not stitched: ${v.film_error}`);
   if (v.sheet) lines.push(`Contact sheet: ${v.sheet.path}`);
   for (const w of v.warnings) lines.push(`Warning: ${w}`);
   const { estimate_usd: est, charged_usd: charged } = v.cost;
   if (est !== null || charged !== null) {
-    lines.push(`Cost: ${est !== null ? `about ${formatUsd(est)} expected` : 'price unknown'}${charged !== null ? `; ${formatUsd(charged)} charged so far` : ''}.`);
+    lines.push(
+      `Cost: ${est !== null ? `about ${formatUsd(est)} expected` : 'price unknown'}${charged !== null ? `; ${formatUsd(charged)} charged so far` : ''}.`,
+    );
   }
   lines.push(`Next: ${v.next_step}`);
   return lines.join('\n');

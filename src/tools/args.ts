@@ -20,7 +20,9 @@ export function waitSecondsArg(meaning: string, defaultText: string) {
     .min(0, { error: 'wait_seconds cannot be negative.' })
     .max(MAX_WAIT_ARG_S, { error: `wait_seconds can be at most ${MAX_WAIT_ARG_S}.` })
     .optional()
-    .describe(`${meaning} Default: ${defaultText}. Keep it below your client's request timeout; when the wait ends first, the call still returns the request_id and status.`);
+    .describe(
+      `${meaning} Default: ${defaultText}. Keep it below your client's request timeout; when the wait ends first, the call still returns the request_id and status.`,
+    );
 }
 
 export const downloadArg = z
@@ -31,4 +33,6 @@ export const downloadArg = z
 export const stitchArg = z
   .boolean({ error: 'stitch must be true or false.' })
   .default(true)
-  .describe('Once every shot is done, join the clips in shot order into one MP4 (<storyboard_id>.mp4, no re-encoding). Stitching saves the clips even with download false. Default true.');
+  .describe(
+    'Once every shot is done, join the clips in shot order into one MP4 (<storyboard_id>.mp4, no re-encoding). Stitching saves the clips even with download false. Default true.',
+  );

@@ -10,7 +10,7 @@ import { jobView, jobViewShape } from './job-view.js';
 const shotOutcome = z.object({
   index: z.number(),
   request_id: z.string().optional(),
-  status: z.string().describe('the shot\'s state after the attempt'),
+  status: z.string().describe("the shot's state after the attempt"),
   cancelled: z.boolean(),
 });
 
@@ -32,7 +32,10 @@ export const cancel = defineJobTool({
       .string()
       .optional()
       .describe('RunComfy\'s answer: "cancelled", or "not_cancellable" (the job is running and will be billed, or has already ended)'),
-    storyboard: z.object({ storyboard_id: z.string(), shots: z.array(shotOutcome) }).optional().describe('per shot, when a storyboard was cancelled'),
+    storyboard: z
+      .object({ storyboard_id: z.string(), shots: z.array(shotOutcome) })
+      .optional()
+      .describe('per shot, when a storyboard was cancelled'),
   },
   annotations: { readOnlyHint: false, destructiveHint: true, idempotentHint: true, openWorldHint: true },
   waitsByDefault: false,

@@ -28,8 +28,17 @@ export const generateStoryboard = defineJobTool({
       .min(1, { error: 'shots is empty: give at least one shot.' })
       .max(MAX_SHOTS, { error: `shots can hold at most ${MAX_SHOTS} shots; split the film into several storyboards.` })
       .describe(`The shots in film order (1–${MAX_SHOTS}); each takes the same fields as generate_video, duration defaulting to 5.`),
-    title: z.string().trim().min(1).max(200, { error: 'title can be at most 200 characters.' }).optional().describe('A name for the board, shown in answers and lists.'),
-    wait_seconds: waitSecondsArg('How long this call waits for the shots before returning the storyboard_id and where each shot stands.', 'KLING_MCP_MAX_WAIT_S (50)'),
+    title: z
+      .string()
+      .trim()
+      .min(1)
+      .max(200, { error: 'title can be at most 200 characters.' })
+      .optional()
+      .describe('A name for the board, shown in answers and lists.'),
+    wait_seconds: waitSecondsArg(
+      'How long this call waits for the shots before returning the storyboard_id and where each shot stands.',
+      'KLING_MCP_MAX_WAIT_S (50)',
+    ),
     download: downloadArg,
     stitch: stitchArg,
   },

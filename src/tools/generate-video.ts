@@ -21,7 +21,10 @@ export const generateVideo = defineJobTool({
     'the expected cost; a spend limit and a confirmation for big spends apply (see the README).',
   input: {
     ...modelInputShape,
-    wait_seconds: waitSecondsArg('How long this call waits for the video before returning the request_id and status (0 = return right after submitting).', 'KLING_MCP_MAX_WAIT_S (50)'),
+    wait_seconds: waitSecondsArg(
+      'How long this call waits for the video before returning the request_id and status (0 = return right after submitting).',
+      'KLING_MCP_MAX_WAIT_S (50)',
+    ),
     download: downloadArg,
   },
   output: {

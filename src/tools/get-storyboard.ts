@@ -20,7 +20,10 @@ export const getStoryboard = defineJobTool({
     wait_seconds: waitSecondsArg('How long to wait for unfinished shots before answering.', '0 (answer at once)'),
     download: downloadArg,
     stitch: stitchArg,
-    resubmit_failed: z.boolean({ error: 'resubmit_failed must be true or false.' }).default(false).describe('Submit again the shots that failed, were cancelled, or whose submission got no answer. Default false.'),
+    resubmit_failed: z
+      .boolean({ error: 'resubmit_failed must be true or false.' })
+      .default(false)
+      .describe('Submit again the shots that failed, were cancelled, or whose submission got no answer. Default false.'),
   },
   output: boardViewShape,
   annotations: { readOnlyHint: false, destructiveHint: false, idempotentHint: false, openWorldHint: true },

@@ -49,6 +49,9 @@ export function withRequestIds(err: unknown, requestIds: string[]): unknown {
   if (!(err instanceof KlingError) || err.code === 'aborted' || requestIds.length === 0) return err;
   const missing = requestIds.filter((id) => !(err.extra.requestIds ?? []).includes(id) && err.extra.requestId !== id);
   if (missing.length === 0) return err;
-  const which = requestIds.length === 1 ? `The job itself was submitted and keeps running: call check_status or get_result with request_id "${requestIds[0]}".` : `The jobs were submitted and keep running: ${requestIds.join(', ')}.`;
+  const which =
+    requestIds.length === 1
+      ? `The job itself was submitted and keeps running: call check_status or get_result with request_id "${requestIds[0]}".`
+      : `The jobs were submitted and keep running: ${requestIds.join(', ')}.`;
   return new KlingError(err.code, `${err.message}\n${which}`, { ...err.extra, requestIds: [...(err.extra.requestIds ?? []), ...missing] });
 }

@@ -66,7 +66,9 @@ function nextStep(f: JobFacts, elapsed: number | undefined): string {
   const args = JSON.stringify({ request_id: f.requestId, wait_seconds: 50 });
   switch (f.phase) {
     case 'completed':
-      return f.output ? 'Done: use the saved file or the output URL.' : `Call get_result with ${JSON.stringify({ request_id: f.requestId })} to fetch the outputs.`;
+      return f.output
+        ? 'Done: use the saved file or the output URL.'
+        : `Call get_result with ${JSON.stringify({ request_id: f.requestId })} to fetch the outputs.`;
     case 'cancelled':
       return 'Nothing more will happen; call generate_video again to make a new video.';
     case 'failed':
@@ -101,7 +103,8 @@ function summary(f: JobFacts, elapsed: number | undefined, error: string | undef
 }
 
 function costLine(f: JobFacts): string | undefined {
-  if (f.chargedUsd !== undefined) return `Cost: ${formatUsd(f.chargedUsd)} charged by RunComfy${f.estimateUsd !== undefined ? ` (expected ${formatUsd(f.estimateUsd)})` : ''}.`;
+  if (f.chargedUsd !== undefined)
+    return `Cost: ${formatUsd(f.chargedUsd)} charged by RunComfy${f.estimateUsd !== undefined ? ` (expected ${formatUsd(f.estimateUsd)})` : ''}.`;
   if (f.estimateUsd !== undefined) return `Cost: about ${formatUsd(f.estimateUsd)} expected (RunComfy reports the charge once the job is done).`;
   return undefined;
 }
@@ -109,10 +112,22 @@ function costLine(f: JobFacts): string | undefined {
 function links(f: JobFacts): ResourceLink[] {
   const out: ResourceLink[] = [];
   for (const file of f.files ?? []) {
-    out.push({ type: 'resource_link', uri: pathToFileURL(file.path).href, name: path.basename(file.path), mimeType: file.mime, description: 'saved copy of the result' });
+    out.push({
+      type: 'resource_link',
+      uri: pathToFileURL(file.path).href,
+      name: path.basename(file.path),
+      mimeType: file.mime,
+      description: 'saved copy of the result',
+    });
   }
   for (const { url, kind } of outputUrls(f.output)) {
-    out.push({ type: 'resource_link', uri: url, name: `${kind} (remote)`, mimeType: mimeFromUrl(url, kind === 'video' ? 'video/mp4' : 'image/png'), description: 'result on RunComfy storage; may expire' });
+    out.push({
+      type: 'resource_link',
+      uri: url,
+      name: `${kind} (remote)`,
+      mimeType: mimeFromUrl(url, kind === 'video' ? 'video/mp4' : 'image/png'),
+      description: 'result on RunComfy storage; may expire',
+    });
   }
   return out;
 }

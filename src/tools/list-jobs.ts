@@ -24,7 +24,10 @@ export const listJobs = defineTool({
     'Lists the jobs this server has submitted (kept across restarts), newest first, with state, prompt, age and saved file, ' +
     'so you can pick a job up again without its id being pasted. Reads the local ledger only; check_status refreshes a state.',
   input: {
-    status: z.enum(FILTERS, { error: `status must be one of: ${FILTERS.join(', ')}.` }).optional().describe('Only jobs in this state ("unfinished" = queued or running).'),
+    status: z
+      .enum(FILTERS, { error: `status must be one of: ${FILTERS.join(', ')}.` })
+      .optional()
+      .describe('Only jobs in this state ("unfinished" = queued or running).'),
     limit: z.number().int().min(1).max(200).default(20).describe('At most this many jobs (default 20).'),
   },
   output: {
@@ -63,5 +66,10 @@ function spendReport(app: AppContext, now: number) {
   const sources = () => ({ jobs: r.jobs.values(), pending: r.pending.values(), boards: r.boards.values() });
   const day = spendSince(now - SPEND_WINDOW_MS, sources());
   const all = spendSince(-Infinity, sources());
-  return { last_24h_usd: day.usd, total_usd: all.usd, unpriced_jobs: all.unpriced, ...(app.config.spendLimitUsd !== undefined && { limit_usd: app.config.spendLimitUsd }) };
+  return {
+    last_24h_usd: day.usd,
+    total_usd: all.usd,
+    unpriced_jobs: all.unpriced,
+    ...(app.config.spendLimitUsd !== undefined && { limit_usd: app.config.spendLimitUsd }),
+  };
 }

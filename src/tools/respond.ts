@@ -31,7 +31,10 @@ export function toToolResult<S>(reply: ToolReply<S>): CallToolResult {
 function asKlingError(err: unknown, log: Logger): KlingError {
   if (err instanceof KlingError) return err;
   log.error(`unexpected error: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}`);
-  return new KlingError('internal', `Unexpected internal error: ${err instanceof Error ? err.message : String(err)}. This is a bug in kling-o1-mcp; the details are in its log.`);
+  return new KlingError(
+    'internal',
+    `Unexpected internal error: ${err instanceof Error ? err.message : String(err)}. This is a bug in kling-o1-mcp; the details are in its log.`,
+  );
 }
 
 export function toToolError(err: unknown, log: Logger): CallToolResult {

@@ -18,13 +18,19 @@ export async function withFileLock<T>(file: string, fn: () => Promise<T>, o: { w
       break;
     } catch (err) {
       if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw err;
-      const age = await fs.stat(file).then((s) => Date.now() - s.mtimeMs, () => 0);
+      const age = await fs.stat(file).then(
+        (s) => Date.now() - s.mtimeMs,
+        () => 0,
+      );
       if (age > staleMs) {
         await fs.rm(file, { force: true });
         continue;
       }
       if (Date.now() > giveUpAt) {
-        throw new KlingError('state_unavailable', `Another kling-o1-mcp process has held ${file} for over ${Math.round(waitMs / 1000)} s. Try again; if it persists, delete that file.`);
+        throw new KlingError(
+          'state_unavailable',
+          `Another kling-o1-mcp process has held ${file} for over ${Math.round(waitMs / 1000)} s. Try again; if it persists, delete that file.`,
+        );
       }
       await new Promise((r) => setTimeout(r, delay));
     }

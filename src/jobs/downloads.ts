@@ -49,6 +49,7 @@ export class Downloader {
     if (res.statusCode !== 200) {
       discard(res.body);
       const retryable = res.statusCode === 429 || res.statusCode >= 500;
+      // Wall time: an HTTP-date Retry-After is a wall-clock moment.
       const after = parseRetryAfter(res.headers['retry-after'], Date.now());
       throw failure(`HTTP ${res.statusCode}`, retryable, signal, after);
     }

@@ -79,7 +79,8 @@ export class Ledger {
     await this.refresh();
   }
 
-  record<T extends LedgerEvent['t']>(t: T, id: string, fields: Omit<EventOf<T>, 't' | 'id' | 'at'>, at = Date.now()): Promise<void> {
+  /** `at` comes from the caller's clock, so event times and elapsed times agree under a virtual clock too. */
+  record<T extends LedgerEvent['t']>(t: T, id: string, fields: Omit<EventOf<T>, 't' | 'id' | 'at'>, at: number): Promise<void> {
     return this.append({ t, id, at, ...fields } as unknown as LedgerEvent);
   }
 

@@ -169,6 +169,29 @@ describe('storyboards: many shots in one call, one film at the end', () => {
     expect(existsSync(path.join(tmp.dir, 'out', `${s.storyboard_id}.mp4`))).toBe(false);
   });
 
+  it('a slow RunComfy does not hold the call past its budget: shots left over are submitted by get_storyboard', async () => {
+    const dir = tempDir();
+    const quick = await connectInMemory(simEnv(sim, dir.dir, { KLING_MCP_MAX_WAIT_S: '6' }));
+    try {
+      sim.inject({ route: 'submit', delayMs: 1500, times: 3 });
+      const before = sim.submissions;
+      const t0 = Date.now();
+      const r = await call(quick.client, 'generate_storyboard', { shots: chain(3), wait_seconds: 0 });
+      expect(Date.now() - t0).toBeLessThan(6000);
+      expect(sim.submissions - before).toBe(1);
+      const s = r.structuredContent!;
+      expect(s.shots.map((x) => x.status)).toEqual([expect.any(String), 'not_submitted', 'not_submitted']);
+      expect(s.next_step).toMatch(/get_storyboard/);
+      const rest = await call(quick.client, 'get_storyboard', { storyboard_id: s.storyboard_id, wait_seconds: 30 });
+      expect(sim.submissions - before).toBe(3);
+      expect(rest.structuredContent!.status).toBe('completed');
+    } finally {
+      sim.clearFaults();
+      await quick.close();
+      dir.cleanup();
+    }
+  });
+
   it('cancel with a storyboard_id cancels every queued shot and stops the board', async () => {
     sim.planNext({ queueMs: 60_000 }, { queueMs: 60_000 }, { queueMs: 60_000 });
     const r = await call(c.client, 'generate_storyboard', { shots: chain(3), wait_seconds: 0 });

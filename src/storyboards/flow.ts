@@ -30,6 +30,8 @@ export interface ShotInput {
 /** Saving clips of several shots at once, but not all 24: bounded disk and socket use. */
 const SAVE_CONCURRENCY = 4;
 const MIN_SAVE_MS = 5_000;
+/** Time kept back from the call's budget for answering once submissions stop. */
+const SUBMIT_MARGIN_MS = 5_000;
 
 function newStoryboardId(now: number): string {
   return `sb-${now.toString(36)}${randomBytes(3).toString('hex')}`;
@@ -119,7 +121,14 @@ export async function submitShots(
   const price = await call.jobs.price();
   const sent: string[] = [];
   let done = board.shots.length - todo.length;
+  // Submitting is cheap but not free: a slow RunComfy must not hold the call past the client's timeout. Shots
+  // left over stay in the plan, and get_storyboard submits them.
+  const submitWithinMs = Math.max(call.deadline.budgetMs, call.app.config.maxWaitS * 1000) - SUBMIT_MARGIN_MS;
   for (const index of todo) {
+    if (sent.length > 0 && call.deadline.elapsedMs() > submitWithinMs) {
+      call.app.log.warn(`storyboard ${board.storyboard_id}: out of time after ${sent.length} submission(s); get_storyboard submits the rest.`);
+      break;
+    }
     const shot = checked.get(index)!;
     // Claimed under the lock: another call (or process) may have submitted this shot since we looked.
     const claim = (records: Records) => {

@@ -66,6 +66,12 @@ export function requestIdsOf(e: KlingError): string[] {
   return [...new Set([...(e.extra.requestId ? [e.extra.requestId] : []), ...(e.extra.requestIds ?? [])])];
 }
 
+/** A failure that is not one of ours (a bug, or a system error we did not foresee), kept as the cause for the log. */
+export function unexpectedError(err: unknown): KlingError {
+  const what = err instanceof Error ? err.message : String(err);
+  return new KlingError('internal', `Unexpected internal error: ${what}. This is a bug in kling-o1-mcp; the details are in its log.`, { cause: err });
+}
+
 /** The error a client's cancellation becomes, wherever it is noticed. */
 export function abortError(cause?: unknown): KlingError {
   return new KlingError('aborted', 'The call was cancelled by the client.', cause === undefined ? {} : { cause });

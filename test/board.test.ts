@@ -1,6 +1,6 @@
 /** Where a storyboard stands and how it is shown, and its continuity warnings: pure functions, checked without a server. */
 import { describe, expect, it } from 'vitest';
-import type { LedgerEvent } from '../src/jobs/records.js';
+import type { LedgerEvent, PendingSubmission } from '../src/jobs/records.js';
 import { continuityWarnings, type FrameFacts } from '../src/storyboards/continuity.js';
 import { boardStatus, shotStates, type ShotState } from '../src/storyboards/shots.js';
 import { boardView } from '../src/storyboards/view.js';
@@ -8,7 +8,7 @@ import { at, board, fold, input, T0 } from './records.js';
 
 const ALIVE = 101;
 const DEAD = 202;
-const isAlive = (pid: number) => pid === ALIVE;
+const isAlive = (p: PendingSubmission) => p.pid === undefined || p.pid === ALIVE;
 const VIDEO = (id: string) => `https://cdn.runcomfy.example/outputs/${id}.mp4`;
 const clip = (id: string) => ({ url: VIDEO(id), path: `/videos/${id}.mp4`, bytes: 1000, sha256: id.padEnd(64, '0'), mime: 'video/mp4' });
 
@@ -177,7 +177,9 @@ describe('boardView', () => {
     expect(structured.shots[1]).toMatchObject({ status: 'failed', error: 'GPU fell over', done: true });
     expect(structured.shots[2]).toMatchObject({ status: 'outcome_unknown', done: false });
     expect(structured.shots[2]!.request_id).toBeUndefined();
-    expect(structured.next_step).toMatch(/^Shot\(s\) 2, 3 did not complete\. .*"resubmit_failed": true.*check your RunComfy dashboard first/);
+    expect(structured.next_step).toMatch(
+      /^Shot\(s\) 2 failed or were cancelled: .*"resubmit_failed": true.*shot\(s\) 3 got no answer: check your RunComfy dashboard first.*"resubmit_unknown": true/,
+    );
   });
 
   it('a shot being submitted by a dead process is outcome_unknown', () => {

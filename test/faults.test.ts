@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { CallToolResultSchema } from '@modelcontextprotocol/sdk/types.js';
 import type { Fault, RunComfySimulator } from '../src/simulator/simulator.js';
-import { call, connectInMemory, image, simEnv, startSim, tempDir, textOf, type Connected } from './helpers.js';
+import { call, until, connectInMemory, image, simEnv, startSim, tempDir, textOf, type Connected } from './helpers.js';
 
 /**
  * Fault injection against the simulator. Images are served by a second
@@ -229,6 +229,38 @@ describe('cancellation from the client', () => {
       expect(listed.structuredContent!.jobs.map((j: { request_id: string }) => j.request_id)).toContain(id);
       const later = await call(c.client, 'get_result', { request_id: id, wait_seconds: 10 });
       expect(later.structuredContent!.status).toBe('completed');
+    } finally {
+      await c.close();
+      await sim.stop();
+      tmp.cleanup();
+    }
+  });
+
+  it('a call cancelled while its submission is on the wire still records the job RunComfy accepted', async () => {
+    const sim = await startSim();
+    const tmp = tempDir();
+    const c = await connectInMemory(simEnv(sim, tmp.dir));
+    try {
+      const frames = { start: sim.host('s.png', await image(640, 360)), end: sim.host('e.png', await image(640, 360)) };
+      // Accepted upstream, then the answer is slow: the client gives up in between.
+      sim.inject({ route: 'submit', afterProcessing: true, delayMs: 600 });
+      const ac = new AbortController();
+      const pending = c.client
+        .callTool(
+          { name: 'generate_video', arguments: { prompt: 'cancel mid-submit', start_image_url: frames.start, end_image_url: frames.end } },
+          CallToolResultSchema,
+          {
+            signal: ac.signal,
+          },
+        )
+        .catch((e: unknown) => e);
+      await until(() => sim.submissions === 1);
+      ac.abort();
+      expect(await pending).toBeInstanceOf(Error);
+      const id = [...sim.jobs.keys()][0]!;
+      await until(() => c.app.ledger.snapshot().some((j) => j.request_id === id), 5000);
+      const listed = await call(c.client, 'list_jobs', {});
+      expect(listed.structuredContent!.jobs.map((j) => j.request_id)).toEqual([id]);
     } finally {
       await c.close();
       await sim.stop();

@@ -4,7 +4,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ALL_FORMATS, EncodedPacketSink, FilePathSource, Input } from 'mediabunny';
 import sharp from 'sharp';
 import type { RunComfySimulator } from '../src/simulator/simulator.js';
-import { call, connectInMemory, connectStdio, image, simEnv, startSim, tempDir, textOf, until, type Connected } from './helpers.js';
+import { ElicitRequestSchema } from '@modelcontextprotocol/sdk/types.js';
+import { call, connectInMemory, connectStdio, image, newClient, simEnv, startSim, tempDir, textOf, until, type Connected } from './helpers.js';
 
 const PREFLIGHT_UA = 'kling-o1-mcp (pre-flight image check)';
 
@@ -148,6 +149,71 @@ describe('storyboards: many shots in one call, one film at the end', () => {
     const quiet = await call(c.client, 'get_storyboard', { storyboard_id: s.storyboard_id, resubmit_failed: true });
     expect(sim.submissions - before).toBe(1);
     expect(quiet.structuredContent!.film!.sha256).toBe(again.structuredContent!.film!.sha256);
+  });
+
+  it('resubmitting is priced and confirmed like new work, and a declined resubmission sends nothing', async () => {
+    sim.planNext({ failWith: { error: 'flaky' } }, {});
+    const client = newClient({ elicitation: {} });
+    const asked: string[] = [];
+    let answer: 'accept' | 'decline' = 'decline';
+    client.setRequestHandler(ElicitRequestSchema, async (req) => {
+      asked.push(req.params.message);
+      return answer === 'accept' ? { action: 'accept', content: { confirm: true } } : { action: 'decline' };
+    });
+    const dir = tempDir();
+    const asking = await connectInMemory(simEnv(sim, dir.dir, { KLING_MCP_CONFIRM_ABOVE_USD: '0.10' }), undefined, client);
+    try {
+      answer = 'accept';
+      const first = await call(asking.client, 'generate_storyboard', { shots: chain(2) });
+      expect(first.structuredContent!.status).toBe('needs_attention');
+      answer = 'decline';
+      const before = sim.submissions;
+      const declined = await call(asking.client, 'get_storyboard', { storyboard_id: first.structuredContent!.storyboard_id, resubmit_failed: true });
+      expect(declined).toBeToolError('declined');
+      expect(asked.at(-1)).toMatch(/1 shot\(s\) of storyboard .* again \(shot 1\).*about \$0\.56/);
+      expect(sim.submissions).toBe(before);
+    } finally {
+      await asking.close();
+      dir.cleanup();
+    }
+  });
+
+  it('a frame file that changed since the board was planned is refused on resume, naming the shot', async () => {
+    const dir = tempDir();
+    const files = tempDir();
+    const local = await connectInMemory(simEnv(sim, dir.dir, { KLING_MCP_IMAGE_DIRS: files.dir, KLING_MCP_LOCAL_IMAGES: '1' }));
+    try {
+      const frames = await Promise.all(
+        [0, 1, 2].map(async (i) => {
+          const file = path.join(files.dir, `f${i}.png`);
+          writeFileSync(file, await image(640, 360, 'png', colors[i]));
+          return file;
+        }),
+      );
+      sim.inject({ route: 'submit', delayMs: 1500, times: 2 });
+      const quick = await connectInMemory(simEnv(sim, dir.dir, { KLING_MCP_IMAGE_DIRS: files.dir, KLING_MCP_MAX_WAIT_S: '6' }));
+      const r = await call(quick.client, 'generate_storyboard', {
+        shots: [
+          { prompt: 'a', start_image_url: frames[0], end_image_url: frames[1] },
+          { prompt: 'b', start_image_url: frames[1], end_image_url: frames[2] },
+        ],
+        wait_seconds: 0,
+      });
+      await quick.close();
+      sim.clearFaults();
+      expect(r.structuredContent!.shots[1]!.status).toBe('not_submitted');
+      writeFileSync(frames[2]!, await image(640, 360, 'png', '#000000'));
+      const before = sim.submissions;
+      const resumed = await call(local.client, 'get_storyboard', { storyboard_id: r.structuredContent!.storyboard_id });
+      expect(resumed).toBeToolError('invalid_input');
+      expect(textOf(resumed)).toMatch(/shot 2 end_image_url/);
+      expect(sim.submissions).toBe(before);
+    } finally {
+      sim.clearFaults();
+      await local.close();
+      dir.cleanup();
+      files.cleanup();
+    }
   });
 
   it('clips of different sizes: a cut and shape warning up front, then a clear refusal to stitch with the clips kept', async () => {

@@ -11,10 +11,11 @@ import { LOCK_FILE, type Ledger } from '../jobs/ledger.js';
 import type { BoardRecord, EventOf, PendingSubmission, Records } from '../jobs/records.js';
 import type { Clock } from '../util/clock.js';
 import { withFileLock } from '../util/file-lock.js';
+import { PROCESS_INSTANCE } from '../util/process-instance.js';
 import { formatUsd } from '../util/format.js';
 import { SPEND_WINDOW_MS, spendSince } from './spend.js';
 
-export type Reservation = Omit<PendingSubmission, 'id' | 'at' | 'pid'>;
+export type Reservation = Omit<PendingSubmission, 'id' | 'at' | 'pid' | 'instance'>;
 /** A reservation that is made only if `claim` holds on the ledger as read under the lock. */
 export type Claimed = Reservation & { claim?: (records: Records) => boolean };
 interface Additions {
@@ -53,12 +54,20 @@ export class SpendGuard {
     await this.guarded(
       what,
       (records) => {
-        pending = items.map(({ claim, ...item }) => (!claim || claim(records) ? { ...item, id: newPendingId(), at, pid: process.pid } : undefined));
+        pending = items.map(({ claim, ...item }) =>
+          !claim || claim(records) ? { ...item, id: newPendingId(), at, pid: process.pid, instance: PROCESS_INSTANCE } : undefined,
+        );
         return { pending: pending.filter((p) => p !== undefined) };
       },
       async () => {
         for (const p of pending)
-          if (p) await this.ledger.record('submitting', p.id, { input: p.input, estimate_usd: p.estimate_usd, board: p.board, pid: p.pid }, at);
+          if (p)
+            await this.ledger.record(
+              'submitting',
+              p.id,
+              { input: p.input, estimate_usd: p.estimate_usd, board: p.board, pid: p.pid, instance: p.instance },
+              at,
+            );
       },
       claims,
     );

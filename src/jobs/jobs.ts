@@ -6,7 +6,7 @@ import { randomBytes } from 'node:crypto';
 import type { Config } from '../config.js';
 import type { BoardPlan, Claimed, SpendGuard } from '../costs/guard.js';
 import type { ModelPrice, PriceBook } from '../costs/price.js';
-import { isKlingError } from '../errors.js';
+import { abortError, isKlingError } from '../errors.js';
 import { outputUrls, type Duration, type ModelInput, type ModelOutput } from '../model/kling-o1.js';
 import type { ProgressSink } from '../polling/progress.js';
 import type { StatusSnapshot } from '../polling/timeline.js';
@@ -105,7 +105,10 @@ export class Jobs {
     if (pendingId === undefined) return undefined;
     const paid = { input: recordAs, estimate_usd: o.estimateUsd, intent: pendingId, board: o.board };
     try {
-      const res = await this.client.submit(input, o.signal);
+      if (o.signal?.aborted) throw abortError();
+      // Not cut short by the client's cancellation: once the request may have left, only its answer tells whether
+      // a job (and a charge) exists, so it is waited for and recorded. The HTTP timeout still bounds it.
+      const res = await this.client.submit(input);
       const at = this.clock.now();
       await this.note('submitted', res.request_id, paid, at);
       this.log.info(`submitted ${res.request_id} (${input.duration} s clip${o.board ? `, shot ${o.board.shot} of storyboard ${o.board.id}` : ''})`);

@@ -48,6 +48,7 @@ const eventSchema = z.discriminatedUnion('t', [
     board: boardRef.optional(),
     // Which process sends it: a pending submission of a process that died has an unknown outcome.
     pid: z.number().optional(),
+    instance: z.string().optional(),
   }),
   z.object({ t: z.literal('submit_failed'), id: z.string(), at: z.number(), error: z.string() }),
   z.object({
@@ -120,6 +121,8 @@ export interface PendingSubmission {
   estimate_usd?: number;
   board?: { id: string; shot: number };
   pid?: number;
+  /** Tells this process from an earlier one with the same pid. */
+  instance?: string;
 }
 
 export interface BoardRecord {
@@ -151,7 +154,7 @@ export class Records {
   apply(e: LedgerEvent): string[] {
     switch (e.t) {
       case 'submitting':
-        this.pending.set(e.id, { id: e.id, at: e.at, input: e.input, estimate_usd: e.estimate_usd, board: e.board, pid: e.pid });
+        this.pending.set(e.id, { id: e.id, at: e.at, input: e.input, estimate_usd: e.estimate_usd, board: e.board, pid: e.pid, instance: e.instance });
         return e.board ? [e.board.id] : [];
       case 'submit_failed':
         this.pending.delete(e.id);

@@ -9,16 +9,17 @@ import { randomBytes } from 'node:crypto';
 import path from 'node:path';
 import { confirmSpend } from '../costs/confirm.js';
 import { estimateUsd } from '../costs/price.js';
-import { KlingError, isKlingError } from '../errors.js';
+import { KlingError, isKlingError, unexpectedError } from '../errors.js';
 import type { BoardRecord, RecordedInput, Records } from '../jobs/records.js';
 import { modelInputShape, type ModelInput } from '../model/kling-o1.js';
 import { checkFrames, type CheckedFrame } from '../preflight/frames.js';
 import { explainUrlRequired } from '../preflight/url-required.js';
 import type { JobCall } from '../tools/define.js';
-import { withRequestIds } from '../tools/job-flow.js';
+import { MIN_SAVE_MS, withRequestIds } from '../tools/job-flow.js';
+import { Semaphore } from '../util/semaphore.js';
 import { continuityWarnings } from './continuity.js';
 import type { BoardProgress } from './progress.js';
-import { needsResubmit, processAlive, shotStates, type ShotState } from './shots.js';
+import { processAlive, shotStates, type ShotState } from './shots.js';
 
 export interface ShotInput {
   prompt: string;
@@ -28,8 +29,7 @@ export interface ShotInput {
 }
 
 /** Saving clips of several shots at once, but not all 24: bounded disk and socket use. */
-const SAVE_CONCURRENCY = 4;
-const MIN_SAVE_MS = 5_000;
+const saving = new Semaphore(4);
 /** Time kept back from the call's budget for answering once submissions stop. */
 const SUBMIT_MARGIN_MS = 5_000;
 
@@ -99,52 +99,70 @@ export async function planBoard(call: JobCall, args: { shots: ShotInput[]; title
   return { board, checked };
 }
 
+export interface Resubmit {
+  /** Shots that failed or were cancelled. */
+  failed: boolean;
+  /** Shots whose submission got no answer (it may have been accepted, and billed). */
+  unknown: boolean;
+}
+
 /**
- * Submits, in order, every shot that needs it: never submitted, or (with
- * resubmitFailed) failed, cancelled or lost to a crash. Frames of shots not
- * checked in this call are checked first, all or nothing. Stops at the first
- * refusal; the shots already submitted keep running and are named in the error.
+ * Submits, in order, every shot that needs it: never submitted, or (when asked)
+ * failed, cancelled, or of unknown outcome. Shots not checked in this call are
+ * checked first, all or nothing, and must still be the frames the plan was
+ * made with; work beyond the plan is priced, checked against the limit and
+ * confirmed first. Stops at the first refusal; the shots already submitted keep
+ * running and are named in the error.
  */
 export async function submitShots(
   call: JobCall,
   board: BoardRecord,
-  o: { resubmitFailed: boolean; checked?: CheckedShots; progress: BoardProgress },
+  o: { resubmit: Resubmit; checked?: CheckedShots; progress: BoardProgress },
 ): Promise<string[]> {
   if (board.closed) return [];
-  const wanted = (s: ShotState) => s.phase === 'not_submitted' || (o.resubmitFailed && needsResubmit(s));
-  const todo = shotStates(board, call.app.ledger.state(), processAlive)
-    .filter(wanted)
-    .map((s) => s.index);
+  const wanted = (s: ShotState) =>
+    s.phase === 'not_submitted' ||
+    (o.resubmit.failed && (s.phase === 'failed' || s.phase === 'cancelled')) ||
+    (o.resubmit.unknown && s.phase === 'outcome_unknown');
+  const states = shotStates(board, call.app.ledger.state(), processAlive).filter(wanted);
+  const todo = states.map((s) => s.index);
   if (todo.length === 0) return [];
-  if (!o.checked) refuseInlineFrames(board, todo);
+  const planned = (i: number) => board.shots[i - 1]!;
+  const inline = todo.some((i) => isInline(planned(i).start_image_url) || isInline(planned(i).end_image_url));
+  if (!o.checked && inline) refuseInlineFrames(board, todo);
   const checked = o.checked ?? (await checkShots(call, board.shots.map(asShotInput), todo));
+  if (!o.checked) refuseChangedFrames(board, checked);
   const price = await call.jobs.price();
+  // The plan's own estimate for a shot it reserved; today's price for anything it did not.
+  const estimate = (i: number) => planned(i).estimate_usd ?? estimateUsd(price, planned(i).duration);
+  const again = states.filter((s) => s.phase !== 'not_submitted').map((s) => s.index);
+  if (again.length > 0) await confirmResubmit(call, board, again, estimate);
+
   const sent: string[] = [];
   let done = board.shots.length - todo.length;
   // Submitting is cheap but not free: a slow RunComfy must not hold the call past the client's timeout. Shots
-  // left over stay in the plan, and get_storyboard submits them.
+  // left over stay in the plan and get_storyboard submits them (inline frames cannot wait: they are not kept).
   const submitWithinMs = Math.max(call.deadline.budgetMs, call.app.config.maxWaitS * 1000) - SUBMIT_MARGIN_MS;
   for (const index of todo) {
-    if (sent.length > 0 && call.deadline.elapsedMs() > submitWithinMs) {
+    if (sent.length > 0 && !inline && call.deadline.elapsedMs() > submitWithinMs) {
       call.app.log.warn(`storyboard ${board.storyboard_id}: out of time after ${sent.length} submission(s); get_storyboard submits the rest.`);
       break;
     }
     const shot = checked.get(index)!;
-    // Claimed under the lock: another call (or process) may have submitted this shot since we looked.
-    const claim = (records: Records) => {
-      const now = shotStates(board, records, processAlive)[index - 1]!;
-      return !records.boards.get(board.storyboard_id)?.closed && wanted(now);
-    };
+    // Claimed under the lock: another call (or process) may have submitted this shot, or closed the board, since we looked.
+    const claim = (records: Records) => !records.boards.get(board.storyboard_id)?.closed && wanted(shotStates(board, records, processAlive)[index - 1]!);
     try {
       const sub = await call.jobs.submit(shot.send, {
         recordAs: shot.record,
-        estimateUsd: estimateUsd(price, shot.send.duration),
+        estimateUsd: estimate(index),
         board: { id: board.storyboard_id, shot: index },
         what: `shot ${index} of storyboard ${board.storyboard_id}`,
         signal: call.signal,
         claim,
       });
-      if (sub) sent.push(sub.requestId);
+      if (!sub) continue;
+      sent.push(sub.requestId);
+      await cancelIfClosed(call, board.storyboard_id, sub.requestId);
     } catch (caught) {
       const err = explainUrlRequired(caught, [shot.send.start_image_url, shot.send.end_image_url]);
       throw withRequestIds(
@@ -163,6 +181,45 @@ export async function submitShots(
   return sent;
 }
 
+/** A board cancelled while one of its shots was on the wire: that job is cancelled at once (it is still queued). */
+async function cancelIfClosed(call: JobCall, boardId: string, requestId: string): Promise<void> {
+  if (!(await call.app.ledger.board(boardId))?.closed) return;
+  await call.client
+    .cancel(requestId)
+    .catch((err: unknown) => call.app.log.warn(`storyboard ${boardId} was cancelled, but its new job ${requestId} could not be: ${(err as Error).message}`));
+}
+
+/** Work beyond what the plan was confirmed for (shots sent again) is priced, checked and confirmed like a new board. */
+async function confirmResubmit(call: JobCall, board: BoardRecord, indexes: number[], estimate: (i: number) => number | undefined): Promise<void> {
+  const work = indexes.map((i) => ({ ...board.shots[i - 1]!, estimate_usd: estimate(i) }));
+  const known = work.every((w) => w.estimate_usd !== undefined);
+  const total = known ? work.reduce((sum, w) => sum + w.estimate_usd!, 0) : undefined;
+  const what = `${indexes.length} shot(s) of storyboard ${board.storyboard_id} again (shot ${indexes.join(', ')})`;
+  await call.jobs.precheckSpend(work, what);
+  await confirmSpend(call, { what, estimateUsd: total, jobs: indexes.length });
+}
+
+const isInline = (ref: string) => /^data:[^,]*;sha256=/.test(ref);
+
+/** A frame file changed since the board was planned: sending it would pay for a shot of other images. */
+function refuseChangedFrames(board: BoardRecord, checked: CheckedShots): void {
+  const changed = [...checked].flatMap(([i, shot]) =>
+    (['start_image_url', 'end_image_url'] as const)
+      .filter((f) => {
+        const planned = board.shots[i - 1]!.image_sha256?.[f];
+        return planned !== undefined && planned !== (f === 'start_image_url' ? shot.start : shot.end).sha256;
+      })
+      .map((f) => `shot ${i} ${f} (${board.shots[i - 1]![f]})`),
+  );
+  if (changed.length > 0) {
+    throw new KlingError(
+      'invalid_input',
+      `Storyboard ${board.storyboard_id} was planned with other images than ${changed.join(', ')} now hold${changed.length === 1 ? 's' : ''}, so nothing was submitted. ` +
+        'Put the original frames back, or make a new storyboard with the new ones.',
+    );
+  }
+}
+
 /** A recorded shot as input again; its duration was valid when it was planned. */
 function asShotInput(s: RecordedInput): ShotInput {
   return { ...s, duration: modelInputShape.duration.parse(s.duration) };
@@ -171,7 +228,7 @@ function asShotInput(s: RecordedInput): ShotInput {
 /** The ledger keeps only a digest of inline (data:) frames, so a shot planned with one cannot be sent again from the plan. */
 function refuseInlineFrames(board: BoardRecord, indexes: number[]): void {
   const inline = indexes.flatMap((i) =>
-    (['start_image_url', 'end_image_url'] as const).filter((f) => /^data:[^,]*;sha256=/.test(board.shots[i - 1]![f])).map((f) => `shot ${i} ${f}`),
+    (['start_image_url', 'end_image_url'] as const).filter((f) => isInline(board.shots[i - 1]![f])).map((f) => `shot ${i} ${f}`),
   );
   if (inline.length > 0) {
     throw new KlingError(
@@ -182,22 +239,50 @@ function refuseInlineFrames(board: BoardRecord, indexes: number[]): void {
   }
 }
 
+const NOTHING_AGAIN: Resubmit = { failed: false, unknown: false };
+
+/** Plans a new board and submits its shots; the checked frames (inline bytes included) are let go once they are sent. */
+export async function startBoard(call: JobCall, args: { shots: ShotInput[]; title?: string }, progress: BoardProgress): Promise<BoardRecord> {
+  const { board, checked } = await planBoard(call, args, progress);
+  try {
+    await submitShots(call, board, { resubmit: NOTHING_AGAIN, checked, progress });
+  } catch (err) {
+    throw boardError(call, board.storyboard_id, err);
+  }
+  return board;
+}
+
+/** Any failure once a board exists names the board and every job of it upstream, so nothing paid for is lost from the answer. */
+export function boardError(call: JobCall, boardId: string, caught: unknown): unknown {
+  const err = isKlingError(caught) ? caught : unexpectedError(caught);
+  if (err.code === 'aborted') return err;
+  const named = err.message.includes(boardId)
+    ? err
+    : new KlingError(err.code, `${err.message}\nStoryboard ${boardId}: get_storyboard with this storyboard_id shows every shot and carries on.`, err.extra);
+  return withRequestIds(named, boardRequestIds(call, boardId));
+}
+
 /** Every job of the board that exists upstream, earlier attempts included: an error must name them all. */
 export function boardRequestIds(call: JobCall, boardId: string): string[] {
   return call.app.ledger.jobsOf(boardId).flatMap((j) => (j.outcome_unknown ? [] : [j.request_id]));
 }
 
-/** Waits (on the call's deadline) for every unfinished shot at once, then saves the clips of the completed ones. */
+/**
+ * Waits (on the call's deadline) for every unfinished shot at once, then saves
+ * the clips of the completed ones. One shot's trouble (an expired id, a failed
+ * download) is logged and left for the next call; it never fails the others.
+ */
 export async function settleShots(call: JobCall, board: BoardRecord, o: { download: boolean; progress: BoardProgress }): Promise<void> {
   const shots = shotStates(board, call.app.ledger.state(), processAlive);
   const running = shots.filter((s) => s.job && (s.phase === 'queued' || s.phase === 'running'));
   for (const s of shots) if (s.phase === 'completed' || s.phase === 'failed' || s.phase === 'cancelled') o.progress.shotDone(s.index);
   if (running.length > 0 && call.deadline.canWait()) {
-    await Promise.all(
+    const waits = await Promise.allSettled(
       running.map((s) =>
         call.jobs.wait(s.job!.request_id, { until: 'end', budgetMs: call.deadline.remainingMs(), signal: call.signal, progress: o.progress.shotSink(s.index) }),
       ),
     );
+    rethrowAbort(waits);
   }
   const after = shotStates(board, call.app.ledger.state(), processAlive);
   // A completed shot is read once more for its outputs and charge, and its clip saved (again, if the copy is gone); a failed one for its reason.
@@ -209,8 +294,27 @@ export async function settleShots(call: JobCall, board: BoardRecord, o: { downlo
   );
   if (toCollect.length === 0) return;
   o.progress.finishing('saving', `saving ${toCollect.length} clip(s)`);
-  const saveMs = call.deadline.atLeast(MIN_SAVE_MS);
-  await mapLimit(toCollect, SAVE_CONCURRENCY, (s) => call.jobs.collect(s.job!.request_id, o.download, call.signal, saveMs));
+  // One saving budget for all of them, not one each: the call still answers in time.
+  const saveUntil = call.app.clock.now() + call.deadline.atLeast(MIN_SAVE_MS);
+  const saves = await Promise.allSettled(
+    toCollect.map((s) =>
+      saving.run(async () => {
+        const left = saveUntil - call.app.clock.now();
+        if (left <= 0) return;
+        await call.jobs.collect(s.job!.request_id, o.download, call.signal, left);
+      }, call.signal),
+    ),
+  );
+  rethrowAbort(saves);
+  saves.forEach((r, i) => {
+    if (r.status === 'rejected') call.app.log.warn(`storyboard ${board.storyboard_id}, shot ${toCollect[i]!.index}: ${(r.reason as Error).message}`);
+  });
+}
+
+/** The client cancelled the call: that ends it, whatever the other shots did. */
+function rethrowAbort(results: PromiseSettledResult<unknown>[]): void {
+  const aborted = results.find((r) => r.status === 'rejected' && isKlingError(r.reason, 'aborted'));
+  if (aborted) throw (aborted as PromiseRejectedResult).reason;
 }
 
 function needsFiles(s: ShotState, download: boolean): boolean {
@@ -284,18 +388,4 @@ async function saveSheet(call: JobCall, board: BoardRecord, checked: CheckedShot
   const sheet = await contactSheet(frames, path.join(call.app.config.outputDir, `${board.storyboard_id}.png`));
   const file = { url: `storyboard:${board.storyboard_id}`, path: sheet.path, bytes: sheet.bytes, sha256: sheet.sha256, mime: 'image/png' };
   await call.app.ledger.record('sheet', board.storyboard_id, { file }, call.app.clock.now());
-}
-
-async function mapLimit<T, R>(items: T[], limit: number, fn: (item: T) => Promise<R>): Promise<R[]> {
-  const out: R[] = [];
-  let next = 0;
-  await Promise.all(
-    Array.from({ length: Math.min(limit, items.length) }, async () => {
-      while (next < items.length) {
-        const i = next++;
-        out[i] = await fn(items[i]!);
-      }
-    }),
-  );
-  return out;
 }

@@ -4,7 +4,8 @@
  * flight, or nothing yet. Pure, so every process and tool sees the same board.
  */
 import type { BoardRecord, JobRecord, PendingSubmission, Records } from '../jobs/records.js';
-import { isTerminal, phaseOf, type Phase } from '../runcomfy/schemas.js';
+import { phaseOf, type Phase } from '../runcomfy/schemas.js';
+import { isProcessAlive } from '../util/process-instance.js';
 
 export type ShotPhase = Phase | 'not_submitted' | 'submitting' | 'outcome_unknown';
 
@@ -18,17 +19,11 @@ export interface ShotState {
   earlier: JobRecord[];
 }
 
-/** Whether a process that recorded a pending submission is still alive (the ledger is local to this machine). */
-export type IsAlive = (pid: number) => boolean;
+/** Whether the process that recorded a pending submission is still alive (the ledger is local to this machine). */
+export type IsAlive = (p: PendingSubmission) => boolean;
 
-export function processAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (err) {
-    // EPERM: it exists but belongs to someone else.
-    return (err as NodeJS.ErrnoException).code === 'EPERM';
-  }
+export function processAlive(p: PendingSubmission): boolean {
+  return p.pid === undefined || isProcessAlive(p.pid, p.instance);
 }
 
 export function shotStates(board: BoardRecord, records: Records, isAlive: IsAlive): ShotState[] {
@@ -41,21 +36,11 @@ export function shotStates(board: BoardRecord, records: Records, isAlive: IsAliv
     const inFlight = pending.find((p) => p.board!.shot === index);
     const earlier = mine.slice(0, -1);
     // A submission in flight is newer than any job of the shot (it replaces a failed one).
-    if (inFlight)
-      return { index, phase: inFlight.pid !== undefined && !isAlive(inFlight.pid) ? 'outcome_unknown' : 'submitting', pending: inFlight, job, earlier };
+    if (inFlight) return { index, phase: isAlive(inFlight) ? 'submitting' : 'outcome_unknown', pending: inFlight, job, earlier };
     if (!job) return { index, phase: 'not_submitted', earlier };
     if (job.outcome_unknown && !job.status) return { index, phase: 'outcome_unknown', job, earlier };
     return { index, phase: job.status ? phaseOf(job.status) : 'queued', job, earlier };
   });
-}
-
-export function shotDone(s: ShotState): boolean {
-  return s.phase === 'completed' || s.phase === 'cancelled' || s.phase === 'failed';
-}
-
-/** Shots that resubmit_failed sends again: failed, cancelled, or lost to a crash mid-submission. */
-export function needsResubmit(s: ShotState): boolean {
-  return s.phase === 'failed' || s.phase === 'cancelled' || s.phase === 'outcome_unknown';
 }
 
 export type BoardStatus = 'planned' | 'running' | 'completed' | 'needs_attention' | 'cancelled';
@@ -67,8 +52,4 @@ export function boardStatus(board: BoardRecord, shots: ShotState[]): BoardStatus
   if (board.closed) return 'cancelled';
   if (shots.some((s) => s.phase === 'not_submitted')) return 'planned';
   return 'needs_attention';
-}
-
-export function isJobTerminal(job: JobRecord | undefined): boolean {
-  return job?.status !== undefined && isTerminal(phaseOf(job.status));
 }

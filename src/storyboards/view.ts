@@ -110,11 +110,20 @@ function nextStep(board: BoardRecord, status: BoardStatus, shots: ShotState[]): 
     case 'cancelled':
       return 'The board is cancelled: no more shots will be submitted. Shots that were already running finish and stay listed.';
     case 'needs_attention': {
-      const bad = shots.filter((s) => s.phase === 'failed' || s.phase === 'cancelled' || s.phase === 'outcome_unknown').map((s) => s.index);
-      const unknown = shots.some((s) => s.phase === 'outcome_unknown')
-        ? ' (for a shot whose submission is unknown, check your RunComfy dashboard first: it may already be billed)'
-        : '';
-      return `Shot(s) ${bad.join(', ')} did not complete. Call get_storyboard with {"storyboard_id": ${id}, "resubmit_failed": true} to submit only those again${unknown}.`;
+      const failed = shots.filter((s) => s.phase === 'failed' || s.phase === 'cancelled').map((s) => s.index);
+      const unknown = shots.filter((s) => s.phase === 'outcome_unknown').map((s) => s.index);
+      const steps: string[] = [];
+      if (failed.length > 0)
+        steps.push(
+          `Shot(s) ${failed.join(', ')} failed or were cancelled: get_storyboard with {"storyboard_id": ${id}, "resubmit_failed": true} submits only those again.`,
+        );
+      if (unknown.length > 0) {
+        steps.push(
+          `The submission of shot(s) ${unknown.join(', ')} got no answer: check your RunComfy dashboard first (RunComfy may have accepted and will bill it); ` +
+            `if it is not there, get_storyboard with {"storyboard_id": ${id}, "resubmit_unknown": true} submits it again.`,
+        );
+      }
+      return steps.join(' ');
     }
   }
 }

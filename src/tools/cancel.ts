@@ -90,8 +90,15 @@ async function cancelBoard(call: JobCall, boardId: string) {
       const id = s.job && !s.job.outcome_unknown ? s.job.request_id : undefined;
       if (!id) return { index: s.index, status: s.phase, cancelled: s.phase === 'not_submitted' };
       if (s.phase !== 'queued') return { index: s.index, request_id: id, status: s.job?.status ?? s.phase, cancelled: s.phase === 'cancelled' };
-      const { snap } = await attempt(call, id);
-      return { index: s.index, request_id: id, status: snap.status, cancelled: snap.phase === 'cancelled' };
+      // One shot RunComfy cannot be asked about must not hide what happened to the others.
+      try {
+        const { snap } = await attempt(call, id);
+        return { index: s.index, request_id: id, status: snap.status, cancelled: snap.phase === 'cancelled' };
+      } catch (err) {
+        if (isKlingError(err, 'aborted')) throw err;
+        call.app.log.warn(`cancelling shot ${s.index} (${id}) of storyboard ${boardId} failed: ${(err as Error).message}`);
+        return { index: s.index, request_id: id, status: s.job?.status ?? 'in_queue', cancelled: false };
+      }
     }),
   );
   for (const o of outcomes) {

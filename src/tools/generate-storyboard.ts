@@ -1,12 +1,11 @@
 import { z } from 'zod';
 import { modelInputShape, MODEL_TITLE } from '../model/kling-o1.js';
 import { BoardProgress } from '../storyboards/progress.js';
-import { boardRequestIds, planBoard, settleShots, stitchFilm, submitShots } from '../storyboards/flow.js';
+import { boardError, settleShots, startBoard, stitchFilm } from '../storyboards/flow.js';
 import { showBoard } from '../storyboards/show.js';
 import { boardViewShape } from '../storyboards/view.js';
 import { defineJobTool } from './define.js';
 import { downloadArg, stitchArg, waitSecondsArg } from './args.js';
-import { withRequestIds } from './job-flow.js';
 
 export const MAX_SHOTS = 24;
 
@@ -47,14 +46,13 @@ export const generateStoryboard = defineJobTool({
   waitsByDefault: true,
   async handle(args, call) {
     const progress = new BoardProgress(call.progress, args.shots.length);
-    const { board, checked } = await planBoard(call, args, progress);
+    const board = await startBoard(call, args, progress);
     try {
-      await submitShots(call, board, { resubmitFailed: false, checked, progress });
       await settleShots(call, board, { download: args.download || args.stitch, progress });
       if (args.stitch) await stitchFilm(call, board, progress);
       return await showBoard(call.app, board.storyboard_id);
     } catch (err) {
-      throw withRequestIds(err, boardRequestIds(call, board.storyboard_id));
+      throw boardError(call, board.storyboard_id, err);
     }
   },
 });

@@ -1,11 +1,10 @@
 import { z } from 'zod';
 import { BoardProgress } from '../storyboards/progress.js';
-import { boardRequestIds, settleShots, stitchFilm, submitShots } from '../storyboards/flow.js';
+import { boardError, settleShots, stitchFilm, submitShots } from '../storyboards/flow.js';
 import { loadBoard, showBoard, storyboardIdSchema } from '../storyboards/show.js';
 import { boardViewShape } from '../storyboards/view.js';
 import { defineJobTool } from './define.js';
 import { downloadArg, stitchArg, waitSecondsArg } from './args.js';
-import { withRequestIds } from './job-flow.js';
 
 export const getStoryboard = defineJobTool({
   name: 'get_storyboard',
@@ -23,7 +22,13 @@ export const getStoryboard = defineJobTool({
     resubmit_failed: z
       .boolean({ error: 'resubmit_failed must be true or false.' })
       .default(false)
-      .describe('Submit again the shots that failed, were cancelled, or whose submission got no answer. Default false.'),
+      .describe('Submit again the shots that failed or were cancelled (only those), under the spend limit and confirmation. Default false.'),
+    resubmit_unknown: z
+      .boolean({ error: 'resubmit_unknown must be true or false.' })
+      .default(false)
+      .describe(
+        'Also submit again the shots whose submission got no answer (the server was killed, or the connection broke, while it was sent). Check your RunComfy dashboard first: RunComfy may have accepted, and will bill, the first one. Default false.',
+      ),
   },
   output: boardViewShape,
   annotations: { readOnlyHint: false, destructiveHint: false, idempotentHint: false, openWorldHint: true },
@@ -32,12 +37,12 @@ export const getStoryboard = defineJobTool({
     const board = await loadBoard(call.app, args.storyboard_id);
     const progress = new BoardProgress(call.progress, board.shots.length);
     try {
-      await submitShots(call, board, { resubmitFailed: args.resubmit_failed, progress });
+      await submitShots(call, board, { resubmit: { failed: args.resubmit_failed, unknown: args.resubmit_unknown }, progress });
       await settleShots(call, board, { download: args.download || args.stitch, progress });
       if (args.stitch) await stitchFilm(call, board, progress);
       return await showBoard(call.app, board.storyboard_id);
     } catch (err) {
-      throw withRequestIds(err, boardRequestIds(call, board.storyboard_id));
+      throw boardError(call, board.storyboard_id, err);
     }
   },
 });

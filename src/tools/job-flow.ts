@@ -1,7 +1,7 @@
 /** The steps the job tools share: pay for a clip, wait then collect, view a snapshot, keep request_ids in errors. */
 import { confirmSpend } from '../costs/confirm.js';
 import { estimateUsd } from '../costs/price.js';
-import { KlingError } from '../errors.js';
+import { KlingError, unexpectedError } from '../errors.js';
 import type { JobFacts } from '../jobs/jobs.js';
 import type { RecordedInput } from '../jobs/records.js';
 import type { ModelInput } from '../model/kling-o1.js';
@@ -10,7 +10,7 @@ import { jobView, type JobView } from './job-view.js';
 import type { ToolReply } from './respond.js';
 
 /** Saving a result always gets at least this long, even when the wait used up the budget. */
-const MIN_SAVE_MS = 5_000;
+export const MIN_SAVE_MS = 5_000;
 
 /** Prices one clip, asks for confirmation when it is a big spend, and submits it once (spend limit included). */
 export async function submitClip(call: JobCall, input: ModelInput, recordAs?: RecordedInput) {
@@ -45,8 +45,10 @@ export function videoReply(facts: JobFacts): ToolReply<JobView> {
 }
 
 /** After jobs exist upstream, every error must still name them, so no paid request_id is ever lost. */
-export function withRequestIds(err: unknown, requestIds: string[]): unknown {
-  if (!(err instanceof KlingError) || err.code === 'aborted' || requestIds.length === 0) return err;
+export function withRequestIds(caught: unknown, requestIds: string[]): unknown {
+  if (requestIds.length === 0) return caught;
+  const err = caught instanceof KlingError ? caught : unexpectedError(caught);
+  if (err.code === 'aborted') return err;
   const missing = requestIds.filter((id) => !(err.extra.requestIds ?? []).includes(id) && err.extra.requestId !== id);
   if (missing.length === 0) return err;
   const which =

@@ -4,7 +4,7 @@
  * an actionable message. Everything is scrubbed of secrets on the way out.
  */
 import { ErrorCode, McpError, type CallToolResult, type ResourceLink } from '@modelcontextprotocol/sdk/types.js';
-import { KlingError, requestIdsOf, type ErrorCode as KlingCode } from '../errors.js';
+import { KlingError, requestIdsOf, unexpectedError, type ErrorCode as KlingCode } from '../errors.js';
 import { redact } from '../util/redact.js';
 import type { Logger } from '../util/log.js';
 
@@ -29,12 +29,9 @@ export function toToolResult<S>(reply: ToolReply<S>): CallToolResult {
 
 /** Anything thrown, as a KlingError; what is not one is a bug, logged in full. */
 function asKlingError(err: unknown, log: Logger): KlingError {
-  if (err instanceof KlingError) return err;
-  log.error(`unexpected error: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}`);
-  return new KlingError(
-    'internal',
-    `Unexpected internal error: ${err instanceof Error ? err.message : String(err)}. This is a bug in kling-o1-mcp; the details are in its log.`,
-  );
+  const e = err instanceof KlingError ? err : unexpectedError(err);
+  if (e.code === 'internal') log.error(`unexpected error: ${e.cause instanceof Error ? (e.cause.stack ?? e.cause.message) : String(e.cause ?? e.message)}`);
+  return e;
 }
 
 export function toToolError(err: unknown, log: Logger): CallToolResult {

@@ -40,10 +40,18 @@ export function manifestTools(): { name: string; description: string }[] {
 }
 
 /** manifest.json as it goes into the bundle: the repo's, with version and tools taken from their sources. */
-export function bundleManifest(): Record<string, unknown> {
-  const manifest = JSON.parse(readFileSync(path.join(ROOT, 'manifest.json'), 'utf8')) as Record<string, unknown>;
+export function bundleManifest(platforms: readonly string[] = BUNDLE_PLATFORMS): Record<string, unknown> {
+  const manifest = JSON.parse(readFileSync(path.join(ROOT, 'manifest.json'), 'utf8')) as { compatibility?: Record<string, unknown> } & Record<string, unknown>;
   const pkg = JSON.parse(readFileSync(path.join(ROOT, 'package.json'), 'utf8')) as { version: string };
-  return { ...manifest, version: pkg.version, tools: manifestTools() };
+  // A bundle built for fewer platforms says so, so Claude Desktop refuses it where its sharp binary is missing.
+  const systems = [...new Set(platforms.map((p) => p.split('-')[0]!))];
+  return { ...manifest, version: pkg.version, tools: manifestTools(), compatibility: { ...manifest.compatibility, platforms: systems } };
+}
+
+/** Where a bundle goes by default: one for every platform has the plain name; a narrower one names its platforms. */
+export function bundleFile(platforms: readonly string[]): string {
+  const all = BUNDLE_PLATFORMS.every((p) => platforms.includes(p));
+  return all ? BUNDLE_FILE : path.join(ROOT, `kling-o1-mcp-${platforms.join('+')}.mcpb`);
 }
 
 /** sharp's prebuilt binaries: packages that npm installs only on their own os/cpu. */
@@ -136,14 +144,14 @@ export interface BundleOptions {
 /** Stages and packs the bundle; returns its path and size. dist/ must be built. */
 export async function buildBundle(opts: BundleOptions = {}): Promise<{ file: string; bytes: number; platforms: readonly string[] }> {
   const platforms = opts.platforms ?? BUNDLE_PLATFORMS;
-  const outFile = path.resolve(opts.outFile ?? BUNDLE_FILE);
+  const outFile = path.resolve(opts.outFile ?? bundleFile(platforms));
   const cacheDir = opts.cacheDir ?? path.join(ROOT, 'node_modules', '.cache', 'kling-o1-mcp-bundle');
   const log = opts.log ?? (() => undefined);
   if (!existsSync(path.join(ROOT, 'dist', 'server.js'))) throw new Error('dist/server.js is missing: run `npm run build` first.');
 
   const stage = mkdtempSync(path.join(os.tmpdir(), 'kling-mcpb-'));
   try {
-    writeFileSync(path.join(stage, 'manifest.json'), `${JSON.stringify(bundleManifest(), null, 2)}\n`);
+    writeFileSync(path.join(stage, 'manifest.json'), `${JSON.stringify(bundleManifest(platforms), null, 2)}\n`);
     const pkg = JSON.parse(readFileSync(path.join(ROOT, 'package.json'), 'utf8')) as Record<string, unknown>;
     // Only what Node reads at run time: "type": "module" makes dist/*.js ES modules.
     const { name, version, description, type, license, engines } = pkg;

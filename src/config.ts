@@ -54,7 +54,8 @@ export const ENV_DOCS: { name: string; default: string; meaning: string }[] = [
   {
     name: 'RUNCOMFY_API_TOKEN',
     default: '(none)',
-    meaning: 'Your RunComfy API token (Profile → API keys). Without it the server starts and lists its tools, and every call explains how to set it.',
+    meaning:
+      'Your RunComfy API token (Profile → API keys). Without it the server starts and lists its tools, and every call that needs RunComfy explains how to set it.',
   },
   {
     name: 'RUNCOMFY_BASE_URL',

@@ -6,12 +6,9 @@
 import { ResourceTemplate, type McpServer } from '@modelcontextprotocol/sdk/server/mcp.js';
 import type { AppContext } from '../context.js';
 import { processAlive, shotStates } from '../storyboards/shots.js';
-import { loadBoard } from '../storyboards/show.js';
+import { loadBoard, STORYBOARDS_URI, storyboardUri } from '../storyboards/show.js';
 import { boardView } from '../storyboards/view.js';
 import { completeIds, listFromLedger, readFromLedger } from './read.js';
-
-export const STORYBOARDS_URI = 'kling://storyboards';
-export const storyboardUri = (id: string) => `${STORYBOARDS_URI}/${id}`;
 
 export function registerStoryboardResources(server: McpServer, app: AppContext): void {
   const describe = async (id: string) => {

@@ -20,6 +20,7 @@ import { Semaphore } from '../util/semaphore.js';
 import { continuityWarnings } from './continuity.js';
 import type { BoardProgress } from './progress.js';
 import { processAlive, shotStates, type ShotState } from './shots.js';
+import { storyboardUri } from './show.js';
 
 export interface ShotInput {
   prompt: string;
@@ -347,7 +348,7 @@ export async function stitchFilm(call: JobCall, board: BoardRecord, progress: Bo
       board.storyboard_id,
       {
         film: {
-          url: `storyboard:${board.storyboard_id}`,
+          url: storyboardUri(board.storyboard_id),
           path: film.path,
           bytes: film.bytes,
           sha256: film.sha256,
@@ -386,6 +387,6 @@ async function saveSheet(call: JobCall, board: BoardRecord, checked: CheckedShot
   }
   const { contactSheet } = await import('../media/contact-sheet.js');
   const sheet = await contactSheet(frames, path.join(call.app.config.outputDir, `${board.storyboard_id}.png`));
-  const file = { url: `storyboard:${board.storyboard_id}`, path: sheet.path, bytes: sheet.bytes, sha256: sheet.sha256, mime: 'image/png' };
+  const file = { url: storyboardUri(board.storyboard_id), path: sheet.path, bytes: sheet.bytes, sha256: sheet.sha256, mime: 'image/png' };
   await call.app.ledger.record('sheet', board.storyboard_id, { file }, call.app.clock.now());
 }

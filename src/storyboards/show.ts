@@ -8,6 +8,10 @@ import type { ToolReply } from '../tools/respond.js';
 import { processAlive, shotStates } from './shots.js';
 import { boardView, type BoardView } from './view.js';
 
+/** Where a board is served as a resource (and what its film and sheet say they came from). */
+export const STORYBOARDS_URI = 'kling://storyboards';
+export const storyboardUri = (id: string) => `${STORYBOARDS_URI}/${id}`;
+
 export const STORYBOARD_ID_PATTERN = /^sb-[a-z0-9]{6,40}$/;
 
 export const storyboardIdSchema = z

@@ -13,16 +13,14 @@ export const requestIdSchema = z
 
 export const MAX_WAIT_ARG_S = 3600;
 
-export function waitSecondsArg(meaning: string, defaultText: string) {
+export function waitSecondsArg(meaning: string, defaultText: string, returns = 'the request_id and status') {
   return z
     .number({ error: 'wait_seconds must be a number of seconds.' })
     .int({ error: 'wait_seconds must be a whole number of seconds.' })
     .min(0, { error: 'wait_seconds cannot be negative.' })
     .max(MAX_WAIT_ARG_S, { error: `wait_seconds can be at most ${MAX_WAIT_ARG_S}.` })
     .optional()
-    .describe(
-      `${meaning} Default: ${defaultText}. Keep it below your client's request timeout; when the wait ends first, the call still returns the request_id and status.`,
-    );
+    .describe(`${meaning} Default: ${defaultText}. Keep it below your client's request timeout; when the wait ends first, the call still returns ${returns}.`);
 }
 
 export const downloadArg = z

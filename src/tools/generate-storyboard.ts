@@ -36,7 +36,8 @@ export const generateStoryboard = defineJobTool({
       .describe('A name for the board, shown in answers and lists.'),
     wait_seconds: waitSecondsArg(
       'How long this call waits for the shots before returning the storyboard_id and where each shot stands.',
-      'KLING_MCP_MAX_WAIT_S (50)',
+      'KLING_MCP_MAX_WAIT_S (50 unless the server sets it otherwise)',
+      'the storyboard_id and where each shot stands',
     ),
     download: downloadArg,
     stitch: stitchArg,

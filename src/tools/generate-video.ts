@@ -18,12 +18,12 @@ export const generateVideo = defineJobTool({
     '(type, size, pixels, aspect ratio) and nothing is submitted, or billed, if either fails. Then the job is submitted once, ' +
     'recorded, and waited for with progress notifications. If it is not done when wait_seconds runs out, the call returns the ' +
     'request_id and status instead of failing: continue with get_result. Finished videos are saved locally. The answer states ' +
-    'the expected cost; a spend limit and a confirmation for big spends apply (see the README).',
+    "the expected cost; the server's spend limit and a confirmation for big spends apply.",
   input: {
     ...modelInputShape,
     wait_seconds: waitSecondsArg(
       'How long this call waits for the video before returning the request_id and status (0 = return right after submitting).',
-      'KLING_MCP_MAX_WAIT_S (50)',
+      'KLING_MCP_MAX_WAIT_S (50 unless the server sets it otherwise)',
     ),
     download: downloadArg,
   },

@@ -16,7 +16,7 @@ export const getStoryboard = defineJobTool({
     'under the same spend limit and confirmation.',
   input: {
     storyboard_id: storyboardIdSchema,
-    wait_seconds: waitSecondsArg('How long to wait for unfinished shots before answering.', '0 (answer at once)'),
+    wait_seconds: waitSecondsArg('How long to wait for unfinished shots before answering.', '0 (answer at once)', 'where each shot stands'),
     download: downloadArg,
     stitch: stitchArg,
     resubmit_failed: z

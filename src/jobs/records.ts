@@ -31,6 +31,7 @@ export const filmSchema = savedFileSchema.extend({
   duration_s: z.number().describe('length of the film in seconds'),
   frames: z.number().describe('video frames in the film'),
   clips: z.array(z.string()).describe('sha256 of each clip joined, in shot order'),
+  notes: z.array(z.string()).optional().describe('what to know about the film, e.g. why it has no sound'),
 });
 export type FilmFile = z.output<typeof filmSchema>;
 

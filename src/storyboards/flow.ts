@@ -356,6 +356,7 @@ export async function stitchFilm(call: JobCall, board: BoardRecord, progress: Bo
           duration_s: film.durationS,
           frames: film.frames,
           clips: shas,
+          ...(film.warnings.length > 0 && { notes: film.warnings }),
         },
       },
       call.app.clock.now(),

@@ -140,6 +140,7 @@ function summary(v: BoardView): string {
     lines.push(
       `Film: ${v.film.path} (${v.film.duration_s.toFixed(1)} s, ${v.film.frames} frames, ${formatBytes(v.film.bytes)}, sha256 ${v.film.sha256.slice(0, 12)}…)`,
     );
+  for (const note of v.film?.notes ?? []) lines.push(`Film note: ${note}`);
   if (v.film_error) lines.push(`Film not stitched: ${v.film_error}`);
   if (v.sheet) lines.push(`Contact sheet: ${v.sheet.path}`);
   for (const w of v.warnings) lines.push(`Warning: ${w}`);

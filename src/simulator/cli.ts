@@ -22,7 +22,8 @@ const USAGE = `Usage: npm run simulator -- [--port 8787] [--host 127.0.0.1] [--t
 Each option also reads SIM_PORT, SIM_HOST, SIM_TOKEN, SIM_QUEUE_S, SIM_RUN5_S, SIM_RUN10_S.
 `;
 // This command is not the MCP server: its stdout is the user's terminal.
-const say = (text: string) => process.stdout.write(text); // eslint-disable-line no-restricted-properties -- stdout-ok
+// eslint-disable-next-line no-restricted-properties -- this command's stdout is the terminal
+const say = (text: string) => process.stdout.write(text); // stdout-ok
 
 if (values.help) {
   say(USAGE);

@@ -258,6 +258,26 @@ describe('storyboards: many shots in one call, one film at the end', () => {
     }
   });
 
+  it('frames on hosts too slow for the call are refused in time, and nothing is submitted', async () => {
+    const dir = tempDir();
+    const quick = await connectInMemory(simEnv(sim, dir.dir, { KLING_MCP_MAX_WAIT_S: '6' }));
+    try {
+      const slow = sim.host('slow.png', await image(640, 360, 'png', '#123456'), 'image/png');
+      sim.inject({ route: 'file', delayMs: 4000, times: 2 });
+      const before = sim.submissions;
+      const t0 = Date.now();
+      const r = await call(quick.client, 'generate_storyboard', { shots: [{ prompt: 'slow', start_image_url: slow, end_image_url: k[1] }] });
+      expect(Date.now() - t0).toBeLessThan(4000);
+      expect(r).toBeToolError('image_unreachable');
+      expect(textOf(r)).toMatch(/took longer than this call may run/);
+      expect(sim.submissions).toBe(before);
+    } finally {
+      sim.clearFaults();
+      await quick.close();
+      dir.cleanup();
+    }
+  });
+
   it('cancel with a storyboard_id cancels every queued shot and stops the board', async () => {
     sim.planNext({ queueMs: 60_000 }, { queueMs: 60_000 }, { queueMs: 60_000 });
     const r = await call(c.client, 'generate_storyboard', { shots: chain(3), wait_seconds: 0 });

@@ -46,7 +46,20 @@ const frameRefs = (shots: { start_image_url: string; end_image_url: string }[], 
 
 /** Checks the frames of the given shots (each distinct frame once); returns what to send and what to record per shot. */
 async function checkShots(call: JobCall, shots: ShotInput[], indexes: number[], onImage?: (image: Buffer, sha256: string) => Promise<void>) {
-  const checked = await checkFrames(frameRefs(shots, indexes), await call.app.imageSources(), call.signal, onImage);
+  // Dozens of slow image hosts must not hold the call past the client's timeout either.
+  const limitMs = Math.max(call.deadline.budgetMs, call.app.config.maxWaitS * 1000) - SUBMIT_MARGIN_MS - call.deadline.elapsedMs();
+  const overTime = AbortSignal.timeout(Math.max(1, limitMs));
+  let checked: Map<string, CheckedFrame>;
+  try {
+    checked = await checkFrames(frameRefs(shots, indexes), await call.app.imageSources(), AbortSignal.any([call.signal, overTime]), onImage);
+  } catch (err) {
+    if (!overTime.aborted || call.signal.aborted) throw err;
+    throw new KlingError(
+      'image_unreachable',
+      `Checking the frames of ${indexes.length} shot(s) took longer than this call may run (${Math.round(limitMs / 1000)} s), so nothing was submitted. ` +
+        'Use faster image hosts (or local files), fewer distinct frames per board, or a longer KLING_MCP_MAX_WAIT_S.',
+    );
+  }
   const frame = (ref: string) => checked.get(ref)!;
   return new Map(
     indexes.map((i) => {

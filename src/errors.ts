@@ -82,3 +82,17 @@ export const MISSING_TOKEN_MESSAGE =
   'Claude Desktop extension: Settings → Extensions → Kling O1 video (RunComfy) → RunComfy API token. ' +
   'JSON config (claude_desktop_config.json, .mcp.json, Cursor, VS Code): the "env" block of this server. ' +
   'Claude Code: `claude mcp add kling-o1 -e RUNCOMFY_API_TOKEN=... -- node /absolute/path/to/kling-o1-mcp/dist/server.js`.';
+
+/** After jobs exist upstream, every error must still name them, so no paid request_id is ever lost. */
+export function withRequestIds(caught: unknown, requestIds: string[]): unknown {
+  if (requestIds.length === 0) return caught;
+  const err = caught instanceof KlingError ? caught : unexpectedError(caught);
+  if (err.code === 'aborted') return err;
+  const missing = requestIds.filter((id) => !(err.extra.requestIds ?? []).includes(id) && err.extra.requestId !== id);
+  if (missing.length === 0) return err;
+  const which =
+    requestIds.length === 1
+      ? `The job itself was submitted and keeps running: call check_status or get_result with request_id "${requestIds[0]}".`
+      : `The jobs were submitted and keep running: ${requestIds.join(', ')}.`;
+  return new KlingError(err.code, `${err.message}\n${which}`, { ...err.extra, requestIds: [...(err.extra.requestIds ?? []), ...missing] });
+}

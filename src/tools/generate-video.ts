@@ -5,7 +5,8 @@ import { explainUrlRequired } from '../preflight/url-required.js';
 import { phaseOf } from '../runcomfy/schemas.js';
 import { defineJobTool } from './define.js';
 import { downloadArg, waitSecondsArg } from './args.js';
-import { submitClip, videoReply, waitAndCollect, withRequestIds } from './job-flow.js';
+import { withRequestIds } from '../errors.js';
+import { submitClip, videoReply, waitAndCollect } from './job-flow.js';
 import { jobViewShape } from './job-view.js';
 
 const imageCheck = z.object({ format: z.string(), mime: z.string(), width: z.number(), height: z.number(), bytes: z.number() });

@@ -1,16 +1,13 @@
 /** The steps the job tools share: pay for a clip, wait then collect, view a snapshot, keep request_ids in errors. */
 import { confirmSpend } from '../costs/confirm.js';
 import { estimateUsd } from '../costs/price.js';
-import { KlingError, unexpectedError } from '../errors.js';
 import type { JobFacts } from '../jobs/jobs.js';
 import type { RecordedInput } from '../jobs/records.js';
 import type { ModelInput } from '../model/kling-o1.js';
+import { MIN_SAVE_MS } from '../util/deadline.js';
 import type { JobCall } from './define.js';
 import { jobView, type JobView } from './job-view.js';
 import type { ToolReply } from './respond.js';
-
-/** Saving a result always gets at least this long, even when the wait used up the budget. */
-export const MIN_SAVE_MS = 5_000;
 
 /** Prices one clip, asks for confirmation when it is a big spend, and submits it once (spend limit included). */
 export async function submitClip(call: JobCall, input: ModelInput, recordAs?: RecordedInput) {
@@ -42,18 +39,4 @@ export async function waitAndCollect(call: JobCall, requestId: string, download:
 export function videoReply(facts: JobFacts): ToolReply<JobView> {
   const reply = jobView(facts);
   return facts.phase === 'failed' ? { ...reply, isError: true } : reply;
-}
-
-/** After jobs exist upstream, every error must still name them, so no paid request_id is ever lost. */
-export function withRequestIds(caught: unknown, requestIds: string[]): unknown {
-  if (requestIds.length === 0) return caught;
-  const err = caught instanceof KlingError ? caught : unexpectedError(caught);
-  if (err.code === 'aborted') return err;
-  const missing = requestIds.filter((id) => !(err.extra.requestIds ?? []).includes(id) && err.extra.requestId !== id);
-  if (missing.length === 0) return err;
-  const which =
-    requestIds.length === 1
-      ? `The job itself was submitted and keeps running: call check_status or get_result with request_id "${requestIds[0]}".`
-      : `The jobs were submitted and keep running: ${requestIds.join(', ')}.`;
-  return new KlingError(err.code, `${err.message}\n${which}`, { ...err.extra, requestIds: [...(err.extra.requestIds ?? []), ...missing] });
 }

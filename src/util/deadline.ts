@@ -5,6 +5,9 @@
  */
 import type { Clock } from './clock.js';
 
+/** Saving a result always gets at least this long, even when the wait used up the budget. */
+export const MIN_SAVE_MS = 5_000;
+
 export class Deadline {
   private readonly startedAt: number;
 

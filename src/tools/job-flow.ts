@@ -1,4 +1,4 @@
-/** The steps the job tools share: pay for a clip, wait then collect, view a snapshot, keep request_ids in errors. */
+/** The steps the job tools share: pay for a clip, wait then collect, and turn the outcome into the reply. */
 import { confirmSpend } from '../costs/confirm.js';
 import { estimateUsd } from '../costs/price.js';
 import type { JobFacts } from '../jobs/jobs.js';

@@ -43,35 +43,28 @@ export class SpendGuard {
   }
 
   /**
-   * Checks the limit, then records each submission as pending; returns their ids
-   * (in order). An item with a `claim` is reserved only if the claim still holds
-   * under the lock (a storyboard shot no other call has taken meanwhile); its id is undefined otherwise.
+   * Checks the limit, then records the submission as pending; returns its id.
+   * With a `claim`, it is reserved only if the claim still holds under the lock
+   * (a storyboard shot no other call has taken meanwhile); undefined otherwise.
    */
-  async reserveJobs(items: Claimed[], what: string): Promise<(string | undefined)[]> {
+  async reserveJob(item: Claimed, what: string): Promise<string | undefined> {
     const at = this.clock.now();
-    let pending: (PendingSubmission | undefined)[] = [];
-    const claims = items.some((i) => i.claim);
+    const { claim, ...work } = item;
+    let pending: PendingSubmission | undefined;
     await this.guarded(
       what,
       (records) => {
-        pending = items.map(({ claim, ...item }) =>
-          !claim || claim(records) ? { ...item, id: newPendingId(), at, pid: process.pid, instance: PROCESS_INSTANCE } : undefined,
-        );
-        return { pending: pending.filter((p) => p !== undefined) };
+        pending = !claim || claim(records) ? { ...work, id: newPendingId(), at, pid: process.pid, instance: PROCESS_INSTANCE } : undefined;
+        return { pending: pending ? [pending] : [] };
       },
       async () => {
-        for (const p of pending)
-          if (p)
-            await this.ledger.record(
-              'submitting',
-              p.id,
-              { input: p.input, estimate_usd: p.estimate_usd, board: p.board, pid: p.pid, instance: p.instance },
-              at,
-            );
+        if (!pending) return;
+        const { id, input, estimate_usd, board, pid, instance } = pending;
+        await this.ledger.record('submitting', id, { input, estimate_usd, board, pid, instance }, at);
       },
-      claims,
+      claim !== undefined,
     );
-    return pending.map((p) => p?.id);
+    return pending?.id;
   }
 
   /** Checks the limit for a whole storyboard, then records its plan, which reserves every shot until it is submitted. */

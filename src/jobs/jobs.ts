@@ -100,7 +100,7 @@ export class Jobs {
   async submit(input: ModelInput, o: SubmitOptions): Promise<Submission>;
   async submit(input: ModelInput, o: SubmitOptions & { claim?: Claimed['claim'] }): Promise<Submission | undefined> {
     const recordAs = o.recordAs ?? input;
-    const [pendingId] = await this.guard.reserveJobs([{ input: recordAs, estimate_usd: o.estimateUsd, board: o.board, claim: o.claim }], o.what);
+    const pendingId = await this.guard.reserveJob({ input: recordAs, estimate_usd: o.estimateUsd, board: o.board, claim: o.claim }, o.what);
     // Another call took this storyboard shot first.
     if (pendingId === undefined) return undefined;
     const paid = { input: recordAs, estimate_usd: o.estimateUsd, intent: pendingId, board: o.board };

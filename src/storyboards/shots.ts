@@ -4,7 +4,8 @@
  * flight, or nothing yet. Pure, so every process and tool sees the same board.
  */
 import type { BoardRecord, JobRecord, PendingSubmission, Records } from '../jobs/records.js';
-import { phaseOf, type Phase } from '../runcomfy/schemas.js';
+import { jobPhase } from '../jobs/summary.js';
+import type { Phase } from '../runcomfy/schemas.js';
 import { isProcessAlive } from '../util/process-instance.js';
 
 export type ShotPhase = Phase | 'not_submitted' | 'submitting' | 'outcome_unknown';
@@ -38,8 +39,7 @@ export function shotStates(board: BoardRecord, records: Records, isAlive: IsAliv
     // A submission in flight is newer than any job of the shot (it replaces a failed one).
     if (inFlight) return { index, phase: isAlive(inFlight) ? 'submitting' : 'outcome_unknown', pending: inFlight, job, earlier };
     if (!job) return { index, phase: 'not_submitted', earlier };
-    if (job.outcome_unknown && !job.status) return { index, phase: 'outcome_unknown', job, earlier };
-    return { index, phase: job.status ? phaseOf(job.status) : 'queued', job, earlier };
+    return { index, phase: jobPhase(job), job, earlier };
   });
 }
 

@@ -3,15 +3,13 @@
  * storyboard tools and its resource, and a text that says where each shot
  * stands, where the film is, what it cost and what to call next.
  */
-import path from 'node:path';
-import { pathToFileURL } from 'node:url';
 import type { ResourceLink } from '@modelcontextprotocol/sdk/types.js';
 import { z } from 'zod';
 import { jobCostUsd } from '../costs/spend.js';
-import { filmSchema, savedFileSchema, type BoardRecord, type SavedFile } from '../jobs/records.js';
+import { filmSchema, savedFileSchema, type BoardRecord } from '../jobs/records.js';
 import { modelOutputSchema } from '../model/kling-o1.js';
 import { errorText } from '../runcomfy/schemas.js';
-import { costSchema } from '../tools/job-view.js';
+import { costSchema, fileLink } from '../tools/job-view.js';
 import type { ToolReply } from '../tools/respond.js';
 import { formatBytes, formatUsd } from '../util/format.js';
 import { boardStatus, type BoardStatus, type ShotState } from './shots.js';
@@ -152,10 +150,6 @@ function summary(v: BoardView): string {
   }
   lines.push(`Next: ${v.next_step}`);
   return lines.join('\n');
-}
-
-function fileLink(file: SavedFile, description: string): ResourceLink {
-  return { type: 'resource_link', uri: pathToFileURL(file.path).href, name: path.basename(file.path), mimeType: file.mime, description };
 }
 
 function links(v: BoardView): ResourceLink[] {

@@ -10,7 +10,7 @@ import { modelOutputSchema, outputUrls } from '../model/kling-o1.js';
 import { formatBytes, formatUsd } from '../util/format.js';
 import { mimeFromUrl } from '../util/media-types.js';
 import type { JobFacts } from '../jobs/jobs.js';
-import { savedFileSchema } from '../jobs/records.js';
+import { savedFileSchema, type SavedFile } from '../jobs/records.js';
 import { errorText, isTerminal } from '../runcomfy/schemas.js';
 import type { ToolReply } from './respond.js';
 
@@ -109,17 +109,13 @@ function costLine(f: JobFacts): string | undefined {
   return undefined;
 }
 
+/** A link to a file this server saved, as every answer gives it. */
+export function fileLink(file: SavedFile, description: string): ResourceLink {
+  return { type: 'resource_link', uri: pathToFileURL(file.path).href, name: path.basename(file.path), mimeType: file.mime, description };
+}
+
 function links(f: JobFacts): ResourceLink[] {
-  const out: ResourceLink[] = [];
-  for (const file of f.files ?? []) {
-    out.push({
-      type: 'resource_link',
-      uri: pathToFileURL(file.path).href,
-      name: path.basename(file.path),
-      mimeType: file.mime,
-      description: 'saved copy of the result',
-    });
-  }
+  const out: ResourceLink[] = (f.files ?? []).map((file) => fileLink(file, 'saved copy of the result'));
   for (const { url, kind } of outputUrls(f.output)) {
     out.push({
       type: 'resource_link',

@@ -9,7 +9,7 @@ import type { AppContext } from '../context.js';
 import { KlingError } from '../errors.js';
 import type { AnyModel } from '../models/model.js';
 import { DEFAULT_MODEL, modelByKey, models } from '../models/registry.js';
-import { toResourceError } from '../tools/respond.js';
+import { toResourceError } from '../calls/respond.js';
 import { jsonContents } from './read.js';
 
 /** The default model's schema, at the URI it had before there were several. */

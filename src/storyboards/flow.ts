@@ -14,7 +14,7 @@ import type { BoardRecord, RecordedInput, Records } from '../jobs/records.js';
 import { klingO1ImageToVideo, modelInputShape, type ModelInput } from '../models/kling-o1-image-to-video.js';
 import { checkFrames, type CheckedFrame } from '../preflight/frames.js';
 import { explainUrlRequired } from '../preflight/url-required.js';
-import type { JobCall } from '../tools/define.js';
+import type { JobCall } from '../calls/call.js';
 import { MIN_SAVE_MS } from '../util/deadline.js';
 import { Semaphore } from '../util/semaphore.js';
 import { continuityWarnings } from './continuity.js';

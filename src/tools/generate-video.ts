@@ -2,7 +2,7 @@ import { z } from 'zod';
 import { klingO1ImageToVideo, modelInputShape, MODEL_TITLE } from '../models/kling-o1-image-to-video.js';
 import { preflightImages } from '../preflight/preflight.js';
 import { explainUrlRequired } from '../preflight/url-required.js';
-import { phaseOf } from '../runcomfy/schemas.js';
+import { phaseOf } from '../jobs/phase.js';
 import { defineJobTool } from './define.js';
 import { downloadArg, waitSecondsArg } from './args.js';
 import { withRequestIds } from '../errors.js';

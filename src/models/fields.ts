@@ -16,10 +16,10 @@ export function isDataUri(ref: string): boolean {
 }
 
 /** Longest image URL accepted; longer ones are almost always pasted by mistake. */
-export const IMAGE_URL_MAX_CHARS = 4096;
+const IMAGE_URL_MAX_CHARS = 4096;
 
 /** Longest data: URI accepted: base64 of the largest image the rules allow, plus room for the media type. */
-export function dataUriMaxChars(spec: ImageSpec): number {
+function dataUriMaxChars(spec: ImageSpec): number {
   return 256 + 4 * Math.ceil(sizeCap(spec.rules).maxBytes / 3);
 }
 

@@ -3,7 +3,7 @@ import { McpServer } from '@modelcontextprotocol/sdk/server/mcp.js';
 import type { AppContext } from './context.js';
 import { registerJobResources } from './resources/jobs.js';
 import { registerModelSchema } from './resources/model-schema.js';
-import { registerPlayer } from './resources/player.js';
+import { clientShowsPlayer, PLAYER_URI, registerPlayer } from './resources/player.js';
 import { registerStoryboardResources } from './resources/storyboards.js';
 import { followClientRoots } from './roots.js';
 import { registerTools } from './tools/define.js';
@@ -24,7 +24,7 @@ export function createServer(app: AppContext): McpServer {
         'shows the spend. kling://model/schema has the input rules.',
     },
   );
-  const showAppTools = registerTools(server, app, TOOLS);
+  const showAppTools = registerTools(server, app, TOOLS, { uri: PLAYER_URI, shown: () => clientShowsPlayer(server) });
   registerModelSchema(server);
   registerJobResources(server, app);
   registerStoryboardResources(server, app);

@@ -13,7 +13,7 @@ import { getUiCapability, registerAppResource, RESOURCE_MIME_TYPE } from '@model
 import type { McpServer } from '@modelcontextprotocol/sdk/server/mcp.js';
 import type { AppContext } from '../context.js';
 import { KlingError } from '../errors.js';
-import { toResourceError } from '../tools/respond.js';
+import { toResourceError } from '../calls/respond.js';
 
 export const PLAYER_URI = 'ui://kling-o1/player';
 export const PLAYER_FILE = 'player.html';

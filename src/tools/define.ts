@@ -11,33 +11,13 @@ import type { RequestHandlerExtra } from '@modelcontextprotocol/sdk/shared/proto
 import { ElicitResultSchema, type ServerNotification, type ServerRequest, type ToolAnnotations } from '@modelcontextprotocol/sdk/types.js';
 import type { z } from 'zod';
 import type { AppContext } from '../context.js';
-import type { Jobs } from '../jobs/jobs.js';
+import type { JobCall, ToolCall } from '../calls/call.js';
 import type { ProgressSink } from '../polling/progress.js';
-import type { RunComfyClient } from '../runcomfy/client.js';
-import { clientShowsPlayer, PLAYER_URI } from '../resources/player.js';
 import { Deadline } from '../util/deadline.js';
 import { redact } from '../util/redact.js';
-import { toToolError, toToolResult, type ToolReply } from './respond.js';
+import { toToolError, toToolResult, type ToolReply } from '../calls/respond.js';
 
 type Shape = z.ZodRawShape;
-
-/** What the user answered to a confirmation: MCP elicitation's three actions. */
-export type Confirmation = 'accept' | 'decline' | 'cancel';
-
-export interface ToolCall {
-  app: AppContext;
-  signal: AbortSignal;
-  /** Present when the client asked for progress (sent a progressToken). */
-  progress?: ProgressSink;
-  /** Asks the user a yes/no question; absent when the client did not declare elicitation. */
-  confirm?: (message: string) => Promise<Confirmation>;
-}
-
-export interface JobCall extends ToolCall {
-  client: RunComfyClient;
-  jobs: Jobs;
-  deadline: Deadline;
-}
 
 export interface ToolDefinition<I extends Shape, O extends Shape, N extends string = string> {
   /** A literal type, so clients in tests know each tool's output by its name. */
@@ -111,9 +91,15 @@ function confirmer(server: McpServer, extra: Extra): ToolCall['confirm'] {
   };
 }
 
-function uiMeta(tool: ToolDefinition<Shape, Shape>): { ui: { resourceUri: string; visibility?: 'app'[] } } | undefined {
-  if (tool.ui === 'player') return { ui: { resourceUri: PLAYER_URI } };
-  if (tool.ui === 'app-only') return { ui: { resourceUri: PLAYER_URI, visibility: ['app'] } };
+/** The player page as the tools need it (app.ts passes resources/player.ts's): its URI, and whether this client renders it. */
+export interface PlayerUi {
+  uri: string;
+  shown(): boolean;
+}
+
+function uiMeta(tool: ToolDefinition<Shape, Shape>, player: PlayerUi): { ui: { resourceUri: string; visibility?: 'app'[] } } | undefined {
+  if (tool.ui === 'player') return { ui: { resourceUri: player.uri } };
+  if (tool.ui === 'app-only') return { ui: { resourceUri: player.uri, visibility: ['app'] } };
   return undefined;
 }
 
@@ -121,10 +107,10 @@ function uiMeta(tool: ToolDefinition<Shape, Shape>): { ui: { resourceUri: string
  * Registers the tools. App-only tools start disabled: a client without the MCP Apps extension never lists them;
  * the returned function shows them once the client's capabilities are known (on initialized).
  */
-export function registerTools(server: McpServer, app: AppContext, tools: ToolDefinition<Shape, Shape>[]): () => void {
+export function registerTools(server: McpServer, app: AppContext, tools: ToolDefinition<Shape, Shape>[], player: PlayerUi): () => void {
   const appOnly: RegisteredTool[] = [];
   for (const tool of tools) {
-    const meta = uiMeta(tool);
+    const meta = uiMeta(tool, player);
     const config = {
       title: tool.title,
       description: tool.description,
@@ -137,7 +123,7 @@ export function registerTools(server: McpServer, app: AppContext, tools: ToolDef
         await app.init();
         const reply = await tool.handle(args, { app, signal: extra.signal, progress: progressSink(extra), confirm: confirmer(server, extra) });
         // Beside the player, a resource_link has been seen to stop claude.ai from handing the result to it.
-        return toToolResult(tool.ui === 'player' && clientShowsPlayer(server) ? { ...reply, links: [] } : reply);
+        return toToolResult(tool.ui === 'player' && player.shown() ? { ...reply, links: [] } : reply);
       } catch (err) {
         return toToolError(err, app.log);
       }
@@ -149,6 +135,6 @@ export function registerTools(server: McpServer, app: AppContext, tools: ToolDef
     }
   }
   return () => {
-    if (clientShowsPlayer(server)) for (const t of appOnly) t.enable();
+    if (player.shown()) for (const t of appOnly) t.enable();
   };
 }

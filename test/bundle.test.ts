@@ -144,15 +144,14 @@ describe('npm package', () => {
   const npm = process.platform === 'win32' ? 'npm.cmd' : 'npm';
   const run = promisify(execFile);
 
-  it('holds the bundled server, README and LICENSE; no sources, maps, other modules or simulator', async () => {
+  it('holds the bundled server, the player page, README and LICENSE; no sources, maps, other modules or simulator', async () => {
     // --ignore-scripts: `prepare` would rebuild dist/ under the other test files' feet.
     const { stdout } = await run(npm, ['pack', '--dry-run', '--json', '--ignore-scripts'], { cwd: ROOT, shell: process.platform === 'win32' });
     const files: string[] = JSON.parse(stdout)[0].files.map((f: { path: string }) => f.path);
-    expect(files).toEqual(expect.arrayContaining(['LICENSE', 'README.md', 'package.json', pkg.bin['kling-o1-mcp']]));
-    // The bin is an esbuild bundle: it and its chunks are all the code there is to ship.
-    expect(files.filter((f) => !['LICENSE', 'README.md', 'package.json', pkg.bin['kling-o1-mcp']].includes(f) && !/^dist\/chunks\/[^/]+\.js$/.test(f))).toEqual(
-      [],
-    );
+    const shipped = ['LICENSE', 'README.md', 'package.json', pkg.bin['kling-o1-mcp'], 'dist/player.html'];
+    expect(files).toEqual(expect.arrayContaining(shipped));
+    // The bin is an esbuild bundle: it and its chunks are all the code there is to ship (and the player, one HTML file).
+    expect(files.filter((f) => !shipped.includes(f) && !/^dist\/chunks\/[^/]+\.js$/.test(f))).toEqual([]);
   });
 
   it('`npm ci --omit=dev` works in a clean copy of the project (offline, from the npm cache)', async (ctx) => {

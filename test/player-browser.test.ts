@@ -115,12 +115,16 @@ describe.skipIf(!CHROMIUM)('the player in headless Chromium, over stdio against 
     tmp?.cleanup();
   });
 
+  /** Every tool call the page made, with its arguments. */
+  let calls: CallToolRequest['params'][] = [];
+
   /** A host page at this width, its tool calls bridged to the server; the page's timers run on playwright's clock. */
   async function openHost(width: number): Promise<Page> {
+    calls = [];
     const page = await browser.newPage();
     await page.setViewportSize({ width, height: 900 });
     await page.clock.install();
-    await page.exposeFunction('hostCallTool', (p: CallToolRequest['params']) => server.client.callTool(p));
+    await page.exposeFunction('hostCallTool', (p: CallToolRequest['params']) => (calls.push(p), server.client.callTool(p)));
     await page.exposeFunction('hostReadResource', (p: ReadResourceRequest['params']) => server.client.readResource(p));
     await page.goto(`${origin}/host.html`);
     await page.evaluate(() => (globalThis as unknown as HostWindow).playerReady);
@@ -129,7 +133,15 @@ describe.skipIf(!CHROMIUM)('the player in headless Chromium, over stdio against 
 
   const player = (page: Page) => page.frameLocator('#player');
 
-  /** For the screenshot: every video shows a frame from its middle (a still, not the loading state). */
+  /** The player as a person sees it: every video showing a frame from its middle, the whole page in the window. */
+  async function screenshot(page: Page, name: string): Promise<void> {
+    await stills(page);
+    // Chromium paints a sandboxed frame only where the window shows it: make the window as tall as the player.
+    const height = await page.locator('#player').evaluate((e) => Math.ceil(e.getBoundingClientRect().height));
+    await page.setViewportSize({ width: page.viewportSize()!.width, height });
+    await page.locator('#player').screenshot({ path: path.join(SHOTS, name) });
+  }
+
   async function stills(page: Page): Promise<void> {
     await page.clock.resume();
     await player(page)
@@ -185,8 +197,7 @@ describe.skipIf(!CHROMIUM)('the player in headless Chromium, over stdio against 
         .locator('body')
         .evaluate((b) => b.scrollWidth),
     ).toBeLessThanOrEqual(360);
-    await stills(page);
-    await page.locator('#player').screenshot({ path: path.join(SHOTS, 'player-clip.png') });
+    await screenshot(page, 'player-clip.png');
     await page.close();
   }, 60_000);
 
@@ -200,6 +211,7 @@ describe.skipIf(!CHROMIUM)('the player in headless Chromium, over stdio against 
     expect(r.isError, textOf(r)).toBeFalsy();
     expect(r.structuredContent?.status).toBe('running');
 
+    const submitted = sim.submissions;
     const page = await openHost(800);
     await page.evaluate((res) => (globalThis as unknown as HostWindow).showResult(res), r);
     const cards = player(page).locator('.shot');
@@ -227,8 +239,14 @@ describe.skipIf(!CHROMIUM)('the player in headless Chromium, over stdio against 
           .evaluateAll((vs) => vs.map((v) => (v as unknown as VideoLike).readyState >= 1)),
       )
       .toEqual([true, true, true]);
-    await stills(page);
-    await page.locator('#player').screenshot({ path: path.join(SHOTS, 'player-board.png') });
+    // Final: the page stops refreshing. It never submitted anything, nor asked for anything that could.
+    const made = calls.length;
+    await page.clock.runFor(REFRESH_MS * 3);
+    expect(calls.length).toBe(made);
+    expect(sim.submissions).toBe(submitted);
+    for (const c of calls) expect(['check_status', 'get_storyboard', 'player_file']).toContain(c.name);
+    for (const c of calls) expect(c.arguments, c.name).not.toMatchObject({ resubmit_failed: true });
+    await screenshot(page, 'player-board.png');
     // The same board in a narrow chat column: the cards stack, nothing sticks out sideways.
     await page.setViewportSize({ width: 360, height: 900 });
     await expect

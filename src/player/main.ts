@@ -161,7 +161,7 @@ function renderClip(d: ClipData): void {
   });
 }
 
-function shotCard(b: BoardData, s: ShotData): HTMLElement {
+function shotCard(s: ShotData): HTMLElement {
   const note = el('p', { cls: 'note' });
   const video = s.done
     ? videoFor(
@@ -204,30 +204,76 @@ async function keyframes(b: BoardData, strip: HTMLElement): Promise<void> {
   }
 }
 
+/** The board on screen, updated in place: a refresh replaces only the shot cards that changed, so a video being watched plays on. */
+interface BoardDom {
+  id: string;
+  title: HTMLElement;
+  badge: HTMLElement;
+  strip: HTMLElement;
+  sheetLoaded: boolean;
+  film: HTMLElement;
+  filmShown: boolean;
+  facts: HTMLElement;
+  warnings: HTMLElement;
+  shots: HTMLElement;
+  cards: Map<number, { key: string; node: HTMLElement }>;
+}
+let board: BoardDom | undefined;
+
+function boardDom(id: string): BoardDom {
+  if (board?.id === id) return board;
+  const d: BoardDom = {
+    id,
+    title: el('h1'),
+    badge: el('span', { cls: 'badge board', role: 'status' }),
+    strip: el('div', { cls: 'strip' }),
+    sheetLoaded: false,
+    film: el('div'),
+    filmShown: false,
+    facts: el('div'),
+    warnings: el('div'),
+    shots: el('div', { cls: 'shots' }),
+    cards: new Map(),
+  };
+  root.replaceChildren(el('section', { cls: 'card' }, el('header', { cls: 'head' }, d.title, d.badge), d.strip, d.film, d.facts, d.warnings, d.shots));
+  board = d;
+  return d;
+}
+
 function renderBoard(b: BoardData): void {
-  const note = el('p', { cls: 'note' });
-  const film = b.film ? videoFor('Film', { file: { kind: 'film', storyboard_id: b.storyboard_id } }, note) : undefined;
-  film?.classList.add('film');
-  const strip = el('div', { cls: 'strip', role: 'list' });
-  void keyframes(b, strip).catch(() => undefined);
-  root.replaceChildren(
-    el(
-      'section',
-      { cls: 'card' },
-      el('header', { cls: 'head' }, el('h1', {}, b.title ?? 'Storyboard'), el('span', { cls: 'badge board', role: 'status' }, boardStateText(b))),
-      strip,
-      ...(film ? [el('h2', {}, 'Film'), film] : []),
-      note,
-      ...(b.film?.notes ?? []).map((n) => el('p', { cls: 'note' }, n)),
-      facts([
-        ['Storyboard', b.storyboard_id],
-        ['Cost', costText(b.cost)],
-        ['Film', b.film?.path],
-      ]),
-      ...(b.warnings.length > 0 ? [el('ul', { cls: 'warnings', ariaLabel: 'Warnings' }, ...b.warnings.map((w) => el('li', {}, w)))] : []),
-      el('div', { cls: 'shots' }, ...b.shots.map((s) => shotCard(b, s))),
-    ),
+  const d = boardDom(b.storyboard_id);
+  d.title.textContent = b.title ?? 'Storyboard';
+  d.badge.textContent = boardStateText(b);
+  if (b.has_sheet && !d.sheetLoaded) {
+    d.sheetLoaded = true;
+    void keyframes(b, d.strip).catch(() => (d.sheetLoaded = false));
+  }
+  if (b.film && !d.filmShown) {
+    d.filmShown = true;
+    const note = el('p', { cls: 'note' });
+    const film = videoFor('Film', { file: { kind: 'film', storyboard_id: b.storyboard_id } }, note)!;
+    film.classList.add('film');
+    d.film.replaceChildren(el('h2', {}, 'Film'), film, note, ...(b.film.notes ?? []).map((n) => el('p', { cls: 'note' }, n)));
+  }
+  d.facts.replaceChildren(
+    facts([
+      ['Storyboard', b.storyboard_id],
+      ['Cost', costText(b.cost)],
+      ['Film', b.film?.path],
+    ]),
   );
+  d.warnings.replaceChildren(
+    ...(b.warnings.length > 0 ? [el('ul', { cls: 'warnings', ariaLabel: 'Warnings' }, ...b.warnings.map((w) => el('li', {}, w)))] : []),
+  );
+  for (const s of b.shots) {
+    const key = JSON.stringify(s);
+    const had = d.cards.get(s.index);
+    if (had?.key === key) continue;
+    const node = shotCard(s);
+    if (had) had.node.replaceWith(node);
+    else d.shots.append(node);
+    d.cards.set(s.index, { key, node });
+  }
 }
 
 /** Re-renders only when the answer changed, so videos being watched are not reset by a refresh that found nothing new. */
@@ -237,8 +283,10 @@ function show(d: ClipData | BoardData): void {
   const key = JSON.stringify(d);
   if (key !== shown) {
     shown = key;
-    if (d.kind === 'clip') renderClip(d);
-    else renderBoard(d);
+    if (d.kind === 'clip') {
+      board = undefined;
+      renderClip(d);
+    } else renderBoard(d);
   }
   schedule();
 }

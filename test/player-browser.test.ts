@@ -43,6 +43,7 @@ const SHOTS_TO_DOCS = process.env.UPDATE_SCREENSHOTS === '1';
 interface HostWindow {
   playerReady: Promise<void>;
   showResult(result: unknown): Promise<void>;
+  setTheme(theme: 'light' | 'dark'): void;
 }
 interface VideoLike {
   readyState: number;
@@ -198,6 +199,14 @@ describe.skipIf(!CHROMIUM)('the player in headless Chromium, over stdio against 
         .evaluate((b) => b.scrollWidth),
     ).toBeLessThanOrEqual(360);
     await screenshot(page, 'player-clip.png');
+    // The host turns dark: so does the page.
+    const background = () =>
+      player(page)
+        .locator('body')
+        .evaluate((b) => (globalThis as unknown as { getComputedStyle(e: unknown): { backgroundColor: string } }).getComputedStyle(b).backgroundColor);
+    expect(await background()).toBe('rgb(255, 255, 255)');
+    await page.evaluate(() => (globalThis as unknown as HostWindow).setTheme('dark'));
+    await expect.poll(background).toBe('rgb(31, 31, 34)');
     await page.close();
   }, 60_000);
 
@@ -217,6 +226,13 @@ describe.skipIf(!CHROMIUM)('the player in headless Chromium, over stdio against 
     const cards = player(page).locator('.shot');
     await expect.poll(() => cards.count()).toBe(3);
     await expect.poll(() => player(page).locator('.badge.board').textContent()).toMatch(/^Running: 0 of 3/);
+    expect(await cards.locator('.badge').allTextContents()).toEqual(['Queued', 'Queued', 'Queued']);
+    expect(await cards.evaluateAll((cs) => cs.map((c) => (c as unknown as { dataset: { shot?: string } }).dataset.shot))).toEqual(['1', '2', '3']);
+    // A refresh tick while they wait: check_status gives each its place in the queue.
+    await page.clock.runFor(REFRESH_MS);
+    await expect
+      .poll(() => cards.locator('.badge').allTextContents())
+      .toEqual([expect.stringMatching(/^Queued, position \d/), expect.anything(), expect.anything()]);
 
     // The jobs finish on the simulator; each refresh tick of the page (wait_seconds 0) reports what it finds.
     clock.t += 10_000;

@@ -75,6 +75,7 @@ describe('the player, server side', () => {
     expect(html).not.toMatch(/<script[^>]*\ssrc=|<link[^>]*\shref=|@import\s/i);
     expect(html).not.toMatch(/https?:\/\/(cdn|unpkg|esm\.sh|jsdelivr)/i);
     expect(html.length).toBeLessThan(400_000);
+    expect(html).toContain('@media (prefers-reduced-motion: reduce)');
   });
 
   it('clients without the extension get exactly the answers they got before; beside the player only the resource_links go', async () => {
@@ -169,11 +170,12 @@ describe('the player, server side', () => {
 describe("the page's reading of answers (src/player/model.ts)", () => {
   it('says every state in words: queued with position, running with elapsed time, failed with the reason', () => {
     expect(stateText({ status: 'in_queue', queue_position: 3 }).text).toBe('Queued, position 3');
+    expect(stateText({ status: 'queued' }).text).toBe('Queued');
     expect(stateText({ status: 'in_progress', elapsed_s: 42 }).text).toBe('Running, 42 s so far');
-    expect(stateText({ status: 'completed', done: true, elapsed_s: 80 })).toEqual({ text: 'Done in 80 s', tone: 'done' });
-    expect(stateText({ status: 'failed', done: true, error: 'content policy' })).toEqual({ text: 'Failed: content policy', tone: 'failed' });
-    expect(stateText({ status: 'succeeded_with_errors', done: true }).text).toBe('Failed: RunComfy reported "succeeded_with_errors"');
-    expect(stateText({ status: 'cancelled', done: true }).tone).toBe('attention');
+    expect(stateText({ status: 'succeeded', elapsed_s: 80 })).toEqual({ text: 'Done in 80 s', tone: 'done' });
+    expect(stateText({ status: 'failed', error: 'content policy' })).toEqual({ text: 'Failed: content policy', tone: 'failed' });
+    expect(stateText({ status: 'timed_out' }).text).toBe('Failed: RunComfy reported "timed_out"');
+    expect(stateText({ status: 'cancelled' }).tone).toBe('attention');
     expect(stateText({ status: 'not_submitted' }).text).toBe('Not submitted yet');
     expect(stateText({ status: 'outcome_unknown' }).text).toMatch(/dashboard/);
   });

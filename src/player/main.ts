@@ -6,6 +6,7 @@
  * left to submit, or the storyboard resource).
  */
 import { App, applyDocumentTheme, applyHostFonts, applyHostStyleVariables } from '@modelcontextprotocol/ext-apps';
+import { phaseOf } from '../jobs/phase.js';
 import { boardStateText, costText, hasUnsubmitted, isFinal, parseAnswer, stateText, type BoardData, type ClipData, type ShotData } from './model.js';
 
 const REFRESH_MS = 3000;
@@ -318,7 +319,8 @@ async function refresh(): Promise<void> {
     if (d.kind === 'clip') {
       next = parseAnswer(await tool('check_status', { request_id: d.request_id, wait_seconds: 0 }));
       // Done: get_result saves the clip (it only downloads; nothing is submitted).
-      if (next?.kind === 'clip' && next.status === 'completed') next = parseAnswer(await tool('get_result', { request_id: d.request_id, wait_seconds: 0 }));
+      if (next?.kind === 'clip' && phaseOf(next.status) === 'completed')
+        next = parseAnswer(await tool('get_result', { request_id: d.request_id, wait_seconds: 0 }));
     } else if (hasUnsubmitted(d)) {
       const r = await app.readServerResource({ uri: `kling://storyboards/${d.storyboard_id}` });
       const c = r.contents[0];

@@ -3,6 +3,7 @@
  * storyboard), each state in words, and when it may stop refreshing. The answers'
  * fields are read defensively: the page may meet a newer or older server.
  */
+import { phaseOf } from '../jobs/phase.js';
 
 export interface SavedFileLike {
   path: string;
@@ -156,17 +157,18 @@ export function stateText(x: { status: string; done?: boolean; queue_position?: 
       return { text: 'Submitting', tone: 'waiting' };
     case 'outcome_unknown':
       return { text: 'Submission got no answer: check your RunComfy dashboard', tone: 'attention' };
-    case 'in_queue':
+  }
+  switch (phaseOf(x.status)) {
+    case 'queued':
       return { text: `Queued${x.queue_position !== undefined ? `, position ${x.queue_position}` : ''}${elapsed ? ` (${elapsed})` : ''}`, tone: 'waiting' };
-    case 'in_progress':
+    case 'running':
       return { text: `Running${elapsed ? `, ${elapsed} so far` : ''}`, tone: 'running' };
     case 'completed':
       return { text: `Done${elapsed ? ` in ${elapsed}` : ''}`, tone: 'done' };
     case 'cancelled':
       return { text: 'Cancelled', tone: 'attention' };
-    default:
-      if (x.error || (x.done && x.status !== 'completed')) return { text: `Failed: ${x.error ?? `RunComfy reported "${x.status}"`}`, tone: 'failed' };
-      return { text: x.status.replace(/_/g, ' '), tone: 'running' };
+    case 'failed':
+      return { text: `Failed: ${x.error ?? `RunComfy reported "${x.status}"`}`, tone: 'failed' };
   }
 }
 
@@ -193,7 +195,7 @@ export function costText(c: Cost | undefined): string | undefined {
 
 /** Nothing will change any more without someone asking: the page stops refreshing. */
 export function isFinal(d: ClipData | BoardData): boolean {
-  if (d.kind === 'clip') return d.done && (d.status !== 'completed' || d.file !== undefined || d.download_error !== undefined);
+  if (d.kind === 'clip') return d.done && (phaseOf(d.status) !== 'completed' || d.file !== undefined || d.download_error !== undefined);
   if (d.status === 'completed') return d.film !== undefined || d.film_error !== undefined;
   return d.status === 'needs_attention' || d.status === 'cancelled';
 }

@@ -14,15 +14,17 @@ declare global {
     /** Resolves once the player has initialized. */
     playerReady: Promise<void>;
     showResult(result: CallToolResult): Promise<void>;
+    setTheme(theme: 'light' | 'dark'): void;
   }
 }
 
 const frame = document.getElementById('player') as HTMLIFrameElement;
+const context = { displayMode: 'inline', platform: 'web', containerDimensions: { width: window.innerWidth, maxHeight: 4000 } } as const;
 const bridge = new AppBridge(
   null,
   { name: 'player-test-host', version: '1.0.0' },
   { serverTools: {}, serverResources: {} },
-  { hostContext: { theme: 'light', displayMode: 'inline', platform: 'web', containerDimensions: { width: window.innerWidth, maxHeight: 4000 } } },
+  { hostContext: { ...context, theme: 'light' } },
 );
 bridge.oncalltool = (params) => window.hostCallTool(params);
 bridge.onreadresource = (params) => window.hostReadResource(params);
@@ -31,5 +33,6 @@ bridge.onsizechange = ({ height }) => {
 };
 window.playerReady = new Promise((ready) => (bridge.oninitialized = () => ready()));
 window.showResult = (result) => bridge.sendToolResult(result);
+window.setTheme = (theme) => bridge.setHostContext({ ...context, theme });
 void bridge.connect(new PostMessageTransport(frame.contentWindow!, frame.contentWindow!));
 frame.src = '/player.html';

@@ -4,7 +4,7 @@ import { describe, expect, it } from 'vitest';
 import { ENV_DOCS } from '../src/config.js';
 import { klingO1ImageToVideo } from '../src/models/kling-o1-image-to-video.js';
 import { modelSchemaDocument } from '../src/resources/model-schema.js';
-import { TOOLS } from '../src/tools/index.js';
+import { MODEL_TOOLS } from '../src/tools/index.js';
 import { ROOT } from './helpers.js';
 
 const readme = readFileSync(path.join(ROOT, 'README.md'), 'utf8');
@@ -22,7 +22,7 @@ describe('docs and schema stay in step with the code', () => {
     const section = readme.slice(readme.indexOf('\n## Tools\n')).split(/\n#{2,3} /)[1]!;
     const rows = section.split('\n').filter((line) => /^\|\s*`/.test(line));
     const named = rows.map((line) => /^\|\s*`([^`]+)`/.exec(line)![1]);
-    expect(named.sort()).toEqual(TOOLS.map((t) => t.name).sort());
+    expect(named.sort()).toEqual(MODEL_TOOLS.map((t) => t.name).sort());
   });
 
   it.skipIf(!seed)('the model module carries the seed validation rules verbatim', () => {

@@ -18,6 +18,7 @@ import type { JobCall } from '../calls/call.js';
 import { MIN_SAVE_MS } from '../util/deadline.js';
 import { Semaphore } from '../util/semaphore.js';
 import { continuityWarnings } from './continuity.js';
+import { keyframeOrder } from './keyframes.js';
 import type { BoardProgress } from './progress.js';
 import { processAlive, shotStates, type ShotState } from './shots.js';
 import { storyboardUri } from './show.js';
@@ -391,14 +392,8 @@ async function thumbnail(image: Buffer): Promise<Buffer> {
  * it belongs to ("1-2" is where shot 1 ends and shot 2 starts; a cut shows both frames).
  */
 async function saveSheet(call: JobCall, board: BoardRecord, checked: CheckedShots, thumbs: Map<string, Buffer>): Promise<void> {
-  const frames: { image: Buffer; label: string }[] = [];
-  for (let i = 1; i <= board.shots.length; i++) {
-    const shot = checked.get(i)!;
-    const last = frames.at(-1);
-    if (last && checked.get(i - 1)!.end.sha256 === shot.start.sha256) last.label += `-${i}`;
-    else frames.push({ image: thumbs.get(shot.start.sha256)!, label: `${i}` });
-    frames.push({ image: thumbs.get(shot.end.sha256)!, label: `${i}` });
-  }
+  const shas = board.shots.map((_, i) => ({ start: checked.get(i + 1)!.start.sha256, end: checked.get(i + 1)!.end.sha256 }));
+  const frames = keyframeOrder(shas, (a, b) => a === b).map(({ key, label }) => ({ image: thumbs.get(key)!, label }));
   const { contactSheet } = await import('../media/contact-sheet.js');
   const sheet = await contactSheet(frames, path.join(call.app.config.outputDir, `${board.storyboard_id}.png`));
   const file = { url: storyboardUri(board.storyboard_id), path: sheet.path, bytes: sheet.bytes, sha256: sheet.sha256, mime: 'image/png' };

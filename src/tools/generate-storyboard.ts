@@ -45,6 +45,7 @@ export const generateStoryboard = defineJobTool({
   output: boardViewShape,
   annotations: { readOnlyHint: false, destructiveHint: false, idempotentHint: false, openWorldHint: true },
   waitsByDefault: true,
+  ui: 'player',
   async handle(args, call) {
     const progress = new BoardProgress(call.progress, args.shots.length);
     const board = await startBoard(call, args, progress);

@@ -34,6 +34,7 @@ export const generateVideo = defineJobTool({
   },
   annotations: { readOnlyHint: false, destructiveHint: false, idempotentHint: false, openWorldHint: true },
   waitsByDefault: true,
+  ui: 'player',
   async handle(args, call) {
     const { wait_seconds: _wait, download, ...input } = args;
     const { checks, submit, record, sha256 } = await preflightImages(klingO1ImageToVideo, input, await call.app.imageSources(), call.signal);

@@ -10,6 +10,9 @@ import type { RequestHandlerExtra } from '@modelcontextprotocol/sdk/shared/proto
 import { ElicitResultSchema, type ServerNotification, type ServerRequest, type ToolAnnotations } from '@modelcontextprotocol/sdk/types.js';
 import type { z } from 'zod';
 import type { AppContext } from '../context.js';
+import type { Confirm } from '../costs/confirm.js';
+import { QuoteBook, quoteConfirm } from '../costs/quote.js';
+import { SPEND_WINDOW_MS, spendSince } from '../costs/spend.js';
 import type { Jobs } from '../jobs/jobs.js';
 import type { ProgressSink } from '../polling/progress.js';
 import type { RunComfyClient } from '../runcomfy/client.js';
@@ -19,16 +22,13 @@ import { toToolError, toToolResult, type ToolReply } from './respond.js';
 
 type Shape = z.ZodRawShape;
 
-/** What the user answered to a confirmation: MCP elicitation's three actions. */
-export type Confirmation = 'accept' | 'decline' | 'cancel';
-
 export interface ToolCall {
   app: AppContext;
   signal: AbortSignal;
   /** Present when the client asked for progress (sent a progressToken). */
   progress?: ProgressSink;
-  /** Asks the user a yes/no question; absent when the client did not declare elicitation. */
-  confirm?: (message: string) => Promise<Confirmation>;
+  /** Asks the user about a spend: through elicitation where the client offers it, else with a quote (costs/quote.ts). */
+  confirm?: Confirm;
 }
 
 export interface JobCall extends ToolCall {
@@ -80,8 +80,17 @@ function progressSink(extra: Extra): ProgressSink | undefined {
     extra.sendNotification({ method: 'notifications/progress', params: { progressToken: token, ...p, message: redact(p.message) } }).catch(() => undefined);
 }
 
-function confirmer(server: McpServer, extra: Extra): ToolCall['confirm'] {
-  if (!server.server.getClientCapabilities()?.elicitation) return undefined;
+/** The expected spend over the last 24 h, as the spend limit counts it. */
+function spendSoFarUsd(app: AppContext): number {
+  const r = app.ledger.state();
+  return spendSince(app.clock.now() - SPEND_WINDOW_MS, { jobs: r.jobs.values(), pending: r.pending.values(), boards: r.boards.values() }).usd;
+}
+
+function confirmer(server: McpServer, extra: Extra, app: AppContext, quotes: QuoteBook, tool: string, args: Record<string, unknown>): Confirm {
+  if (!server.server.getClientCapabilities()?.elicitation) {
+    const token = typeof args.confirm_quote === 'string' ? args.confirm_quote : undefined;
+    return quoteConfirm({ book: quotes, tool, token, thresholdUsd: app.config.confirmAboveUsd, spendSoFarUsd: () => spendSoFarUsd(app) });
+  }
   return async (message) => {
     const res = await extra.sendRequest(
       {
@@ -105,6 +114,7 @@ function confirmer(server: McpServer, extra: Extra): ToolCall['confirm'] {
 }
 
 export function registerTools(server: McpServer, app: AppContext, tools: ToolDefinition<Shape, Shape>[]): void {
+  const quotes = new QuoteBook(app.clock);
   for (const tool of tools) {
     server.registerTool(
       tool.name,
@@ -118,7 +128,14 @@ export function registerTools(server: McpServer, app: AppContext, tools: ToolDef
       async (args: Record<string, unknown>, extra: Extra) => {
         try {
           await app.init();
-          return toToolResult(await tool.handle(args, { app, signal: extra.signal, progress: progressSink(extra), confirm: confirmer(server, extra) }));
+          return toToolResult(
+            await tool.handle(args, {
+              app,
+              signal: extra.signal,
+              progress: progressSink(extra),
+              confirm: confirmer(server, extra, app, quotes, tool.name, args),
+            }),
+          );
         } catch (err) {
           return toToolError(err, app.log);
         }

@@ -5,6 +5,7 @@
  * resource and the README all derive from this module.
  */
 import { z } from 'zod';
+import { formatBytes } from '../util/format.js';
 
 export const MODEL_ID = 'kling/kling-video-o1/image-to-video';
 export const MODEL_TITLE = 'Kling O1 image-to-video (RunComfy)';
@@ -66,7 +67,7 @@ export const IMAGE_RULES: readonly ImageRule[] = [
 export const MAX_IMAGE_BYTES = 10 * MB - 1;
 
 const MEASURES: Record<ImageRule['validation_rule'], (m: ImageMeasure) => { value: number; shown: string }> = {
-  'file_size_mb<': (m) => ({ value: m.bytes / MB, shown: `${m.bytesAtLeast ? 'more than ' : ''}${(m.bytes / MB).toFixed(2)} MB` }),
+  'file_size_mb<': (m) => ({ value: m.bytes / MB, shown: `${m.bytesAtLeast ? 'more than ' : ''}${formatBytes(m.bytes)}` }),
   'width_pixels>': (m) => ({ value: m.width, shown: `width ${m.width} px` }),
   'height_pixels>': (m) => ({ value: m.height, shown: `height ${m.height} px` }),
   'width/height>': (m) => ({ value: m.width / m.height, shown: (m.width / m.height).toFixed(2) }),
@@ -142,7 +143,7 @@ const imageUrl = (field: ImageField) => {
     .max(DATA_URI_MAX_CHARS, {
       abort: true,
       // A data: URI this long decodes to more than the size rule allows: say so in the seed's words.
-      error: (iss) => (isDataUri(String(iss.input)) ? `${field}: ${SIZE_ERROR} (got a data: URI of more than 10 MB)` : urlTooLong),
+      error: (iss) => (isDataUri(String(iss.input)) ? `${field}: ${SIZE_ERROR} (got a data: URI of more than 10 MiB)` : urlTooLong),
     })
     .refine((s) => s.length <= IMAGE_URL_MAX_CHARS || isDataUri(s), { error: urlTooLong })
     .describe(FIELD_DOCS[field]);

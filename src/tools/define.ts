@@ -12,7 +12,7 @@ import type { z } from 'zod';
 import type { AppContext } from '../context.js';
 import type { Confirm } from '../costs/confirm.js';
 import { QuoteBook, quoteConfirm } from '../costs/quote.js';
-import { SPEND_WINDOW_MS, spendSince } from '../costs/spend.js';
+import { SPEND_WINDOW_MS, spendSince, spendSources } from '../costs/spend.js';
 import type { Jobs } from '../jobs/jobs.js';
 import type { ProgressSink } from '../polling/progress.js';
 import type { RunComfyClient } from '../runcomfy/client.js';
@@ -82,8 +82,7 @@ function progressSink(extra: Extra): ProgressSink | undefined {
 
 /** The expected spend over the last 24 h, as the spend limit counts it. */
 function spendSoFarUsd(app: AppContext): number {
-  const r = app.ledger.state();
-  return spendSince(app.clock.now() - SPEND_WINDOW_MS, { jobs: r.jobs.values(), pending: r.pending.values(), boards: r.boards.values() }).usd;
+  return spendSince(app.clock.now() - SPEND_WINDOW_MS, spendSources(app.ledger.state())).usd;
 }
 
 function confirmer(server: McpServer, extra: Extra, app: AppContext, quotes: QuoteBook, tool: string, args: Record<string, unknown>): Confirm {

@@ -46,7 +46,7 @@ export const generateVideo = defineJobTool({
       const facts = call.deadline.canWait()
         ? await waitAndCollect(call, requestId, download)
         : { requestId, status, phase: phaseOf(status), submittedAt: at, now: call.app.clock.now(), estimateUsd };
-      const reply = videoReply(facts);
+      const reply = videoReply(facts, call.app.config.maxWaitS);
       return { ...reply, structured: { ...reply.structured, checks } };
     } catch (err) {
       throw withRequestIds(err, [requestId]);

@@ -18,6 +18,6 @@ export const getResult = defineJobTool({
   annotations: { readOnlyHint: false, destructiveHint: false, idempotentHint: true, openWorldHint: true },
   waitsByDefault: false,
   async handle(args, call) {
-    return videoReply(await waitAndCollect(call, args.request_id, args.download));
+    return videoReply(await waitAndCollect(call, args.request_id, args.download), call.app.config.maxWaitS);
   },
 });

@@ -41,7 +41,7 @@ export async function waitAndCollect(call: JobCall, requestId: string, download:
 }
 
 /** The reply of a call that asked for the video: a job that failed upstream is a tool error (with its full view). */
-export function videoReply(facts: JobFacts): ToolReply<JobView> {
-  const reply = jobView(facts);
+export function videoReply(facts: JobFacts, waitS: number): ToolReply<JobView> {
+  const reply = jobView(facts, waitS);
   return facts.phase === 'failed' ? { ...reply, isError: true } : reply;
 }

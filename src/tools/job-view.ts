@@ -6,12 +6,13 @@ import path from 'node:path';
 import { pathToFileURL } from 'node:url';
 import type { ResourceLink } from '@modelcontextprotocol/sdk/types.js';
 import { z } from 'zod';
+import { DEFAULT_MAX_WAIT_S } from '../config.js';
 import { modelOutputSchema, outputUrls } from '../model/kling-o1.js';
 import { formatBytes, formatUsd } from '../util/format.js';
 import { mimeFromUrl } from '../util/media-types.js';
 import type { JobFacts } from '../jobs/jobs.js';
 import { savedFileSchema, type SavedFile } from '../jobs/records.js';
-import { errorText, isTerminal } from '../runcomfy/schemas.js';
+import { errorText, isTerminal, type Phase } from '../runcomfy/schemas.js';
 import type { ToolReply } from './respond.js';
 
 // zod writes .nullable() as `type: ["number", "null"]`, which strict clients (MCP Inspector --strict) flag as
@@ -40,12 +41,13 @@ export const jobViewShape = {
 };
 export type JobView = z.output<z.ZodObject<typeof jobViewShape>>;
 
-export function jobView(f: JobFacts): ToolReply<JobView> {
+/** `waitS`: the wait to advise in next steps, the server's KLING_MCP_MAX_WAIT_S. */
+export function jobView(f: JobFacts, waitS = DEFAULT_MAX_WAIT_S): ToolReply<JobView> {
   const done = isTerminal(f.phase);
   const elapsed = f.submittedAt !== undefined ? Math.max(0, Math.round(((f.endedAt ?? f.now) - f.submittedAt) / 1000)) : undefined;
   const priced = f.estimateUsd !== undefined || f.chargedUsd !== undefined;
   const error = f.phase === 'failed' ? (errorText(f.upstreamError) ?? `RunComfy reported the state "${f.status}".`) : undefined;
-  const next = nextStep(f, elapsed);
+  const next = nextStep(f, elapsed, waitS);
   const structured: JobView = {
     request_id: f.requestId,
     status: f.status,
@@ -62,8 +64,9 @@ export function jobView(f: JobFacts): ToolReply<JobView> {
   return { structured, text: summary(f, elapsed, error, next), links: links(f) };
 }
 
-function nextStep(f: JobFacts, elapsed: number | undefined): string {
-  const args = JSON.stringify({ request_id: f.requestId, wait_seconds: 50 });
+function nextStep(f: JobFacts, elapsed: number | undefined, waitS: number): string {
+  // The wait advised is the server's own (KLING_MCP_MAX_WAIT_S): what it allows, not a fixed figure.
+  const args = JSON.stringify({ request_id: f.requestId, ...(waitS > 0 && { wait_seconds: waitS }) });
   switch (f.phase) {
     case 'completed':
       return f.output
@@ -108,6 +111,15 @@ function costLine(f: JobFacts): string | undefined {
   if (f.estimateUsd !== undefined) return `Cost: about ${formatUsd(f.estimateUsd)} expected (RunComfy reports the charge once the job is done).`;
   return undefined;
 }
+
+/** A phase in RunComfy's words (in_queue, in_progress, …): the one vocabulary of every answer, filter and view. */
+export const RUNCOMFY_STATE: Record<Phase, string> = {
+  queued: 'in_queue',
+  running: 'in_progress',
+  completed: 'completed',
+  cancelled: 'cancelled',
+  failed: 'failed',
+};
 
 /** A link to a file this server saved, as every answer gives it. */
 export function fileLink(file: SavedFile, description: string): ResourceLink {

@@ -12,7 +12,7 @@ import { deserializeMessage, serializeMessage, STDIO_DEFAULT_MAX_BUFFER_SIZE } f
 import type { Transport } from '@modelcontextprotocol/sdk/shared/transport.js';
 import { ErrorCode, type JSONRPCMessage } from '@modelcontextprotocol/sdk/types.js';
 import { KlingError } from './errors.js';
-import { toToolError } from './tools/respond.js';
+import { toToolError } from './calls/respond.js';
 import { formatBytes } from './util/format.js';
 import type { Logger } from './util/log.js';
 

@@ -6,7 +6,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { QUOTE_TTL_MS } from '../src/costs/quote.js';
 import type { RunComfySimulator } from '../src/simulator/simulator.js';
-import { ERROR_META_KEY } from '../src/tools/respond.js';
+import { ERROR_META_KEY } from '../src/calls/respond.js';
 import { VirtualClock } from '../src/util/clock.js';
 import { call, connectInMemory, connectStdio, keyframes, simEnv, startSim, tempDir, textOf, type Connected, type ToolResult } from './helpers.js';
 

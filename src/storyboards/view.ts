@@ -10,8 +10,9 @@ import { filmSchema, savedFileSchema, type BoardRecord } from '../jobs/records.j
 import { modelOutputSchema } from '../model/kling-o1.js';
 import { DEFAULT_MAX_WAIT_S } from '../config.js';
 import { errorText } from '../runcomfy/schemas.js';
-import { costSchema, fileLink, RUNCOMFY_STATE } from '../tools/job-view.js';
-import type { ToolReply } from '../tools/respond.js';
+import { RUNCOMFY_STATE } from '../jobs/phase.js';
+import { costSchema, fileLink } from '../calls/reply-shapes.js';
+import type { ToolReply } from '../calls/respond.js';
 import { formatBytes, formatUsd } from '../util/format.js';
 import { boardStatus, type BoardStatus, type ShotState } from './shots.js';
 

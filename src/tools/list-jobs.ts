@@ -1,12 +1,11 @@
 import { z } from 'zod';
-import { isTerminal } from '../runcomfy/schemas.js';
+import { isTerminal, RUNCOMFY_STATE } from '../jobs/phase.js';
 import type { JobRecord } from '../jobs/ledger.js';
 import { jobPhase, jobSummarySchema, summarize } from '../jobs/summary.js';
 import { defineTool } from './define.js';
 import type { AppContext } from '../context.js';
 import { SPEND_WINDOW_MS, spendSince, spendSources } from '../costs/spend.js';
 import { formatAge, formatUsd } from '../util/format.js';
-import { RUNCOMFY_STATE } from './job-view.js';
 
 // In RunComfy's words, the ones every answer shows a job's state in.
 const FILTERS = ['unfinished', 'in_queue', 'in_progress', 'completed', 'cancelled', 'failed', 'outcome_unknown'] as const;

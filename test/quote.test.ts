@@ -104,21 +104,29 @@ describe('quotes for clients without elicitation (KLING_MCP_CONFIRM_ABOVE_USD)',
 });
 
 describe('quotes over stdio (the shipped bin)', () => {
-  it('quote, then the confirmed call; the connection stays up throughout', async () => {
+  it('a quote from one server process is honoured once by the next (clients that start a server per call, restarts)', async () => {
     const sim = await startSim();
     const tmp = tempDir();
     const frames = await keyframes(sim);
-    const s = await connectStdio(simEnv(sim, tmp.dir, { KLING_MCP_CONFIRM_ABOVE_USD: '0.10' }));
+    const env = simEnv(sim, tmp.dir, { KLING_MCP_CONFIRM_ABOVE_USD: '0.10' });
+    const args = { prompt: '@Image1 to @Image2', start_image_url: frames.start, end_image_url: frames.end, wait_seconds: 0 };
     try {
-      const args = { prompt: '@Image1 to @Image2', start_image_url: frames.start, end_image_url: frames.end, wait_seconds: 0 };
-      const first = await call(s.client, 'generate_video', args);
-      expect(first).toBeToolError('confirmation_required');
+      const first = await connectStdio(env);
+      const quoted = await call(first.client, 'generate_video', args).finally(() => first.close());
+      expect(quoted).toBeToolError('confirmation_required');
       expect(sim.submissions).toBe(0);
-      const second = await call(s.client, 'generate_video', { ...args, confirm_quote: tokenOf(first) });
-      expect(second.isError, textOf(second)).toBeFalsy();
-      expect(sim.submissions).toBe(1);
+      const second = await connectStdio(env);
+      try {
+        const confirmed = await call(second.client, 'generate_video', { ...args, confirm_quote: tokenOf(quoted) });
+        expect(confirmed.isError, textOf(confirmed)).toBeFalsy();
+        expect(sim.submissions).toBe(1);
+        const again = await call(second.client, 'generate_video', { ...args, confirm_quote: tokenOf(quoted) });
+        expect(again).toBeToolError('confirmation_required');
+        expect(sim.submissions).toBe(1);
+      } finally {
+        await second.close();
+      }
     } finally {
-      await s.close();
       await sim.stop();
       tmp.cleanup();
     }

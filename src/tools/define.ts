@@ -97,7 +97,7 @@ function confirmer(server: McpServer, extra: Extra, app: AppContext, quotes: Quo
 }
 
 export function registerTools(server: McpServer, app: AppContext, tools: ToolDefinition<Shape, Shape>[]): void {
-  const quotes = new QuoteBook(app.clock);
+  const quotes = new QuoteBook(app.clock, app.config.stateDir);
   for (const tool of tools) {
     server.registerTool(
       tool.name,

@@ -10,11 +10,17 @@ import path from 'node:path';
 import { pathToFileURL } from 'node:url';
 import type { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { IMAGE_URL_MAX_CHARS, MAX_IMAGE_BYTES, PROMPT_MAX_CHARS } from '../src/model/kling-o1.js';
+import { sizeCap } from '../src/models/image-rules.js';
+import { klingO1ImageToVideo } from '../src/models/kling-o1-image-to-video.js';
 import type { RunComfySimulator } from '../src/simulator/simulator.js';
 import { MAX_SHOTS } from '../src/tools/generate-storyboard.js';
 import { MAX_MESSAGE_BYTES } from '../src/transport.js';
 import { call, connectInMemory, connectStdio, image, simEnv, startSim, tempDir, textOf } from './helpers.js';
+
+const MAX_IMAGE_BYTES = sizeCap(klingO1ImageToVideo.images.start_image_url.rules).maxBytes;
+// The model and fields.ts keep these to themselves; each refusal must name its figure.
+const PROMPT_MAX_CHARS = 2500;
+const IMAGE_URL_MAX_CHARS = 4096;
 
 /** A valid PNG of exactly `bytes` bytes: a small picture, then padding after its end (decoders stop at IEND). */
 async function pngOf(bytes: number): Promise<Buffer> {

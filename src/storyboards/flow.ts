@@ -11,7 +11,7 @@ import { confirmSpend } from '../costs/confirm.js';
 import { estimateUsd } from '../costs/price.js';
 import { KlingError, isKlingError, unexpectedError, withRequestIds } from '../errors.js';
 import type { BoardRecord, RecordedInput, Records } from '../jobs/records.js';
-import { modelInputShape, type ModelInput } from '../model/kling-o1.js';
+import { klingO1ImageToVideo, modelInputShape, type ModelInput } from '../models/kling-o1-image-to-video.js';
 import { checkFrames, type CheckedFrame } from '../preflight/frames.js';
 import { explainUrlRequired } from '../preflight/url-required.js';
 import type { JobCall } from '../calls/call.js';
@@ -40,8 +40,8 @@ function newStoryboardId(now: number): string {
 
 const frameRefs = (shots: { start_image_url: string; end_image_url: string }[], indexes: number[]) =>
   indexes.flatMap((i) => [
-    { label: `shot ${i} start_image_url`, ref: shots[i - 1]!.start_image_url },
-    { label: `shot ${i} end_image_url`, ref: shots[i - 1]!.end_image_url },
+    { label: `shot ${i} start_image_url`, ref: shots[i - 1]!.start_image_url, spec: klingO1ImageToVideo.images.start_image_url },
+    { label: `shot ${i} end_image_url`, ref: shots[i - 1]!.end_image_url, spec: klingO1ImageToVideo.images.end_image_url },
   ]);
 
 /** Checks the frames of the given shots (each distinct frame once); returns what to send and what to record per shot. */

@@ -188,14 +188,14 @@ describe('costs, the spend limit and confirmation', () => {
       }
     });
 
-    it('a small spend is not asked about, and a client without elicitation is never asked', async () => {
+    it('a small spend is not asked about, and a client without elicitation gets a quote instead (test/quote.test.ts)', async () => {
       const client = newClient({ elicitation: {} });
       let asked = 0;
       client.setRequestHandler(ElicitRequestSchema, async () => {
         asked++;
         return { action: 'accept', content: { confirm: true } };
       });
-      const small = await connect({}, { client });
+      const small = await connect({ KLING_MCP_CONFIRM_ABOVE_USD: '2' }, { client });
       try {
         expect((await call(small.client, 'generate_video', clip({ wait_seconds: 0 }))).isError).toBeFalsy();
         expect(asked).toBe(0);
@@ -205,8 +205,8 @@ describe('costs, the spend limit and confirmation', () => {
       const plain = await connect({ KLING_MCP_CONFIRM_ABOVE_USD: '0.10' });
       try {
         const before = sim.submissions;
-        expect((await call(plain.client, 'generate_video', clip({ wait_seconds: 0 }))).isError).toBeFalsy();
-        expect(sim.submissions - before).toBe(1);
+        expect(await call(plain.client, 'generate_video', clip({ wait_seconds: 0 }))).toBeToolError('confirmation_required');
+        expect(sim.submissions - before).toBe(0);
       } finally {
         await plain.close();
       }

@@ -5,7 +5,7 @@
  * for undici or sharp.
  */
 import type { Config } from './config.js';
-import { KlingError, MISSING_TOKEN_MESSAGE } from './errors.js';
+import { KlingError, MISSING_TOKEN_MESSAGE, isKlingError } from './errors.js';
 import type { Jobs } from './jobs/jobs.js';
 import { Ledger } from './jobs/ledger.js';
 import { AllowedFolders } from './preflight/allowed-folders.js';
@@ -78,6 +78,8 @@ export class AppContext {
     try {
       await Promise.race([this.opening, limit]);
     } catch (err) {
+      // The ledger's own refusals (a damaged or newer file, a lock held too long) already say what to do.
+      if (isKlingError(err)) throw err;
       throw new KlingError(
         'state_unavailable',
         `The job ledger in ${this.config.stateDir} cannot be opened (${(err as Error).message}). Set KLING_MCP_STATE_DIR to a folder this user can write, or fix its permissions; the next call tries again. Nothing was submitted.`,
@@ -107,13 +109,14 @@ export class AppContext {
   }
 
   private async buildUpstream(token: string): Promise<Upstream> {
-    const [{ RunComfyClient, createAgent }, { Downloader }, { Jobs }, { Waiter }, { PriceBook }, { SpendGuard }] = await Promise.all([
+    const [{ RunComfyClient, createAgent }, { Downloader }, { Jobs }, { Waiter }, { PriceBook }, { spendLimit }, { SubmissionRecord }] = await Promise.all([
       import('./runcomfy/client.js'),
       import('./jobs/downloads.js'),
       import('./jobs/jobs.js'),
       import('./polling/wait.js'),
       import('./costs/price.js'),
       import('./costs/guard.js'),
+      import('./jobs/submission-record.js'),
     ]);
     const agent = createAgent(this.config.httpTimeoutMs);
     const client = new RunComfyClient({
@@ -127,8 +130,19 @@ export class AppContext {
     const waiter = new Waiter(client, this.clock, this.config.poll);
     const downloader = new Downloader(this.config.outputDir, agent, this.clock);
     const prices = new PriceBook((signal) => client.modelInfo(signal), this.config.pricePerSecondUsd, this.clock, this.log);
-    const guard = new SpendGuard(this.ledger, this.config.spendLimitUsd, this.clock);
-    return { client, jobs: new Jobs(client, waiter, downloader, this.ledger, this.config, this.log, this.clock, prices, guard) };
+    const submissions = new SubmissionRecord(this.ledger, spendLimit(this.config.spendLimitUsd, this.clock), this.clock, this.log);
+    const jobs = new Jobs({
+      client,
+      waiter,
+      downloader,
+      ledger: this.ledger,
+      submissions,
+      price: () => prices.current(),
+      expectedRunMs: this.config.poll.expectedRunMs,
+      clock: this.clock,
+      log: this.log,
+    });
+    return { client, jobs };
   }
 }
 

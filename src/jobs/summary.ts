@@ -5,7 +5,7 @@
 import { z } from 'zod';
 import { phaseOf, isTerminal, type Phase } from '../runcomfy/schemas.js';
 import { jobCostUsd } from '../costs/spend.js';
-import type { JobRecord } from './ledger.js';
+import type { JobRecord } from './records.js';
 
 export const jobSummarySchema = z.object({
   request_id: z.string(),

@@ -24,6 +24,8 @@ export const BUSY_TIMEOUT_MS = 10_000;
  * events: the audit trail, append-only. jobs, boards, pending: each record as
  * the fold (records.ts) leaves it, a JSON document beside the columns the
  * queries filter and sort on; `seq` is the last event that changed a row.
+ * job_totals keeps the count and cost of the jobs in each phase, so a count
+ * or an all-time spend is one small read, not a scan of every job.
  * boards.untaken counts the shots no job or submission has taken yet, so the
  * spend reads only the boards that still reserve money.
  */
@@ -38,6 +40,7 @@ CREATE INDEX jobs_phase ON jobs (phase, sort_at DESC, request_id DESC);
 CREATE INDEX jobs_board ON jobs (board_id, shot) WHERE board_id IS NOT NULL;
 CREATE INDEX jobs_spend ON jobs (submitted_at, cost_usd);
 CREATE INDEX jobs_runs ON jobs (model, duration, submitted_at DESC) WHERE run_ms IS NOT NULL;
+CREATE TABLE job_totals (phase TEXT PRIMARY KEY, n INTEGER NOT NULL, usd REAL NOT NULL, unpriced INTEGER NOT NULL);
 CREATE TABLE boards (
   storyboard_id TEXT PRIMARY KEY, created_at INTEGER NOT NULL, updated_at INTEGER NOT NULL, closed INTEGER NOT NULL,
   shot_count INTEGER NOT NULL, untaken INTEGER NOT NULL, seq INTEGER NOT NULL, doc TEXT NOT NULL);

@@ -38,16 +38,16 @@ export function readLegacy(file: string, log: Logger): LedgerEvent[] {
  */
 export function importEvents(rows: Rows, events: Iterable<LedgerEvent>): number {
   const records = new Records();
-  let seq = 0;
-  let count = 0;
+  const all: LedgerEvent[] = [];
   for (const e of events) {
     records.apply(e);
-    seq = rows.append(e);
-    count++;
+    all.push(e);
   }
-  for (const job of records.jobs.values()) rows.putJob(job, seq);
+  rows.appendAll(all);
+  const seq = all.length;
+  rows.putJobs([...records.jobs.values()], seq);
   for (const p of records.pending.values()) rows.putPending(p);
   // After the jobs and submissions, so each board counts the shots they took.
   for (const board of records.boards.values()) rows.putBoard(board, seq);
-  return count;
+  return all.length;
 }

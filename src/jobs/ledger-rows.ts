@@ -38,9 +38,24 @@ export class Rows {
       job: p('SELECT doc FROM jobs WHERE request_id = ?'),
       board: p('SELECT doc FROM boards WHERE storyboard_id = ?'),
       pending: p('SELECT doc FROM pending WHERE id = ?'),
-      putJob: p(
-        `INSERT OR REPLACE INTO jobs (request_id, model, phase, status, duration, submitted_at, sort_at, updated_at, board_id, shot, cost_usd, run_ms, seq, doc)
-         VALUES (@request_id, @model, @phase, @status, @duration, @submitted_at, @sort_at, @updated_at, @board_id, @shot, @cost_usd, @run_ms, @seq, @doc)`,
+      jobTotals: p('SELECT phase, cost_usd FROM jobs WHERE request_id = ?'),
+      addTotal: p(
+        `INSERT INTO job_totals (phase, n, usd, unpriced) VALUES (?1, ?2, coalesce(?3, 0) * ?2, (?3 IS NULL) * ?2)
+         ON CONFLICT (phase) DO UPDATE SET n = n + excluded.n, usd = usd + excluded.usd, unpriced = unpriced + excluded.unpriced`,
+      ),
+      recount: p(
+        `INSERT OR REPLACE INTO job_totals (phase, n, usd, unpriced) SELECT phase, count(*), total(cost_usd), count(*) - count(cost_usd) FROM jobs GROUP BY phase`,
+      ),
+      putJob: p(`INSERT OR REPLACE INTO jobs (${JOB_COLUMNS.join(', ')}) VALUES (${JOB_COLUMNS.map(() => '?').join(', ')})`),
+      // A whole history costs one call per batch, not one per row.
+      putJobs: p(
+        `INSERT OR REPLACE INTO jobs (${JOB_COLUMNS.join(', ')}) VALUES ${Array(BATCH)
+          .fill(`(${JOB_COLUMNS.map(() => '?').join(', ')})`)
+          .join(', ')}`,
+      ),
+      appendAll: p(
+        `INSERT INTO events (id, t, at, board_id, body)
+         SELECT json_extract(value, '$.id'), json_extract(value, '$.t'), json_extract(value, '$.at'), NULL, value FROM json_each(?)`,
       ),
       putBoard: p(
         `INSERT OR REPLACE INTO boards (storyboard_id, created_at, updated_at, closed, shot_count, untaken, seq, doc)
@@ -107,23 +122,26 @@ export class Rows {
     return seq;
   }
 
+  /** Appends events to the audit trail in batches (an import): no one is told of them, so no board is noted. */
+  appendAll(events: LedgerEvent[]): void {
+    for (let i = 0; i < events.length; i += EVENT_BATCH) this.q.appendAll.run(JSON.stringify(events.slice(i, i + EVENT_BATCH)));
+  }
+
+  /** Stores a job, moving it in job_totals from its old phase and cost to the new ones. */
   putJob(job: JobRecord, seq: number): void {
-    this.q.putJob.run({
-      request_id: job.request_id,
-      model: job.model,
-      phase: jobPhase(job),
-      status: job.status ?? null,
-      duration: job.input?.duration ?? null,
-      submitted_at: job.submitted_at ?? null,
-      sort_at: job.submitted_at ?? job.updated_at,
-      updated_at: job.updated_at,
-      board_id: job.board?.id ?? null,
-      shot: job.board?.shot ?? null,
-      cost_usd: jobCostUsd(job) ?? null,
-      run_ms: runTimeMs(job) ?? null,
-      seq,
-      doc: JSON.stringify(job),
-    });
+    const old = this.q.jobTotals.raw().get(job.request_id) as [string, number | null] | undefined;
+    if (old) this.q.addTotal.run(old[0], -1, old[1]);
+    const row = jobColumns(job, seq);
+    this.q.putJob.run(...row);
+    this.q.addTotal.run(jobPhase(job), 1, jobCostUsd(job) ?? null);
+  }
+
+  /** Stores many new jobs (an import), then counts job_totals afresh. */
+  putJobs(jobs: JobRecord[], seq: number): void {
+    let i = 0;
+    for (; i + BATCH <= jobs.length; i += BATCH) this.q.putJobs.run(...jobs.slice(i, i + BATCH).flatMap((j) => jobColumns(j, seq)));
+    for (; i < jobs.length; i++) this.q.putJob.run(...jobColumns(jobs[i]!, seq));
+    this.q.recount.run();
   }
 
   /** Stores a board; its count of untaken shots is set by countUntaken. */
@@ -147,4 +165,47 @@ export class Rows {
   private countUntaken(boardId: string): void {
     this.q.untaken.run(boardId);
   }
+}
+
+/** Rows per batch: a few MB at most, and fewer bound values than SQLite allows in one statement. */
+const BATCH = 200;
+/** Events per batch, as one JSON array (json_each). */
+const EVENT_BATCH = 2_000;
+
+const JOB_COLUMNS = [
+  'request_id',
+  'model',
+  'phase',
+  'status',
+  'duration',
+  'submitted_at',
+  'sort_at',
+  'updated_at',
+  'board_id',
+  'shot',
+  'cost_usd',
+  'run_ms',
+  'seq',
+  'doc',
+] as const;
+
+/** A job's row: the record as its document, beside the columns the queries filter and sort on. */
+function jobColumns(job: JobRecord, seq: number): (string | number | null)[] {
+  const row: Record<(typeof JOB_COLUMNS)[number], string | number | null> = {
+    request_id: job.request_id,
+    model: job.model,
+    phase: jobPhase(job),
+    status: job.status ?? null,
+    duration: job.input?.duration ?? null,
+    submitted_at: job.submitted_at ?? null,
+    sort_at: job.submitted_at ?? job.updated_at,
+    updated_at: job.updated_at,
+    board_id: job.board?.id ?? null,
+    shot: job.board?.shot ?? null,
+    cost_usd: jobCostUsd(job) ?? null,
+    run_ms: runTimeMs(job) ?? null,
+    seq,
+    doc: JSON.stringify(job),
+  };
+  return JOB_COLUMNS.map((c) => row[c]);
 }

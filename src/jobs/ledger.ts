@@ -151,7 +151,7 @@ export class Ledger {
     const db = this.handle();
     const where = o.phases ? `phase IN (${o.phases.map(() => '?').join(', ')})` : '1';
     const params = o.phases ?? [];
-    const total = Number(scalar(db.prepare(`SELECT count(*) FROM jobs WHERE ${where}`), ...params));
+    const total = Number(scalar(db.prepare(`SELECT coalesce(sum(n), 0) FROM job_totals WHERE ${where}`), ...params));
     const page = this.page(db, { table: 'jobs', id: 'request_id', sort: 'sort_at', where, params }, o);
     return { ...page, items: page.items.map((d) => parseDoc(jobDocSchema, d)), total };
   }
@@ -200,13 +200,16 @@ export class Ledger {
 
   /**
    * What the spend since `since` is made of (costs/spend.ts): the jobs summed
-   * through their indexed cost, every submission in flight, and the open
+   * through their indexed cost (all of them: job_totals), every submission in flight, and the open
    * boards that still reserve shots, with the shots their jobs took.
    */
   spendSources(since: number): SpendSources {
     const db = this.handle();
-    const sum = 'SELECT count(*) AS n, total(cost_usd) AS usd, count(*) - count(cost_usd) AS unpriced FROM jobs';
-    const jobs = spendRow.parse(Number.isFinite(since) ? db.prepare(`${sum} WHERE submitted_at >= ?`).get(since) : db.prepare(sum).get());
+    const jobs = spendRow.parse(
+      Number.isFinite(since)
+        ? db.prepare('SELECT count(*) AS n, total(cost_usd) AS usd, count(*) - count(cost_usd) AS unpriced FROM jobs WHERE submitted_at >= ?').get(since)
+        : db.prepare('SELECT coalesce(sum(n), 0) AS n, total(usd) AS usd, coalesce(sum(unpriced), 0) AS unpriced FROM job_totals').get(),
+    );
     const pending = db
       .prepare('SELECT doc FROM pending')
       .pluck()

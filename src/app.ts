@@ -24,7 +24,7 @@ export function createServer(app: AppContext): McpServer {
     },
   );
   registerTools(server, app, TOOLS);
-  registerModelSchema(server);
+  registerModelSchema(server, app);
   registerJobResources(server, app);
   registerStoryboardResources(server, app);
   // Once the client has initialized its capabilities are known: follow its roots, and send logs to it too (before, stderr alone).

@@ -1,6 +1,6 @@
 /**
  * Typed errors of kling-o1-mcp. Each carries a stable code an agent can branch
- * on and a message that says what to do next. tools/respond.ts is the one place
+ * on and a message that says what to do next. calls/respond.ts is the one place
  * they become MCP tool errors.
  */
 export type ErrorCode =
@@ -16,6 +16,8 @@ export type ErrorCode =
   | 'invalid_input'
   | 'image_rejected'
   | 'image_unreachable'
+  /** A model publishes an image rule this server cannot read: its images are refused, not judged without it. */
+  | 'unknown_image_rule'
   | 'upstream_validation'
   | 'rate_limited'
   | 'upstream_unavailable'

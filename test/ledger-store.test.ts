@@ -5,7 +5,9 @@ import Database from 'libsql';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { LEDGER_DB, LEGACY_FILE, Ledger, type LedgerChange } from '../src/jobs/ledger.js';
 import { SCHEMA_VERSION } from '../src/jobs/ledger-db.js';
-import { MODEL_ID } from '../src/model/kling-o1.js';
+import { DEFAULT_MODEL } from '../src/models/registry.js';
+
+const MODEL_ID = DEFAULT_MODEL.id;
 import type { RunComfySimulator } from '../src/simulator/simulator.js';
 import { createLogger } from '../src/util/log.js';
 import { call, connectInMemory, keyframes, readJson, simEnv, startSim, tempDir, textOf } from './helpers.js';

@@ -1,10 +1,10 @@
 /** Ledger records for pure unit tests, folded from events the way the ledger folds its lines: no file, no server. */
-import { Records, type BoardRecord, type BoardSlice, type JobRecord, type LedgerEvent, type RecordedShot } from '../src/jobs/records.js';
+import { Records, type BoardRecord, type BoardSlice, type JobRecord, type LedgerEvent, type RecordedInput } from '../src/jobs/records.js';
 
 export const T0 = Date.UTC(2026, 0, 1, 12);
 export const at = (s: number) => T0 + s * 1000;
 
-export function input(prompt = 'a red door opens', duration = 5): RecordedShot {
+export function input(prompt = 'a red door opens', duration = 5): RecordedInput {
   return { prompt, start_image_url: 'https://img.example/start.png', end_image_url: 'https://img.example/end.png', duration };
 }
 

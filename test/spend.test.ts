@@ -1,6 +1,7 @@
 /** The spend as the ledger's records make it: pure, checked on folded events without a server. */
 import { describe, expect, it } from 'vitest';
-import { jobCostUsd, spendSince } from '../src/costs/spend.js';
+import { spendSince } from '../src/costs/spend.js';
+import { jobCostUsd } from '../src/jobs/records.js';
 import type { LedgerEvent } from '../src/jobs/records.js';
 import { at, fold, input, job, slice, T0 } from './records.js';
 

@@ -10,7 +10,7 @@ import { openDb } from '../../src/jobs/ledger-db.js';
 import { importEvents } from '../../src/jobs/ledger-import.js';
 import { Rows } from '../../src/jobs/ledger-rows.js';
 import type { LedgerEvent } from '../../src/jobs/records.js';
-import { MODEL_ID } from '../../src/model/kling-o1.js';
+import { DEFAULT_MODEL } from '../../src/models/registry.js';
 
 const [dir, count] = process.argv.slice(2);
 const jobs = Number(count);
@@ -46,7 +46,7 @@ function* history(): Generator<LedgerEvent> {
       image_sha256: { start_image_url: 'a'.repeat(64), end_image_url: 'b'.repeat(64) },
     };
     const video = `https://outputs.example/${id}.mp4`;
-    yield { t: 'submitted', id, at, model: MODEL_ID, input, estimate_usd: 0.112 * duration, ...(board && { board }) };
+    yield { t: 'submitted', id, at, model: DEFAULT_MODEL.id, input, estimate_usd: 0.112 * duration, ...(board && { board }) };
     yield { t: 'state', id, at: at + 20_000, status: 'in_progress' };
     yield { t: 'state', id, at: at + 110_000, status: 'completed' };
     yield { t: 'output', id, at: at + 111_000, output: { video } };

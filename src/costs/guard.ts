@@ -8,18 +8,10 @@
 import { KlingError } from '../errors.js';
 import type { Clock } from '../util/clock.js';
 import { formatUsd } from '../util/format.js';
-import { SPEND_WINDOW_MS, spendSince, type SpendBoard, type SpendPending, type SpendSources } from './spend.js';
+import type { SpendCheck } from '../jobs/submission-record.js';
+import { SPEND_WINDOW_MS, spendSince } from './spend.js';
 
-/** Work about to be recorded: a submission, or a storyboard plan that reserves its shots. */
-export interface Additions {
-  pending?: SpendPending[];
-  boards?: SpendBoard[];
-}
-
-/** Throws `spend_limit` (or `price_unknown`) when the work would cross the limit; `read` gives the ledger's spend sources for a window. */
-export type SpendCheck = (read: (since: number) => SpendSources, extra: Additions, what: string) => void;
-
-/** The check for a limit; none without one. */
+/** The check for a limit (throwing `spend_limit`, or `price_unknown`); none without one. */
 export function spendLimit(limitUsd: number | undefined, clock: Clock): SpendCheck | undefined {
   if (limitUsd === undefined) return undefined;
   return (read, extra, what) => {

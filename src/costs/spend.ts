@@ -3,9 +3,9 @@
  * expected to cost when it was submitted. Submissions in flight and the
  * unsubmitted shots of open storyboards count too, so a cap holds while work
  * is under way and across every process sharing the ledger. Pure: the ledger
- * reads the sources through its indexes (jobs/ledger.ts#spendSources).
+ * reads the sources through its indexes (jobs/ledger.ts#spendSources), with
+ * each job's cost as jobs/records.ts#jobCostUsd makes it.
  */
-import { phaseOf } from '../runcomfy/schemas.js';
 
 /** The spend limit's rolling window. */
 export const SPEND_WINDOW_MS = 24 * 60 * 60 * 1000;
@@ -41,13 +41,6 @@ export interface SpendSources {
   pending: Iterable<SpendPending>;
   /** Open storyboards that may still reserve shots, each with the shots its jobs took. */
   boards: Iterable<{ board: SpendBoard; jobs: Iterable<{ board?: ShotRef }> }>;
-}
-
-/** A job's expected cost: RunComfy's charge when known; a job cancelled in the queue costs nothing. */
-export function jobCostUsd(job: { charged_usd?: number; status?: string; estimate_usd?: number }): number | undefined {
-  if (job.charged_usd !== undefined) return job.charged_usd;
-  if (job.status && phaseOf(job.status) === 'cancelled') return 0;
-  return job.estimate_usd;
 }
 
 export function spendSince(since: number, src: SpendSources): SpendView {

@@ -4,24 +4,27 @@
  */
 import type { ModelPrice } from '../costs/price.js';
 import { abortError, isKlingError } from '../errors.js';
-import { MODEL_ID, outputUrls, type Duration, type ModelInput, type ModelOutput } from '../model/kling-o1.js';
+import type { AnyModel, ModelInputBase } from '../models/model.js';
+import { outputUrls, type ModelOutput } from '../models/output.js';
+import { DEFAULT_MODEL, modelById, requestBody } from '../models/registry.js';
 import type { ProgressSink } from '../polling/progress.js';
 import type { StatusSnapshot } from '../polling/timeline.js';
 import type { WaitOutcome, Waiter } from '../polling/wait.js';
 import type { RunComfyClient } from '../runcomfy/client.js';
-import { errorText, phaseOf, type Phase, type ResultResponse } from '../runcomfy/schemas.js';
+import { errorText, type ResultResponse } from '../runcomfy/schemas.js';
+import { phaseOf, type Phase } from './phase.js';
 import type { Clock } from '../util/clock.js';
 import type { Logger } from '../util/log.js';
 import type { Downloader } from './downloads.js';
 import type { Ledger, LedgerEvent, SavedFile } from './ledger.js';
-import type { RecordedInput } from './records.js';
+import type { JobInput } from './records.js';
 import { noteEvent, type BoardPlan, type Claimed, type SubmissionRecord } from './submission-record.js';
 
 export interface SubmitOptions {
-  /** The RunComfy model the job runs on; the seed model when not given. */
-  model?: string;
+  /** The model that runs it (default: the seed model, the one the tools offer). */
+  model?: AnyModel;
   /** What the ledger keeps of the input, when it differs from what is sent (local images). */
-  recordAs?: RecordedInput;
+  recordAs?: JobInput;
   estimateUsd?: number;
   board?: { id: string; shot: number };
   /** The submission in a few words, for a spend-limit refusal ("this 5 s clip"). */
@@ -71,10 +74,10 @@ export interface JobsDeps {
   downloader: Downloader;
   ledger: Ledger;
   submissions: SubmissionRecord;
-  /** The model's current price (cached per process), or undefined when it is not known. */
-  price: () => Promise<ModelPrice | undefined>;
-  /** The configured run time per clip length, until the ledger has seen enough runs. */
-  expectedRunMs: Record<Duration, number>;
+  /** A model's current price (cached per process), or undefined when it is not known. */
+  price: (model: string) => Promise<ModelPrice | undefined>;
+  /** The configured run time per model id and clip length, until the ledger has seen enough runs. */
+  expectedRunMs: Record<string, Record<number, number>>;
   clock: Clock;
   log: Logger;
 }
@@ -98,8 +101,9 @@ export class Jobs {
     this.log = deps.log;
   }
 
-  price(): Promise<ModelPrice | undefined> {
-    return this.deps.price();
+  /** A model's current price (cached per process), or undefined when it is not known. */
+  price(model: AnyModel = DEFAULT_MODEL): Promise<ModelPrice | undefined> {
+    return this.deps.price(model.id);
   }
 
   /** Whether the spend limit would let this work through (nothing is reserved yet). */
@@ -118,24 +122,24 @@ export class Jobs {
    * taken for "never sent"), and recorded under its request_id the moment one
    * exists. `recordAs` is what the ledger keeps of the input (a file path, not its bytes).
    */
-  async submit(input: ModelInput, o: SubmitOptions & { claim: Claimed['claim'] }): Promise<Submission | undefined>;
-  async submit(input: ModelInput, o: SubmitOptions): Promise<Submission>;
-  async submit(input: ModelInput, o: SubmitOptions & { claim?: Claimed['claim'] }): Promise<Submission | undefined> {
+  async submit(input: ModelInputBase, o: SubmitOptions & { claim: Claimed['claim'] }): Promise<Submission | undefined>;
+  async submit(input: ModelInputBase, o: SubmitOptions): Promise<Submission>;
+  async submit(input: ModelInputBase, o: SubmitOptions & { claim?: Claimed['claim'] }): Promise<Submission | undefined> {
+    const model = o.model ?? DEFAULT_MODEL;
     const recordAs = o.recordAs ?? input;
-    const reserved = await this.submissions.reserve(
-      { model: o.model ?? MODEL_ID, input: recordAs, estimate_usd: o.estimateUsd, board: o.board, claim: o.claim },
-      o.what,
-    );
+    const reserved = await this.submissions.reserve({ model: model.id, input: recordAs, estimate_usd: o.estimateUsd, board: o.board, claim: o.claim }, o.what);
     // Another call took this storyboard shot first.
     if (reserved === undefined) return undefined;
     try {
       if (o.signal?.aborted) throw abortError();
       // Not cut short by the client's cancellation: once the request may have left, only its answer tells whether
       // a job (and a charge) exists, so it is waited for and recorded. The HTTP timeout still bounds it.
-      const res = await this.client.submit(input);
+      const res = await this.client.submit(model.id, requestBody(model, input));
       const at = this.clock.now();
       await this.submissions.submitted(reserved, res.request_id, at);
-      this.log.info(`submitted ${res.request_id} (${input.duration} s clip${o.board ? `, shot ${o.board.shot} of storyboard ${o.board.id}` : ''})`);
+      this.log.info(
+        `submitted ${res.request_id} (${input.duration} s clip of ${model.id}${o.board ? `, shot ${o.board.shot} of storyboard ${o.board.id}` : ''})`,
+      );
       // A new job is queued; RunComfy may say so itself.
       return { requestId: res.request_id, at, status: res.status ?? 'in_queue' };
     } catch (err) {
@@ -158,7 +162,7 @@ export class Jobs {
       ...o,
       since: job?.submitted_at,
       earlier: job?.states.map((s) => ({ status: s.status, phase: phaseOf(s.status), queuePosition: s.queue_position, at: s.at })),
-      expectedRunMs: this.expectedRunMs((job?.input?.duration as Duration | undefined) ?? 5, job?.model),
+      expectedRunMs: this.expectedRunMs(job?.model ?? DEFAULT_MODEL.id, job?.input?.duration),
       onSnapshot: (snap) => this.observe(requestId, snap),
       onTransientError: (err) => this.log.warn(`${requestId}: still waiting after an upstream error: ${(err as Error).message}`),
     });
@@ -251,12 +255,19 @@ export class Jobs {
     return { files };
   }
 
-  /** Expected upstream run time for a model and clip length: learned from the ledger's newest runs once it has seen enough. */
-  expectedRunMs(duration: Duration, model: string = MODEL_ID): number {
-    const runs = this.ledger.recentRunsMs(model, duration, LEARN_FROM);
-    if (runs.length < LEARN_AFTER) return this.deps.expectedRunMs[duration];
-    const sorted = runs.sort((a, b) => a - b);
-    return sorted[Math.floor(sorted.length / 2)]!;
+  /**
+   * Expected upstream run time of a model's clip length (model by RunComfy id): learned from the ledger's newest
+   * runs once it has seen enough of both, else the setting, else what the model declares for it (or for its default length).
+   */
+  expectedRunMs(model: string, duration: number | undefined): number {
+    const declared = modelById(model) ?? DEFAULT_MODEL;
+    const length = duration !== undefined && declared.durations.includes(duration) ? duration : declared.defaultDuration;
+    const runs = this.ledger.recentRunsMs(declared.id, length, LEARN_FROM);
+    if (runs.length >= LEARN_AFTER) {
+      const sorted = runs.sort((a, b) => a - b);
+      return sorted[Math.floor(sorted.length / 2)]!;
+    }
+    return this.deps.expectedRunMs[declared.id]?.[length] ?? declared.expectedRunMs[length]!;
   }
 
   /** Records an event; a failure to write is logged, never thrown (submission-record.ts#noteEvent). */

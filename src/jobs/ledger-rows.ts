@@ -4,13 +4,13 @@
  * columns. Every write here runs inside the caller's transaction.
  */
 import type { z } from 'zod';
-import { jobCostUsd } from '../costs/spend.js';
 import { scalar, type Db } from './ledger-db.js';
 import {
   boardDocSchema,
   entityOf,
   foldBoard,
   foldJob,
+  jobCostUsd,
   jobDocSchema,
   pendingDocSchema,
   pendingOf,

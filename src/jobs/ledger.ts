@@ -12,7 +12,6 @@ import { promises as fs } from 'node:fs';
 import path from 'node:path';
 import { z } from 'zod';
 import { KlingError } from '../errors.js';
-import type { SpendSources } from '../costs/spend.js';
 import type { Logger } from '../util/log.js';
 import { makeDir } from '../util/make-dir.js';
 import { busyError, openDb, openError, scalar, type Db } from './ledger-db.js';
@@ -42,6 +41,16 @@ const OURS = new Set([LEDGER_DB, `${LEDGER_DB}-wal`, `${LEDGER_DB}-shm`, `${LEDG
 export interface LedgerChange {
   ids: string[];
   added: boolean;
+}
+
+/** What the spend of a window is made of (costs/spend.ts sums it). */
+export interface LedgerSpend {
+  /** The jobs submitted in the window: how many, what they cost, how many of unknown price. */
+  jobs: { usd: number; jobs: number; unpriced: number };
+  /** Every submission in flight (it also holds its shot). */
+  pending: PendingSubmission[];
+  /** Open storyboards that may still reserve shots, each with the shots its jobs took. */
+  boards: { board: BoardRecord; jobs: { board?: { id: string; shot: number } }[] }[];
 }
 
 export interface Page<T> {
@@ -203,7 +212,7 @@ export class Ledger {
    * through their indexed cost (all of them: job_totals), every submission in flight, and the open
    * boards that still reserve shots, with the shots their jobs took.
    */
-  spendSources(since: number): SpendSources {
+  spendSources(since: number): LedgerSpend {
     const db = this.handle();
     const jobs = spendRow.parse(
       Number.isFinite(since)

@@ -6,8 +6,9 @@
  * jobs.jsonl folds in memory (Records).
  */
 import { z } from 'zod';
-import { MODEL_ID, modelOutputSchema } from '../model/kling-o1.js';
-import { isTerminal, phaseOf } from '../runcomfy/schemas.js';
+import { modelOutputSchema } from '../models/output.js';
+import { DEFAULT_MODEL } from '../models/registry.js';
+import { isTerminal, phaseOf } from './phase.js';
 
 /** sha256 of each image as checked before submitting, by field. */
 const imageShaSchema = z.record(z.string(), z.string());
@@ -15,14 +16,14 @@ const imageShaSchema = z.record(z.string(), z.string());
 /**
  * A job's input as the ledger keeps it, for any model: the fields that model
  * has (image fields hold URLs, file paths or data: digests, never base64).
- * prompt and duration are read where a model has them.
+ * Every model has a duration; prompt is read where a model has one.
  */
-const inputSchema = z.looseObject({
+const jobInputSchema = z.looseObject({
   prompt: z.string().optional(),
-  duration: z.number().optional(),
+  duration: z.number(),
   image_sha256: imageShaSchema.optional(),
 });
-export type RecordedInput = z.output<typeof inputSchema>;
+export type JobInput = z.output<typeof jobInputSchema>;
 
 /** A storyboard shot as planned: storyboards film with the seed model, so its fields are known. */
 const shotSchema = z.object({
@@ -32,9 +33,10 @@ const shotSchema = z.object({
   duration: z.number(),
   image_sha256: imageShaSchema.optional(),
 });
-export type RecordedShot = z.output<typeof shotSchema>;
+/** The input as the ledger keeps it for a storyboard shot: image fields hold URLs, file paths or data: digests, never base64. */
+export type RecordedInput = z.output<typeof shotSchema>;
 
-/** The RunComfy model of a submission. Events written before the ledger recorded one are of the seed model (MODEL_ID). */
+/** The RunComfy model of a submission. Events written before the ledger recorded one are of the seed model (DEFAULT_MODEL.id). */
 const model = z.string().optional();
 
 export const savedFileSchema = z.object({
@@ -64,7 +66,7 @@ const eventSchema = z.discriminatedUnion('t', [
     id: z.string(),
     at: z.number(),
     model,
-    input: inputSchema,
+    input: jobInputSchema,
     estimate_usd: usd.optional(),
     board: boardRef.optional(),
     // Which process sends it: a pending submission of a process that died has an unknown outcome.
@@ -77,7 +79,7 @@ const eventSchema = z.discriminatedUnion('t', [
     id: z.string(),
     at: z.number(),
     model,
-    input: inputSchema,
+    input: jobInputSchema,
     estimate_usd: usd.optional(),
     intent: z.string().optional(),
     board: boardRef.optional(),
@@ -87,7 +89,7 @@ const eventSchema = z.discriminatedUnion('t', [
     id: z.string(),
     at: z.number(),
     model,
-    input: inputSchema,
+    input: jobInputSchema,
     error: z.string(),
     estimate_usd: usd.optional(),
     intent: z.string().optional(),
@@ -121,7 +123,7 @@ export interface JobRecord {
   /** The RunComfy model (endpoint) the job runs on. */
   model: string;
   submitted_at?: number;
-  input?: RecordedInput;
+  input?: JobInput;
   /** The submission's outcome is unknown (no request_id came back); `request_id` is a local id. */
   outcome_unknown?: boolean;
   states: { status: string; at: number; queue_position?: number }[];
@@ -143,7 +145,7 @@ export interface PendingSubmission {
   id: string;
   at: number;
   model: string;
-  input: RecordedInput;
+  input: JobInput;
   estimate_usd?: number;
   board?: { id: string; shot: number };
   pid?: number;
@@ -155,7 +157,7 @@ export interface BoardRecord {
   storyboard_id: string;
   created_at: number;
   title?: string;
-  shots: (RecordedShot & { estimate_usd?: number })[];
+  shots: (RecordedInput & { estimate_usd?: number })[];
   estimate_usd?: number;
   warnings?: string[];
   closed?: { at: number; reason: string };
@@ -181,7 +183,7 @@ export const jobDocSchema: z.ZodType<JobRecord> = z.looseObject({
   request_id: z.string(),
   model: z.string(),
   submitted_at: z.number().optional(),
-  input: inputSchema.optional(),
+  input: jobInputSchema.optional(),
   outcome_unknown: z.boolean().optional(),
   states: z.array(stamp.extend({ status: z.string(), queue_position: z.number().optional() })),
   status: z.string().optional(),
@@ -198,7 +200,7 @@ export const pendingDocSchema: z.ZodType<PendingSubmission> = z.looseObject({
   id: z.string(),
   at: z.number(),
   model: z.string(),
-  input: inputSchema,
+  input: jobInputSchema,
   estimate_usd: z.number().optional(),
   board: boardRef.optional(),
   pid: z.number().optional(),
@@ -233,7 +235,16 @@ export function entityOf(e: LedgerEvent): { kind: 'pending'; e: PendingEvent } |
 
 /** A submission in flight as its `submitting` event records it. */
 export function pendingOf(e: EventOf<'submitting'>): PendingSubmission {
-  return { id: e.id, at: e.at, model: e.model ?? MODEL_ID, input: e.input, estimate_usd: e.estimate_usd, board: e.board, pid: e.pid, instance: e.instance };
+  return {
+    id: e.id,
+    at: e.at,
+    model: e.model ?? DEFAULT_MODEL.id,
+    input: e.input,
+    estimate_usd: e.estimate_usd,
+    board: e.board,
+    pid: e.pid,
+    instance: e.instance,
+  };
 }
 
 /**
@@ -273,12 +284,12 @@ export function foldBoard(prev: BoardRecord | undefined, e: BoardEvent): BoardRe
 export function foldJob(prev: JobRecord | undefined, e: JobEvent): JobRecord {
   const job: JobRecord = prev
     ? { ...prev, states: [...prev.states], errors: [...prev.errors], updated_at: Math.max(prev.updated_at, e.at) }
-    : { request_id: e.id, model: MODEL_ID, states: [], files: [], errors: [], updated_at: e.at };
+    : { request_id: e.id, model: DEFAULT_MODEL.id, states: [], files: [], errors: [], updated_at: e.at };
   switch (e.t) {
     case 'submitted':
     case 'submit_unknown':
       job.submitted_at = e.at;
-      job.model = e.model ?? MODEL_ID;
+      job.model = e.model ?? DEFAULT_MODEL.id;
       job.input = e.input;
       job.estimate_usd = e.estimate_usd;
       job.board = e.board;
@@ -312,6 +323,13 @@ export function foldJob(prev: JobRecord | undefined, e: JobEvent): JobRecord {
       break;
   }
   return job;
+}
+
+/** A job's expected cost: RunComfy's charge when known; a job cancelled in the queue costs nothing. */
+export function jobCostUsd(job: JobRecord): number | undefined {
+  if (job.charged_usd !== undefined) return job.charged_usd;
+  if (job.status && phaseOf(job.status) === 'cancelled') return 0;
+  return job.estimate_usd;
 }
 
 /** Run time of a finished job: first seen in progress → first seen completed. */

@@ -7,12 +7,21 @@
  * storyboard's plan, which reserves all its shots, is recorded the same way.
  */
 import { randomBytes } from 'node:crypto';
-import type { SpendCheck } from '../costs/guard.js';
 import type { Clock } from '../util/clock.js';
 import type { Logger } from '../util/log.js';
 import { PROCESS_INSTANCE } from '../util/process-instance.js';
-import type { Ledger } from './ledger.js';
+import type { Ledger, LedgerSpend } from './ledger.js';
 import type { BoardRecord, BoardSlice, EventOf, LedgerEvent, PendingSubmission } from './records.js';
+
+/**
+ * The spend limit's check (costs/guard.ts): throws to refuse the work in
+ * `extra`; `read` gives the ledger's spend sources for a window.
+ */
+export type SpendCheck = (
+  read: (since: number) => LedgerSpend,
+  extra: { pending?: PendingSubmission[]; boards?: { storyboard_id: string; created_at: number; shots: { estimate_usd?: number }[] }[] },
+  what: string,
+) => void;
 
 /** What is reserved for one submission. */
 export type Reservation = Omit<PendingSubmission, 'id' | 'at' | 'pid' | 'instance'>;

@@ -3,9 +3,8 @@
  * from the ledger record, never stored.
  */
 import { z } from 'zod';
-import { phaseOf, isTerminal, type Phase } from '../runcomfy/schemas.js';
-import { jobCostUsd } from '../costs/spend.js';
-import type { JobRecord } from './records.js';
+import { phaseOf, isTerminal, type Phase } from './phase.js';
+import { jobCostUsd, type JobRecord } from './records.js';
 
 export const jobSummarySchema = z.object({
   request_id: z.string(),

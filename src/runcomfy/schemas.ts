@@ -3,10 +3,12 @@
  * we take what we need and never trust the rest.
  */
 import { z } from 'zod';
-import { modelOutputSchema } from '../model/kling-o1.js';
+import { modelOutputSchema } from '../models/output.js';
 
 /** Ids go into URL paths: letters, digits, '-' and '_' only, so nothing can traverse into another endpoint. */
 export const REQUEST_ID_PATTERN = /^[A-Za-z0-9][A-Za-z0-9_-]{0,127}$/;
+/** Model ids are paths (kling/kling-video-o1/image-to-video): segments that cannot be "." or "..", so none climbs out of /v1/models/. */
+export const MODEL_ID_PATTERN = /^[A-Za-z0-9][A-Za-z0-9._-]{0,99}(?:\/[A-Za-z0-9][A-Za-z0-9._-]{0,99}){0,9}$/;
 
 const stateString = z.string().min(1).max(64);
 
@@ -161,42 +163,6 @@ export function upstreamErrorOf(json: unknown): UpstreamError | undefined {
   else if (isError(b.code) && (message !== undefined || Number(b.code) >= 400)) code = b.code;
   if (code === undefined) return undefined;
   return { code, ...(message !== undefined && { message }), ...(detail !== undefined && detail !== message && { detail }) };
-}
-
-export type Phase = 'queued' | 'running' | 'completed' | 'cancelled' | 'failed';
-
-const TERMINAL_FAILURE = /fail|error|abort|reject|timeout|timed_out|expired|cancel|dead|invalid|stopped|terminated/;
-
-/**
- * What a state string means for us. The documented states map directly; an
- * unknown state that looks terminal is a reported failure, any other unknown
- * state is treated as still running (the wait budget bounds it).
- */
-export function phaseOf(state: string): Phase {
-  const s = state.trim().toLowerCase();
-  switch (s) {
-    case 'in_queue':
-    case 'queued':
-    case 'pending':
-      return 'queued';
-    case 'in_progress':
-    case 'running':
-    case 'processing':
-    case 'starting':
-      return 'running';
-    case 'completed':
-    case 'succeeded':
-    case 'success':
-      return 'completed';
-    case 'cancelled':
-    case 'canceled':
-      return 'cancelled';
-  }
-  return TERMINAL_FAILURE.test(s) ? 'failed' : 'running';
-}
-
-export function isTerminal(phase: Phase): boolean {
-  return phase === 'completed' || phase === 'cancelled' || phase === 'failed';
 }
 
 /** The human-readable text of an error value from an upstream body, if any. */

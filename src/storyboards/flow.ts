@@ -10,11 +10,11 @@ import path from 'node:path';
 import { confirmSpend } from '../costs/confirm.js';
 import { estimateUsd } from '../costs/price.js';
 import { KlingError, isKlingError, unexpectedError, withRequestIds } from '../errors.js';
-import type { BoardRecord, BoardSlice, RecordedShot } from '../jobs/records.js';
-import { modelInputShape, type ModelInput } from '../model/kling-o1.js';
+import type { BoardRecord, BoardSlice, RecordedInput } from '../jobs/records.js';
+import { klingO1ImageToVideo, modelInputShape, type ModelInput } from '../models/kling-o1-image-to-video.js';
 import { checkFrames, type CheckedFrame } from '../preflight/frames.js';
 import { explainUrlRequired } from '../preflight/url-required.js';
-import type { JobCall } from '../tools/define.js';
+import type { JobCall } from '../calls/call.js';
 import { MIN_SAVE_MS } from '../util/deadline.js';
 import { Semaphore } from '../util/semaphore.js';
 import { continuityWarnings } from './continuity.js';
@@ -40,8 +40,8 @@ function newStoryboardId(now: number): string {
 
 const frameRefs = (shots: { start_image_url: string; end_image_url: string }[], indexes: number[]) =>
   indexes.flatMap((i) => [
-    { label: `shot ${i} start_image_url`, ref: shots[i - 1]!.start_image_url },
-    { label: `shot ${i} end_image_url`, ref: shots[i - 1]!.end_image_url },
+    { label: `shot ${i} start_image_url`, ref: shots[i - 1]!.start_image_url, spec: klingO1ImageToVideo.images.start_image_url },
+    { label: `shot ${i} end_image_url`, ref: shots[i - 1]!.end_image_url, spec: klingO1ImageToVideo.images.end_image_url },
   ]);
 
 /** Checks the frames of the given shots (each distinct frame once); returns what to send and what to record per shot. */
@@ -67,7 +67,7 @@ async function checkShots(call: JobCall, shots: ShotInput[], indexes: number[], 
       const start = frame(s.start_image_url);
       const end = frame(s.end_image_url);
       const send: ModelInput = { prompt: s.prompt, duration: s.duration, start_image_url: start.send, end_image_url: end.send };
-      const record: RecordedShot = {
+      const record: RecordedInput = {
         prompt: s.prompt,
         duration: s.duration,
         start_image_url: start.record,
@@ -235,7 +235,7 @@ function refuseChangedFrames(board: BoardRecord, checked: CheckedShots): void {
 }
 
 /** A recorded shot as input again; its duration was valid when it was planned. */
-function asShotInput(s: RecordedShot): ShotInput {
+function asShotInput(s: RecordedInput): ShotInput {
   return { ...s, duration: modelInputShape.duration.parse(s.duration) };
 }
 

@@ -2,9 +2,9 @@
 import { z } from 'zod';
 import type { AppContext } from '../context.js';
 import { KlingError } from '../errors.js';
-import { typeError } from '../model/kling-o1.js';
+import { typeError } from '../models/fields.js';
 import type { BoardRecord, BoardSlice } from '../jobs/records.js';
-import type { ToolReply } from '../tools/respond.js';
+import type { ToolReply } from '../calls/respond.js';
 import { processAlive, shotStates } from './shots.js';
 import { boardView, type BoardView } from './view.js';
 

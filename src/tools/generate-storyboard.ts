@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { modelInputShape, MODEL_TITLE } from '../model/kling-o1.js';
+import { modelInputShape, MODEL_TITLE } from '../models/kling-o1-image-to-video.js';
 import { BoardProgress } from '../storyboards/progress.js';
 import { boardError, settleShots, startBoard, stitchFilm } from '../storyboards/flow.js';
 import { showBoard } from '../storyboards/show.js';

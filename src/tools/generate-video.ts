@@ -1,8 +1,8 @@
 import { z } from 'zod';
-import { modelInputShape, MODEL_TITLE } from '../model/kling-o1.js';
+import { klingO1ImageToVideo, modelInputShape, MODEL_TITLE } from '../models/kling-o1-image-to-video.js';
 import { preflightImages } from '../preflight/preflight.js';
 import { explainUrlRequired } from '../preflight/url-required.js';
-import { phaseOf } from '../runcomfy/schemas.js';
+import { phaseOf } from '../jobs/phase.js';
 import { defineJobTool } from './define.js';
 import { downloadArg, waitSecondsArg } from './args.js';
 import { withRequestIds } from '../errors.js';
@@ -36,7 +36,7 @@ export const generateVideo = defineJobTool({
   waitsByDefault: true,
   async handle(args, call) {
     const { wait_seconds: _wait, download, ...input } = args;
-    const { checks, submit, record, sha256 } = await preflightImages(input, await call.app.imageSources(), call.signal);
+    const { checks, submit, record, sha256 } = await preflightImages(klingO1ImageToVideo, input, await call.app.imageSources(), call.signal);
     const { requestId, at, status, estimateUsd } = await submitClip(call, submit, { ...record, image_sha256: sha256 }).catch((err: unknown) => {
       throw explainUrlRequired(err, [submit.start_image_url, submit.end_image_url]);
     });

@@ -250,6 +250,43 @@ async function benchDownload(sim: RunComfySimulator): Promise<void> {
   ]);
 }
 
+/** A long history: the first list_jobs of a freshly spawned bin (which opens the ledger on that call), and its peak memory. */
+async function benchHistory(sim: RunComfySimulator): Promise<void> {
+  const figures: string[] = [];
+  const imports: string[] = [];
+  for (const jobs of [0, 10_000, 100_000]) {
+    log(`history of ${jobs} jobs…`);
+    const tmp = tempDir('kling-bench-history-');
+    try {
+      const made = await child('history.ts', [path.join(tmp.dir, 'state'), String(jobs)]);
+      if (jobs > 0) imports.push(`${jobs.toLocaleString('en')} jobs (${made.events!.toLocaleString('en')} events) in ${(made.ms! / 1000).toFixed(1)} s`);
+      // Three fresh servers each (median): on a shared machine one cold start alone is mostly noise.
+      const times: number[] = [];
+      const peaks: number[] = [];
+      for (let i = 0; i < 3; i++) {
+        const c = await connectStdio(simEnv(sim, tmp.dir, { KLING_MCP_LOG_LEVEL: 'error' }));
+        try {
+          const t0 = performance.now();
+          const r = await call(c.client, 'list_jobs', {});
+          times.push(performance.now() - t0);
+          if (r.structuredContent?.total !== jobs) throw new Error(`list_jobs counted ${r.structuredContent?.total} of ${jobs} jobs`);
+          peaks.push(peakRssMb(c.transport.pid ?? undefined) ?? NaN);
+        } finally {
+          await c.close();
+        }
+      }
+      const peak = Math.max(...peaks);
+      figures.push(`${jobs.toLocaleString('en')} jobs: ${ms(median(times))}, peak RSS ${Number.isNaN(peak) ? 'n/a' : `${peak.toFixed(0)} MB`}`);
+    } finally {
+      tmp.cleanup();
+    }
+  }
+  rows.push([
+    'Long history: first list_jobs of a freshly spawned bin (it opens the ledger on that call; median of 3 servers), with finished jobs and 1,000 four-shot storyboards; server peak RSS (goal: ≤ 200 ms and ≤ 100 MB at 100,000 jobs)',
+    `${figures.join('; ')}. Writing the history into a new ledger (one transaction, as a jsonl import does): ${imports.join(', ')}`,
+  ]);
+}
+
 async function benchStoryboard(): Promise<void> {
   log('12-shot storyboard…');
   // Clips at the simulator's default size (256 px wide), so stitching moves real megabytes.
@@ -315,6 +352,7 @@ async function main(): Promise<void> {
     await benchPolling();
     await benchLoad(sim);
     await benchDownload(sim);
+    await benchHistory(sim);
     await benchStoryboard();
   } finally {
     await sim.stop();

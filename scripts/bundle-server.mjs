@@ -4,7 +4,8 @@
  * undici…) become dist/server.js plus chunks in dist/chunks/ that load only on
  * first use. Node then reads one file at start-up instead of a few hundred
  * modules, which halves a cold start (spawn → initialize → tools/list; see
- * `npm run bench`). sharp and libsql stay outside: they ship native binaries.
+ * `npm run bench`). sharp and libsql stay outside: they load native binaries
+ * from per-platform packages at run time.
  * Runs after tsc (which still type-checks and emits the other modules), and
  * empties dist/chunks/ first so no stale chunk ships. Plain JavaScript, so it
  * runs without tsx. esbuild comes with tsx.

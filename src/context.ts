@@ -5,8 +5,9 @@
  * for undici or sharp.
  */
 import type { Config } from './config.js';
-import { KlingError, MISSING_TOKEN_MESSAGE } from './errors.js';
+import { KlingError, MISSING_TOKEN_MESSAGE, isKlingError } from './errors.js';
 import type { Jobs } from './jobs/jobs.js';
+import type { PriceBook } from './costs/price.js';
 import { Ledger } from './jobs/ledger.js';
 import { DEFAULT_MODEL } from './models/registry.js';
 import { AllowedFolders } from './preflight/allowed-folders.js';
@@ -27,6 +28,7 @@ export const LEDGER_OPEN_LIMIT_MS = 5_000;
 export interface Upstream {
   client: RunComfyClient;
   jobs: Jobs;
+  prices: PriceBook;
 }
 
 export class AppContext {
@@ -78,6 +80,8 @@ export class AppContext {
     try {
       await Promise.race([this.opening, limit]);
     } catch (err) {
+      // The ledger's own refusals (a damaged or newer file, a lock held too long) already say what to do.
+      if (isKlingError(err)) throw err;
       throw new KlingError(
         'state_unavailable',
         `The job ledger in ${this.config.stateDir} cannot be opened (${(err as Error).message}). Set KLING_MCP_STATE_DIR to a folder this user can write, or fix its permissions; the next call tries again. Nothing was submitted.`,
@@ -107,13 +111,14 @@ export class AppContext {
   }
 
   private async buildUpstream(token: string): Promise<Upstream> {
-    const [{ RunComfyClient, createAgent }, { Downloader }, { Jobs }, { Waiter }, { PriceBook }, { SpendGuard }] = await Promise.all([
+    const [{ RunComfyClient, createAgent }, { Downloader }, { Jobs }, { Waiter }, { PriceBook }, { spendLimit }, { SubmissionRecord }] = await Promise.all([
       import('./runcomfy/client.js'),
       import('./jobs/downloads.js'),
       import('./jobs/jobs.js'),
       import('./polling/wait.js'),
       import('./costs/price.js'),
       import('./costs/guard.js'),
+      import('./jobs/submission-record.js'),
     ]);
     const agent = createAgent(this.config.httpTimeoutMs);
     const client = new RunComfyClient({
@@ -128,8 +133,18 @@ export class AppContext {
     const downloader = new Downloader(this.config.outputDir, agent, this.clock);
     const override = { model: DEFAULT_MODEL.id, perSecondUsd: this.config.pricePerSecondUsd };
     const prices = new PriceBook((model, signal) => client.modelInfo(model, signal), override, this.clock, this.log);
-    const guard = new SpendGuard(this.ledger, this.config.spendLimitUsd, this.clock);
-    return { client, jobs: new Jobs(client, waiter, downloader, this.ledger, this.config, this.log, this.clock, prices, guard) };
+    const submissions = new SubmissionRecord(this.ledger, spendLimit(this.config.spendLimitUsd, this.clock), this.clock, this.log);
+    const jobs = new Jobs({
+      client,
+      waiter,
+      downloader,
+      ledger: this.ledger,
+      submissions,
+      expectedRunMs: this.config.poll.expectedRunMs,
+      clock: this.clock,
+      log: this.log,
+    });
+    return { client, jobs, prices };
   }
 }
 

@@ -23,6 +23,7 @@ describe('npm run bench', () => {
       'Simulated 120 s job',
       '100 concurrent generate_video',
       'Saving a 500 MB result',
+      'Long history',
       '12-shot storyboard',
     ]) {
       expect(stdout).toContain(row);

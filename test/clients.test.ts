@@ -7,7 +7,7 @@ import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ErrorCode, McpError, type Notification } from '@modelcontextprotocol/sdk/types.js';
 import type { Client } from '@modelcontextprotocol/sdk/client/index.js';
-import { LEDGER_FILE } from '../src/jobs/ledger.js';
+import { LEGACY_FILE } from '../src/jobs/ledger.js';
 import type { JobSummary } from '../src/jobs/summary.js';
 import type { LedgerEvent } from '../src/jobs/records.js';
 import type { RunComfySimulator } from '../src/simulator/simulator.js';
@@ -66,7 +66,7 @@ function recordingClient(): { client: Client; methods: string[] } {
 const T0 = Date.UTC(2026, 0, 2, 3, 4, 5);
 const input = { prompt: 'an old job', start_image_url: 'https://example.com/a.png', end_image_url: 'https://example.com/b.png', duration: 5 };
 
-/** A state folder whose ledger already holds a job that ran and failed, as an earlier run of the server left it. */
+/** A state folder whose (old, jsonl) ledger already holds a job that ran and failed, as an earlier run of the server left it. */
 function stateWithAJob(dir: string): string {
   const state = path.join(dir, 'state');
   mkdirSync(state, { recursive: true });
@@ -76,7 +76,7 @@ function stateWithAJob(dir: string): string {
     { t: 'state', id: 'job-old-1', at: T0 + 9_000, status: 'failed' },
     { t: 'error', id: 'job-old-1', at: T0 + 9_000, code: 'job_failed', message: 'The generation failed.' },
   ];
-  writeFileSync(path.join(state, LEDGER_FILE), events.map((e) => `${JSON.stringify(e)}\n`).join(''));
+  writeFileSync(path.join(state, LEGACY_FILE), events.map((e) => `${JSON.stringify(e)}\n`).join(''));
   return state;
 }
 

@@ -258,7 +258,7 @@ describe('cancellation from the client', () => {
       ac.abort();
       expect(await pending).toBeInstanceOf(Error);
       const id = [...sim.jobs.keys()][0]!;
-      await until(() => c.app.ledger.snapshot().some((j) => j.request_id === id), 5000);
+      await until(() => c.app.ledger.jobs({ limit: 10 }).items.some((j) => j.request_id === id), 5000);
       const listed = await call(c.client, 'list_jobs', {});
       expect(listed.structuredContent!.jobs.map((j) => j.request_id)).toEqual([id]);
     } finally {

@@ -105,7 +105,8 @@ describe('nothing paid for is lost', () => {
         expect(new Set(ids).size).toBe(100);
         const ledger = new Ledger(path.join(tmp.dir, 'state'), createLogger('silent'));
         await ledger.open();
-        const jobs = await ledger.list();
+        const jobs = ledger.jobs({ limit: 200 }).items;
+        ledger.close();
         expect(jobs.map((j) => j.request_id).sort()).toEqual([...ids].sort());
         for (const j of jobs) expect(j.input?.prompt).toMatch(/^server [01] job \d+$/);
         const listed = await call(servers[0]!.client, 'list_jobs', { limit: 200 });

@@ -1,5 +1,5 @@
 /** Ledger records for pure unit tests, folded from events the way the ledger folds its lines: no file, no server. */
-import { Records, type BoardRecord, type JobRecord, type LedgerEvent, type RecordedInput } from '../src/jobs/records.js';
+import { Records, type BoardRecord, type BoardSlice, type JobRecord, type LedgerEvent, type RecordedInput } from '../src/jobs/records.js';
 
 export const T0 = Date.UTC(2026, 0, 1, 12);
 export const at = (s: number) => T0 + s * 1000;
@@ -28,3 +28,9 @@ export function board(records: Records, id: string): BoardRecord {
 }
 
 type DistributiveOmit<T, K extends PropertyKey> = T extends unknown ? Omit<T, K> : never;
+
+/** One board with its jobs (oldest first) and submissions in flight, as the ledger's slice query returns it. */
+export function slice(records: Records, id: string): BoardSlice {
+  const jobs = [...records.jobs.values()].filter((j) => j.board?.id === id).sort((a, b) => (a.submitted_at ?? 0) - (b.submitted_at ?? 0));
+  return { board: board(records, id), jobs, pending: [...records.pending.values()].filter((p) => p.board?.id === id) };
+}

@@ -118,8 +118,8 @@ describe('a second, test-only model, end to end through the simulator and the le
   });
 
   it('submits once to its own endpoint, is followed by the job tools, and its MP4 is what the model renders', async () => {
-    const { jobs } = await lab.c.app.upstream();
-    const price = await jobs.price(stillToVideo);
+    const { jobs, prices } = await lab.c.app.upstream();
+    const price = await prices.current(stillToVideo.id);
     expect(price).toMatchObject({ per: 'request', usd: 0.5 });
     const checked = await preflightImages(stillToVideo, input.parse({ image_url: still, duration: 8 }), await lab.c.app.imageSources());
     expect(checked.checks.image_url).toMatchObject({ format: 'png', width: 250, height: 250 });

@@ -1,12 +1,16 @@
-/** The spend read from the ledger: pure, checked on folded events without a server. */
+/** The spend as the ledger's records make it: pure, checked on folded events without a server. */
 import { describe, expect, it } from 'vitest';
-import { jobCostUsd, spendSince } from '../src/costs/spend.js';
+import { spendSince } from '../src/costs/spend.js';
+import { jobCostUsd } from '../src/jobs/records.js';
 import type { LedgerEvent } from '../src/jobs/records.js';
-import { at, fold, input, job, T0 } from './records.js';
+import { at, fold, input, job, slice, T0 } from './records.js';
 
+/** The spend of a folded history, with its sources made the way the ledger's queries make them (jobs/ledger.ts#spendSources). */
 const spend = (since: number, events: LedgerEvent[]) => {
   const r = fold(events);
-  return spendSince(since, { jobs: r.jobs.values(), pending: r.pending.values(), boards: r.boards.values() });
+  const costs = [...r.jobs.values()].filter((j) => (j.submitted_at ?? -Infinity) >= since).map(jobCostUsd);
+  const jobs = { usd: costs.reduce((a: number, c) => a + (c ?? 0), 0), jobs: costs.length, unpriced: costs.filter((c) => c === undefined).length };
+  return spendSince(since, { jobs, pending: r.pending.values(), boards: [...r.boards.keys()].map((id) => slice(r, id)) });
 };
 const submitted = (id: string, s: number, estimate_usd?: number, board?: { id: string; shot: number }): LedgerEvent => ({
   t: 'submitted',

@@ -6,7 +6,9 @@
  */
 import type { AppContext } from '../context.js';
 import type { Confirm } from '../costs/confirm.js';
+import type { ModelPrice } from '../costs/price.js';
 import type { Jobs } from '../jobs/jobs.js';
+import type { AnyModel } from '../models/model.js';
 import type { ProgressSink } from '../polling/progress.js';
 import type { RunComfyClient } from '../runcomfy/client.js';
 import type { Deadline } from '../util/deadline.js';
@@ -24,4 +26,6 @@ export interface JobCall extends ToolCall {
   client: RunComfyClient;
   jobs: Jobs;
   deadline: Deadline;
+  /** A model's current price (the default model's unless named; cached per process), or undefined when it is not known. */
+  price: (model?: AnyModel) => Promise<ModelPrice | undefined>;
 }

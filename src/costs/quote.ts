@@ -3,19 +3,15 @@
  * Desktop): a big spend is answered with a quote and nothing is submitted; the
  * same call made again with the quote's token (`confirm_quote`) goes ahead. A
  * token is single-use, tied to what would be sent and its price, and expires
- * after QUOTE_TTL_MS on the server's clock. Open quotes are kept in a small
- * file in the state folder, under a lock: clients that start a server per
- * call (Inspector's CLI does), a restart, or two processes sharing the state
- * folder all honour a token once, and only once.
+ * after QUOTE_TTL_MS on the server's clock. Open quotes are kept in the
+ * ledger's database and taken out in one transaction: clients that start a
+ * server per call (Inspector's CLI does), a restart, or two processes sharing
+ * the state folder all honour a token once, and only once.
  */
 import { createHash, randomBytes } from 'node:crypto';
-import { promises as fs } from 'node:fs';
-import path from 'node:path';
-import { z } from 'zod';
 import { KlingError } from '../errors.js';
+import type { Ledger } from '../jobs/ledger.js';
 import type { Clock } from '../util/clock.js';
-import { withFileLock } from '../util/file-lock.js';
-import { makeDir } from '../util/make-dir.js';
 import { formatUsd } from '../util/format.js';
 import { priceText, type Confirm, type SpendQuestion } from './confirm.js';
 
@@ -24,64 +20,26 @@ export const QUOTE_TTL_MS = 5 * 60_000;
 /** Why a token did not confirm this call. */
 export type Refusal = 'unknown' | 'expired' | 'mismatch';
 
-export const QUOTES_FILE = 'quotes.json';
-
-const openQuotes = z.record(z.string(), z.object({ fingerprint: z.string(), expiresAt: z.number() }));
-type OpenQuotes = z.output<typeof openQuotes>;
-
-/** The open quotes in the file; a missing or damaged file holds none (its tokens are refused, and quoted afresh). */
-function readQuotes(text: string): OpenQuotes {
-  try {
-    return openQuotes.parse(JSON.parse(text));
-  } catch {
-    return {};
-  }
-}
-
 export class QuoteBook {
-  private readonly file: string;
-
   constructor(
     private readonly clock: Clock,
-    private readonly stateDir: string,
-  ) {
-    this.file = path.join(stateDir, QUOTES_FILE);
-  }
+    private readonly ledger: Ledger,
+  ) {}
 
-  async issue(fingerprint: string): Promise<{ token: string; expiresAt: number }> {
+  issue(fingerprint: string): { token: string; expiresAt: number } {
     const token = `q-${randomBytes(12).toString('hex')}`;
     const expiresAt = this.clock.now() + QUOTE_TTL_MS;
-    await this.update((open) => {
-      open[token] = { fingerprint, expiresAt };
-    });
+    // An expired token is still told it expired for another TTL; only then is it forgotten.
+    this.ledger.putQuote(token, fingerprint, expiresAt, this.clock.now() - QUOTE_TTL_MS);
     return { token, expiresAt };
   }
 
   /** Uses the token up, whatever the outcome: a token is presented once. Undefined when it confirms this fingerprint. */
-  async redeem(token: string, fingerprint: string): Promise<Refusal | undefined> {
-    let q: OpenQuotes[string] | undefined;
-    await this.update((open) => {
-      q = Object.hasOwn(open, token) ? open[token] : undefined;
-      delete open[token];
-    });
+  redeem(token: string, fingerprint: string): Refusal | undefined {
+    const q = this.ledger.takeQuote(token);
     if (!q) return 'unknown';
     if (q.expiresAt <= this.clock.now()) return 'expired';
     return q.fingerprint === fingerprint ? undefined : 'mismatch';
-  }
-
-  /** Read, change and write the open quotes under the lock, so no token is honoured twice. */
-  private async update(change: (open: OpenQuotes) => void): Promise<void> {
-    await makeDir(this.stateDir, 0o700);
-    await withFileLock(`${this.file}.lock`, async () => {
-      const open = readQuotes(await fs.readFile(this.file, 'utf8').catch(() => ''));
-      change(open);
-      // Expired quotes are dropped after the change, so a late token is still told it expired.
-      const now = this.clock.now();
-      const kept = Object.fromEntries(Object.entries(open).filter(([, q]) => q.expiresAt > now));
-      const tmp = `${this.file}.${process.pid}.tmp`;
-      await fs.writeFile(tmp, JSON.stringify(kept), { mode: 0o600 });
-      await fs.rename(tmp, this.file);
-    });
   }
 }
 
@@ -112,9 +70,9 @@ export interface QuoteContext {
 export function quoteConfirm(ctx: QuoteContext): Confirm {
   return async (_message, q) => {
     const fingerprint = fingerprintOf(ctx.tool, q);
-    const refusal = ctx.token === undefined ? undefined : await ctx.book.redeem(ctx.token, fingerprint);
+    const refusal = ctx.token === undefined ? undefined : ctx.book.redeem(ctx.token, fingerprint);
     if (ctx.token !== undefined && refusal === undefined) return 'accept';
-    const { token, expiresAt } = await ctx.book.issue(fingerprint);
+    const { token, expiresAt } = ctx.book.issue(fingerprint);
     throw new KlingError(
       'confirmation_required',
       `${refusal ? `${REFUSED[refusal]} ` : ''}Nothing was submitted. Quote: ${q.what} ${priceText(q)}, ${q.jobs} paid job(s); ` +

@@ -1,11 +1,11 @@
 /**
- * Expected spend, read from the ledger: what RunComfy charged where it said,
- * else what the job was expected to cost when it was submitted. Submissions in
- * flight and the unsubmitted shots of open storyboards count too, so a cap
- * holds while work is under way and across every process sharing the ledger.
+ * Expected spend: what RunComfy charged where it said, else what the job was
+ * expected to cost when it was submitted. Submissions in flight and the
+ * unsubmitted shots of open storyboards count too, so a cap holds while work
+ * is under way and across every process sharing the ledger. Pure: the ledger
+ * reads the sources through its indexes (jobs/ledger.ts#spendSources), with
+ * each job's cost as jobs/records.ts#jobCostUsd makes it.
  */
-import { phaseOf } from '../jobs/phase.js';
-import type { BoardRecord, JobRecord, PendingSubmission, Records } from '../jobs/records.js';
 
 /** The spend limit's rolling window. */
 export const SPEND_WINDOW_MS = 24 * 60 * 60 * 1000;
@@ -18,48 +18,52 @@ export interface SpendView {
   unpriced: number;
 }
 
-interface SpendSources {
-  jobs: Iterable<JobRecord>;
-  pending: Iterable<PendingSubmission>;
-  boards: Iterable<BoardRecord>;
+interface ShotRef {
+  id: string;
+  shot: number;
+}
+export interface SpendPending {
+  at: number;
+  estimate_usd?: number;
+  board?: ShotRef;
+}
+export interface SpendBoard {
+  storyboard_id: string;
+  created_at: number;
+  closed?: unknown;
+  shots: { estimate_usd?: number }[];
 }
 
-/** A job's expected cost: RunComfy's charge when known; a job cancelled in the queue costs nothing. */
-export function jobCostUsd(job: JobRecord): number | undefined {
-  if (job.charged_usd !== undefined) return job.charged_usd;
-  if (job.status && phaseOf(job.status) === 'cancelled') return 0;
-  return job.estimate_usd;
+export interface SpendSources {
+  /** What the jobs submitted in the window cost, summed. */
+  jobs: SpendView;
+  /** Every submission in flight (it also holds its shot). */
+  pending: Iterable<SpendPending>;
+  /** Open storyboards that may still reserve shots, each with the shots its jobs took. */
+  boards: Iterable<{ board: SpendBoard; jobs: Iterable<{ board?: ShotRef }> }>;
 }
 
 export function spendSince(since: number, src: SpendSources): SpendView {
-  const view: SpendView = { usd: 0, jobs: 0, unpriced: 0 };
+  const view: SpendView = { ...src.jobs };
   const add = (usd: number | undefined) => {
     view.jobs++;
     if (usd === undefined) view.unpriced++;
     else view.usd += usd;
   };
   const taken = new Set<string>();
-  const shotKey = (b: { id: string; shot: number }) => `${b.id}#${b.shot}`;
-  for (const job of src.jobs) {
-    if (job.board) taken.add(shotKey(job.board));
-    if ((job.submitted_at ?? -Infinity) >= since) add(jobCostUsd(job));
-  }
+  const shotKey = (b: ShotRef) => `${b.id}#${b.shot}`;
   for (const p of src.pending) {
     if (p.board) taken.add(shotKey(p.board));
     if (p.at >= since) add(p.estimate_usd);
   }
   // A storyboard reserves its shots until each is submitted (or the board is closed).
-  for (const board of src.boards) {
+  for (const { board, jobs } of src.boards) {
     if (board.created_at < since || board.closed) continue;
+    for (const job of jobs) if (job.board) taken.add(shotKey(job.board));
     board.shots.forEach((shot, i) => {
       if (!taken.has(shotKey({ id: board.storyboard_id, shot: i + 1 }))) add(shot.estimate_usd);
     });
   }
   view.usd = Math.round(view.usd * 1e6) / 1e6;
   return view;
-}
-
-/** Every source of spend the ledger holds, read afresh for each count. */
-export function spendSources(r: Records): SpendSources {
-  return { jobs: r.jobs.values(), pending: r.pending.values(), boards: r.boards.values() };
 }

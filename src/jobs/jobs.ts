@@ -2,10 +2,6 @@
  * What the tools do to jobs, with the ledger kept in step: submit (recorded the
  * moment a request_id exists), observe, wait, and collect results to disk.
  */
-import { randomBytes } from 'node:crypto';
-import type { Config } from '../config.js';
-import type { BoardPlan, Claimed, SpendGuard } from '../costs/guard.js';
-import type { ModelPrice, PriceBook } from '../costs/price.js';
 import { abortError, isKlingError } from '../errors.js';
 import type { AnyModel, ModelInputBase } from '../models/model.js';
 import { outputUrls, type ModelOutput } from '../models/output.js';
@@ -19,8 +15,9 @@ import { phaseOf, type Phase } from './phase.js';
 import type { Clock } from '../util/clock.js';
 import type { Logger } from '../util/log.js';
 import type { Downloader } from './downloads.js';
-import type { JobRecord, Ledger, LedgerEvent, SavedFile } from './ledger.js';
+import type { Ledger, LedgerEvent, SavedFile } from './ledger.js';
 import type { JobInput } from './records.js';
+import { noteEvent, type BoardPlan, type Claimed, type SubmissionRecord } from './submission-record.js';
 
 export interface SubmitOptions {
   /** The model that runs it (default: the seed model, the one the tools offer). */
@@ -66,33 +63,49 @@ export interface JobFacts {
 
 /** How many past runs of the same clip length must be known before they replace the configured guess. */
 const LEARN_AFTER = 3;
+/** The median of this many of the newest runs is the expectation. */
+const LEARN_FROM = 10;
+
+/** What Jobs works with. */
+export interface JobsDeps {
+  client: RunComfyClient;
+  waiter: Waiter;
+  downloader: Downloader;
+  ledger: Ledger;
+  submissions: SubmissionRecord;
+  /** The configured run time per model id and clip length, until the ledger has seen enough runs. */
+  expectedRunMs: Record<string, Record<number, number>>;
+  clock: Clock;
+  log: Logger;
+}
 
 export class Jobs {
-  constructor(
-    private readonly client: RunComfyClient,
-    private readonly waiter: Waiter,
-    private readonly downloader: Downloader,
-    private readonly ledger: Ledger,
-    private readonly config: Config,
-    private readonly log: Logger,
-    private readonly clock: Clock,
-    private readonly prices: PriceBook,
-    private readonly guard: SpendGuard,
-  ) {}
+  private readonly client: RunComfyClient;
+  private readonly waiter: Waiter;
+  private readonly downloader: Downloader;
+  private readonly ledger: Ledger;
+  private readonly submissions: SubmissionRecord;
+  private readonly clock: Clock;
+  private readonly log: Logger;
 
-  /** A model's current price (cached per process), or undefined when it is not known. */
-  price(model: AnyModel = DEFAULT_MODEL): Promise<ModelPrice | undefined> {
-    return this.prices.current(model.id);
+  constructor(private readonly deps: JobsDeps) {
+    this.client = deps.client;
+    this.waiter = deps.waiter;
+    this.downloader = deps.downloader;
+    this.ledger = deps.ledger;
+    this.submissions = deps.submissions;
+    this.clock = deps.clock;
+    this.log = deps.log;
   }
 
   /** Whether the spend limit would let this work through (nothing is reserved yet). */
-  precheckSpend(work: BoardPlan['shots'], what: string): Promise<void> {
-    return this.guard.precheck(work, what);
+  async precheckSpend(work: { estimate_usd?: number }[], what: string): Promise<void> {
+    this.submissions.precheck(work, what);
   }
 
   /** Checks the spend limit for a whole storyboard and records its plan, which reserves its shots. */
   planBoard(plan: BoardPlan, what: string): Promise<void> {
-    return this.guard.reserveBoard(plan, what);
+    return this.submissions.reserveBoard(plan, what);
   }
 
   /**
@@ -106,30 +119,24 @@ export class Jobs {
   async submit(input: ModelInputBase, o: SubmitOptions & { claim?: Claimed['claim'] }): Promise<Submission | undefined> {
     const model = o.model ?? DEFAULT_MODEL;
     const recordAs = o.recordAs ?? input;
-    const pendingId = await this.guard.reserveJob({ input: recordAs, estimate_usd: o.estimateUsd, board: o.board, claim: o.claim }, o.what);
+    const reserved = await this.submissions.reserve({ model: model.id, input: recordAs, estimate_usd: o.estimateUsd, board: o.board, claim: o.claim }, o.what);
     // Another call took this storyboard shot first.
-    if (pendingId === undefined) return undefined;
-    const paid = { model: model.id, input: recordAs, estimate_usd: o.estimateUsd, intent: pendingId, board: o.board };
+    if (reserved === undefined) return undefined;
     try {
       if (o.signal?.aborted) throw abortError();
       // Not cut short by the client's cancellation: once the request may have left, only its answer tells whether
       // a job (and a charge) exists, so it is waited for and recorded. The HTTP timeout still bounds it.
       const res = await this.client.submit(model.id, requestBody(model, input));
       const at = this.clock.now();
-      await this.note('submitted', res.request_id, paid, at);
+      await this.submissions.submitted(reserved, res.request_id, at);
       this.log.info(
         `submitted ${res.request_id} (${input.duration} s clip of ${model.id}${o.board ? `, shot ${o.board.shot} of storyboard ${o.board.id}` : ''})`,
       );
       // A new job is queued; RunComfy may say so itself.
       return { requestId: res.request_id, at, status: res.status ?? 'in_queue' };
     } catch (err) {
-      if (isKlingError(err, 'submit_outcome_unknown')) {
-        const localId = `unknown-${this.clock.now()}-${randomBytes(3).toString('hex')}`;
-        await this.note('submit_unknown', localId, { ...paid, error: err.message });
-      } else {
-        // A definite rejection: nothing was created, so nothing stays reserved.
-        await this.note('submit_failed', pendingId, { error: err instanceof Error ? err.message : String(err) });
-      }
+      if (isKlingError(err, 'submit_outcome_unknown')) await this.submissions.unknown(reserved, err.message);
+      else await this.submissions.failed(reserved, err instanceof Error ? err.message : String(err));
       throw err;
     }
   }
@@ -241,44 +248,23 @@ export class Jobs {
   }
 
   /**
-   * Expected upstream run time of a model's clip length (model by RunComfy id): learned from this ledger once
-   * it has seen enough runs of both, else the setting, else what the model declares for it (or for its default length).
+   * Expected upstream run time of a model's clip length (model by RunComfy id): learned from the ledger's newest
+   * runs once it has seen enough of both, else the setting, else what the model declares for it (or for its default length).
    */
   expectedRunMs(model: string, duration: number | undefined): number {
     const declared = modelById(model) ?? DEFAULT_MODEL;
     const length = duration !== undefined && declared.durations.includes(duration) ? duration : declared.defaultDuration;
-    const runs = this.observedRunsMs(declared.id, length);
+    const runs = this.ledger.recentRunsMs(declared.id, length, LEARN_FROM);
     if (runs.length >= LEARN_AFTER) {
-      const sorted = runs.slice(-10).sort((a, b) => a - b);
+      const sorted = runs.sort((a, b) => a - b);
       return sorted[Math.floor(sorted.length / 2)]!;
     }
-    return this.config.poll.expectedRunMs[declared.id]?.[length] ?? declared.expectedRunMs[length]!;
+    return this.deps.expectedRunMs[declared.id]?.[length] ?? declared.expectedRunMs[length]!;
   }
 
-  private observedRunsMs(model: string, duration: number): number[] {
-    return this.ledger
-      .snapshot()
-      .filter((j) => (j.model ?? DEFAULT_MODEL.id) === model && j.input?.duration === duration)
-      .map(runTimeMs)
-      .filter((ms): ms is number => ms !== undefined);
-  }
-
-  /**
-   * Records an event. A ledger that cannot be written (disk full, folder gone)
-   * must not cost the user a job that was paid for: the failure is logged with
-   * the request_id, and the call goes on to return that id.
-   */
-  private async note<T extends LedgerEvent['t']>(
-    t: T,
-    id: string,
-    fields: Omit<Extract<LedgerEvent, { t: T }>, 't' | 'id' | 'at'>,
-    at?: number,
-  ): Promise<void> {
-    try {
-      await this.ledger.record(t, id, fields, at ?? this.clock.now());
-    } catch (err) {
-      this.log.error(`could not record "${t}" for request ${id} in the ledger: ${(err as Error).message}`);
-    }
+  /** Records an event; a failure to write is logged, never thrown (submission-record.ts#noteEvent). */
+  private note<T extends LedgerEvent['t']>(t: T, id: string, fields: Omit<Extract<LedgerEvent, { t: T }>, 't' | 'id' | 'at'>, at?: number): Promise<void> {
+    return noteEvent(this.ledger, this.log, t, id, fields, at ?? this.clock.now());
   }
 
   private async observe(requestId: string, snap: StatusSnapshot): Promise<void> {
@@ -287,11 +273,4 @@ export class Jobs {
     if (last && last.status === snap.status && last.queue_position === snap.queuePosition) return;
     await this.note('state', requestId, { status: snap.status, queue_position: snap.queuePosition }, snap.at);
   }
-}
-
-/** Run time of a finished job: first seen in progress → first seen completed. */
-function runTimeMs(job: JobRecord): number | undefined {
-  const started = job.states.find((s) => phaseOf(s.status) === 'running');
-  const done = job.states.find((s) => phaseOf(s.status) === 'completed');
-  return started && done && done.at > started.at ? done.at - started.at : undefined;
 }

@@ -1,25 +1,43 @@
 /**
- * What the ledger's lines mean: the event schema, and the fold of events into
- * the records the tools read (jobs, storyboards, submissions in flight). Pure,
- * so any process that reads the file arrives at the same state.
+ * What the ledger's events mean: the event schema, and the fold of events into
+ * the records the tools read, one entity at a time (a job, a storyboard, a
+ * submission in flight). Pure, so every process arrives at the same records;
+ * the ledger stores what the fold returns (ledger.ts), the import of an old
+ * jobs.jsonl folds in memory (Records).
  */
 import { z } from 'zod';
 import { modelOutputSchema } from '../models/output.js';
+import { DEFAULT_MODEL } from '../models/registry.js';
 import { isTerminal, phaseOf } from './phase.js';
 
-const inputSchema = z.object({
+/** sha256 of each image as checked before submitting, by field. */
+const imageShaSchema = z.record(z.string(), z.string());
+
+/**
+ * A job's input as the ledger keeps it, for any model: the fields that model
+ * has (image fields hold URLs, file paths or data: digests, never base64).
+ * Every model has a duration; prompt is read where a model has one.
+ */
+const jobInputSchema = z.looseObject({
+  prompt: z.string().optional(),
+  duration: z.number(),
+  image_sha256: imageShaSchema.optional(),
+});
+export type JobInput = z.output<typeof jobInputSchema>;
+
+/** A storyboard shot as planned: storyboards film with the seed model, so its fields are known. */
+const shotSchema = z.object({
   prompt: z.string(),
   start_image_url: z.string(),
   end_image_url: z.string(),
   duration: z.number(),
-  /** sha256 of each image as checked before submitting, by field. */
-  image_sha256: z.record(z.string(), z.string()).optional(),
+  image_sha256: imageShaSchema.optional(),
 });
-/** The input as the ledger keeps it: image fields hold URLs, file paths or data: digests, never base64. */
-export type RecordedInput = z.output<typeof inputSchema>;
-/** A job's input as recorded, of whichever model ran it: its own fields, with at least a duration. */
-const jobInputSchema = z.looseObject({ prompt: z.string().optional(), duration: z.number(), image_sha256: z.record(z.string(), z.string()).optional() });
-export type JobInput = z.output<typeof jobInputSchema>;
+/** The input as the ledger keeps it for a storyboard shot: image fields hold URLs, file paths or data: digests, never base64. */
+export type RecordedInput = z.output<typeof shotSchema>;
+
+/** The RunComfy model of a submission. Events written before the ledger recorded one are of the seed model (DEFAULT_MODEL.id). */
+const model = z.string().optional();
 
 export const savedFileSchema = z.object({
   url: z.string().describe('where the file came from (a remote URL, or the clips it was joined from)'),
@@ -47,7 +65,7 @@ const eventSchema = z.discriminatedUnion('t', [
     t: z.literal('submitting'),
     id: z.string(),
     at: z.number(),
-    model: z.string().optional(),
+    model,
     input: jobInputSchema,
     estimate_usd: usd.optional(),
     board: boardRef.optional(),
@@ -60,7 +78,7 @@ const eventSchema = z.discriminatedUnion('t', [
     t: z.literal('submitted'),
     id: z.string(),
     at: z.number(),
-    model: z.string().optional(),
+    model,
     input: jobInputSchema,
     estimate_usd: usd.optional(),
     intent: z.string().optional(),
@@ -70,7 +88,7 @@ const eventSchema = z.discriminatedUnion('t', [
     t: z.literal('submit_unknown'),
     id: z.string(),
     at: z.number(),
-    model: z.string().optional(),
+    model,
     input: jobInputSchema,
     error: z.string(),
     estimate_usd: usd.optional(),
@@ -87,7 +105,7 @@ const eventSchema = z.discriminatedUnion('t', [
     id: z.string(),
     at: z.number(),
     title: z.string().optional(),
-    shots: z.array(inputSchema.extend({ estimate_usd: usd.optional() })).min(1),
+    shots: z.array(shotSchema.extend({ estimate_usd: usd.optional() })).min(1),
     estimate_usd: usd.optional(),
     warnings: z.array(z.string()).optional(),
   }),
@@ -102,9 +120,9 @@ export type EventOf<T extends LedgerEvent['t']> = Extract<LedgerEvent, { t: T }>
 
 export interface JobRecord {
   request_id: string;
+  /** The RunComfy model (endpoint) the job runs on. */
+  model: string;
   submitted_at?: number;
-  /** The RunComfy model id that ran it; undefined on lines written before models were recorded (the seed model). */
-  model?: string;
   input?: JobInput;
   /** The submission's outcome is unknown (no request_id came back); `request_id` is a local id. */
   outcome_unknown?: boolean;
@@ -126,6 +144,7 @@ export interface JobRecord {
 export interface PendingSubmission {
   id: string;
   at: number;
+  model: string;
   input: JobInput;
   estimate_usd?: number;
   board?: { id: string; shot: number };
@@ -148,105 +167,198 @@ export interface BoardRecord {
   updated_at: number;
 }
 
+/** One storyboard with what its shots stand on: its jobs (oldest first) and its submissions in flight. */
+export interface BoardSlice {
+  board: BoardRecord;
+  jobs: JobRecord[];
+  pending: PendingSubmission[];
+}
+
+/*
+ * The records as the ledger stores them (a JSON document per row), read back
+ * through these. Loose, so a field a newer fold adds is kept, never stripped.
+ */
+const stamp = z.object({ at: z.number() });
+export const jobDocSchema: z.ZodType<JobRecord> = z.looseObject({
+  request_id: z.string(),
+  model: z.string(),
+  submitted_at: z.number().optional(),
+  input: jobInputSchema.optional(),
+  outcome_unknown: z.boolean().optional(),
+  states: z.array(stamp.extend({ status: z.string(), queue_position: z.number().optional() })),
+  status: z.string().optional(),
+  ended_at: z.number().optional(),
+  output: modelOutputSchema.optional(),
+  files: z.array(savedFileSchema),
+  errors: z.array(stamp.extend({ code: z.string(), message: z.string() })),
+  estimate_usd: z.number().optional(),
+  charged_usd: z.number().optional(),
+  board: boardRef.optional(),
+  updated_at: z.number(),
+});
+export const pendingDocSchema: z.ZodType<PendingSubmission> = z.looseObject({
+  id: z.string(),
+  at: z.number(),
+  model: z.string(),
+  input: jobInputSchema,
+  estimate_usd: z.number().optional(),
+  board: boardRef.optional(),
+  pid: z.number().optional(),
+  instance: z.string().optional(),
+});
+export const boardDocSchema: z.ZodType<BoardRecord> = z.looseObject({
+  storyboard_id: z.string(),
+  created_at: z.number(),
+  title: z.string().optional(),
+  shots: z.array(shotSchema.extend({ estimate_usd: z.number().optional() })),
+  estimate_usd: z.number().optional(),
+  warnings: z.array(z.string()).optional(),
+  closed: stamp.extend({ reason: z.string() }).optional(),
+  film: filmSchema.optional(),
+  sheet: savedFileSchema.optional(),
+  film_error: z.string().optional(),
+  updated_at: z.number(),
+});
+
+type PendingEvent = EventOf<'submitting' | 'submit_failed'>;
+export type BoardEvent = EventOf<'storyboard' | 'storyboard_closed' | 'film' | 'film_error' | 'sheet'>;
+export type JobEvent = Exclude<LedgerEvent, PendingEvent | BoardEvent>;
+
+const BOARD_EVENTS: ReadonlySet<LedgerEvent['t']> = new Set(['storyboard', 'storyboard_closed', 'film', 'film_error', 'sheet']);
+
+/** Which record an event folds into. */
+export function entityOf(e: LedgerEvent): { kind: 'pending'; e: PendingEvent } | { kind: 'board'; e: BoardEvent } | { kind: 'job'; e: JobEvent } {
+  if (e.t === 'submitting' || e.t === 'submit_failed') return { kind: 'pending', e };
+  if (BOARD_EVENTS.has(e.t)) return { kind: 'board', e: e as BoardEvent };
+  return { kind: 'job', e: e as JobEvent };
+}
+
+/** A submission in flight as its `submitting` event records it. */
+export function pendingOf(e: EventOf<'submitting'>): PendingSubmission {
+  return {
+    id: e.id,
+    at: e.at,
+    model: e.model ?? DEFAULT_MODEL.id,
+    input: e.input,
+    estimate_usd: e.estimate_usd,
+    board: e.board,
+    pid: e.pid,
+    instance: e.instance,
+  };
+}
+
+/**
+ * A storyboard shot is claimed only when no live submission holds it, so a new
+ * one replaces any earlier submission of the shot still recorded in flight
+ * (its process died; the user chose to send the shot again).
+ */
+export function sameShot(p: PendingSubmission, e: EventOf<'submitting'>): boolean {
+  return p.board !== undefined && p.board.id === e.board?.id && p.board.shot === e.board.shot;
+}
+
+/** The submission in flight an event resolves (its outcome is now recorded), if any. */
+export function resolvedPending(e: LedgerEvent): string | undefined {
+  if (e.t === 'submit_failed') return e.id;
+  if (e.t === 'submitted' || e.t === 'submit_unknown') return e.intent;
+  return undefined;
+}
+
+/** Folds one event into a storyboard; an event of a board never planned changes nothing. */
+export function foldBoard(prev: BoardRecord | undefined, e: BoardEvent): BoardRecord | undefined {
+  if (e.t === 'storyboard') {
+    return { storyboard_id: e.id, created_at: e.at, title: e.title, shots: e.shots, estimate_usd: e.estimate_usd, warnings: e.warnings, updated_at: e.at };
+  }
+  if (!prev) return undefined;
+  const board: BoardRecord = { ...prev, updated_at: Math.max(prev.updated_at, e.at) };
+  if (e.t === 'storyboard_closed') board.closed = { at: e.at, reason: e.reason };
+  if (e.t === 'film') {
+    board.film = e.film;
+    board.film_error = undefined;
+  }
+  if (e.t === 'sheet') board.sheet = e.file;
+  if (e.t === 'film_error') board.film_error = e.message;
+  return board;
+}
+
+/** Folds one event into a job (a new one when `prev` is undefined). */
+export function foldJob(prev: JobRecord | undefined, e: JobEvent): JobRecord {
+  const job: JobRecord = prev
+    ? { ...prev, states: [...prev.states], errors: [...prev.errors], updated_at: Math.max(prev.updated_at, e.at) }
+    : { request_id: e.id, model: DEFAULT_MODEL.id, states: [], files: [], errors: [], updated_at: e.at };
+  switch (e.t) {
+    case 'submitted':
+    case 'submit_unknown':
+      job.submitted_at = e.at;
+      job.model = e.model ?? DEFAULT_MODEL.id;
+      job.input = e.input;
+      job.estimate_usd = e.estimate_usd;
+      job.board = e.board;
+      if (e.t === 'submit_unknown') {
+        job.outcome_unknown = true;
+        job.errors.push({ code: 'submit_outcome_unknown', message: e.error, at: e.at });
+      }
+      break;
+    case 'state': {
+      const prev = job.states.at(-1);
+      if (!prev || prev.status !== e.status || prev.queue_position !== e.queue_position) {
+        job.states.push({ status: e.status, at: e.at, ...(e.queue_position !== undefined && { queue_position: e.queue_position }) });
+      }
+      // Events of two processes may interleave; the latest observation wins.
+      const latest = job.states.reduce((a, b) => (b.at >= a.at ? b : a));
+      job.status = latest.status;
+      if (isTerminal(phaseOf(e.status))) job.ended_at = Math.min(job.ended_at ?? e.at, e.at);
+      break;
+    }
+    case 'output':
+      job.output = e.output;
+      break;
+    case 'file':
+      job.files = [...job.files.filter((f) => f.path !== e.file.path), e.file];
+      break;
+    case 'error':
+      job.errors.push({ code: e.code, message: e.message, at: e.at });
+      break;
+    case 'cost':
+      job.charged_usd = e.charged_usd;
+      break;
+  }
+  return job;
+}
+
+/** A job's expected cost: RunComfy's charge when known; a job cancelled in the queue costs nothing. */
+export function jobCostUsd(job: JobRecord): number | undefined {
+  if (job.charged_usd !== undefined) return job.charged_usd;
+  if (job.status && phaseOf(job.status) === 'cancelled') return 0;
+  return job.estimate_usd;
+}
+
+/** Run time of a finished job: first seen in progress → first seen completed. */
+export function runTimeMs(job: JobRecord): number | undefined {
+  const started = job.states.find((s) => phaseOf(s.status) === 'running');
+  const done = job.states.find((s) => phaseOf(s.status) === 'completed');
+  return started && done && done.at > started.at ? done.at - started.at : undefined;
+}
+
+/** The whole fold in memory: what importing an old jobs.jsonl builds before it is stored, and what unit tests fold. */
 export class Records {
   readonly jobs = new Map<string, JobRecord>();
   readonly boards = new Map<string, BoardRecord>();
   readonly pending = new Map<string, PendingSubmission>();
 
-  clear(): void {
-    this.jobs.clear();
-    this.boards.clear();
-    this.pending.clear();
-  }
-
-  /** Folds one event in; returns the id of the job or storyboard it changed (for resource notifications). */
-  apply(e: LedgerEvent): string[] {
-    switch (e.t) {
-      case 'submitting':
-        this.pending.set(e.id, { id: e.id, at: e.at, input: e.input, estimate_usd: e.estimate_usd, board: e.board, pid: e.pid, instance: e.instance });
-        return e.board ? [e.board.id] : [];
-      case 'submit_failed':
-        this.pending.delete(e.id);
-        return [];
-      case 'storyboard':
-        this.boards.set(e.id, {
-          storyboard_id: e.id,
-          created_at: e.at,
-          title: e.title,
-          shots: e.shots,
-          estimate_usd: e.estimate_usd,
-          warnings: e.warnings,
-          updated_at: e.at,
-        });
-        return [e.id];
-      case 'storyboard_closed':
-      case 'film':
-      case 'film_error':
-      case 'sheet':
-        return this.applyBoard(e);
-      default:
-        return this.applyJob(e);
-    }
-  }
-
-  private applyBoard(e: EventOf<'storyboard_closed' | 'film' | 'film_error' | 'sheet'>): string[] {
-    const board = this.boards.get(e.id);
-    if (!board) return [];
-    board.updated_at = Math.max(board.updated_at, e.at);
-    if (e.t === 'storyboard_closed') board.closed = { at: e.at, reason: e.reason };
-    if (e.t === 'film') {
-      board.film = e.film;
-      board.film_error = undefined;
-    }
-    if (e.t === 'sheet') board.sheet = e.file;
-    if (e.t === 'film_error') board.film_error = e.message;
-    return [e.id];
-  }
-
-  private applyJob(
-    e: Exclude<LedgerEvent, EventOf<'submitting' | 'submit_failed' | 'storyboard' | 'storyboard_closed' | 'film' | 'film_error' | 'sheet'>>,
-  ): string[] {
-    const job: JobRecord = this.jobs.get(e.id) ?? { request_id: e.id, states: [], files: [], errors: [], updated_at: e.at };
-    job.updated_at = Math.max(job.updated_at, e.at);
-    switch (e.t) {
-      case 'submitted':
-      case 'submit_unknown':
-        job.submitted_at = e.at;
-        job.model = e.model;
-        job.input = e.input;
-        job.estimate_usd = e.estimate_usd;
-        job.board = e.board;
-        if (e.intent) this.pending.delete(e.intent);
-        if (e.t === 'submit_unknown') {
-          job.outcome_unknown = true;
-          job.errors.push({ code: 'submit_outcome_unknown', message: e.error, at: e.at });
-        }
-        break;
-      case 'state': {
-        const prev = job.states.at(-1);
-        if (!prev || prev.status !== e.status || prev.queue_position !== e.queue_position) {
-          job.states.push({ status: e.status, at: e.at, ...(e.queue_position !== undefined && { queue_position: e.queue_position }) });
-        }
-        // Events of two processes may interleave; the latest observation wins.
-        const latest = job.states.reduce((a, b) => (b.at >= a.at ? b : a));
-        job.status = latest.status;
-        if (isTerminal(phaseOf(e.status))) job.ended_at = Math.min(job.ended_at ?? e.at, e.at);
-        break;
+  apply(event: LedgerEvent): void {
+    const resolved = resolvedPending(event);
+    if (resolved) this.pending.delete(resolved);
+    const { kind, e } = entityOf(event);
+    if (kind === 'pending') {
+      if (e.t === 'submitting') {
+        for (const p of this.pending.values()) if (sameShot(p, e)) this.pending.delete(p.id);
+        this.pending.set(e.id, pendingOf(e));
       }
-      case 'output':
-        job.output = e.output;
-        break;
-      case 'file':
-        job.files = [...job.files.filter((f) => f.path !== e.file.path), e.file];
-        break;
-      case 'error':
-        job.errors.push({ code: e.code, message: e.message, at: e.at });
-        break;
-      case 'cost':
-        job.charged_usd = e.charged_usd;
-        break;
+    } else if (kind === 'board') {
+      const board = foldBoard(this.boards.get(e.id), e);
+      if (board) this.boards.set(e.id, board);
+    } else {
+      this.jobs.set(e.id, foldJob(this.jobs.get(e.id), e));
     }
-    this.jobs.set(e.id, job);
-    return job.board ? [e.id, job.board.id] : [e.id];
   }
 }

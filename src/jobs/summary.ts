@@ -4,8 +4,7 @@
  */
 import { z } from 'zod';
 import { phaseOf, isTerminal, type Phase } from './phase.js';
-import { jobCostUsd } from '../costs/spend.js';
-import type { JobRecord } from './ledger.js';
+import { jobCostUsd, type JobRecord } from './records.js';
 
 export const jobSummarySchema = z.object({
   request_id: z.string(),

@@ -9,7 +9,7 @@ import type { AppContext } from '../context.js';
 import { KlingError } from '../errors.js';
 import type { JobRecord } from '../jobs/ledger.js';
 import { summarize } from '../jobs/summary.js';
-import { completeIds, listFromLedger, readFromLedger } from './read.js';
+import { LIST_LIMIT, completeIds, listFromLedger, readFromLedger } from './read.js';
 
 export const JOBS_URI = 'kling://jobs';
 const jobUri = (id: string) => `${JOBS_URI}/${id}`;
@@ -34,11 +34,15 @@ export function registerJobResources(server: McpServer, app: AppContext): void {
   server.registerResource(
     'jobs',
     JOBS_URI,
-    { title: 'Kling O1 jobs', description: 'Every job this server has submitted, newest first.', mimeType: 'application/json' },
+    {
+      title: 'Kling O1 jobs',
+      description: `The jobs this server has submitted, newest first (the newest ${LIST_LIMIT}; list_jobs pages through all of them).`,
+      mimeType: 'application/json',
+    },
     (uri) =>
       readFromLedger(app, uri, async () => {
         const now = app.clock.now();
-        return (await app.ledger.list()).map((j) => summarize(j, now));
+        return app.ledger.jobs({ limit: LIST_LIMIT }).items.map((j) => summarize(j, now));
       }),
   );
 
@@ -47,7 +51,7 @@ export function registerJobResources(server: McpServer, app: AppContext): void {
     new ResourceTemplate(`${JOBS_URI}/{request_id}`, {
       list: async () => ({
         resources: await listFromLedger(app, async () =>
-          (await app.ledger.list()).map((j) => ({
+          app.ledger.jobs({ limit: LIST_LIMIT }).items.map((j) => ({
             uri: jobUri(j.request_id),
             name: j.request_id,
             mimeType: 'application/json',
@@ -56,7 +60,7 @@ export function registerJobResources(server: McpServer, app: AppContext): void {
         ),
       }),
       complete: {
-        request_id: (value) => completeIds(app, async () => (await app.ledger.list()).map((j) => j.request_id), value),
+        request_id: (value) => completeIds(app, 'jobs', value),
       },
     }),
     {
@@ -88,13 +92,11 @@ export function registerJobResources(server: McpServer, app: AppContext): void {
     return {};
   });
 
-  const known = new Set<string>();
-  app.ledger.onChange((ids, initial) => {
-    const fresh = ids.filter((id) => !known.has(id));
-    ids.forEach((id) => known.add(id));
-    // The first read finds what earlier runs left: nothing changed, and some clients take an unexpected notification for an error.
-    if (initial || !server.isConnected()) return;
-    if (fresh.length > 0) server.sendResourceListChanged();
+  // The ledger reports changes after its first read only: what earlier runs left is no change, and some clients take an
+  // unexpected notification for an error.
+  app.ledger.onChange(({ ids, added }) => {
+    if (!server.isConnected()) return;
+    if (added) server.sendResourceListChanged();
     const uris = [JOBS_URI, ...ids.map(jobUri)].filter((u) => subscribed.has(u));
     for (const uri of uris) void server.server.sendResourceUpdated({ uri }).catch(() => undefined);
   });

@@ -30,7 +30,14 @@ export async function listFromLedger<T>(app: AppContext, produce: () => Promise<
   return produce();
 }
 
+/**
+ * How many jobs or storyboards a list resource (and resources/list) shows: the
+ * newest ones. A whole long history would outgrow one MCP message (the SDK's
+ * stdio transport drops the connection past 10 MiB); list_jobs pages through it.
+ */
+export const LIST_LIMIT = 200;
+
 /** Completion of an id argument: the known ids that start with what was typed, at most 100 (MCP's limit per answer). */
-export function completeIds(app: AppContext, ids: () => Promise<string[]>, typed: string): Promise<string[]> {
-  return listFromLedger(app, async () => (await ids()).filter((id) => id.startsWith(typed)).slice(0, 100));
+export function completeIds(app: AppContext, kind: 'jobs' | 'boards', typed: string): Promise<string[]> {
+  return listFromLedger(app, async () => app.ledger.completeIds(kind, typed, 100));
 }

@@ -6,15 +6,15 @@
 import { ResourceTemplate, type McpServer } from '@modelcontextprotocol/sdk/server/mcp.js';
 import type { AppContext } from '../context.js';
 import { processAlive, shotStates } from '../storyboards/shots.js';
-import { loadBoard, STORYBOARDS_URI, storyboardUri } from '../storyboards/show.js';
+import { loadSlice, STORYBOARDS_URI, storyboardUri } from '../storyboards/show.js';
 import { boardView } from '../storyboards/view.js';
-import { completeIds, listFromLedger, readFromLedger } from './read.js';
+import { LIST_LIMIT, completeIds, listFromLedger, readFromLedger } from './read.js';
 
 export function registerStoryboardResources(server: McpServer, app: AppContext): void {
   const describe = async (id: string) => {
-    const board = await loadBoard(app, id);
-    const view = boardView(board, shotStates(board, app.ledger.state(), processAlive), app.config.maxWaitS).structured;
-    return { ...view, created_at: new Date(board.created_at).toISOString(), plan: board.shots };
+    const slice = await loadSlice(app, id);
+    const view = boardView(slice.board, shotStates(slice, processAlive), app.config.maxWaitS).structured;
+    return { ...view, created_at: new Date(slice.board.created_at).toISOString(), plan: slice.board.shots };
   };
 
   server.registerResource(
@@ -22,13 +22,13 @@ export function registerStoryboardResources(server: McpServer, app: AppContext):
     STORYBOARDS_URI,
     {
       title: 'Kling O1 storyboards',
-      description: 'Every storyboard this server has planned, newest first, with its status and film.',
+      description: `The storyboards this server has planned, newest first (the newest ${LIST_LIMIT}), with their status and film.`,
       mimeType: 'application/json',
     },
     (uri) =>
       readFromLedger(app, uri, async () =>
-        (await app.ledger.boards()).map((b) => {
-          const view = boardView(b, shotStates(b, app.ledger.state(), processAlive), app.config.maxWaitS).structured;
+        app.ledger.boards({ limit: LIST_LIMIT }).items.map((b) => {
+          const view = boardView(b, shotStates(app.ledger.slice(b.storyboard_id)!, processAlive), app.config.maxWaitS).structured;
           return {
             storyboard_id: b.storyboard_id,
             title: b.title,
@@ -46,11 +46,13 @@ export function registerStoryboardResources(server: McpServer, app: AppContext):
     new ResourceTemplate(`${STORYBOARDS_URI}/{storyboard_id}`, {
       list: async () => ({
         resources: await listFromLedger(app, async () =>
-          (await app.ledger.boards()).map((b) => ({ uri: storyboardUri(b.storyboard_id), name: b.title ?? b.storyboard_id, mimeType: 'application/json' })),
+          app.ledger
+            .boards({ limit: LIST_LIMIT })
+            .items.map((b) => ({ uri: storyboardUri(b.storyboard_id), name: b.title ?? b.storyboard_id, mimeType: 'application/json' })),
         ),
       }),
       complete: {
-        storyboard_id: (value) => completeIds(app, async () => (await app.ledger.boards()).map((b) => b.storyboard_id), value),
+        storyboard_id: (value) => completeIds(app, 'boards', value),
       },
     }),
     {

@@ -2,7 +2,7 @@
  * The life of a storyboard, in the steps the two storyboard tools share:
  * plan (check every frame once, price the whole board, confirm, reserve and
  * record the plan), submit the shots that need it (in order, each claimed
- * under the ledger's lock so no shot is ever sent twice), wait for all of them
+ * in a ledger transaction so no shot is ever sent twice), wait for all of them
  * on one deadline, save their clips, and stitch the film.
  */
 import { randomBytes } from 'node:crypto';
@@ -10,7 +10,7 @@ import path from 'node:path';
 import { confirmSpend } from '../costs/confirm.js';
 import { estimateUsd } from '../costs/price.js';
 import { KlingError, isKlingError, unexpectedError, withRequestIds } from '../errors.js';
-import type { BoardRecord, RecordedInput, Records } from '../jobs/records.js';
+import type { BoardRecord, BoardSlice, RecordedInput } from '../jobs/records.js';
 import { klingO1ImageToVideo, modelInputShape, type ModelInput } from '../models/kling-o1-image-to-video.js';
 import { checkFrames, type CheckedFrame } from '../preflight/frames.js';
 import { explainUrlRequired } from '../preflight/url-required.js';
@@ -98,7 +98,7 @@ export async function planBoard(call: JobCall, args: { shots: ShotInput[]; title
   const facts = (f: CheckedFrame) => ({ sha256: f.sha256, width: f.report.width, height: f.report.height });
   const warnings = continuityWarnings(indexes.map((i) => ({ start: facts(checked.get(i)!.start), end: facts(checked.get(i)!.end) })));
 
-  const price = await call.jobs.price();
+  const price = await call.price();
   const shots = args.shots.map((s, i) => ({ ...checked.get(i + 1)!.record, estimate_usd: estimateUsd(price, s.duration) }));
   const known = shots.every((s) => s.estimate_usd !== undefined);
   const total = known ? shots.reduce((sum, s) => sum + s.estimate_usd!, 0) : undefined;
@@ -139,7 +139,7 @@ export async function submitShots(
     s.phase === 'not_submitted' ||
     (o.resubmit.failed && (s.phase === 'failed' || s.phase === 'cancelled')) ||
     (o.resubmit.unknown && s.phase === 'outcome_unknown');
-  const states = shotStates(board, call.app.ledger.state(), processAlive).filter(wanted);
+  const states = shotStates(call.app.ledger.slice(board.storyboard_id)!, processAlive).filter(wanted);
   const todo = states.map((s) => s.index);
   if (todo.length === 0) return [];
   const planned = (i: number) => board.shots[i - 1]!;
@@ -147,7 +147,7 @@ export async function submitShots(
   if (!o.checked && inline) refuseInlineFrames(board, todo);
   const checked = o.checked ?? (await checkShots(call, board.shots.map(asShotInput), todo));
   if (!o.checked) refuseChangedFrames(board, checked);
-  const price = await call.jobs.price();
+  const price = await call.price();
   // The plan's own estimate for a shot it reserved; today's price for anything it did not.
   const estimate = (i: number) => planned(i).estimate_usd ?? estimateUsd(price, planned(i).duration);
   const again = states.filter((s) => s.phase !== 'not_submitted').map((s) => s.index);
@@ -164,8 +164,8 @@ export async function submitShots(
       break;
     }
     const shot = checked.get(index)!;
-    // Claimed under the lock: another call (or process) may have submitted this shot, or closed the board, since we looked.
-    const claim = (records: Records) => !records.boards.get(board.storyboard_id)?.closed && wanted(shotStates(board, records, processAlive)[index - 1]!);
+    // Claimed in the reserving transaction: another call (or process) may have submitted this shot, or closed the board, since we looked.
+    const claim = (slice: BoardSlice) => !slice.board.closed && wanted(shotStates(slice, processAlive)[index - 1]!);
     try {
       const sub = await call.jobs.submit(shot.send, {
         recordAs: shot.record,
@@ -279,7 +279,7 @@ export function boardError(call: JobCall, boardId: string, caught: unknown): unk
 
 /** Every job of the board that exists upstream, earlier attempts included: an error must name them all. */
 export function boardRequestIds(call: JobCall, boardId: string): string[] {
-  return call.app.ledger.jobsOf(boardId).flatMap((j) => (j.outcome_unknown ? [] : [j.request_id]));
+  return (call.app.ledger.slice(boardId)?.jobs ?? []).flatMap((j) => (j.outcome_unknown ? [] : [j.request_id]));
 }
 
 /**
@@ -288,7 +288,7 @@ export function boardRequestIds(call: JobCall, boardId: string): string[] {
  * download) is logged and left for the next call; it never fails the others.
  */
 export async function settleShots(call: JobCall, board: BoardRecord, o: { download: boolean; progress: BoardProgress }): Promise<void> {
-  const shots = shotStates(board, call.app.ledger.state(), processAlive);
+  const shots = shotStates(call.app.ledger.slice(board.storyboard_id)!, processAlive);
   const running = shots.filter((s) => s.job && (s.phase === 'queued' || s.phase === 'running'));
   for (const s of shots) if (s.phase === 'completed' || s.phase === 'failed' || s.phase === 'cancelled') o.progress.shotDone(s.index);
   if (running.length > 0 && call.deadline.canWait()) {
@@ -299,7 +299,7 @@ export async function settleShots(call: JobCall, board: BoardRecord, o: { downlo
     );
     rethrowAbort(waits);
   }
-  const after = shotStates(board, call.app.ledger.state(), processAlive);
+  const after = shotStates(call.app.ledger.slice(board.storyboard_id)!, processAlive);
   // A completed shot is read once more for its outputs and charge, and its clip saved (again, if the copy is gone); a failed one for its reason.
   const toCollect = after.filter(
     (s) =>
@@ -342,7 +342,7 @@ function needsFiles(s: ShotState, download: boolean): boolean {
  * cannot be joined are reported (and kept); no broken film is ever left.
  */
 export async function stitchFilm(call: JobCall, board: BoardRecord, progress: BoardProgress): Promise<void> {
-  const shots = shotStates(board, call.app.ledger.state(), processAlive);
+  const shots = shotStates(call.app.ledger.slice(board.storyboard_id)!, processAlive);
   if (!shots.every((s) => s.phase === 'completed')) return;
   const clips = shots.map((s) => s.job!.files.find((f) => f.mime.startsWith('video/')));
   if (clips.some((c) => !c)) return;

@@ -3,7 +3,7 @@
  * current job (the newest, when a shot was submitted again), a submission in
  * flight, or nothing yet. Pure, so every process and tool sees the same board.
  */
-import type { BoardRecord, JobRecord, PendingSubmission, Records } from '../jobs/records.js';
+import type { BoardRecord, BoardSlice, JobRecord, PendingSubmission } from '../jobs/records.js';
 import { jobPhase } from '../jobs/summary.js';
 import type { Phase } from '../jobs/phase.js';
 import { isProcessAlive } from '../util/process-instance.js';
@@ -27,9 +27,8 @@ export function processAlive(p: PendingSubmission): boolean {
   return p.pid === undefined || isProcessAlive(p.pid, p.instance);
 }
 
-export function shotStates(board: BoardRecord, records: Records, isAlive: IsAlive): ShotState[] {
-  const jobs = [...records.jobs.values()].filter((j) => j.board?.id === board.storyboard_id).sort((a, b) => (a.submitted_at ?? 0) - (b.submitted_at ?? 0));
-  const pending = [...records.pending.values()].filter((p) => p.board?.id === board.storyboard_id);
+/** Each shot of a board, from its slice of the ledger (its jobs oldest first, its submissions in flight). */
+export function shotStates({ board, jobs, pending }: BoardSlice, isAlive: IsAlive): ShotState[] {
   return board.shots.map((_, i) => {
     const index = i + 1;
     const mine = jobs.filter((j) => j.board!.shot === index);

@@ -3,7 +3,7 @@ import { z } from 'zod';
 import type { AppContext } from '../context.js';
 import { KlingError } from '../errors.js';
 import { typeError } from '../models/fields.js';
-import type { BoardRecord } from '../jobs/records.js';
+import type { BoardRecord, BoardSlice } from '../jobs/records.js';
 import type { ToolReply } from '../calls/respond.js';
 import { processAlive, shotStates } from './shots.js';
 import { boardView, type BoardView } from './view.js';
@@ -21,17 +21,22 @@ export const storyboardIdSchema = z
   .describe('The storyboard_id that generate_storyboard returned (list_jobs shows it beside each shot).');
 
 export async function loadBoard(app: AppContext, id: string): Promise<BoardRecord> {
-  const board = await app.ledger.board(id);
-  if (!board) {
+  return (await loadSlice(app, id)).board;
+}
+
+/** The board with its jobs and submissions in flight, or a clear error. */
+export async function loadSlice(app: AppContext, id: string): Promise<BoardSlice> {
+  const slice = (await app.ledger.board(id)) && app.ledger.slice(id);
+  if (!slice) {
     throw new KlingError(
       'storyboard_not_found',
       `No storyboard ${id} is recorded in this server's ledger (KLING_MCP_STATE_DIR). The resource kling://storyboards lists the known boards, and list_jobs shows each job's storyboard_id.`,
     );
   }
-  return board;
+  return slice;
 }
 
 export async function showBoard(app: AppContext, id: string): Promise<ToolReply<BoardView>> {
-  const board = await loadBoard(app, id);
-  return boardView(board, shotStates(board, app.ledger.state(), processAlive), app.config.maxWaitS);
+  const slice = await loadSlice(app, id);
+  return boardView(slice.board, shotStates(slice, processAlive), app.config.maxWaitS);
 }

@@ -5,7 +5,7 @@
  */
 import type { ResourceLink } from '@modelcontextprotocol/sdk/types.js';
 import { z } from 'zod';
-import { jobCostUsd } from '../costs/spend.js';
+import { jobCostUsd } from '../jobs/records.js';
 import { filmSchema, savedFileSchema, type BoardRecord } from '../jobs/records.js';
 import { DEFAULT_MAX_WAIT_S } from '../config.js';
 import { modelOutputSchema } from '../models/output.js';

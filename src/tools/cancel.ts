@@ -84,7 +84,7 @@ async function cancelBoard(call: JobCall, boardId: string) {
   const board = await loadBoard(call.app, boardId);
   // Closed first, so no other call submits a shot while the queued ones are cancelled.
   if (!board.closed) await call.app.ledger.record('storyboard_closed', boardId, { reason: 'cancelled by the user' }, call.app.clock.now());
-  const shots = shotStates(board, call.app.ledger.state(), processAlive);
+  const shots = shotStates(call.app.ledger.slice(boardId)!, processAlive);
   const lines: string[] = [];
   const outcomes = await Promise.all(
     shots.map(async (s) => {

@@ -14,7 +14,8 @@ import type { AppContext } from '../context.js';
 import type { JobCall, ToolCall } from '../calls/call.js';
 import type { Confirm } from '../costs/confirm.js';
 import { QuoteBook, quoteConfirm } from '../costs/quote.js';
-import { SPEND_WINDOW_MS, spendSince, spendSources } from '../costs/spend.js';
+import { SPEND_WINDOW_MS, spendSince } from '../costs/spend.js';
+import { DEFAULT_MODEL } from '../models/registry.js';
 import type { ProgressSink } from '../polling/progress.js';
 import { Deadline } from '../util/deadline.js';
 import { redact } from '../util/redact.js';
@@ -55,8 +56,8 @@ export function defineJobTool<I extends Shape, O extends Shape, N extends string
     async handle(args, call) {
       const waitS = (args as { wait_seconds?: number }).wait_seconds ?? (waitsByDefault ? call.app.config.maxWaitS : 0);
       const deadline = new Deadline(call.app.clock, waitS * 1000);
-      const { client, jobs } = await call.app.upstream();
-      return handle(args, { ...call, client, jobs, deadline });
+      const { client, jobs, prices } = await call.app.upstream();
+      return handle(args, { ...call, client, jobs, deadline, price: (model = DEFAULT_MODEL) => prices.current(model.id) });
     },
   };
 }
@@ -72,7 +73,8 @@ function progressSink(extra: Extra): ProgressSink | undefined {
 
 /** The expected spend over the last 24 h, as the spend limit counts it. */
 function spendSoFarUsd(app: AppContext): number {
-  return spendSince(app.clock.now() - SPEND_WINDOW_MS, spendSources(app.ledger.state())).usd;
+  const since = app.clock.now() - SPEND_WINDOW_MS;
+  return spendSince(since, app.ledger.spendSources(since)).usd;
 }
 
 function confirmer(server: McpServer, extra: Extra, app: AppContext, quotes: QuoteBook, tool: string, args: Record<string, unknown>): Confirm {
@@ -119,7 +121,7 @@ function uiMeta(tool: ToolDefinition<Shape, Shape>, player: PlayerUi): { ui: { r
  * the returned function shows them once the client's capabilities are known (on initialized).
  */
 export function registerTools(server: McpServer, app: AppContext, tools: ToolDefinition<Shape, Shape>[], player: PlayerUi): () => void {
-  const quotes = new QuoteBook(app.clock, app.config.stateDir);
+  const quotes = new QuoteBook(app.clock, app.ledger);
   const appOnly: RegisteredTool[] = [];
   for (const tool of tools) {
     const meta = uiMeta(tool, player);

@@ -11,7 +11,7 @@ import type { ToolReply } from '../calls/respond.js';
 
 /** Prices one clip, asks for confirmation when it is a big spend, and submits it once (spend limit included). */
 export async function submitClip(call: JobCall, input: ModelInput, recordAs?: RecordedInput) {
-  const estimate = estimateUsd(await call.jobs.price(), input.duration);
+  const estimate = estimateUsd(await call.price(), input.duration);
   const what = `this ${input.duration} s clip`;
   await call.jobs.precheckSpend([{ ...(recordAs ?? input), estimate_usd: estimate }], what);
   await confirmSpend(call.confirm, call.app.config.confirmAboveUsd, {

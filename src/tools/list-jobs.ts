@@ -1,22 +1,18 @@
 import { z } from 'zod';
-import { isTerminal, RUNCOMFY_STATE } from '../jobs/phase.js';
-import type { JobRecord } from '../jobs/ledger.js';
-import { jobPhase, jobSummarySchema, summarize } from '../jobs/summary.js';
+import { RUNCOMFY_STATE, type Phase } from '../jobs/phase.js';
+import { jobSummarySchema, summarize } from '../jobs/summary.js';
 import { defineTool } from './define.js';
 import type { AppContext } from '../context.js';
-import { SPEND_WINDOW_MS, spendSince, spendSources } from '../costs/spend.js';
+import { SPEND_WINDOW_MS, spendSince } from '../costs/spend.js';
 import { formatAge, formatUsd } from '../util/format.js';
 
 // In RunComfy's words, the ones every answer shows a job's state in.
 const FILTERS = ['unfinished', 'in_queue', 'in_progress', 'completed', 'cancelled', 'failed', 'outcome_unknown'] as const;
 type Filter = (typeof FILTERS)[number];
 
-function matches(job: JobRecord, filter: Filter | undefined): boolean {
-  if (!filter) return true;
-  const phase = jobPhase(job);
-  if (filter === 'unfinished') return phase !== 'outcome_unknown' && !isTerminal(phase);
-  return (phase === 'outcome_unknown' ? phase : RUNCOMFY_STATE[phase]) === filter;
-}
+/** The job phases (jobs/summary.ts#jobPhase) a filter keeps: RunComfy's state words map back onto phases. */
+const phasesOf = (filter: Filter): string[] =>
+  filter === 'unfinished' ? ['queued', 'running'] : [(Object.keys(RUNCOMFY_STATE) as Phase[]).find((p) => RUNCOMFY_STATE[p] === filter) ?? filter];
 
 export const listJobs = defineTool({
   name: 'list_jobs',
@@ -30,10 +26,12 @@ export const listJobs = defineTool({
       .optional()
       .describe('Only jobs in this state ("unfinished" = in_queue or in_progress).'),
     limit: z.number().int().min(1).max(200).default(20).describe('At most this many jobs (default 20).'),
+    cursor: z.string().optional().describe('The next_cursor of an earlier answer: the page of older jobs after it.'),
   },
   output: {
     jobs: z.array(jobSummarySchema),
     total: z.number().describe('how many jobs match, before the limit'),
+    next_cursor: z.string().optional().describe('more (older) jobs match: pass this as cursor for the next page'),
     spend: z
       .object({
         last_24h_usd: z.number().describe('expected spend over the last 24 h (what the spend limit counts)'),
@@ -46,29 +44,29 @@ export const listJobs = defineTool({
   annotations: { readOnlyHint: true, destructiveHint: false, idempotentHint: true, openWorldHint: false },
   async handle(args, { app }) {
     const now = app.clock.now();
-    const recorded = await app.ledger.list();
-    const all = recorded.filter((j) => matches(j, args.status));
-    const jobs = all.slice(0, args.limit).map((j) => summarize(j, now));
+    const page = app.ledger.jobs({ limit: args.limit, cursor: args.cursor, ...(args.status && { phases: phasesOf(args.status) }) });
+    const jobs = page.items.map((j) => summarize(j, now));
     const spend = spendReport(app, now);
     const lines = jobs.map(
       (j) =>
         `- ${j.request_id} · ${j.status}${j.age_s !== undefined ? ` · ${formatAge(j.age_s)} ago` : ''}` +
         `${j.storyboard_id ? ` · shot ${j.shot} of ${j.storyboard_id}` : ''} · "${j.prompt}"${j.file ? ` · ${j.file}` : ''}`,
     );
-    const shown = jobs.length < all.length ? `${jobs.length} of ${all.length}` : `${all.length}`;
+    const shown = jobs.length < page.total ? `${jobs.length} of ${page.total}` : `${page.total}`;
+    const more = page.next ? `\nOlder jobs: call list_jobs again with cursor "${page.next}".` : '';
     const head = jobs.length
-      ? `${shown} job(s)${args.status ? ` (${args.status})` : ''}, newest first:\n${lines.join('\n')}`
-      : noneText(args.status, recorded.length);
+      ? `${shown} job(s)${args.status ? ` (${args.status})` : ''}, newest first:\n${lines.join('\n')}${more}`
+      : noneText(args.status, args.status ? app.ledger.jobs({ limit: 1 }).total : 0);
     const limit = spend.limit_usd !== undefined ? ` (limit ${formatUsd(spend.limit_usd)}, KLING_MCP_SPEND_LIMIT_USD)` : '';
     const text = `${head}\nSpend: ${formatUsd(spend.last_24h_usd)} over the last 24 h${limit}; ${formatUsd(spend.total_usd)} in total${spend.unpriced_jobs ? ` (${spend.unpriced_jobs} job(s) of unknown price not counted)` : ''}.`;
-    return { structured: { jobs, total: all.length, spend }, text };
+    return { structured: { jobs, total: page.total, ...(page.next && { next_cursor: page.next }), spend }, text };
   },
 });
 
 function spendReport(app: AppContext, now: number) {
-  const r = app.ledger.state();
-  const day = spendSince(now - SPEND_WINDOW_MS, spendSources(r));
-  const all = spendSince(-Infinity, spendSources(r));
+  const since = now - SPEND_WINDOW_MS;
+  const day = spendSince(since, app.ledger.spendSources(since));
+  const all = spendSince(-Infinity, app.ledger.spendSources(-Infinity));
   return {
     last_24h_usd: day.usd,
     total_usd: all.usd,

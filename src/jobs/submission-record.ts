@@ -1,0 +1,132 @@
+/**
+ * One submission's whole record, in order: reserved (checked against the
+ * spend limit, a storyboard shot's claim checked, and recorded as pending, all
+ * in one ledger transaction), then exactly one outcome: submitted (a
+ * request_id exists), unknown (no answer came: the job may exist and be
+ * billed), or failed (a definite refusal: nothing stays reserved). A
+ * storyboard's plan, which reserves all its shots, is recorded the same way.
+ */
+import { randomBytes } from 'node:crypto';
+import type { Clock } from '../util/clock.js';
+import type { Logger } from '../util/log.js';
+import { PROCESS_INSTANCE } from '../util/process-instance.js';
+import type { Ledger, LedgerSpend } from './ledger.js';
+import type { BoardRecord, BoardSlice, EventOf, LedgerEvent, PendingSubmission } from './records.js';
+
+/**
+ * The spend limit's check (costs/guard.ts): throws to refuse the work in
+ * `extra`; `read` gives the ledger's spend sources for a window.
+ */
+export type SpendCheck = (
+  read: (since: number) => LedgerSpend,
+  extra: { pending?: PendingSubmission[]; boards?: { storyboard_id: string; created_at: number; shots: { estimate_usd?: number }[] }[] },
+  what: string,
+) => void;
+
+/** What is reserved for one submission. */
+export type Reservation = Omit<PendingSubmission, 'id' | 'at' | 'pid' | 'instance'>;
+/** A reservation made only if `claim` holds on the board as the transaction reads it (no other call took the shot meanwhile). */
+export type Claimed = Reservation & { claim?: (slice: BoardSlice) => boolean };
+export type BoardPlan = Omit<EventOf<'storyboard'>, 't' | 'at'>;
+/** A reservation recorded as pending: what its outcome is recorded against. */
+export type Reserved = Reservation & { id: string };
+
+export class SubmissionRecord {
+  constructor(
+    private readonly ledger: Ledger,
+    /** The spend limit's check (costs/guard.ts), none without a limit. */
+    private readonly checkSpend: SpendCheck | undefined,
+    private readonly clock: Clock,
+    private readonly log: Logger,
+  ) {}
+
+  /** The limit's verdict on new work, recording nothing: so nobody is asked to confirm a spend the limit would then refuse. */
+  precheck(work: { estimate_usd?: number }[], what: string): void {
+    const at = this.clock.now();
+    this.checkSpend?.(this.read, { boards: [{ storyboard_id: 'precheck', created_at: at, shots: work }] }, what);
+  }
+
+  /** Checks the limit for a whole storyboard and records its plan, which reserves every shot until it is submitted. */
+  async reserveBoard(plan: BoardPlan, what: string): Promise<void> {
+    const at = this.clock.now();
+    const { id, ...fields } = plan;
+    const board: BoardRecord = { storyboard_id: id, created_at: at, ...fields, updated_at: at };
+    this.ledger.transaction(() => {
+      this.checkSpend?.(this.read, { boards: [board] }, what);
+      this.ledger.write({ t: 'storyboard', id, at, ...fields });
+    });
+    this.ledger.refresh();
+  }
+
+  /**
+   * Checks the limit, then records the submission as pending. With a `claim`,
+   * it is reserved only if the claim holds in the same transaction; undefined otherwise.
+   */
+  async reserve(item: Claimed, what: string): Promise<Reserved | undefined> {
+    const at = this.clock.now();
+    const { claim, ...work } = item;
+    const reserved = this.ledger.transaction(() => {
+      if (claim && work.board) {
+        const slice = this.ledger.slice(work.board.id);
+        if (!slice || !claim(slice)) return undefined;
+      }
+      const pending: PendingSubmission = { ...work, id: newPendingId(), at, pid: process.pid, instance: PROCESS_INSTANCE };
+      this.checkSpend?.(this.read, { pending: [pending] }, what);
+      const { id, ...fields } = pending;
+      this.ledger.write({ t: 'submitting', id, ...fields });
+      return { ...work, id };
+    });
+    this.ledger.refresh();
+    return reserved;
+  }
+
+  /** RunComfy accepted it: recorded under its request_id the moment one exists. */
+  submitted(r: Reserved, requestId: string, at: number): Promise<void> {
+    return this.note('submitted', requestId, this.paid(r), at);
+  }
+
+  /** No answer came: the job may exist upstream (and be billed), so it is kept under a local id, never forgotten. */
+  unknown(r: Reserved, error: string): Promise<void> {
+    const now = this.clock.now();
+    return this.note('submit_unknown', `unknown-${now}-${randomBytes(3).toString('hex')}`, { ...this.paid(r), error }, now);
+  }
+
+  /** A definite refusal: nothing was created, so nothing stays reserved. */
+  failed(r: Reserved, error: string): Promise<void> {
+    return this.note('submit_failed', r.id, { error }, this.clock.now());
+  }
+
+  private paid(r: Reserved) {
+    return { model: r.model, input: r.input, estimate_usd: r.estimate_usd, intent: r.id, board: r.board };
+  }
+
+  private readonly read = (since: number) => this.ledger.spendSources(since);
+
+  private note<T extends LedgerEvent['t']>(t: T, id: string, fields: Omit<EventOf<T>, 't' | 'id' | 'at'>, at: number): Promise<void> {
+    return noteEvent(this.ledger, this.log, t, id, fields, at);
+  }
+}
+
+/**
+ * Records an event. A ledger that cannot be written (disk full, folder gone)
+ * must not cost the user a job that was paid for: the failure is logged with
+ * the request_id, and the call goes on to return that id.
+ */
+export async function noteEvent<T extends LedgerEvent['t']>(
+  ledger: Ledger,
+  log: Logger,
+  t: T,
+  id: string,
+  fields: Omit<EventOf<T>, 't' | 'id' | 'at'>,
+  at: number,
+): Promise<void> {
+  try {
+    await ledger.record(t, id, fields, at);
+  } catch (err) {
+    log.error(`could not record "${t}" for request ${id} in the ledger: ${(err as Error).message}`);
+  }
+}
+
+function newPendingId(): string {
+  return `pending-${Date.now().toString(36)}-${randomBytes(4).toString('hex')}`;
+}

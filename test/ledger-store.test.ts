@@ -1,0 +1,271 @@
+/** The ledger as a database: durable, shared, imported from the old jsonl once, paged, and clear when it cannot be opened. */
+import { mkdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import path from 'node:path';
+import Database from 'libsql';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { LEDGER_DB, LEGACY_FILE, Ledger, type LedgerChange } from '../src/jobs/ledger.js';
+import { SCHEMA_VERSION } from '../src/jobs/ledger-db.js';
+import { DEFAULT_MODEL } from '../src/models/registry.js';
+
+const MODEL_ID = DEFAULT_MODEL.id;
+import type { RunComfySimulator } from '../src/simulator/simulator.js';
+import { createLogger } from '../src/util/log.js';
+import { call, connectInMemory, keyframes, readJson, simEnv, startSim, tempDir, textOf } from './helpers.js';
+import { T0, at, input } from './records.js';
+
+const silent = createLogger('silent');
+
+async function opened(dir: string, log = silent): Promise<Ledger> {
+  const ledger = new Ledger(dir, log);
+  await ledger.open();
+  return ledger;
+}
+
+/** Rows of the events table, read past the ledger's own code. */
+function eventCount(dir: string): number {
+  const db = new Database(path.join(dir, LEDGER_DB), { readonly: true });
+  try {
+    return Number((db.prepare('SELECT count(*) FROM events').raw().get() as unknown[])[0]);
+  } finally {
+    db.close();
+  }
+}
+
+/**
+ * Lines as the jsonl ledger wrote them (copied from a real jobs.jsonl of that code): no model on the submission,
+ * a storyboard, a pending submission, a torn last line.
+ */
+const OLD_LINES = [
+  '{"t":"submitting","id":"pending-mh2k1a-0a1b2c3d","at":1767268800000,"input":{"prompt":"a red door opens","start_image_url":"https://img.example/start.png","end_image_url":"https://img.example/end.png","duration":5},"estimate_usd":0.56,"pid":4242,"instance":"mh2k1a00"}',
+  '{"t":"submitted","id":"job-old-1","at":1767268801000,"input":{"prompt":"a red door opens","start_image_url":"https://img.example/start.png","end_image_url":"https://img.example/end.png","duration":5,"image_sha256":{"start_image_url":"aa","end_image_url":"bb"}},"estimate_usd":0.56,"intent":"pending-mh2k1a-0a1b2c3d"}',
+  '{"t":"state","id":"job-old-1","at":1767268802000,"status":"in_queue","queue_position":1}',
+  '{"t":"state","id":"job-old-1","at":1767268810000,"status":"in_progress"}',
+  '{"t":"state","id":"job-old-1","at":1767268900000,"status":"completed"}',
+  '{"t":"cost","id":"job-old-1","at":1767268900000,"charged_usd":0.56}',
+  'not json at all',
+  '{"t":"storyboard","id":"sb-mh2k1b0a1b2c","at":1767268950000,"title":"door","shots":[{"prompt":"shot 1","start_image_url":"https://img.example/a.png","end_image_url":"https://img.example/b.png","duration":5,"estimate_usd":0.56}],"estimate_usd":0.56}',
+  '{"t":"submitting","id":"pending-mh2k1c-11223344","at":1767268960000,"input":{"prompt":"lost","start_image_url":"u","end_image_url":"v","duration":10},"estimate_usd":1.12,"pid":999999,"instance":"gone"}',
+  '{"t":"state","id":"job-old-1","at":17672',
+];
+
+describe('the ledger database', () => {
+  it('keeps every event across a restart, and a second connection to the file sees them, reported as changes', async () => {
+    const tmp = tempDir();
+    try {
+      const a = await opened(tmp.dir);
+      const b = await opened(tmp.dir);
+      const seen: LedgerChange[] = [];
+      b.onChange((change) => seen.push(change));
+      await a.record('submitted', 'job-1', { model: MODEL_ID, input: input(), estimate_usd: 0.56 }, at(1));
+      await a.record('state', 'job-1', { status: 'in_progress' }, at(2));
+      expect((await b.get('job-1'))?.status).toBe('in_progress');
+      expect(seen).toEqual([{ ids: ['job-1'], added: true }]);
+      a.close();
+      b.close();
+
+      const again = await opened(tmp.dir);
+      const job = await again.get('job-1');
+      expect(job).toMatchObject({ request_id: 'job-1', model: MODEL_ID, status: 'in_progress', submitted_at: at(1), estimate_usd: 0.56 });
+      expect(job!.states.map((s) => s.status)).toEqual(['in_progress']);
+      again.close();
+    } finally {
+      tmp.cleanup();
+    }
+  });
+
+  it('imports an old jobs.jsonl once, in one go: torn and unreadable lines reported by number, the file left untouched, old events read as the seed model', async () => {
+    const tmp = tempDir();
+    try {
+      const dir = path.join(tmp.dir, 'state');
+      mkdirSync(dir, { recursive: true });
+      const legacy = path.join(dir, LEGACY_FILE);
+      writeFileSync(legacy, OLD_LINES.join('\n'));
+      const before = { bytes: readFileSync(legacy), mtime: statSync(legacy).mtimeMs };
+      const logs: string[] = [];
+      const ledger = await opened(
+        dir,
+        createLogger('info', (l) => logs.push(l)),
+      );
+      expect(logs.join('')).toMatch(/skipping unreadable line 7 of .*jobs\.jsonl/);
+      expect(logs.join('')).toMatch(/skipping unreadable line 10 of .*jobs\.jsonl/);
+      expect(logs.join('')).toMatch(/imported 8 event\(s\)/);
+      const job = await ledger.get('job-old-1');
+      expect(job).toMatchObject({ model: MODEL_ID, status: 'completed', charged_usd: 0.56 });
+      expect(job!.input).toMatchObject({ prompt: 'a red door opens', duration: 5, image_sha256: { start_image_url: 'aa', end_image_url: 'bb' } });
+      expect(ledger.recentRunsMs(MODEL_ID, 5, 10)).toEqual([90_000]);
+      // The first submission resolved into job-old-1; the second is still in flight (its process is gone).
+      const spend = ledger.spendSources(-Infinity);
+      expect([...spend.pending].map((p) => p.estimate_usd)).toEqual([1.12]);
+      expect(spend.jobs).toEqual({ usd: 0.56, jobs: 1, unpriced: 0 });
+      expect(ledger.slice('sb-mh2k1b0a1b2c')?.board.title).toBe('door');
+      ledger.close();
+      expect(eventCount(dir)).toBe(8);
+      expect(readFileSync(legacy).equals(before.bytes)).toBe(true);
+      expect(statSync(legacy).mtimeMs).toBe(before.mtime);
+
+      // A second start reads the database; the jsonl, even grown, is not imported again.
+      writeFileSync(legacy, `${OLD_LINES.join('\n')}\n${OLD_LINES[2]}\n`);
+      const second = await opened(dir);
+      second.close();
+      expect(eventCount(dir)).toBe(8);
+    } finally {
+      tmp.cleanup();
+    }
+  });
+
+  it('records the model of every job, and learns run times per (model, clip length)', async () => {
+    const tmp = tempDir();
+    try {
+      const ledger = await opened(tmp.dir);
+      const run = async (id: string, model: string | undefined, duration: number, runS: number, s: number) => {
+        await ledger.record('submitted', id, { ...(model && { model }), input: { prompt: id, duration } }, at(s));
+        await ledger.record('state', id, { status: 'in_progress' }, at(s + 1));
+        await ledger.record('state', id, { status: 'completed' }, at(s + 1 + runS));
+      };
+      await run('a', MODEL_ID, 5, 60, 0);
+      await run('b', 'test/other-model', 5, 30, 100);
+      await run('c', undefined, 5, 80, 200);
+      await run('d', MODEL_ID, 10, 120, 300);
+      expect((await ledger.get('b'))?.model).toBe('test/other-model');
+      expect((await ledger.get('c'))?.model).toBe(MODEL_ID);
+      expect(ledger.recentRunsMs(MODEL_ID, 5, 10)).toEqual([80_000, 60_000]);
+      expect(ledger.recentRunsMs('test/other-model', 5, 10)).toEqual([30_000]);
+      expect(ledger.recentRunsMs(MODEL_ID, 10, 10)).toEqual([120_000]);
+      ledger.close();
+    } finally {
+      tmp.cleanup();
+    }
+  });
+
+  it('a file of a newer schema is refused, naming it, and left as it was', async () => {
+    const tmp = tempDir();
+    try {
+      const db = new Database(path.join(tmp.dir, LEDGER_DB));
+      db.exec(`PRAGMA user_version = ${SCHEMA_VERSION + 1}`);
+      db.close();
+      await expect(opened(tmp.dir)).rejects.toThrow(/ledger\.db was written by a newer kling-o1-mcp \(schema version 2; this one reads up to 1\)/);
+      const check = new Database(path.join(tmp.dir, LEDGER_DB), { readonly: true });
+      expect((check.prepare('PRAGMA user_version').raw().get() as unknown[])[0]).toBe(SCHEMA_VERSION + 1);
+      check.close();
+    } finally {
+      tmp.cleanup();
+    }
+  });
+});
+
+describe('the ledger database behind the tools', () => {
+  let sim: RunComfySimulator;
+  let frames: { start: string; end: string };
+  beforeAll(async () => {
+    sim = await startSim();
+    frames = await keyframes(sim);
+  });
+  afterAll(async () => {
+    await sim.stop();
+  });
+
+  /** A generate_video call on a state folder prepared by `prepare`: its answer, and whether anything was submitted. */
+  async function generateOn(prepare: (state: string) => void) {
+    const tmp = tempDir();
+    const state = path.join(tmp.dir, 'state');
+    mkdirSync(state, { recursive: true });
+    prepare(state);
+    const c = await connectInMemory(simEnv(sim, tmp.dir));
+    try {
+      const before = sim.count('submit');
+      const r = await call(c.client, 'generate_video', { prompt: 'p', start_image_url: frames.start, end_image_url: frames.end, wait_seconds: 0 });
+      return { r, submitted: sim.count('submit') - before };
+    } finally {
+      await c.close();
+      tmp.cleanup();
+    }
+  }
+
+  it('a damaged database file: a clear error naming it and what to do, and nothing is submitted', async () => {
+    const { r, submitted } = await generateOn((state) => writeFileSync(path.join(state, LEDGER_DB), 'this is not an SQLite file '.repeat(200)));
+    expect(r).toBeToolError('state_unavailable');
+    expect(textOf(r)).toMatch(/ledger\.db is damaged/);
+    expect(textOf(r)).toMatch(/Move it aside/);
+    expect(submitted).toBe(0);
+  });
+
+  it('a database of a newer schema: a clear error, and nothing is submitted', async () => {
+    const { r, submitted } = await generateOn((state) => {
+      const db = new Database(path.join(state, LEDGER_DB));
+      db.exec('PRAGMA user_version = 99');
+      db.close();
+    });
+    expect(r).toBeToolError('state_unavailable');
+    expect(textOf(r)).toMatch(/newer kling-o1-mcp/);
+    expect(submitted).toBe(0);
+  });
+
+  it('a database that cannot be created (a folder in its place): a clear KLING_MCP_STATE_DIR error, and nothing is submitted', async () => {
+    const { r, submitted } = await generateOn((state) => mkdirSync(path.join(state, LEDGER_DB)));
+    expect(r).toBeToolError('state_unavailable');
+    expect(textOf(r)).toMatch(/ledger\.db cannot be opened/);
+    expect(textOf(r)).toMatch(/KLING_MCP_STATE_DIR/);
+    expect(submitted).toBe(0);
+  });
+
+  it('many jobs: list_jobs pages newest first through all of them; the resources stay bounded; ids complete by prefix', async () => {
+    const tmp = tempDir();
+    try {
+      const state = path.join(tmp.dir, 'state');
+      mkdirSync(state, { recursive: true });
+      const n = 450;
+      const lines = Array.from({ length: n }, (_, i) =>
+        JSON.stringify({ t: 'submitted', id: `job-${String(i).padStart(4, '0')}`, at: T0 + i * 1000, input: input(`job ${i}`), estimate_usd: 0.56 }),
+      );
+      writeFileSync(path.join(state, LEGACY_FILE), `${lines.join('\n')}\n`);
+      const c = await connectInMemory(simEnv(sim, tmp.dir));
+      try {
+        const ids: string[] = [];
+        let cursor: string | undefined;
+        do {
+          const page = await call(c.client, 'list_jobs', { limit: 200, ...(cursor && { cursor }) });
+          expect(page.isError, textOf(page)).toBeFalsy();
+          expect(page.structuredContent!.total).toBe(n);
+          ids.push(...page.structuredContent!.jobs.map((j) => j.request_id));
+          cursor = page.structuredContent!.next_cursor;
+        } while (cursor);
+        expect(ids).toHaveLength(n);
+        expect(ids[0]).toBe('job-0449');
+        expect(ids.at(-1)).toBe('job-0000');
+        expect(new Set(ids).size).toBe(n);
+
+        const bad = await call(c.client, 'list_jobs', { cursor: 'not-a-cursor' });
+        expect(bad).toBeToolError('invalid_input');
+
+        const listed = await readJson<{ request_id: string }[]>(c.client, 'kling://jobs');
+        expect(listed).toHaveLength(200);
+        expect(listed[0]!.request_id).toBe('job-0449');
+        const { resources } = await c.client.listResources();
+        expect(resources.filter((r) => r.uri.startsWith('kling://jobs/')).length).toBe(200);
+        const completion = await c.client.complete({
+          ref: { type: 'ref/resource', uri: 'kling://jobs/{request_id}' },
+          argument: { name: 'request_id', value: 'job-01' },
+        });
+        expect(completion.completion.values).toHaveLength(100);
+        expect(completion.completion.values.every((v) => v.startsWith('job-01'))).toBe(true);
+      } finally {
+        await c.close();
+      }
+    } finally {
+      tmp.cleanup();
+    }
+  });
+
+  it('a job submitted through the tools records its model', async () => {
+    const tmp = tempDir();
+    const c = await connectInMemory(simEnv(sim, tmp.dir));
+    try {
+      const r = await call(c.client, 'generate_video', { prompt: 'model', start_image_url: frames.start, end_image_url: frames.end, wait_seconds: 0 });
+      const job = await c.app.ledger.get(r.structuredContent!.request_id);
+      expect(job?.model).toBe(MODEL_ID);
+    } finally {
+      await c.close();
+      tmp.cleanup();
+    }
+  });
+});

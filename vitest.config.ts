@@ -1,8 +1,15 @@
-import { defineConfig } from 'vitest/config';
+import { configDefaults, defineConfig } from 'vitest/config';
 
-export default defineConfig({
+/**
+ * The benchmark and the slowest end-to-end checks (the demo, the bundle) run only in `npm run test:slow`
+ * (`vitest run --mode slow`), which CI runs after `npm test`; everything else is `npm test`.
+ */
+const SLOW = ['test/bench.test.ts', 'test/demo.test.ts', 'test/bundle.test.ts'];
+
+export default defineConfig(({ mode }) => ({
   test: {
-    include: ['test/**/*.test.ts'],
+    include: mode === 'slow' ? SLOW : ['test/**/*.test.ts'],
+    exclude: mode === 'slow' ? configDefaults.exclude : [...configDefaults.exclude, ...SLOW],
     globalSetup: ['test/global-setup.ts'],
     setupFiles: ['test/setup.ts'],
     testTimeout: 30_000,
@@ -11,4 +18,4 @@ export default defineConfig({
     maxWorkers: 2,
     reporters: ['default', './test/summary-reporter.ts'],
   },
-});
+}));

@@ -36,6 +36,8 @@ export interface ConnectOptions {
   sim?: RunComfySimulator;
   /** A client prepared beforehand (capabilities, handlers). */
   client?: Client;
+  /** The in-memory server's clock (default: the lab's), e.g. real time beside a server over stdio. */
+  clock?: Clock;
 }
 
 export function labTest(lab: LabOptions = {}) {
@@ -66,7 +68,7 @@ export function labTest(lab: LabOptions = {}) {
       const open: Connected[] = [];
       onCleanup(() => closeAll(open));
       return async (o: ConnectOptions = {}): Promise<Connected> => {
-        const c = await connectInMemory(simEnv(o.sim ?? sim, o.dir ?? dir, { ...lab.env, ...o.env }), lab.clock, o.client);
+        const c = await connectInMemory(simEnv(o.sim ?? sim, o.dir ?? dir, { ...lab.env, ...o.env }), o.clock ?? lab.clock, o.client);
         open.push(c);
         return c;
       };

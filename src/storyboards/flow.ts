@@ -14,7 +14,7 @@ import type { BoardRecord, RecordedInput, Records } from '../jobs/records.js';
 import { modelInputShape, type ModelInput } from '../model/kling-o1.js';
 import { checkFrames, type CheckedFrame } from '../preflight/frames.js';
 import { explainUrlRequired } from '../preflight/url-required.js';
-import type { JobCall } from '../tools/define.js';
+import type { JobCall } from '../calls/call.js';
 import { MIN_SAVE_MS } from '../util/deadline.js';
 import { Semaphore } from '../util/semaphore.js';
 import { continuityWarnings } from './continuity.js';

@@ -5,7 +5,7 @@
  */
 import type { BoardRecord, JobRecord, PendingSubmission, Records } from '../jobs/records.js';
 import { jobPhase } from '../jobs/summary.js';
-import type { Phase } from '../runcomfy/schemas.js';
+import type { Phase } from '../jobs/phase.js';
 import { isProcessAlive } from '../util/process-instance.js';
 
 export type ShotPhase = Phase | 'not_submitted' | 'submitting' | 'outcome_unknown';

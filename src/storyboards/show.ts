@@ -4,7 +4,7 @@ import type { AppContext } from '../context.js';
 import { KlingError } from '../errors.js';
 import { typeError } from '../model/kling-o1.js';
 import type { BoardRecord } from '../jobs/records.js';
-import type { ToolReply } from '../tools/respond.js';
+import type { ToolReply } from '../calls/respond.js';
 import { processAlive, shotStates } from './shots.js';
 import { boardView, type BoardView } from './view.js';
 

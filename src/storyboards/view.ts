@@ -9,8 +9,8 @@ import { jobCostUsd } from '../costs/spend.js';
 import { filmSchema, savedFileSchema, type BoardRecord } from '../jobs/records.js';
 import { modelOutputSchema } from '../model/kling-o1.js';
 import { errorText } from '../runcomfy/schemas.js';
-import { costSchema, fileLink } from '../tools/job-view.js';
-import type { ToolReply } from '../tools/respond.js';
+import { costSchema, fileLink } from '../calls/reply-shapes.js';
+import type { ToolReply } from '../calls/respond.js';
 import { formatBytes, formatUsd } from '../util/format.js';
 import { boardStatus, type BoardStatus, type ShotState } from './shots.js';
 

@@ -15,6 +15,9 @@ import { checkFrames, MAX_CONCURRENT_IMAGE_CHECKS } from '../src/preflight/frame
 import { MAX_IMAGE_BYTES } from '../src/model/kling-o1.js';
 import { errorBody, type RunComfySimulator } from '../src/simulator/simulator.js';
 import { call, connectInMemory, image, newClient, simEnv, startSim, tempDir, textOf, type Connected } from './helpers.js';
+import { labTest } from './lab.js';
+
+const lab = labTest();
 
 const sha256 = (b: Buffer) => createHash('sha256').update(b).digest('hex');
 const dataUri = (mime: string, b: Buffer) => `data:${mime};base64,${b.toString('base64')}`;
@@ -304,16 +307,12 @@ describe("the client's roots decide where local images may come from", () => {
     expect(textOf(r)).toContain(`outside the folders this server may read images from: ${dirs.b} (the client's roots)`);
   });
 
-  it('a client that declares roots but lists none, and no KLING_MCP_IMAGE_DIRS: nothing local, and the text says why', async () => {
+  lab('a client that declares roots but lists none, and no KLING_MCP_IMAGE_DIRS: nothing local, and the text says why', async ({ connect }) => {
     const bare = newClient({ roots: {} });
     bare.setRequestHandler(ListRootsRequestSchema, () => ({ roots: [] }));
-    const c2 = await connectInMemory(simEnv(sim, path.join(tmp.dir, 'bare')), undefined, bare);
-    try {
-      const r = await call(bare, 'generate_video', { prompt: 'p', start_image_url: path.join(dirs.a, 'frame.png'), end_image_url: end });
-      expect(textOf(r)).toMatch(/local images cannot be read: the client declared roots but lists none, and KLING_MCP_IMAGE_DIRS is not set/);
-    } finally {
-      await c2.close();
-    }
+    await connect({ sim, client: bare });
+    const r = await call(bare, 'generate_video', { prompt: 'p', start_image_url: path.join(dirs.a, 'frame.png'), end_image_url: end });
+    expect(textOf(r)).toMatch(/local images cannot be read: the client declared roots but lists none, and KLING_MCP_IMAGE_DIRS is not set/);
   });
 });
 

@@ -3,68 +3,61 @@ import { readdirSync } from 'node:fs';
 import path from 'node:path';
 import { promisify } from 'node:util';
 import sharp from 'sharp';
-import { describe, expect, it } from 'vitest';
+import { describe, expect } from 'vitest';
 import { demoKeyframes } from '../scripts/keyframes.js';
 import { probeClip } from '../src/media/probe.js';
-import { ROOT, tempDir } from './helpers.js';
+import { ROOT } from './helpers.js';
+import { labTest } from './lab.js';
 import { decodePcmClip, rgbDistance } from './pcm-decoder.js';
 
+const it = labTest();
+
 describe('npm run demo', () => {
-  it('makes a clip offline that goes from the start frame to the end frame, and exits 0', async () => {
-    const tmp = tempDir();
-    try {
-      const { stdout } = await promisify(execFile)(
-        process.execPath,
-        [path.join(ROOT, 'node_modules', 'tsx', 'dist', 'cli.mjs'), path.join(ROOT, 'scripts', 'demo.ts')],
-        {
-          cwd: ROOT,
-          env: { PATH: process.env.PATH, HOME: process.env.HOME, KLING_DEMO_OUTPUT_DIR: tmp.dir },
-          timeout: 60_000,
-        },
-      );
-      expect(stdout).toMatch(/\d+%/);
-      expect(stdout).toContain('Video ready');
-      const videos = path.join(tmp.dir, 'videos');
-      const [name] = readdirSync(videos);
-      const file = path.join(videos, name!);
-      expect(file).toMatch(/\.mp4$/);
-      const clip = await decodePcmClip(file);
-      expect(clip.frames.length).toBeGreaterThan(1);
-      const { width, height } = clip;
-      const first = clip.frames[0]!;
-      const last = clip.frames.at(-1)!;
-      const frames = await demoKeyframes();
-      const scaled = (b: Buffer) => sharp(b).resize(width, height, { fit: 'cover' }).removeAlpha().raw().toBuffer();
-      const [start, end] = await Promise.all([scaled(frames.start), scaled(frames.end)]);
-      expect(rgbDistance(first, start)).toBeLessThan(4);
-      expect(rgbDistance(last, end)).toBeLessThan(4);
-      expect(rgbDistance(first, end)).toBeGreaterThan(20);
-    } finally {
-      tmp.cleanup();
-    }
+  it('makes a clip offline that goes from the start frame to the end frame, and exits 0', async ({ dir }) => {
+    const { stdout } = await promisify(execFile)(
+      process.execPath,
+      [path.join(ROOT, 'node_modules', 'tsx', 'dist', 'cli.mjs'), path.join(ROOT, 'scripts', 'demo.ts')],
+      {
+        cwd: ROOT,
+        env: { PATH: process.env.PATH, HOME: process.env.HOME, KLING_DEMO_OUTPUT_DIR: dir },
+        timeout: 60_000,
+      },
+    );
+    expect(stdout).toMatch(/\d+%/);
+    expect(stdout).toContain('Video ready');
+    const videos = path.join(dir, 'videos');
+    const [name] = readdirSync(videos);
+    const file = path.join(videos, name!);
+    expect(file).toMatch(/\.mp4$/);
+    const clip = await decodePcmClip(file);
+    expect(clip.frames.length).toBeGreaterThan(1);
+    const { width, height } = clip;
+    const first = clip.frames[0]!;
+    const last = clip.frames.at(-1)!;
+    const frames = await demoKeyframes();
+    const scaled = (b: Buffer) => sharp(b).resize(width, height, { fit: 'cover' }).removeAlpha().raw().toBuffer();
+    const [start, end] = await Promise.all([scaled(frames.start), scaled(frames.end)]);
+    expect(rgbDistance(first, start)).toBeLessThan(4);
+    expect(rgbDistance(last, end)).toBeLessThan(4);
+    expect(rgbDistance(first, end)).toBeGreaterThan(20);
   }, 60_000);
 
-  it('--storyboard makes a 3-shot film and a contact sheet offline, and says where they are', async () => {
-    const tmp = tempDir();
-    try {
-      const { stdout } = await promisify(execFile)(
-        process.execPath,
-        [path.join(ROOT, 'node_modules', 'tsx', 'dist', 'cli.mjs'), path.join(ROOT, 'scripts', 'demo.ts'), '--storyboard'],
-        {
-          cwd: ROOT,
-          env: { PATH: process.env.PATH, HOME: process.env.HOME, KLING_DEMO_OUTPUT_DIR: tmp.dir },
-          timeout: 60_000,
-        },
-      );
-      const film = /^Film: (\S+\.mp4) /m.exec(stdout)?.[1];
-      const sheet = /^Contact sheet: (\S+\.png)$/m.exec(stdout)?.[1];
-      expect(film, stdout).toBeTruthy();
-      expect(path.dirname(film!)).toBe(path.join(tmp.dir, 'videos'));
-      const probe = await probeClip(film!);
-      expect(probe.durationS).toBeCloseTo(15, 0);
-      expect((await sharp(sheet!).metadata()).format).toBe('png');
-    } finally {
-      tmp.cleanup();
-    }
+  it('--storyboard makes a 3-shot film and a contact sheet offline, and says where they are', async ({ dir }) => {
+    const { stdout } = await promisify(execFile)(
+      process.execPath,
+      [path.join(ROOT, 'node_modules', 'tsx', 'dist', 'cli.mjs'), path.join(ROOT, 'scripts', 'demo.ts'), '--storyboard'],
+      {
+        cwd: ROOT,
+        env: { PATH: process.env.PATH, HOME: process.env.HOME, KLING_DEMO_OUTPUT_DIR: dir },
+        timeout: 60_000,
+      },
+    );
+    const film = /^Film: (\S+\.mp4) /m.exec(stdout)?.[1];
+    const sheet = /^Contact sheet: (\S+\.png)$/m.exec(stdout)?.[1];
+    expect(film, stdout).toBeTruthy();
+    expect(path.dirname(film!)).toBe(path.join(dir, 'videos'));
+    const probe = await probeClip(film!);
+    expect(probe.durationS).toBeCloseTo(15, 0);
+    expect((await sharp(sheet!).metadata()).format).toBe('png');
   }, 60_000);
 });

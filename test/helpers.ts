@@ -162,7 +162,10 @@ export async function readJson<T>(client: Client, uri: string): Promise<T> {
 
 export { textOf } from './tool-result.js';
 
-/** Polls until cond holds (a test waiting on another process or the simulator). */
+/**
+ * Polls until cond holds: for a test waiting on another process or the simulator. Its real-time limit only bounds a
+ * hang; never use it to assert how long something took (time that matters runs on a VirtualClock).
+ */
 export async function until(cond: () => boolean, ms = 10_000): Promise<void> {
   const end = Date.now() + ms;
   while (!cond()) {

@@ -10,7 +10,7 @@ import type { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { LEDGER_FILE } from '../src/jobs/ledger.js';
 import type { JobSummary } from '../src/jobs/summary.js';
 import type { LedgerEvent } from '../src/jobs/records.js';
-import { TOOLS } from '../src/tools/index.js';
+import { MODEL_TOOLS } from '../src/tools/index.js';
 import { LEDGER_OPEN_LIMIT_MS } from '../src/context.js';
 import type { JobDocument } from '../src/resources/jobs.js';
 import { call, newClient, readJson, textOf, until } from './helpers.js';
@@ -88,7 +88,7 @@ describe('output schemas are strict-clean', () => {
   test('no tool schema says additionalProperties: {} or has a type array (MCP Inspector --strict warns on both)', async ({ connect }) => {
     const c = await connect();
     const { tools } = await c.client.listTools();
-    expect(tools.map((t) => t.name).sort()).toEqual(TOOLS.map((t) => t.name).sort());
+    expect(tools.map((t) => t.name).sort()).toEqual(MODEL_TOOLS.map((t) => t.name).sort());
     for (const t of tools) expect(t.outputSchema, t.name).toBeTruthy();
     expect(
       tools.flatMap((t) => [...strictWarnings(t.outputSchema, `${t.name}.outputSchema`), ...strictWarnings(t.inputSchema, `${t.name}.inputSchema`)]),
@@ -155,7 +155,7 @@ describe('a bad setting', () => {
     const before = sim.count('submit');
     const c = await spawn({ env: { KLING_MCP_MAX_WAIT_S: 'abc', KLING_MCP_POLL_QUEUE_MS: '5-1' } });
     const { tools } = await c.client.listTools();
-    expect(tools.map((t) => t.name).sort()).toEqual(TOOLS.map((t) => t.name).sort());
+    expect(tools.map((t) => t.name).sort()).toEqual(MODEL_TOOLS.map((t) => t.name).sort());
     for (const { name } of tools) {
       expect(VALID_ARGS, `add valid arguments for ${name}`).toHaveProperty(name);
       const r = await call(c.client, name, VALID_ARGS[name]!);

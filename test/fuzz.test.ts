@@ -1,5 +1,5 @@
 import fc from 'fast-check';
-import { TOOLS } from '../src/tools/index.js';
+import { MODEL_TOOLS } from '../src/tools/index.js';
 import { describe, expect } from 'vitest';
 import { VirtualClock } from '../src/util/clock.js';
 import { call, image, textOf } from './helpers.js';
@@ -89,7 +89,7 @@ describe('fuzzing tool arguments', () => {
   };
 
   it('covers every tool the server has', () => {
-    expect(Object.keys(argsFor).sort()).toEqual(TOOLS.map((t) => t.name).sort());
+    expect(Object.keys(argsFor).sort()).toEqual(MODEL_TOOLS.map((t) => t.name).sort());
   });
 
   it.for(Object.keys(argsFor))('%s: every answer is a well-formed MCP result', { timeout: 120_000 }, async (tool, { sim, shared }) => {

@@ -11,13 +11,14 @@ import { confirmSpend } from '../costs/confirm.js';
 import { estimateUsd } from '../costs/price.js';
 import { KlingError, isKlingError, unexpectedError, withRequestIds } from '../errors.js';
 import type { BoardRecord, RecordedInput, Records } from '../jobs/records.js';
-import { modelInputShape, type ModelInput } from '../model/kling-o1.js';
+import { klingO1ImageToVideo, modelInputShape, type ModelInput } from '../models/kling-o1-image-to-video.js';
 import { checkFrames, type CheckedFrame } from '../preflight/frames.js';
 import { explainUrlRequired } from '../preflight/url-required.js';
 import type { JobCall } from '../calls/call.js';
 import { MIN_SAVE_MS } from '../util/deadline.js';
 import { Semaphore } from '../util/semaphore.js';
 import { continuityWarnings } from './continuity.js';
+import { keyframeOrder } from './keyframes.js';
 import type { BoardProgress } from './progress.js';
 import { processAlive, shotStates, type ShotState } from './shots.js';
 import { storyboardUri } from './show.js';
@@ -40,8 +41,8 @@ function newStoryboardId(now: number): string {
 
 const frameRefs = (shots: { start_image_url: string; end_image_url: string }[], indexes: number[]) =>
   indexes.flatMap((i) => [
-    { label: `shot ${i} start_image_url`, ref: shots[i - 1]!.start_image_url },
-    { label: `shot ${i} end_image_url`, ref: shots[i - 1]!.end_image_url },
+    { label: `shot ${i} start_image_url`, ref: shots[i - 1]!.start_image_url, spec: klingO1ImageToVideo.images.start_image_url },
+    { label: `shot ${i} end_image_url`, ref: shots[i - 1]!.end_image_url, spec: klingO1ImageToVideo.images.end_image_url },
   ]);
 
 /** Checks the frames of the given shots (each distinct frame once); returns what to send and what to record per shot. */
@@ -391,14 +392,8 @@ async function thumbnail(image: Buffer): Promise<Buffer> {
  * it belongs to ("1-2" is where shot 1 ends and shot 2 starts; a cut shows both frames).
  */
 async function saveSheet(call: JobCall, board: BoardRecord, checked: CheckedShots, thumbs: Map<string, Buffer>): Promise<void> {
-  const frames: { image: Buffer; label: string }[] = [];
-  for (let i = 1; i <= board.shots.length; i++) {
-    const shot = checked.get(i)!;
-    const last = frames.at(-1);
-    if (last && checked.get(i - 1)!.end.sha256 === shot.start.sha256) last.label += `-${i}`;
-    else frames.push({ image: thumbs.get(shot.start.sha256)!, label: `${i}` });
-    frames.push({ image: thumbs.get(shot.end.sha256)!, label: `${i}` });
-  }
+  const shas = board.shots.map((_, i) => ({ start: checked.get(i + 1)!.start.sha256, end: checked.get(i + 1)!.end.sha256 }));
+  const frames = keyframeOrder(shas, (a, b) => a === b).map(({ key, label }) => ({ image: thumbs.get(key)!, label }));
   const { contactSheet } = await import('../media/contact-sheet.js');
   const sheet = await contactSheet(frames, path.join(call.app.config.outputDir, `${board.storyboard_id}.png`));
   const file = { url: storyboardUri(board.storyboard_id), path: sheet.path, bytes: sheet.bytes, sha256: sheet.sha256, mime: 'image/png' };

@@ -5,5 +5,8 @@ import { generateVideo } from './generate-video.js';
 import { getStoryboard } from './get-storyboard.js';
 import { getResult } from './get-result.js';
 import { listJobs } from './list-jobs.js';
+import { playerFile } from './player-file.js';
 
-export const TOOLS = [generateVideo, checkStatus, getResult, cancel, listJobs, generateStoryboard, getStoryboard];
+export const TOOLS = [generateVideo, checkStatus, getResult, cancel, listJobs, generateStoryboard, getStoryboard, playerFile];
+/** The tools the model sees (the bundle manifest lists these): app-only ones serve the player page alone. */
+export const MODEL_TOOLS = TOOLS.filter((t) => t.ui !== 'app-only');

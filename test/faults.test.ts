@@ -220,8 +220,9 @@ describe('cancellation from the client', () => {
     await until(() => sim.count('status') >= polled + 2);
     ac.abort();
     expect(await pending).toBeInstanceOf(Error);
-    // A read already on the wire lands during this round trip; a wait still polling would go on past it, its
-    // sleeps costing no time on this clock. Then ten minutes pass and nothing more is asked.
+    // The server unwinds the cancelled call (its wait's timers go), and a read already on the wire lands during
+    // the round trip. Then ten minutes pass on the clock, and nothing more is asked.
+    await until(() => cancelClock.pendingTimers === 0);
     await call(c.client, 'list_jobs', {});
     const settled = sim.count('status') + sim.count('result');
     await cancelClock.sleep(600_000);

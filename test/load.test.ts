@@ -41,7 +41,7 @@ test('one server process finishes 100 concurrent generate_video calls without st
   // controlled clock in rate-limit.test.ts), so however the machine stalls, they cannot all fit in less time than
   // that rate allows. Polled on their own, a hundred jobs would need a fraction of it.
   const reads = sim.count('status') + sim.count('result');
-  expect(reads).toBeGreaterThan(200);
+  expect(reads).toBeGreaterThanOrEqual(200); // each job: a status read at least, and its result
   expect(took).toBeGreaterThanOrEqual(((reads - 1) / RPS) * 1000);
 
   // Memory stays bounded: the server's peak resident set (Linux reports it).

@@ -4,7 +4,7 @@
  * undici…) become dist/server.js plus chunks in dist/chunks/ that load only on
  * first use. Node then reads one file at start-up instead of a few hundred
  * modules, which halves a cold start (spawn → initialize → tools/list; see
- * `npm run bench`). sharp stays outside: it ships native binaries.
+ * `npm run bench`). sharp and libsql stay outside: they ship native binaries.
  * Runs after tsc (which still type-checks and emits the other modules), and
  * empties dist/chunks/ first so no stale chunk ships. Plain JavaScript, so it
  * runs without tsx. esbuild comes with tsx.
@@ -29,7 +29,7 @@ export async function bundleServer(root) {
     format: 'esm',
     platform: 'node',
     target: 'node20',
-    external: ['sharp'],
+    external: ['sharp', 'libsql'],
     // Bundled CommonJS (ajv, undici) still require() Node's own modules.
     banner: { js: "import { createRequire as __createRequire } from 'node:module'; const require = __createRequire(import.meta.url);" },
     logLevel: 'warning',

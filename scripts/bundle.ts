@@ -1,13 +1,15 @@
 /**
  * `npm run bundle`: builds kling-o1-mcp.mcpb, the one-click install for Claude Desktop (an MCP Bundle).
  *
- * The bundle holds manifest.json, dist/ and the production dependencies exactly as package-lock.json pins them,
- * plus sharp's prebuilt binaries for every platform Claude Desktop runs on: npm installs only this machine's
- * `@img/sharp-*` packages, so the others are fetched with `npm pack` (integrity checked against the lockfile).
+ * The bundle holds manifest.json, an icon drawn from assets/icon.svg, dist/ and the production dependencies exactly
+ * as package-lock.json pins them, plus the prebuilt binaries of sharp (`@img/*`) and libsql (`@libsql/*`) for the
+ * platforms it is built for: npm installs only this machine's, so the others are fetched with `npm pack` (integrity
+ * checked against the lockfile). The manifest's tool list and platforms are derived here, never written by hand.
  *
- *   npm run bundle                            all of BUNDLE_PLATFORMS (needs the npm registry once; then cached)
+ *   npm run bundle                            one bundle per platform of BUNDLE_PLATFORMS (needs the npm registry once;
+ *                                             then cached): all four in one came to 51 MB, over the directory's 50 MB
  *   npm run bundle -- --current-platform      this machine only, from node_modules alone (offline; the tests use it)
- *   npm run bundle -- --out some/file.mcpb
+ *   npm run bundle -- --current-platform --out some/file.mcpb
  */
 import { execFileSync } from 'node:child_process';
 import { cpSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
@@ -16,13 +18,16 @@ import path from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { gunzipSync } from 'node:zlib';
 import { packExtension, validateManifest } from '@anthropic-ai/mcpb';
+import sharp from 'sharp';
 import { MODEL_TOOLS } from '../src/tools/index.js';
 
 export const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
-export const BUNDLE_FILE = path.join(ROOT, 'kling-o1-mcp.mcpb');
 /** Claude Desktop's platforms (macOS on Apple silicon and Intel, Windows, Linux), as `process.platform-arch`. */
 export const BUNDLE_PLATFORMS = ['darwin-arm64', 'darwin-x64', 'win32-x64', 'linux-x64'] as const;
-export const MAX_BUNDLE_BYTES = 40 * 1024 * 1024;
+/** The directory's size budget for one bundle. */
+export const MAX_BUNDLE_BYTES = 50 * 1024 * 1024;
+export const ICON_SOURCE = path.join(ROOT, 'assets', 'icon.svg');
+export const ICON_PX = 512;
 
 interface LockEntry {
   version: string;
@@ -39,19 +44,38 @@ export function manifestTools(): { name: string; description: string }[] {
   return MODEL_TOOLS.map((t) => ({ name: t.name, description: t.title }));
 }
 
-/** manifest.json as it goes into the bundle: the repo's, with version and tools taken from their sources. */
-export function bundleManifest(platforms: readonly string[] = BUNDLE_PLATFORMS): Record<string, unknown> {
-  const manifest = JSON.parse(readFileSync(path.join(ROOT, 'manifest.json'), 'utf8')) as { compatibility?: Record<string, unknown> } & Record<string, unknown>;
-  const pkg = JSON.parse(readFileSync(path.join(ROOT, 'package.json'), 'utf8')) as { version: string };
-  // A bundle built for fewer platforms says so, so Claude Desktop refuses it where its sharp binary is missing.
-  const systems = [...new Set(platforms.map((p) => p.split('-')[0]!))];
-  return { ...manifest, version: pkg.version, tools: manifestTools(), compatibility: { ...manifest.compatibility, platforms: systems } };
+/** The systems (Claude Desktop's `compatibility.platforms`) of the `platform-arch` targets a bundle packs. */
+export function systemsOf(platforms: readonly string[]): string[] {
+  return [...new Set(platforms.map((p) => p.split('-')[0]!))];
 }
 
-/** Where a bundle goes by default: one for every platform has the plain name; a narrower one names its platforms. */
+/** manifest.json as it goes into the bundle: the repo's, with version, tools and platforms taken from their sources. */
+export function bundleManifest(platforms: readonly string[] = BUNDLE_PLATFORMS): Record<string, unknown> {
+  const manifest = JSON.parse(readFileSync(path.join(ROOT, 'manifest.json'), 'utf8')) as { compatibility?: Record<string, unknown> } & Record<string, unknown>;
+  const pkg = JSON.parse(readFileSync(path.join(ROOT, 'package.json'), 'utf8')) as { version: string; engines: { node: string } };
+  // Claimed are exactly the systems whose binaries are packed, so Claude Desktop refuses the bundle elsewhere.
+  return {
+    ...manifest,
+    version: pkg.version,
+    tools: manifestTools(),
+    compatibility: { ...manifest.compatibility, platforms: systemsOf(platforms), runtimes: { node: pkg.engines.node } },
+  };
+}
+
+/** The prebuilt binaries a platform needs, as folders under node_modules/ (libsql names Linux and Windows builds by ABI). */
+export function nativePackages(platform: string): string[] {
+  const libsql: Record<string, string> = { 'linux-x64': 'linux-x64-gnu', 'linux-arm64': 'linux-arm64-gnu', 'win32-x64': 'win32-x64-msvc' };
+  return [`@img/sharp-${platform}`, `@libsql/${libsql[platform] ?? platform}`];
+}
+
+/** The icon, drawn by sharp from the SVG the repo holds (so the build fetches nothing and the picture has a source). */
+export async function renderIcon(outFile: string): Promise<void> {
+  await sharp(readFileSync(ICON_SOURCE), { density: 300 }).resize(ICON_PX, ICON_PX).png().toFile(outFile);
+}
+
+/** Where a bundle goes by default: named for the platforms it packs, e.g. kling-o1-mcp-win32-x64.mcpb. */
 export function bundleFile(platforms: readonly string[]): string {
-  const all = BUNDLE_PLATFORMS.every((p) => platforms.includes(p));
-  return all ? BUNDLE_FILE : path.join(ROOT, `kling-o1-mcp-${platforms.join('+')}.mcpb`);
+  return path.join(ROOT, `kling-o1-mcp-${platforms.join('+')}.mcpb`);
 }
 
 /** sharp's prebuilt binaries: packages that npm installs only on their own os/cpu. */
@@ -59,10 +83,11 @@ function platformSpecific(entry: LockEntry): boolean {
   return entry.os !== undefined || entry.cpu !== undefined;
 }
 
-function fitsPlatform(entry: LockEntry, target: string): boolean {
+function fitsPlatform(where: string, entry: LockEntry, target: string): boolean {
   const [osName, cpu] = target.split('-');
-  // Claude Desktop's Linux builds are glibc; the musl packages would only add weight.
-  return (entry.os?.includes(osName!) ?? true) && (entry.cpu?.includes(cpu!) ?? true) && (entry.libc?.includes('glibc') ?? true);
+  // Claude Desktop's Linux builds are glibc; the musl packages would only add weight (libsql says musl in the name only).
+  const glibc = (entry.libc?.includes('glibc') ?? true) && !/musl/.test(where);
+  return (entry.os?.includes(osName!) ?? true) && (entry.cpu?.includes(cpu!) ?? true) && glibc;
 }
 
 /** Files a running server never reads: types, sources, maps, docs, native build inputs. Licence notices stay. */
@@ -152,6 +177,7 @@ export async function buildBundle(opts: BundleOptions = {}): Promise<{ file: str
   const stage = mkdtempSync(path.join(os.tmpdir(), 'kling-mcpb-'));
   try {
     writeFileSync(path.join(stage, 'manifest.json'), `${JSON.stringify(bundleManifest(platforms), null, 2)}\n`);
+    await renderIcon(path.join(stage, 'icon.png'));
     const pkg = JSON.parse(readFileSync(path.join(ROOT, 'package.json'), 'utf8')) as Record<string, unknown>;
     // Only what Node reads at run time: "type": "module" makes dist/*.js ES modules.
     const { name, version, description, type, license, engines } = pkg;
@@ -165,7 +191,7 @@ export async function buildBundle(opts: BundleOptions = {}): Promise<{ file: str
       const installed = path.join(ROOT, where);
       const target = path.join(stage, where);
       if (platformSpecific(entry)) {
-        if (!platforms.some((p) => fitsPlatform(entry, p))) continue;
+        if (!platforms.some((p) => fitsPlatform(where, entry, p))) continue;
         if (existsSync(installed)) copyShipped(installed, target);
         else {
           const unpacked = mkdtempSync(path.join(os.tmpdir(), 'kling-pkg-'));
@@ -181,7 +207,9 @@ export async function buildBundle(opts: BundleOptions = {}): Promise<{ file: str
       }
     }
     for (const p of platforms) {
-      if (!existsSync(path.join(stage, 'node_modules', '@img', `sharp-${p}`))) throw new Error(`sharp has no prebuilt binary for ${p} in package-lock.json`);
+      for (const binary of nativePackages(p)) {
+        if (!existsSync(path.join(stage, 'node_modules', binary))) throw new Error(`${binary} (a prebuilt binary for ${p}) is not in package-lock.json`);
+      }
     }
 
     // packExtension validates too, but says only "invalid": validate first so the reasons are printed.
@@ -202,11 +230,10 @@ if (process.argv[1] && import.meta.url === pathToFileURL(path.resolve(process.ar
   const current = `${process.platform}-${process.arch}`;
   // Lines for the person running the command; this script is not the MCP server, stdout is theirs.
   const say = (line: string) => process.stdout.write(`${line}\n`); // stdout-ok
-  buildBundle({
-    platforms: args.includes('--current-platform') ? [current] : BUNDLE_PLATFORMS,
-    outFile: outAt >= 0 ? args[outAt + 1] : undefined,
-    log: say,
-  }).catch((err: unknown) => {
+  const targets = args.includes('--current-platform') ? [current] : BUNDLE_PLATFORMS;
+  (async () => {
+    for (const p of targets) await buildBundle({ platforms: [p], outFile: outAt >= 0 && targets.length === 1 ? args[outAt + 1] : undefined, log: say });
+  })().catch((err: unknown) => {
     process.stderr.write(`bundle: ${err instanceof Error ? err.message : String(err)}\n`);
     process.exit(1);
   });

@@ -22,9 +22,12 @@ const outDir = process.env.KLING_DEMO_OUTPUT_DIR ?? path.join(root, '.demo-outpu
 const storyboard = process.argv.includes('--storyboard');
 const [startArg, endArg, promptArg] = process.argv.slice(2).filter((a) => a !== '--storyboard');
 
+// `npm run` starts scripts in the package's folder; a relative path means the folder the user ran it from (INIT_CWD).
+const invokedFrom = process.env.INIT_CWD ?? process.cwd();
+
 async function imageSource(sim: RunComfySimulator, name: string, arg: string | undefined, fallback: Buffer): Promise<string> {
   if (arg && /^https?:\/\//.test(arg)) return arg;
-  const body = arg ? await readFile(arg) : fallback;
+  const body = arg ? await readFile(path.resolve(invokedFrom, arg)) : fallback;
   return sim.host(name, body);
 }
 

@@ -6,6 +6,9 @@ import os from 'node:os';
 import path from 'node:path';
 import { DEFAULT_MODEL } from './models/registry.js';
 
+/** KLING_MCP_MAX_WAIT_S when unset: fits clients with a 60 s request timeout. */
+export const DEFAULT_MAX_WAIT_S = 50;
+
 export interface PollSettings {
   /** First delay after a request is seen queued, and the cap while queued. */
   queueMinMs: number;
@@ -87,7 +90,7 @@ export const ENV_DOCS: { name: string; default: string; meaning: string }[] = [
     name: 'KLING_MCP_IMAGE_DIRS',
     default: "(none: the client's roots, else your home folder)",
     meaning:
-      'Folders local images may be read from, separated by `:` (`;` on Windows), in addition to the roots your MCP client declares. When neither is given, your home folder.',
+      'Folders local images may be read from, separated by `:` (`;` on Windows), in addition to the roots your MCP client lists. When neither names a folder, your home folder.',
   },
   {
     name: 'KLING_MCP_STATE_DIR',
@@ -119,7 +122,8 @@ export const ENV_DOCS: { name: string; default: string; meaning: string }[] = [
   {
     name: 'KLING_MCP_CONFIRM_ABOVE_USD',
     default: '2.00',
-    meaning: 'A call expected to spend more than this (USD) asks you to confirm first, when your client supports MCP elicitation.',
+    meaning:
+      'A call expected to spend more than this (USD) asks you to confirm first: through MCP elicitation where the client offers it, else with a quote to confirm by calling again with its confirm_quote.',
   },
   {
     name: 'KLING_MCP_PRICE_PER_SECOND_USD',
@@ -247,7 +251,7 @@ export function loadConfig(env: Env = process.env): Config {
   return {
     baseUrl: baseUrl(src),
     token: env.RUNCOMFY_API_TOKEN?.trim() || undefined,
-    maxWaitS: num(src, 'KLING_MCP_MAX_WAIT_S', 50, 0, 3600),
+    maxWaitS: num(src, 'KLING_MCP_MAX_WAIT_S', DEFAULT_MAX_WAIT_S, 0, 3600),
     allowPrivateUrls: env.KLING_MCP_ALLOW_PRIVATE_URLS === '1' || env.KLING_MCP_ALLOW_PRIVATE_URLS === 'true',
     localImages: !['0', 'false', 'off', 'no'].includes(env.KLING_MCP_LOCAL_IMAGES?.trim().toLowerCase() ?? ''),
     imageDirs: folderList(src, 'KLING_MCP_IMAGE_DIRS'),

@@ -31,6 +31,10 @@ export type ErrorCode =
   | 'spend_limit'
   | 'price_unknown'
   | 'declined'
+  /** A big spend on a client that cannot ask: the answer is a quote; call again with its confirm_quote. */
+  | 'confirmation_required'
+  /** One message over the stdio transport's cap (transport.ts): not read, nothing submitted. */
+  | 'request_too_large'
   | 'storyboard_not_found'
   | 'media_unreadable'
   | 'stitch_mismatch'
@@ -51,6 +55,8 @@ export class KlingError extends Error {
       retryAfterS?: number;
       /** Whether repeating the same request may succeed. */
       retryable?: boolean;
+      /** A quote for a spend the client could not be asked about (costs/quote.ts). */
+      quote?: { token: string; expiresAt: number; estimateUsd: number | undefined };
       cause?: unknown;
     } = {},
   ) {

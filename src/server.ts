@@ -1,9 +1,9 @@
 #!/usr/bin/env node
 /** Entry point: the kling-o1-mcp server on stdio. stdout carries JSON-RPC only; logs go to stderr. */
-import { StdioServerTransport } from '@modelcontextprotocol/sdk/server/stdio.js';
 import { createServer } from './app.js';
 import { loadConfig } from './config.js';
 import { AppContext } from './context.js';
+import { LineTransport } from './transport.js';
 import { createLogger } from './util/log.js';
 import { redact, registerSecret } from './util/redact.js';
 
@@ -13,7 +13,7 @@ async function main(): Promise<void> {
   const log = createLogger(config.logLevel);
   const app = new AppContext(config, log);
   const server = createServer(app);
-  await server.connect(new StdioServerTransport());
+  await server.connect(new LineTransport(log));
   log.info(`ready on stdio; RunComfy at ${config.baseUrl}; ${config.token ? 'token set' : 'RUNCOMFY_API_TOKEN not set (tools will explain)'}`);
   void app.init().catch((err: unknown) => log.error((err as Error).message));
   const stop = () => {

@@ -107,13 +107,13 @@ const CASES: Case[] = [
     name: '11 MB announced by Content-Length',
     mode: 'lab',
     args: endUrl('big'),
-    expect: /end_image_url: File size must be less than 10 MB\. \(got 11\.00 MB\)/,
+    expect: /end_image_url: File size must be less than 10 MB\. \(got 11\.00 MiB\)/,
   },
   {
     name: '11 MB streamed without a length',
     mode: 'lab',
     args: endUrl('bigChunked'),
-    expect: /end_image_url: File size must be less than 10 MB\. \(got more than 10\.\d\d MB\)/,
+    expect: /end_image_url: File size must be less than 10 MB\. \(got more than 10\.\d\d MiB\)/,
   },
   { name: 'a decompression bomb (20000×20000 PNG)', mode: 'lab', args: endUrl('bomb'), expect: /end_image_url: the image claims 20000×20000 pixels/ },
   {

@@ -4,17 +4,18 @@
  * Offline: the bundle is packed for this platform from the installed node_modules.
  */
 import { execFile } from 'node:child_process';
-import { cpSync, existsSync, readFileSync } from 'node:fs';
+import { cpSync, existsSync, readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { promisify } from 'node:util';
 import { getMcpConfigForManifest, MANIFEST_SCHEMAS, unpackExtension, validateManifest } from '@anthropic-ai/mcpb';
 import { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { StdioClientTransport } from '@modelcontextprotocol/sdk/client/stdio.js';
+import sharp from 'sharp';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { buildBundle, bundleManifest, manifestTools } from '../scripts/bundle.js';
+import { BUNDLE_PLATFORMS, buildBundle, bundleManifest, ICON_PX, manifestTools, nativePackages, systemsOf } from '../scripts/bundle.js';
 import { defaultOutputDir, loadConfig } from '../src/config.js';
 import type { RunComfySimulator } from '../src/simulator/simulator.js';
-import { MODEL_TOOLS } from '../src/tools/index.js';
+import { MODEL_TOOLS, TOOLS } from '../src/tools/index.js';
 import { call, image, ROOT, simEnv, startSim, tempDir, textOf } from './helpers.js';
 
 const manifestPath = path.join(ROOT, 'manifest.json');
@@ -38,16 +39,35 @@ async function clientConfig(extensionPath: string, userConfig: Record<string, st
 describe('manifest.json', () => {
   it('is a valid MCPB 0.3 manifest, as the repo holds it and as the bundle ships it', () => {
     expect(manifest.manifest_version).toBe('0.3');
-    expect(validateManifest(manifestPath)).toBe(true);
+    expect(MANIFEST_SCHEMAS['0.3'].safeParse(manifest).success).toBe(true);
     expect(MANIFEST_SCHEMAS['0.3'].safeParse(bundleManifest()).success).toBe(true);
   });
 
-  it('lists exactly the tools of src/tools/index.ts, and the version and Node range of package.json', () => {
-    expect(manifest.tools, `manifest.json "tools" should be:\n${JSON.stringify(manifestTools(), null, 2)}`).toEqual(manifestTools());
-    expect(manifest.tools.map((t: { name: string }) => t.name)).toEqual(MODEL_TOOLS.map((t) => t.name));
-    expect(manifest.version).toBe(pkg.version);
-    expect(manifest.compatibility.runtimes.node).toBe(pkg.engines.node);
-    expect(manifest.compatibility.platforms).toEqual(['darwin', 'win32', 'linux']);
+  it("has what Claude Desktop's directory asks for: a name to show, an icon, a privacy policy, a keyframe folder setting", () => {
+    expect(manifest.display_name).toMatch(/\S/);
+    expect(manifest.icon).toBe('icon.png');
+    expect(manifest.privacy_policies).toEqual([expect.stringMatching(/^https:\/\//)]);
+    expect(manifest.user_config.image_dir).toMatchObject({ type: 'directory', required: false });
+    expect(manifest.server.mcp_config.env.KLING_MCP_IMAGE_DIRS).toBe('${user_config.image_dir}');
+    // Every tool says whether it only reads and whether it can destroy.
+    for (const t of TOOLS) {
+      expect(typeof t.annotations.readOnlyHint, t.name).toBe('boolean');
+      expect(typeof t.annotations.destructiveHint, t.name).toBe('boolean');
+    }
+  });
+
+  it('tools, version, Node range and platforms are derived at bundle time, never written by hand', () => {
+    expect(manifest.tools).toBeUndefined();
+    expect(manifest.compatibility).toBeUndefined();
+    const shipped = bundleManifest() as { tools: unknown; version: string; compatibility: { platforms: string[]; runtimes: { node: string } } };
+    // Tools only the player page calls are not the user's to see.
+    expect(shipped.tools).toEqual(MODEL_TOOLS.map((t) => ({ name: t.name, description: t.title })));
+    expect(MODEL_TOOLS.length).toBeLessThan(TOOLS.length);
+    expect(manifestTools()).toEqual(shipped.tools);
+    expect(shipped.version).toBe(pkg.version);
+    expect(shipped.compatibility.runtimes.node).toBe(pkg.engines.node);
+    expect(shipped.compatibility.platforms).toEqual(systemsOf(BUNDLE_PLATFORMS));
+    expect((bundleManifest(['win32-x64']) as typeof shipped).compatibility.platforms).toEqual(['win32']);
   });
 
   it("passes the token, and the defaults of the optional settings are the server's own", async () => {
@@ -89,6 +109,24 @@ describe('kling-o1-mcp.mcpb (this platform, offline)', () => {
     tmp.cleanup();
   });
 
+  it('mcpb validates the shipped manifest, icon included; the icon is a 512×512 PNG drawn from assets/icon.svg', async () => {
+    expect(validateManifest(path.join(unpacked, 'manifest.json'))).toBe(true);
+    const icon = await sharp(path.join(unpacked, 'icon.png')).metadata();
+    expect(icon).toMatchObject({ format: 'png', width: ICON_PX, height: ICON_PX });
+  });
+
+  it('claims exactly the systems whose sharp and libsql binaries it packs', () => {
+    const shipped = JSON.parse(readFileSync(path.join(unpacked, 'manifest.json'), 'utf8'));
+    const dirs = (scope: string) => readdirSync(path.join(unpacked, 'node_modules', scope)).map((d) => `${scope}/${d}`);
+    const present = new Set([...dirs('@img'), ...dirs('@libsql')]);
+    const packed = BUNDLE_PLATFORMS.filter((p) => nativePackages(p).every((n) => present.has(n)));
+    expect(packed).toEqual([`${process.platform}-${process.arch}`]);
+    expect(shipped.compatibility.platforms).toEqual(systemsOf(packed));
+    // No binary of a platform it does not claim (musl builds included) rides along.
+    const claimed = new Set(packed.flatMap(nativePackages));
+    expect([...present].filter((d) => /^@img\/sharp-(?!libvips)|^@libsql\//.test(d) && !claimed.has(d))).toEqual([]);
+  });
+
   it('holds the manifest, the server and only production dependencies; no source maps', () => {
     const shipped = JSON.parse(readFileSync(path.join(unpacked, 'manifest.json'), 'utf8'));
     expect(shipped.tools).toEqual(manifestTools());
@@ -96,7 +134,8 @@ describe('kling-o1-mcp.mcpb (this platform, offline)', () => {
     const has = (p: string) => existsSync(path.join(unpacked, p));
     expect(has('dist/server.js')).toBe(true);
     expect(has('node_modules/sharp/package.json')).toBe(true);
-    expect(has(`node_modules/@img/sharp-${process.platform}-${process.arch}/package.json`)).toBe(true);
+    for (const binary of nativePackages(`${process.platform}-${process.arch}`)) expect(has(`node_modules/${binary}/package.json`)).toBe(true);
+    expect(has('node_modules/libsql/package.json')).toBe(true);
     expect(has('node_modules/typescript/package.json')).toBe(false);
     expect(has('node_modules/vitest/package.json')).toBe(false);
     expect(has('dist/server.js.map')).toBe(false);

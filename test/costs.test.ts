@@ -140,15 +140,15 @@ describe('costs, the spend limit and confirmation', () => {
       expect(sim.submissions).toBe(before);
     });
 
-    test('a small spend is not asked about, and a client without elicitation is never asked', async ({ sim, connect, clip }) => {
+    test('a small spend is not asked about, and a client without elicitation gets a quote instead (test/quote.test.ts)', async ({ sim, connect, clip }) => {
       const { client, asked } = answering('accept');
-      const small = await connect({ client });
+      const small = await connect({ env: { KLING_MCP_CONFIRM_ABOVE_USD: '2' }, client });
       expect((await call(small.client, 'generate_video', clip({ wait_seconds: 0 }))).isError).toBeFalsy();
       expect(asked).toHaveLength(0);
       const plain = await connect({ env: { KLING_MCP_CONFIRM_ABOVE_USD: '0.10' } });
       const before = sim.submissions;
-      expect((await call(plain.client, 'generate_video', clip({ wait_seconds: 0 }))).isError).toBeFalsy();
-      expect(sim.submissions - before).toBe(1);
+      expect(await call(plain.client, 'generate_video', clip({ wait_seconds: 0 }))).toBeToolError('confirmation_required');
+      expect(sim.submissions - before).toBe(0);
     });
   });
 });

@@ -67,6 +67,8 @@ export function simEnv(sim: RunComfySimulator, dir: string, extra: Env = {}): En
     KLING_MCP_EXPECTED_RUN_S: '5:0.6,10:0.9',
     KLING_MCP_UPSTREAM_RPS: '200',
     KLING_MCP_LOG_LEVEL: 'warn',
+    // Big boards would otherwise answer with a quote (clients here have no elicitation); quote.test.ts tests that.
+    KLING_MCP_CONFIRM_ABOVE_USD: '1000',
     ...extra,
   };
 }

@@ -140,12 +140,12 @@ describe('local keyframes: paths, file:// URLs and data: URIs', () => {
       [
         'an 11 MB file',
         () => write(path.join(allowed, 'big.png'), Buffer.alloc(11 * 1024 * 1024, 1)),
-        /start_image_url: File size must be less than 10 MB\. \(got 11\.00 MB\)/,
+        /start_image_url: File size must be less than 10 MB\. \(got 11\.00 MiB\)/,
       ],
       [
         'a sparse 2 GB file (never read into memory)',
         () => sparse(path.join(allowed, 'huge.png'), 2 * 1024 ** 3),
-        /File size must be less than 10 MB\. \(got 2048\.00 MB\)/,
+        /File size must be less than 10 MB\. \(got 2048\.00 MiB\)/,
       ],
       ['a directory', () => allowed, /frames is a folder; give the path of an image file in it/],
       ['a relative path', () => 'frames/start.png', /"frames\/start\.png" is a relative path.*Give an absolute path/],
@@ -161,12 +161,12 @@ describe('local keyframes: paths, file:// URLs and data: URIs', () => {
       [
         'a data: URI of exactly 10 MB (the most the field allows)',
         () => dataUri('image/png', Buffer.alloc(10 * 1024 * 1024, 7)),
-        /start_image_url: File size must be less than 10 MB\. \(got 10\.00 MB\)/,
+        /start_image_url: File size must be less than 10 MB\. \(got 10\.00 MiB\)/,
       ],
       [
         'a data: URI of 11 MB (longer than the field allows)',
         () => dataUri('image/png', Buffer.alloc(11 * 1024 * 1024, 7)),
-        /start_image_url: File size must be less than 10 MB\. \(got a data: URI of more than 10 MB\)/,
+        /start_image_url: File size must be less than 10 MB\. \(got a data: URI of more than 10 MiB\)/,
       ],
       [
         'a local image too small for the seed',
@@ -307,12 +307,15 @@ describe("the client's roots decide where local images may come from", () => {
     expect(textOf(r)).toContain(`outside the folders this server may read images from: ${dirs.b} (the client's roots)`);
   });
 
-  lab('a client that declares roots but lists none, and no KLING_MCP_IMAGE_DIRS: nothing local, and the text says why', async ({ connect }) => {
+  lab('a client that declares roots but lists none, and no KLING_MCP_IMAGE_DIRS: the home folder, as with no roots at all', async ({ connect }) => {
     const bare = newClient({ roots: {} });
     bare.setRequestHandler(ListRootsRequestSchema, () => ({ roots: [] }));
     await connect({ sim, client: bare });
+    const nothingSubmitted = counters(sim);
+    // The test's temporary folder is not under the home folder, so the refusal shows which folder applies.
     const r = await call(bare, 'generate_video', { prompt: 'p', start_image_url: path.join(dirs.a, 'frame.png'), end_image_url: end });
-    expect(textOf(r)).toMatch(/local images cannot be read: the client declared roots but lists none, and KLING_MCP_IMAGE_DIRS is not set/);
+    expect(textOf(r)).toContain('(the home folder, the client lists no roots; set KLING_MCP_IMAGE_DIRS to choose others)');
+    nothingSubmitted();
   });
 });
 

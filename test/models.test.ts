@@ -68,7 +68,7 @@ describe('image rules as data', () => {
   it('each comparison means what it says, at the boundary', () => {
     const at = (validation_rule: string) => imageRuleViolations([rule(validation_rule, 300)], { bytes: 1, width: 300, height: 300 }).length;
     expect([at('width_pixels>'), at('width_pixels>='), at('width_pixels<'), at('width_pixels<=')]).toEqual([1, 0, 1, 0]);
-    expect(imageRuleViolations(seed, { bytes: 10 * MB, width: 1200, height: 300 }).map((v) => v.got)).toEqual(['10.00 MB', 'height 300 px', '4.00']);
+    expect(imageRuleViolations(seed, { bytes: 10 * MB, width: 1200, height: 300 }).map((v) => v.got)).toEqual(['10.00 MiB', 'height 300 px', '4.00']);
   });
 
   it('a rule it cannot read is named, and never waved through', () => {

@@ -39,7 +39,7 @@ describe('pre-flight image checks: the seed rules, exact texts, nothing submitte
 
   it('file size ≥ 10 MB', async () => {
     const url = lab.sim.host('big.png', await bigPng(10.5 * 1024 * 1024), 'image/png');
-    await expectRejected(url, /^end_image_url: File size must be less than 10 MB\. \(got (more than )?1\d\.\d\d MB\)$/m);
+    await expectRejected(url, /^end_image_url: File size must be less than 10 MB\. \(got (more than )?1\d\.\d\d MiB\)$/m);
   });
 
   it('width ≤ 300', async () => {

@@ -129,7 +129,8 @@ describe('README: connecting clients', () => {
   });
 
   it('the bundle comes first for Claude Desktop, and the README says how to build it', () => {
-    expect(readme.indexOf('kling-o1-mcp.mcpb')).toBeLessThan(readme.indexOf('claude_desktop_config.json'));
+    expect(readme.indexOf('kling-o1-mcp-darwin-arm64.mcpb')).toBeGreaterThan(-1);
+    expect(readme.indexOf('kling-o1-mcp-darwin-arm64.mcpb')).toBeLessThan(readme.indexOf('claude_desktop_config.json'));
     expect(readme).toContain('npm run bundle');
     expect(pkg.scripts.bundle).toBeDefined();
   });

@@ -50,6 +50,11 @@ export function toToolError(err: unknown, log: Logger): CallToolResult {
         ...(ids.length === 1 && { request_id: ids[0] }),
         ...(ids.length > 0 && { request_ids: ids }),
         ...(e.extra.retryAfterS !== undefined && { retry_after_s: e.extra.retryAfterS }),
+        ...(e.extra.quote && {
+          confirm_quote: e.extra.quote.token,
+          expires_at: new Date(e.extra.quote.expiresAt).toISOString(),
+          estimate_usd: e.extra.quote.estimateUsd ?? null,
+        }),
       },
     },
   });

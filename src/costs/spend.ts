@@ -5,7 +5,7 @@
  * holds while work is under way and across every process sharing the ledger.
  */
 import { phaseOf } from '../jobs/phase.js';
-import type { BoardRecord, JobRecord, PendingSubmission } from '../jobs/records.js';
+import type { BoardRecord, JobRecord, PendingSubmission, Records } from '../jobs/records.js';
 
 /** The spend limit's rolling window. */
 export const SPEND_WINDOW_MS = 24 * 60 * 60 * 1000;
@@ -57,4 +57,9 @@ export function spendSince(since: number, src: SpendSources): SpendView {
   }
   view.usd = Math.round(view.usd * 1e6) / 1e6;
   return view;
+}
+
+/** Every source of spend the ledger holds, read afresh for each count. */
+export function spendSources(r: Records): SpendSources {
+  return { jobs: r.jobs.values(), pending: r.pending.values(), boards: r.boards.values() };
 }

@@ -40,3 +40,12 @@ export function phaseOf(state: string): Phase {
 export function isTerminal(phase: Phase): boolean {
   return phase === 'completed' || phase === 'cancelled' || phase === 'failed';
 }
+
+/** A phase in RunComfy's words (in_queue, in_progress, …): the one vocabulary of every answer, filter and view. */
+export const RUNCOMFY_STATE: Record<Phase, string> = {
+  queued: 'in_queue',
+  running: 'in_progress',
+  completed: 'completed',
+  cancelled: 'cancelled',
+  failed: 'failed',
+};

@@ -44,7 +44,7 @@ export function imageUrlField(field: string, spec: ImageSpec, doc: string) {
       abort: true,
       // A data: URI this long decodes to more than the size rule allows: say so in the rule's words.
       error: (iss) =>
-        isDataUri(String(iss.input)) ? `${field}: ${size.validation_error} (got a data: URI of more than ${size.validation_value} MB)` : urlTooLong,
+        isDataUri(String(iss.input)) ? `${field}: ${size.validation_error} (got a data: URI of more than ${size.validation_value} MiB)` : urlTooLong,
     })
     .refine((s) => s.length <= IMAGE_URL_MAX_CHARS || isDataUri(s), { error: urlTooLong })
     .describe(doc);

@@ -28,7 +28,7 @@ type Measure = 'file_size_mb' | 'width_pixels' | 'height_pixels' | 'width/height
 type Comparison = '<' | '<=' | '>' | '>=';
 
 const MEASURES: Record<Measure, { of: (m: ImageMeasure) => number; shown: (m: ImageMeasure) => string }> = {
-  file_size_mb: { of: (m) => m.bytes / MB, shown: (m) => `${m.bytesAtLeast ? 'more than ' : ''}${(m.bytes / MB).toFixed(2)} MB` },
+  file_size_mb: { of: (m) => m.bytes / MB, shown: (m) => `${m.bytesAtLeast ? 'more than ' : ''}${(m.bytes / MB).toFixed(2)} MiB` },
   width_pixels: { of: (m) => m.width, shown: (m) => `width ${m.width} px` },
   height_pixels: { of: (m) => m.height, shown: (m) => `height ${m.height} px` },
   'width/height': { of: (m) => m.width / m.height, shown: (m) => (m.width / m.height).toFixed(2) },

@@ -1,7 +1,8 @@
 /**
- * The folders local images may be read from: the roots the client declares
+ * The folders local images may be read from: the roots the client lists
  * (when it has the roots capability), plus KLING_MCP_IMAGE_DIRS; the home
- * folder only when neither is given. Containment is judged on real paths
+ * folder only when neither gives a folder (a client that declares roots but
+ * lists none, as Inspector 2.12 does, confines nothing). Containment is judged on real paths
  * (symlinks resolved) and whole path segments, so /home/a never holds /home/ab.
  */
 import { promises as fs } from 'node:fs';
@@ -13,8 +14,6 @@ export interface ResolvedFolders {
   real: string[];
   /** The folders as a person reads them, with where each comes from. */
   shown: string;
-  /** Why none is allowed, when the list is empty. */
-  emptyBecause?: string;
 }
 
 export class AllowedFolders {
@@ -26,7 +25,7 @@ export class AllowedFolders {
     private readonly home: string = os.homedir(),
   ) {}
 
-  /** The client declared roots: from now on they count instead of the home default, read through `list`. */
+  /** The client declared roots: from now on the folders it lists count instead of the home default, read through `list`. */
   useClientRoots(list: () => Promise<string[]>): void {
     this.clientRoots = list;
     this.cachedRoots = undefined;
@@ -48,19 +47,13 @@ export class AllowedFolders {
       groups.push({ folders: await this.cachedRoots, from: "the client's roots" });
     }
     groups.push({ folders: this.configured, from: 'KLING_MCP_IMAGE_DIRS' });
-    if (!this.clientRoots && this.configured.length === 0) {
-      groups.push({ folders: [this.home], from: 'the home folder, by default; set KLING_MCP_IMAGE_DIRS to choose others' });
+    if (groups.every((g) => g.folders.length === 0)) {
+      const why = this.clientRoots ? 'the client lists no roots' : 'by default';
+      groups.push({ folders: [this.home], from: `the home folder, ${why}; set KLING_MCP_IMAGE_DIRS to choose others` });
     }
     const given = groups.filter((g) => g.folders.length > 0);
     const real = await Promise.all(given.flatMap((g) => g.folders.map(realFolder)));
-    return {
-      real,
-      shown: given.map((g) => `${g.folders.join(', ')} (${g.from})`).join('; '),
-      ...(real.length === 0 && {
-        emptyBecause:
-          'the client declared roots but lists none, and KLING_MCP_IMAGE_DIRS is not set. Open the folder in your client or set KLING_MCP_IMAGE_DIRS',
-      }),
-    };
+    return { real, shown: given.map((g) => `${g.folders.join(', ')} (${g.from})`).join('; ') };
   }
 }
 

@@ -17,10 +17,8 @@ export async function readLocalImage(label: string, given: string, folders: Reso
   const outside = (real?: string) =>
     new KlingError(
       'invalid_input',
-      folders.emptyBecause
-        ? `${label}: local images cannot be read: ${folders.emptyBecause}.`
-        : `${label}: ${given}${real && real !== given ? ` (a link to ${real})` : ''} is outside the folders this server may read images from: ${folders.shown}. ` +
-            'Move the image into one of them, add its folder to KLING_MCP_IMAGE_DIRS, or give a public https:// URL.',
+      `${label}: ${given}${real && real !== given ? ` (a link to ${real})` : ''} is outside the folders this server may read images from: ${folders.shown}. ` +
+        'Move the image into one of them, add its folder to KLING_MCP_IMAGE_DIRS, or give a public https:// URL.',
     );
   let real: string;
   try {

@@ -13,7 +13,9 @@ export interface UrlPolicy {
 }
 
 const PRIVATE_HINT =
-  'RunComfy fetches images from the public internet, so it must be a public HTTPS URL (upload the image somewhere public, or use a pre-signed URL).';
+  'RunComfy fetches image URLs from the public internet, so a URL must be a public https:// one. For an image on this computer, give its ' +
+  'absolute path or a file:// URL instead (the server reads it and sends it inline; on unless KLING_MCP_LOCAL_IMAGES=0). For a local test ' +
+  'server such as the simulator, set KLING_MCP_ALLOW_PRIVATE_URLS=1. Otherwise upload the image somewhere public, or use a pre-signed URL.';
 
 export function parseImageUrl(label: string, raw: string, policy: UrlPolicy): URL {
   let url: URL;

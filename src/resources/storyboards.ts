@@ -13,7 +13,7 @@ import { completeIds, listFromLedger, readFromLedger } from './read.js';
 export function registerStoryboardResources(server: McpServer, app: AppContext): void {
   const describe = async (id: string) => {
     const board = await loadBoard(app, id);
-    const view = boardView(board, shotStates(board, app.ledger.state(), processAlive)).structured;
+    const view = boardView(board, shotStates(board, app.ledger.state(), processAlive), app.config.maxWaitS).structured;
     return { ...view, created_at: new Date(board.created_at).toISOString(), plan: board.shots };
   };
 
@@ -28,7 +28,7 @@ export function registerStoryboardResources(server: McpServer, app: AppContext):
     (uri) =>
       readFromLedger(app, uri, async () =>
         (await app.ledger.boards()).map((b) => {
-          const view = boardView(b, shotStates(b, app.ledger.state(), processAlive)).structured;
+          const view = boardView(b, shotStates(b, app.ledger.state(), processAlive), app.config.maxWaitS).structured;
           return {
             storyboard_id: b.storyboard_id,
             title: b.title,

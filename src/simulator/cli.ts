@@ -6,21 +6,33 @@ import { parseArgs } from 'node:util';
 import sharp from 'sharp';
 import { RunComfySimulator, SIM_TOKEN } from './simulator.js';
 
-const { values } = parseArgs({
-  options: {
-    port: { type: 'string', default: process.env.SIM_PORT ?? '8787' },
-    host: { type: 'string', default: process.env.SIM_HOST ?? '127.0.0.1' },
-    token: { type: 'string', default: process.env.SIM_TOKEN ?? SIM_TOKEN },
-    'queue-s': { type: 'string', default: process.env.SIM_QUEUE_S ?? '3' },
-    'run5-s': { type: 'string', default: process.env.SIM_RUN5_S ?? '20' },
-    'run10-s': { type: 'string', default: process.env.SIM_RUN10_S ?? '35' },
-    help: { type: 'boolean', default: false },
-  },
-});
-
 const USAGE = `Usage: npm run simulator -- [--port 8787] [--host 127.0.0.1] [--token T] [--queue-s 3] [--run5-s 20] [--run10-s 35]
 Each option also reads SIM_PORT, SIM_HOST, SIM_TOKEN, SIM_QUEUE_S, SIM_RUN5_S, SIM_RUN10_S.
 `;
+
+/** A mistake in the arguments is the user's to fix: say what and how, not where in the code it was noticed. */
+function fail(message: string): never {
+  process.stderr.write(`simulator: ${message}\n${USAGE}`);
+  process.exit(2);
+}
+
+const options = {
+  port: { type: 'string', default: process.env.SIM_PORT ?? '8787' },
+  host: { type: 'string', default: process.env.SIM_HOST ?? '127.0.0.1' },
+  token: { type: 'string', default: process.env.SIM_TOKEN ?? SIM_TOKEN },
+  'queue-s': { type: 'string', default: process.env.SIM_QUEUE_S ?? '3' },
+  'run5-s': { type: 'string', default: process.env.SIM_RUN5_S ?? '20' },
+  'run10-s': { type: 'string', default: process.env.SIM_RUN10_S ?? '35' },
+  help: { type: 'boolean', default: false },
+} as const;
+const values = (() => {
+  try {
+    return parseArgs({ options }).values;
+  } catch (err) {
+    return fail((err as Error).message);
+  }
+})();
+
 // This command is not the MCP server: its stdout is the user's terminal.
 // eslint-disable-next-line no-restricted-properties -- this command's stdout is the terminal
 const say = (text: string) => process.stdout.write(text); // stdout-ok
@@ -32,18 +44,20 @@ if (values.help) {
 
 const seconds = (name: string, v: string) => {
   const n = Number(v);
-  if (!Number.isFinite(n) || n < 0) throw new Error(`--${name} must be a number of seconds ≥ 0`);
+  if (v.trim() === '' || !Number.isFinite(n) || n < 0) fail(`--${name} must be a number of seconds ≥ 0 (got "${v}").`);
   return n * 1000;
 };
+const port = Number(values.port);
+if (!Number.isInteger(port) || port < 0 || port > 65535) fail(`--port must be a port number, 0 to 65535 (got "${values.port}").`);
 const queueMs = seconds('queue-s', values['queue-s']);
 const sim = new RunComfySimulator({
-  port: Number(values.port),
+  port,
   host: values.host,
   token: values.token,
   timing: { 5: { queueMs, runMs: seconds('run5-s', values['run5-s']) }, 10: { queueMs, runMs: seconds('run10-s', values['run10-s']) } },
   log: (l) => process.stderr.write(`[simulator] ${l}\n`),
 });
-const url = await sim.start();
+const url = await sim.start().catch((err: unknown) => fail(`cannot listen on ${values.host}:${port}: ${(err as Error).message}`));
 const frame = (color: string) =>
   sharp({ create: { width: 1280, height: 720, channels: 3, background: color } })
     .png()

@@ -105,7 +105,7 @@ export async function planBoard(call: JobCall, args: { shots: ShotInput[]; title
   const seconds = args.shots.reduce((sum, s) => sum + s.duration, 0);
   const what = `a ${args.shots.length}-shot storyboard${args.title ? ` "${args.title}"` : ''} (${seconds} s of video)`;
   await call.jobs.precheckSpend(shots, `this ${what}`);
-  await confirmSpend(call, { what, estimateUsd: total, jobs: args.shots.length });
+  await confirmSpend(call.confirm, call.app.config.confirmAboveUsd, { what, estimateUsd: total, jobs: args.shots.length, inputs: shots });
 
   const id = newStoryboardId(call.app.clock.now());
   await call.jobs.planBoard({ id, title: args.title, shots, estimate_usd: total, warnings }, `this ${what}`);
@@ -211,7 +211,7 @@ async function confirmResubmit(call: JobCall, board: BoardRecord, indexes: numbe
   const total = known ? work.reduce((sum, w) => sum + w.estimate_usd!, 0) : undefined;
   const what = `${indexes.length} shot(s) of storyboard ${board.storyboard_id} again (shot ${indexes.join(', ')})`;
   await call.jobs.precheckSpend(work, what);
-  await confirmSpend(call, { what, estimateUsd: total, jobs: indexes.length });
+  await confirmSpend(call.confirm, call.app.config.confirmAboveUsd, { what, estimateUsd: total, jobs: indexes.length, inputs: work });
 }
 
 const isInline = (ref: string) => /^data:[^,]*;sha256=/.test(ref);

@@ -33,5 +33,5 @@ export async function loadBoard(app: AppContext, id: string): Promise<BoardRecor
 
 export async function showBoard(app: AppContext, id: string): Promise<ToolReply<BoardView>> {
   const board = await loadBoard(app, id);
-  return boardView(board, shotStates(board, app.ledger.state(), processAlive));
+  return boardView(board, shotStates(board, app.ledger.state(), processAlive), app.config.maxWaitS);
 }

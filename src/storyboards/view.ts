@@ -7,8 +7,10 @@ import type { ResourceLink } from '@modelcontextprotocol/sdk/types.js';
 import { z } from 'zod';
 import { jobCostUsd } from '../costs/spend.js';
 import { filmSchema, savedFileSchema, type BoardRecord } from '../jobs/records.js';
+import { DEFAULT_MAX_WAIT_S } from '../config.js';
 import { modelOutputSchema } from '../models/output.js';
 import { errorText } from '../runcomfy/schemas.js';
+import { RUNCOMFY_STATE } from '../jobs/phase.js';
 import { costSchema, fileLink } from '../calls/reply-shapes.js';
 import type { ToolReply } from '../calls/respond.js';
 import { formatBytes, formatUsd } from '../util/format.js';
@@ -48,10 +50,11 @@ export const boardViewShape = {
 };
 export type BoardView = z.output<z.ZodObject<typeof boardViewShape>>;
 
-export function boardView(board: BoardRecord, shots: ShotState[]): ToolReply<BoardView> {
+/** `waitS`: the wait to advise in next steps, the server's KLING_MCP_MAX_WAIT_S. */
+export function boardView(board: BoardRecord, shots: ShotState[], waitS = DEFAULT_MAX_WAIT_S): ToolReply<BoardView> {
   const status = boardStatus(board, shots);
   const shotViews = shots.map((s) => shotView(board, s));
-  const estimate = sum(board.shots.map((s) => s.estimate_usd));
+  const estimate = sum(shots.map((s) => expectedCost(board, s)));
   const charged = sum(shots.flatMap((s) => [s.job, ...s.earlier]).map((j) => j?.charged_usd));
   const structured: BoardView = {
     storyboard_id: board.storyboard_id,
@@ -63,15 +66,21 @@ export function boardView(board: BoardRecord, shots: ShotState[]): ToolReply<Boa
     ...(board.sheet && { sheet: board.sheet }),
     cost: { estimate_usd: estimate ?? null, charged_usd: charged ?? null },
     warnings: board.warnings ?? [],
-    next_step: nextStep(board, status, shots),
+    next_step: nextStep(board, status, shots, waitS),
   };
   return { structured, text: summary(structured), links: links(structured) };
+}
+
+/** What a shot is expected to cost: nothing once cancelled, or never to be submitted (its board is closed); else the plan's estimate. */
+function expectedCost(board: BoardRecord, s: ShotState): number | undefined {
+  if (s.phase === 'cancelled' || (board.closed && s.phase === 'not_submitted')) return 0;
+  return board.shots[s.index - 1]!.estimate_usd;
 }
 
 function shotView(board: BoardRecord, s: ShotState): z.output<typeof shotViewSchema> {
   const plan = board.shots[s.index - 1]!;
   const job = s.job;
-  const status = s.phase === 'not_submitted' || s.phase === 'submitting' || s.phase === 'outcome_unknown' ? s.phase : (job?.status ?? s.phase);
+  const status = s.phase === 'not_submitted' || s.phase === 'submitting' || s.phase === 'outcome_unknown' ? s.phase : (job?.status ?? RUNCOMFY_STATE[s.phase]);
   const cost = job ? jobCostUsd(job) : undefined;
   const failure = s.phase === 'failed' ? (job?.errors.at(-1)?.message ?? `RunComfy reported the state "${job?.status}".`) : undefined;
   return {
@@ -95,8 +104,9 @@ function sum(xs: (number | undefined)[]): number | undefined {
   return known.length === 0 ? undefined : Math.round(known.reduce((a, b) => a + b, 0) * 1e6) / 1e6;
 }
 
-function nextStep(board: BoardRecord, status: BoardStatus, shots: ShotState[]): string {
+function nextStep(board: BoardRecord, status: BoardStatus, shots: ShotState[], waitS: number): string {
   const id = JSON.stringify(board.storyboard_id);
+  const wait = waitS > 0 ? `, "wait_seconds": ${waitS}` : '';
   switch (status) {
     case 'completed':
       return board.film
@@ -104,7 +114,7 @@ function nextStep(board: BoardRecord, status: BoardStatus, shots: ShotState[]): 
         : `Every shot is done; call get_storyboard with {"storyboard_id": ${id}} to save the clips and stitch the film.`;
     case 'running':
     case 'planned':
-      return `Call get_storyboard with {"storyboard_id": ${id}, "wait_seconds": 50} to wait for the shots (and submit any not yet submitted).`;
+      return `Call get_storyboard with {"storyboard_id": ${id}${wait}} to wait for the shots (and submit any not yet submitted).`;
     case 'cancelled':
       return 'The board is cancelled: no more shots will be submitted. Shots that were already running finish and stay listed.';
     case 'needs_attention': {
@@ -144,9 +154,8 @@ function summary(v: BoardView): string {
   for (const w of v.warnings) lines.push(`Warning: ${w}`);
   const { estimate_usd: est, charged_usd: charged } = v.cost;
   if (est !== null || charged !== null) {
-    lines.push(
-      `Cost: ${est !== null ? `about ${formatUsd(est)} expected` : 'price unknown'}${charged !== null ? `; ${formatUsd(charged)} charged so far` : ''}.`,
-    );
+    const expected = est === null ? 'price unknown' : est === 0 ? 'nothing expected: no shot will be billed' : `about ${formatUsd(est)} expected`;
+    lines.push(`Cost: ${expected}${charged !== null ? `; ${formatUsd(charged)} charged so far` : ''}.`);
   }
   lines.push(`Next: ${v.next_step}`);
   return lines.join('\n');

@@ -34,3 +34,12 @@ export const stitchArg = z
   .describe(
     'Once every shot is done, join the clips in shot order into one MP4 (<storyboard_id>.mp4, no re-encoding). Stitching saves the clips even with download false. Default true.',
   );
+
+export const confirmQuoteArg = z
+  .string({ error: 'confirm_quote must be the token of a quote this server gave.' })
+  .max(64, { error: 'confirm_quote must be the token of a quote this server gave.' })
+  .optional()
+  .describe(
+    'Only for clients that cannot ask the user to confirm (no MCP elicitation): a call above KLING_MCP_CONFIRM_ABOVE_USD answers with a quote ' +
+      "and submits nothing; once the user agrees, make the same call again with the quote's token here (valid once, for a few minutes).",
+  );

@@ -66,7 +66,7 @@ async function attempt(call: JobCall, id: string) {
 
 async function cancelJob(call: JobCall, id: string) {
   const { outcome, refusal, snap } = await attempt(call, id);
-  const view = jobView(await call.jobs.facts(id, snap));
+  const view = jobView(await call.jobs.facts(id, snap), call.app.config.maxWaitS);
   const why: Record<Exclude<Phase, 'cancelled'>, string> = {
     running: `Job ${id} is ${snap.status} and cannot be cancelled: RunComfy only cancels jobs that are still queued. It will finish and be billed; get_result fetches the video.`,
     completed: `Job ${id} has already finished (${snap.status}); there is nothing to cancel. get_result fetches the video.`,

@@ -19,6 +19,6 @@ export const checkStatus = defineJobTool({
     const { jobs, deadline, signal, progress } = call;
     const outcome = deadline.canWait() ? await jobs.wait(args.request_id, { until: 'change', budgetMs: deadline.remainingMs(), signal, progress }) : undefined;
     const snap = outcome?.last ?? (await jobs.status(args.request_id, signal));
-    return jobView(await jobs.facts(args.request_id, snap, outcome?.timedOut));
+    return jobView(await jobs.facts(args.request_id, snap, outcome?.timedOut), call.app.config.maxWaitS);
   },
 });

@@ -12,6 +12,9 @@ import { ElicitResultSchema, type ServerNotification, type ServerRequest, type T
 import type { z } from 'zod';
 import type { AppContext } from '../context.js';
 import type { JobCall, ToolCall } from '../calls/call.js';
+import type { Confirm } from '../costs/confirm.js';
+import { QuoteBook, quoteConfirm } from '../costs/quote.js';
+import { SPEND_WINDOW_MS, spendSince, spendSources } from '../costs/spend.js';
 import type { ProgressSink } from '../polling/progress.js';
 import { Deadline } from '../util/deadline.js';
 import { redact } from '../util/redact.js';
@@ -67,8 +70,16 @@ function progressSink(extra: Extra): ProgressSink | undefined {
     extra.sendNotification({ method: 'notifications/progress', params: { progressToken: token, ...p, message: redact(p.message) } }).catch(() => undefined);
 }
 
-function confirmer(server: McpServer, extra: Extra): ToolCall['confirm'] {
-  if (!server.server.getClientCapabilities()?.elicitation) return undefined;
+/** The expected spend over the last 24 h, as the spend limit counts it. */
+function spendSoFarUsd(app: AppContext): number {
+  return spendSince(app.clock.now() - SPEND_WINDOW_MS, spendSources(app.ledger.state())).usd;
+}
+
+function confirmer(server: McpServer, extra: Extra, app: AppContext, quotes: QuoteBook, tool: string, args: Record<string, unknown>): Confirm {
+  if (!server.server.getClientCapabilities()?.elicitation) {
+    const token = typeof args.confirm_quote === 'string' ? args.confirm_quote : undefined;
+    return quoteConfirm({ book: quotes, tool, token, thresholdUsd: app.config.confirmAboveUsd, spendSoFarUsd: () => spendSoFarUsd(app) });
+  }
   return async (message) => {
     const res = await extra.sendRequest(
       {
@@ -108,6 +119,7 @@ function uiMeta(tool: ToolDefinition<Shape, Shape>, player: PlayerUi): { ui: { r
  * the returned function shows them once the client's capabilities are known (on initialized).
  */
 export function registerTools(server: McpServer, app: AppContext, tools: ToolDefinition<Shape, Shape>[], player: PlayerUi): () => void {
+  const quotes = new QuoteBook(app.clock, app.config.stateDir);
   const appOnly: RegisteredTool[] = [];
   for (const tool of tools) {
     const meta = uiMeta(tool, player);
@@ -121,7 +133,12 @@ export function registerTools(server: McpServer, app: AppContext, tools: ToolDef
     const handler = async (args: Record<string, unknown>, extra: Extra) => {
       try {
         await app.init();
-        const reply = await tool.handle(args, { app, signal: extra.signal, progress: progressSink(extra), confirm: confirmer(server, extra) });
+        const reply = await tool.handle(args, {
+          app,
+          signal: extra.signal,
+          progress: progressSink(extra),
+          confirm: confirmer(server, extra, app, quotes, tool.name, args),
+        });
         // Beside the player, a resource_link has been seen to stop claude.ai from handing the result to it.
         return toToolResult(tool.ui === 'player' && player.shown() ? { ...reply, links: [] } : reply);
       } catch (err) {

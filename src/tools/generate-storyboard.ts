@@ -5,7 +5,7 @@ import { boardError, settleShots, startBoard, stitchFilm } from '../storyboards/
 import { showBoard } from '../storyboards/show.js';
 import { boardViewShape } from '../storyboards/view.js';
 import { defineJobTool } from './define.js';
-import { downloadArg, stitchArg, waitSecondsArg } from './args.js';
+import { confirmQuoteArg, downloadArg, stitchArg, waitSecondsArg } from './args.js';
 
 export const MAX_SHOTS = 24;
 
@@ -41,6 +41,8 @@ export const generateStoryboard = defineJobTool({
     ),
     download: downloadArg,
     stitch: stitchArg,
+
+    confirm_quote: confirmQuoteArg,
   },
   output: boardViewShape,
   annotations: { readOnlyHint: false, destructiveHint: false, idempotentHint: false, openWorldHint: true },

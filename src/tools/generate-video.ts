@@ -4,7 +4,7 @@ import { preflightImages } from '../preflight/preflight.js';
 import { explainUrlRequired } from '../preflight/url-required.js';
 import { phaseOf } from '../jobs/phase.js';
 import { defineJobTool } from './define.js';
-import { downloadArg, waitSecondsArg } from './args.js';
+import { confirmQuoteArg, downloadArg, waitSecondsArg } from './args.js';
 import { withRequestIds } from '../errors.js';
 import { submitClip, videoReply, waitAndCollect } from './job-flow.js';
 import { jobViewShape } from './job-view.js';
@@ -27,6 +27,8 @@ export const generateVideo = defineJobTool({
       'KLING_MCP_MAX_WAIT_S (50 unless the server sets it otherwise)',
     ),
     download: downloadArg,
+
+    confirm_quote: confirmQuoteArg,
   },
   output: {
     ...jobViewShape,
@@ -36,7 +38,7 @@ export const generateVideo = defineJobTool({
   waitsByDefault: true,
   ui: 'player',
   async handle(args, call) {
-    const { wait_seconds: _wait, download, ...input } = args;
+    const { wait_seconds: _wait, download, confirm_quote: _quote, ...input } = args;
     const { checks, submit, record, sha256 } = await preflightImages(klingO1ImageToVideo, input, await call.app.imageSources(), call.signal);
     const { requestId, at, status, estimateUsd } = await submitClip(call, submit, { ...record, image_sha256: sha256 }).catch((err: unknown) => {
       throw explainUrlRequired(err, [submit.start_image_url, submit.end_image_url]);
@@ -45,7 +47,7 @@ export const generateVideo = defineJobTool({
       const facts = call.deadline.canWait()
         ? await waitAndCollect(call, requestId, download)
         : { requestId, status, phase: phaseOf(status), submittedAt: at, now: call.app.clock.now(), estimateUsd };
-      const reply = videoReply(facts);
+      const reply = videoReply(facts, call.app.config.maxWaitS);
       return { ...reply, structured: { ...reply.structured, checks } };
     } catch (err) {
       throw withRequestIds(err, [requestId]);

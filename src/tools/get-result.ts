@@ -19,6 +19,6 @@ export const getResult = defineJobTool({
   waitsByDefault: false,
   ui: 'player',
   async handle(args, call) {
-    return videoReply(await waitAndCollect(call, args.request_id, args.download));
+    return videoReply(await waitAndCollect(call, args.request_id, args.download), call.app.config.maxWaitS);
   },
 });

@@ -4,7 +4,7 @@ import { boardError, settleShots, stitchFilm, submitShots } from '../storyboards
 import { loadBoard, showBoard, storyboardIdSchema } from '../storyboards/show.js';
 import { boardViewShape } from '../storyboards/view.js';
 import { defineJobTool } from './define.js';
-import { downloadArg, stitchArg, waitSecondsArg } from './args.js';
+import { confirmQuoteArg, downloadArg, stitchArg, waitSecondsArg } from './args.js';
 
 export const getStoryboard = defineJobTool({
   name: 'get_storyboard',
@@ -29,6 +29,7 @@ export const getStoryboard = defineJobTool({
       .describe(
         'Also submit again the shots whose submission got no answer (the server was killed, or the connection broke, while it was sent). Check your RunComfy dashboard first: RunComfy may have accepted, and will bill, the first one. Default false.',
       ),
+    confirm_quote: confirmQuoteArg,
   },
   output: boardViewShape,
   annotations: { readOnlyHint: false, destructiveHint: false, idempotentHint: false, openWorldHint: true },

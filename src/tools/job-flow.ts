@@ -14,7 +14,12 @@ export async function submitClip(call: JobCall, input: ModelInput, recordAs?: Re
   const estimate = estimateUsd(await call.jobs.price(), input.duration);
   const what = `this ${input.duration} s clip`;
   await call.jobs.precheckSpend([{ ...(recordAs ?? input), estimate_usd: estimate }], what);
-  await confirmSpend(call, { what: `a ${input.duration} s clip`, estimateUsd: estimate, jobs: 1 });
+  await confirmSpend(call.confirm, call.app.config.confirmAboveUsd, {
+    what: `a ${input.duration} s clip`,
+    estimateUsd: estimate,
+    jobs: 1,
+    inputs: recordAs ?? input,
+  });
   const sub = await call.jobs.submit(input, { recordAs, estimateUsd: estimate, what, signal: call.signal });
   return { ...sub, estimateUsd: estimate };
 }
@@ -36,7 +41,7 @@ export async function waitAndCollect(call: JobCall, requestId: string, download:
 }
 
 /** The reply of a call that asked for the video: a job that failed upstream is a tool error (with its full view). */
-export function videoReply(facts: JobFacts): ToolReply<JobView> {
-  const reply = jobView(facts);
+export function videoReply(facts: JobFacts, waitS: number): ToolReply<JobView> {
+  const reply = jobView(facts, waitS);
   return facts.phase === 'failed' ? { ...reply, isError: true } : reply;
 }

@@ -4,6 +4,7 @@
  */
 import type { ResourceLink } from '@modelcontextprotocol/sdk/types.js';
 import { z } from 'zod';
+import { DEFAULT_MAX_WAIT_S } from '../config.js';
 import { modelOutputSchema, outputUrls } from '../models/output.js';
 import { formatBytes, formatUsd } from '../util/format.js';
 import { mimeFromUrl } from '../util/media-types.js';
@@ -29,12 +30,13 @@ export const jobViewShape = {
 };
 export type JobView = z.output<z.ZodObject<typeof jobViewShape>>;
 
-export function jobView(f: JobFacts): ToolReply<JobView> {
+/** `waitS`: the wait to advise in next steps, the server's KLING_MCP_MAX_WAIT_S. */
+export function jobView(f: JobFacts, waitS = DEFAULT_MAX_WAIT_S): ToolReply<JobView> {
   const done = isTerminal(f.phase);
   const elapsed = f.submittedAt !== undefined ? Math.max(0, Math.round(((f.endedAt ?? f.now) - f.submittedAt) / 1000)) : undefined;
   const priced = f.estimateUsd !== undefined || f.chargedUsd !== undefined;
   const error = f.phase === 'failed' ? (errorText(f.upstreamError) ?? `RunComfy reported the state "${f.status}".`) : undefined;
-  const next = nextStep(f, elapsed);
+  const next = nextStep(f, elapsed, waitS);
   const structured: JobView = {
     request_id: f.requestId,
     status: f.status,
@@ -51,8 +53,9 @@ export function jobView(f: JobFacts): ToolReply<JobView> {
   return { structured, text: summary(f, elapsed, error, next), links: links(f) };
 }
 
-function nextStep(f: JobFacts, elapsed: number | undefined): string {
-  const args = JSON.stringify({ request_id: f.requestId, wait_seconds: 50 });
+function nextStep(f: JobFacts, elapsed: number | undefined, waitS: number): string {
+  // The wait advised is the server's own (KLING_MCP_MAX_WAIT_S): what it allows, not a fixed figure.
+  const args = JSON.stringify({ request_id: f.requestId, ...(waitS > 0 && { wait_seconds: waitS }) });
   switch (f.phase) {
     case 'completed':
       return f.output

@@ -1,20 +1,21 @@
 import { z } from 'zod';
-import { isTerminal } from '../jobs/phase.js';
+import { isTerminal, RUNCOMFY_STATE } from '../jobs/phase.js';
 import type { JobRecord } from '../jobs/ledger.js';
 import { jobPhase, jobSummarySchema, summarize } from '../jobs/summary.js';
 import { defineTool } from './define.js';
 import type { AppContext } from '../context.js';
-import { SPEND_WINDOW_MS, spendSince } from '../costs/spend.js';
+import { SPEND_WINDOW_MS, spendSince, spendSources } from '../costs/spend.js';
 import { formatAge, formatUsd } from '../util/format.js';
 
-const FILTERS = ['unfinished', 'queued', 'running', 'completed', 'cancelled', 'failed', 'outcome_unknown'] as const;
+// In RunComfy's words, the ones every answer shows a job's state in.
+const FILTERS = ['unfinished', 'in_queue', 'in_progress', 'completed', 'cancelled', 'failed', 'outcome_unknown'] as const;
 type Filter = (typeof FILTERS)[number];
 
 function matches(job: JobRecord, filter: Filter | undefined): boolean {
   if (!filter) return true;
   const phase = jobPhase(job);
   if (filter === 'unfinished') return phase !== 'outcome_unknown' && !isTerminal(phase);
-  return phase === filter;
+  return (phase === 'outcome_unknown' ? phase : RUNCOMFY_STATE[phase]) === filter;
 }
 
 export const listJobs = defineTool({
@@ -27,7 +28,7 @@ export const listJobs = defineTool({
     status: z
       .enum(FILTERS, { error: `status must be one of: ${FILTERS.join(', ')}.` })
       .optional()
-      .describe('Only jobs in this state ("unfinished" = queued or running).'),
+      .describe('Only jobs in this state ("unfinished" = in_queue or in_progress).'),
     limit: z.number().int().min(1).max(200).default(20).describe('At most this many jobs (default 20).'),
   },
   output: {
@@ -45,7 +46,8 @@ export const listJobs = defineTool({
   annotations: { readOnlyHint: true, destructiveHint: false, idempotentHint: true, openWorldHint: false },
   async handle(args, { app }) {
     const now = app.clock.now();
-    const all = (await app.ledger.list()).filter((j) => matches(j, args.status));
+    const recorded = await app.ledger.list();
+    const all = recorded.filter((j) => matches(j, args.status));
     const jobs = all.slice(0, args.limit).map((j) => summarize(j, now));
     const spend = spendReport(app, now);
     const lines = jobs.map(
@@ -54,7 +56,9 @@ export const listJobs = defineTool({
         `${j.storyboard_id ? ` · shot ${j.shot} of ${j.storyboard_id}` : ''} · "${j.prompt}"${j.file ? ` · ${j.file}` : ''}`,
     );
     const shown = jobs.length < all.length ? `${jobs.length} of ${all.length}` : `${all.length}`;
-    const head = jobs.length ? `${shown} job(s)${args.status ? ` (${args.status})` : ''}, newest first:\n${lines.join('\n')}` : 'No jobs recorded yet.';
+    const head = jobs.length
+      ? `${shown} job(s)${args.status ? ` (${args.status})` : ''}, newest first:\n${lines.join('\n')}`
+      : noneText(args.status, recorded.length);
     const limit = spend.limit_usd !== undefined ? ` (limit ${formatUsd(spend.limit_usd)}, KLING_MCP_SPEND_LIMIT_USD)` : '';
     const text = `${head}\nSpend: ${formatUsd(spend.last_24h_usd)} over the last 24 h${limit}; ${formatUsd(spend.total_usd)} in total${spend.unpriced_jobs ? ` (${spend.unpriced_jobs} job(s) of unknown price not counted)` : ''}.`;
     return { structured: { jobs, total: all.length, spend }, text };
@@ -63,13 +67,18 @@ export const listJobs = defineTool({
 
 function spendReport(app: AppContext, now: number) {
   const r = app.ledger.state();
-  const sources = () => ({ jobs: r.jobs.values(), pending: r.pending.values(), boards: r.boards.values() });
-  const day = spendSince(now - SPEND_WINDOW_MS, sources());
-  const all = spendSince(-Infinity, sources());
+  const day = spendSince(now - SPEND_WINDOW_MS, spendSources(r));
+  const all = spendSince(-Infinity, spendSources(r));
   return {
     last_24h_usd: day.usd,
     total_usd: all.usd,
     unpriced_jobs: all.unpriced,
     ...(app.config.spendLimitUsd !== undefined && { limit_usd: app.config.spendLimitUsd }),
   };
+}
+
+/** An empty answer says what was asked and what there is, so "none of these" is never read as "none at all". */
+function noneText(status: string | undefined, recorded: number): string {
+  if (recorded === 0) return 'No jobs recorded yet.';
+  return `No ${status ?? 'matching'} jobs among the ${recorded} recorded (list_jobs without a status lists them all).`;
 }

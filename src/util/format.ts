@@ -1,9 +1,13 @@
 /** How sizes, money and ages are written for people, the same in every answer. */
 
+/**
+ * Sizes in binary units, named as such: the server checks RunComfy's "10 MB" image rule as 10 MiB (10 × 1024²
+ * bytes), so every size it shows is in MiB too, and no binary figure wears a decimal name.
+ */
 export function formatBytes(bytes: number): string {
   if (bytes < 1024) return `${bytes} bytes`;
-  if (bytes < 1024 * 1024) return `${(bytes / 1024).toFixed(1)} KB`;
-  return `${(bytes / 1024 / 1024).toFixed(2)} MB`;
+  if (bytes < 1024 * 1024) return `${(bytes / 1024).toFixed(1)} KiB`;
+  return `${(bytes / 1024 / 1024).toFixed(2)} MiB`;
 }
 
 export function formatUsd(usd: number): string {

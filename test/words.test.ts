@@ -1,0 +1,152 @@
+/**
+ * Every word true: the points a newcomer's trial found, each as a test of what the server, the commands and the
+ * README now say (each failed on the text before).
+ */
+import { execFile } from 'node:child_process';
+import { readFileSync, writeFileSync } from 'node:fs';
+import path from 'node:path';
+import { promisify } from 'node:util';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { RunComfySimulator } from '../src/simulator/simulator.js';
+import { formatBytes } from '../src/util/format.js';
+import { call, connectInMemory, image, keyframes, ROOT, simEnv, startSim, tempDir, textOf, type Connected } from './helpers.js';
+
+const run = promisify(execFile);
+const TSX = path.join(ROOT, 'node_modules', 'tsx', 'dist', 'cli.mjs');
+const README = readFileSync(path.join(ROOT, 'README.md'), 'utf8');
+
+describe('what the tools say', () => {
+  let sim: RunComfySimulator;
+  let tmp: ReturnType<typeof tempDir>;
+  let c: Connected;
+  let frames: { start: string; end: string };
+
+  beforeAll(async () => {
+    // Shots stay in the queue long enough to be cancelled there.
+    sim = await startSim({ timing: { 5: { queueMs: 60_000, runMs: 600 }, 10: { queueMs: 300, runMs: 600 } } });
+    tmp = tempDir();
+    frames = await keyframes(sim);
+    c = await connectInMemory(simEnv(sim, tmp.dir, { KLING_MCP_MAX_WAIT_S: '20' }));
+  });
+  afterAll(async () => {
+    await c.close();
+    await sim.stop();
+    tmp.cleanup();
+  });
+
+  const clip = (extra: Record<string, unknown> = {}) => ({ prompt: '@Image1 to @Image2', start_image_url: frames.start, end_image_url: frames.end, ...extra });
+
+  it('list_jobs with a filter that matches nothing says what the filter found, not that nothing is recorded', async () => {
+    expect((await call(c.client, 'generate_video', clip({ duration: 10 }))).isError).toBeFalsy();
+    const r = await call(c.client, 'list_jobs', { status: 'failed' });
+    expect(textOf(r)).not.toContain('No jobs recorded yet.');
+    expect(textOf(r)).toMatch(/^No failed jobs among the 1 recorded/);
+  });
+
+  it('next steps advise the wait the server allows (KLING_MCP_MAX_WAIT_S), for jobs and boards', async () => {
+    const job = await call(c.client, 'generate_video', clip({ wait_seconds: 0 }));
+    expect(job.structuredContent?.next_step).toContain('"wait_seconds":20');
+    expect(textOf(job)).not.toContain('"wait_seconds":50');
+    const board = await call(c.client, 'generate_storyboard', { shots: [clip()], wait_seconds: 0, stitch: false });
+    expect(board.structuredContent?.next_step).toContain('"wait_seconds": 20');
+    expect(textOf(board)).not.toContain('"wait_seconds": 50');
+  });
+
+  it("a shot's state has one name in every answer: RunComfy's (in_queue), in the board, check_status and list_jobs", async () => {
+    const board = await call(c.client, 'generate_storyboard', { shots: [clip(), clip()], wait_seconds: 0, stitch: false });
+    const shot = board.structuredContent!.shots[0]!;
+    expect(shot.status).toBe('in_queue');
+    const status = await call(c.client, 'check_status', { request_id: shot.request_id });
+    expect(status.structuredContent?.status).toBe('in_queue');
+    const listed = await call(c.client, 'list_jobs', { status: 'in_queue' });
+    expect(textOf(listed)).toContain('(in_queue)');
+    expect(textOf(listed)).not.toMatch(/\bqueued\b/);
+  });
+
+  it('a cancelled board whose shots were all cancelled in the queue expects no cost', async () => {
+    const board = await call(c.client, 'generate_storyboard', { shots: [clip(), clip()], wait_seconds: 0, stitch: false });
+    const id = board.structuredContent!.storyboard_id;
+    expect(textOf(board)).toContain('Cost: about $1.12 expected');
+    const cancelled = await call(c.client, 'cancel', { storyboard_id: id });
+    expect(textOf(cancelled)).toMatch(/shot 1 .*cancelled \(not billed\)[\s\S]*shot 2 .*cancelled \(not billed\)/);
+    const after = await call(c.client, 'get_storyboard', { storyboard_id: id });
+    expect(textOf(after)).not.toContain('about $1.12 expected');
+    expect(textOf(after)).toContain('Cost: nothing expected: no shot will be billed.');
+    expect(after.structuredContent?.cost.estimate_usd).toBe(0);
+  });
+
+  it('an http:// image URL, private URLs not allowed: the hint names local files and KLING_MCP_ALLOW_PRIVATE_URLS', async () => {
+    const strict = await connectInMemory(simEnv(sim, tmp.dir, { KLING_MCP_ALLOW_PRIVATE_URLS: undefined }));
+    try {
+      const r = await call(strict.client, 'generate_video', clip({ start_image_url: 'http://example.com/start.png' }));
+      expect(r).toBeToolError('invalid_input');
+      expect(textOf(r)).toMatch(/absolute path or a file:\/\/ URL/);
+      expect(textOf(r)).toContain('KLING_MCP_ALLOW_PRIVATE_URLS=1');
+    } finally {
+      await strict.close();
+    }
+  });
+});
+
+describe('sizes', () => {
+  it("one unit, named: binary figures are MiB (the unit the 10 MB rule is checked in), never 'MB'", () => {
+    expect(formatBytes(12_605_186)).toBe('12.02 MiB');
+    expect(formatBytes(2048)).toBe('2.0 KiB');
+  });
+});
+
+describe('the commands', () => {
+  it('`npm run simulator -- --queue-s abc` prints what is wrong and how to call it, no stack trace', async () => {
+    const err = await run(process.execPath, [TSX, path.join(ROOT, 'src', 'simulator', 'cli.ts'), '--queue-s', 'abc'], { cwd: ROOT }).catch(
+      (e: { code: number; stderr: string }) => e,
+    );
+    expect((err as { code: number }).code).toBe(2);
+    const stderr = (err as { stderr: string }).stderr;
+    expect(stderr).toContain('simulator: --queue-s must be a number of seconds ≥ 0 (got "abc").');
+    expect(stderr).toContain('Usage: npm run simulator');
+    expect(stderr).not.toMatch(/\n\s+at /);
+  });
+
+  it('`npm run demo -- start.png end.png` reads relative paths from the folder it was run in (INIT_CWD)', async () => {
+    const tmp = tempDir();
+    try {
+      writeFileSync(path.join(tmp.dir, 'start.png'), await image(640, 360, 'png', '#aa2222'));
+      writeFileSync(path.join(tmp.dir, 'end.png'), await image(640, 360, 'png', '#22aa22'));
+      // npm runs the script in the clone; INIT_CWD is where the user typed the command.
+      const { stdout } = await run(process.execPath, [TSX, path.join(ROOT, 'scripts', 'demo.ts'), 'start.png', 'end.png'], {
+        cwd: ROOT,
+        env: { PATH: process.env.PATH, HOME: process.env.HOME, INIT_CWD: tmp.dir, KLING_DEMO_OUTPUT_DIR: path.join(tmp.dir, 'out') },
+        timeout: 60_000,
+      });
+      expect(stdout).toContain('Video ready');
+    } finally {
+      tmp.cleanup();
+    }
+  }, 90_000);
+
+  it("`npm pack`'s tarball is ignored by git", async () => {
+    const { stdout } = await run('git', ['check-ignore', 'kling-o1-mcp-0.1.0.tgz'], { cwd: ROOT });
+    expect(stdout.trim()).toBe('kling-o1-mcp-0.1.0.tgz');
+  });
+});
+
+describe('the README', () => {
+  const section = (title: string) => README.slice(README.indexOf(`## ${title}`), README.indexOf('\n## ', README.indexOf(`## ${title}`) + 3));
+
+  it('the performance table names the machine and dates of its figures, and no longer promises "about three minutes"', () => {
+    const perf = section('Performance');
+    expect(perf).not.toContain('about three minutes');
+    expect(perf).toMatch(/AMD EPYC, 2 cores, 24 GiB, Node v20\.20\.2/);
+    expect(perf).toMatch(/\| measure \| 2026-11-25[^|]*\| 2026-12-01[^|]*\|/);
+  });
+
+  it('says what npm 11 warns about when installing the tarball, and what to do', () => {
+    expect(README).toMatch(/npm 11 runs no install scripts\s+by default and warns that sharp's was not run: that is fine, nothing is missing/);
+    expect(README).toMatch(/There is nothing to approve; the server starts as is/);
+  });
+
+  it('says the bundle is unsigned and what that means; names where each limit of a message comes from', () => {
+    expect(README).toMatch(/unsigned/);
+    expect(section('Use it with a real RunComfy token')).toContain('10 MiB');
+  });
+});

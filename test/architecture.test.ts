@@ -6,6 +6,10 @@ import { checkLayers } from '../scripts/check-layers.mjs';
 import { ROOT, tempDir } from './helpers.js';
 
 describe('ARCHITECTURE.md', () => {
+  it('its Layers table holds every file of src/, and no import climbs it', () => {
+    expect(checkLayers(ROOT)).toEqual([]);
+  });
+
   it('names every folder under src/ and every file at its top', () => {
     const doc = readFileSync(path.join(ROOT, 'ARCHITECTURE.md'), 'utf8');
     const entries = readdirSync(path.join(ROOT, 'src'), { withFileTypes: true });

@@ -5,7 +5,8 @@ import sharp from 'sharp';
 import { ImageFetcher } from '../src/preflight/fetch-image.js';
 import { guardedLookup } from '../src/preflight/url-policy.js';
 import type { RunComfySimulator } from '../src/simulator/simulator.js';
-import { call, connectInMemory, image, simEnv, startSim, tempDir, textOf, type Connected } from './helpers.js';
+import { call, connectInMemory, image, simEnv, textOf, type Connected } from './helpers.js';
+import { labTest } from './lab.js';
 
 /**
  * A table of hostile and mistaken inputs. Each must get a clear message and
@@ -148,64 +149,63 @@ const CASES: Case[] = [
   { name: 'list_jobs limit 0', mode: 'lab', tool: 'list_jobs', args: () => ({ limit: 0 }), expect: /limit/ },
 ];
 
-describe('bad input corpus: a clear message and nothing submitted', () => {
-  let sim: RunComfySimulator;
-  const clients = {} as Record<Mode, Connected>;
-  let tmp: ReturnType<typeof tempDir>;
-  const urls: Urls = {};
-
-  beforeAll(async () => {
-    sim = await startSim();
-    tmp = tempDir();
-    clients.lab = await connectInMemory(simEnv(sim, tmp.dir));
-    clients.strict = await connectInMemory(simEnv(sim, tmp.dir, { KLING_MCP_ALLOW_PRIVATE_URLS: '0' }));
-    clients.noLocal = await connectInMemory(simEnv(sim, tmp.dir, { KLING_MCP_ALLOW_PRIVATE_URLS: '0', KLING_MCP_LOCAL_IMAGES: '0' }));
-    const eleven = Buffer.alloc(11 * 1024 * 1024, 1);
-    Object.assign(urls, {
-      good: sim.host('good.png', await image(640, 360)),
-      svg: sim.host(
-        'v.png',
-        Buffer.from('<svg xmlns="http://www.w3.org/2000/svg" width="800" height="600"><rect width="800" height="600" fill="red"/></svg>'),
-        'image/png',
-      ),
-      tiff: sim.host('t.png', await image(640, 480, 'tiff'), 'image/png'),
-      noise: sim.host('n.png', Buffer.from(Array.from({ length: 4096 }, (_, i) => (i * 7919) % 251)), 'image/png'),
-      html: sim.host('h.png', Buffer.from('<!doctype html><title>login</title>'), 'text/html; charset=utf-8'),
-      empty: sim.host('empty.png', Buffer.alloc(0), 'image/png'),
-      big: sim.host('big.png', eleven, 'image/png'),
-      bigChunked: sim.host('bigc.png', eleven, 'image/png', true),
-      bomb: sim.host(
-        'bomb.png',
-        await sharp({ create: { width: 20000, height: 20000, channels: 3, background: '#000' }, limitInputPixels: false })
-          .png({ compressionLevel: 9 })
-          .toBuffer(),
-      ),
-      ratio250: sim.host('r250.png', await image(800, 320)),
-      ratio040: sim.host('r040.png', await image(320, 800)),
-      toFile: sim.redirect('tofile', 'file:///etc/passwd'),
-      toFtp: sim.redirect('toftp', 'ftp://example.com/a.png'),
-      missing: `${sim.url}/files/nope.png`,
-      refused: 'http://127.0.0.1:9/a.png',
+/** The three servers (one per Mode) share one state folder, and the files behind the URLs are on the lab's simulator. */
+const lab = labTest()
+  .extend('servers', { scope: 'file' }, async ({ sim, sharedDir }, { onCleanup }) => {
+    const servers: Record<Mode, Connected> = {
+      lab: await connectInMemory(simEnv(sim, sharedDir)),
+      strict: await connectInMemory(simEnv(sim, sharedDir, { KLING_MCP_ALLOW_PRIVATE_URLS: '0' })),
+      noLocal: await connectInMemory(simEnv(sim, sharedDir, { KLING_MCP_ALLOW_PRIVATE_URLS: '0', KLING_MCP_LOCAL_IMAGES: '0' })),
+    };
+    onCleanup(async () => {
+      await Promise.all(Object.values(servers).map((c) => c.close()));
     });
-    urls.hop4 = sim.redirect('h1', sim.redirect('h2', sim.redirect('h3', sim.redirect('h4', urls.good!))));
-  }, 60_000);
-  afterAll(async () => {
-    await clients.lab.close();
-    await clients.strict.close();
-    await clients.noLocal.close();
-    await sim.stop();
-    tmp.cleanup();
-  });
+    return servers;
+  })
+  .extend('urls', { scope: 'file' }, ({ sim }) => hostedUrls(sim));
 
-  it(`holds at least 40 cases (${CASES.length})`, () => {
+async function hostedUrls(sim: RunComfySimulator): Promise<Urls> {
+  const eleven = Buffer.alloc(11 * 1024 * 1024, 1);
+  const urls: Urls = {
+    good: sim.host('good.png', await image(640, 360)),
+    svg: sim.host(
+      'v.png',
+      Buffer.from('<svg xmlns="http://www.w3.org/2000/svg" width="800" height="600"><rect width="800" height="600" fill="red"/></svg>'),
+      'image/png',
+    ),
+    tiff: sim.host('t.png', await image(640, 480, 'tiff'), 'image/png'),
+    noise: sim.host('n.png', Buffer.from(Array.from({ length: 4096 }, (_, i) => (i * 7919) % 251)), 'image/png'),
+    html: sim.host('h.png', Buffer.from('<!doctype html><title>login</title>'), 'text/html; charset=utf-8'),
+    empty: sim.host('empty.png', Buffer.alloc(0), 'image/png'),
+    big: sim.host('big.png', eleven, 'image/png'),
+    bigChunked: sim.host('bigc.png', eleven, 'image/png', true),
+    bomb: sim.host(
+      'bomb.png',
+      await sharp({ create: { width: 20000, height: 20000, channels: 3, background: '#000' }, limitInputPixels: false })
+        .png({ compressionLevel: 9 })
+        .toBuffer(),
+    ),
+    ratio250: sim.host('r250.png', await image(800, 320)),
+    ratio040: sim.host('r040.png', await image(320, 800)),
+    toFile: sim.redirect('tofile', 'file:///etc/passwd'),
+    toFtp: sim.redirect('toftp', 'ftp://example.com/a.png'),
+    missing: `${sim.url}/files/nope.png`,
+    refused: 'http://127.0.0.1:9/a.png',
+  };
+  urls.hop4 = sim.redirect('h1', sim.redirect('h2', sim.redirect('h3', sim.redirect('h4', urls.good!))));
+  return urls;
+}
+
+describe('bad input corpus: a clear message and nothing submitted', () => {
+  lab(`holds at least 40 cases (${CASES.length})`, () => {
     expect(CASES.length).toBeGreaterThanOrEqual(40);
   });
 
-  it.each(CASES.map((c) => [c.name, c] as const))('%s', async (_name, c) => {
+  lab.for(CASES.map((c) => [c.name, c] as const))('%s', async ([, c], { sim, servers, urls }) => {
     const posts = sim.count('submit');
     const jobs = sim.submissions;
     const reads = sim.count('status') + sim.count('result') + sim.count('cancel');
-    const r = await call(clients[c.mode].client, c.tool ?? 'generate_video', c.args(urls));
+    const r = await call(servers[c.mode].client, c.tool ?? 'generate_video', c.args(urls));
     expect(r.isError, textOf(r)).toBe(true);
     expect(textOf(r)).toMatch(c.expect);
     expect(sim.count('submit')).toBe(posts);

@@ -4,29 +4,35 @@ import { promisify } from 'node:util';
 import { describe, expect, it } from 'vitest';
 import { ROOT } from './helpers.js';
 
-// The benchmark's figures belong in the README, not in assertions; this only proves it runs to the end in CI-sized time.
+// The benchmark's figures belong in the README, not in assertions; this only proves it runs to the end. The limit
+// bounds a hang, not the speed: about 90 s here alone, several times that beside other work.
+const LIMIT_MS = 600_000;
 describe('npm run bench', () => {
-  it('runs to completion and prints its table', async () => {
-    const { stdout } = await promisify(execFile)(
-      process.execPath,
-      [path.join(ROOT, 'node_modules', 'tsx', 'dist', 'cli.mjs'), path.join(ROOT, 'scripts', 'bench.ts')],
-      {
-        cwd: ROOT,
-        timeout: 300_000,
-        maxBuffer: 1 << 20,
-      },
-    );
-    expect(stdout).toContain('| measure | result |');
-    for (const row of [
-      'Cold start',
-      'Pre-flight check, two 1280×720',
-      'Simulated 120 s job',
-      '100 concurrent generate_video',
-      'Saving a 500 MB result',
-      'Long history',
-      '12-shot storyboard',
-    ]) {
-      expect(stdout).toContain(row);
-    }
-  }, 300_000);
+  it(
+    'runs to completion and prints its table',
+    async () => {
+      const { stdout } = await promisify(execFile)(
+        process.execPath,
+        [path.join(ROOT, 'node_modules', 'tsx', 'dist', 'cli.mjs'), path.join(ROOT, 'scripts', 'bench.ts')],
+        {
+          cwd: ROOT,
+          timeout: LIMIT_MS,
+          maxBuffer: 1 << 20,
+        },
+      );
+      expect(stdout).toContain('| measure | result |');
+      for (const row of [
+        'Cold start',
+        'Pre-flight check, two 1280×720',
+        'Simulated 120 s job',
+        '100 concurrent generate_video',
+        'Saving a 500 MB result',
+        'Long history',
+        '12-shot storyboard',
+      ]) {
+        expect(stdout).toContain(row);
+      }
+    },
+    LIMIT_MS,
+  );
 });

@@ -4,44 +4,19 @@
  */
 import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect } from 'vitest';
 import { ErrorCode, McpError, type Notification } from '@modelcontextprotocol/sdk/types.js';
 import type { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { LEGACY_FILE } from '../src/jobs/ledger.js';
 import type { JobSummary } from '../src/jobs/summary.js';
 import type { LedgerEvent } from '../src/jobs/records.js';
-import type { RunComfySimulator } from '../src/simulator/simulator.js';
 import { MODEL_TOOLS } from '../src/tools/index.js';
 import { LEDGER_OPEN_LIMIT_MS } from '../src/context.js';
 import type { JobDocument } from '../src/resources/jobs.js';
-import { call, connectInMemory, connectStdio, keyframes, newClient, readJson, simEnv, startSim, tempDir, textOf } from './helpers.js';
+import { call, newClient, readJson, textOf, until } from './helpers.js';
+import { labTest } from './lab.js';
 
-let sim: RunComfySimulator;
-let frames: { start: string; end: string };
-const dirs: (() => void)[] = [];
-
-beforeAll(async () => {
-  sim = await startSim();
-  frames = await keyframes(sim);
-});
-afterAll(async () => {
-  await sim.stop();
-  dirs.forEach((cleanup) => cleanup());
-});
-
-function freshDir(): string {
-  const tmp = tempDir();
-  dirs.push(tmp.cleanup);
-  return tmp.dir;
-}
-
-async function until(cond: () => boolean, ms = 10_000): Promise<void> {
-  const end = Date.now() + ms;
-  while (!cond()) {
-    if (Date.now() > end) throw new Error('condition not met in time');
-    await new Promise((r) => setTimeout(r, 20));
-  }
-}
+const test = labTest();
 
 /** The error a resource read is refused with. */
 async function readError(client: Client, uri: string): Promise<McpError> {
@@ -81,22 +56,18 @@ function stateWithAJob(dir: string): string {
 }
 
 describe('reading an unknown job or storyboard', () => {
-  it('is refused as InvalidParams, naming where the known ones are listed', async () => {
-    const c = await connectInMemory({ KLING_MCP_STATE_DIR: path.join(freshDir(), 'state') });
-    try {
-      const job = await readError(c.client, 'kling://jobs/no-such-job');
-      expect(job.code).toBe(ErrorCode.InvalidParams);
-      expect(job.message).toMatch(/^MCP error -32602: No job no-such-job is recorded/);
-      expect(job.message).toMatch(/list_jobs/);
-      expect(job.data).toEqual({ code: 'not_found' });
+  test('is refused as InvalidParams, naming where the known ones are listed', async ({ connect }) => {
+    const c = await connect();
+    const job = await readError(c.client, 'kling://jobs/no-such-job');
+    expect(job.code).toBe(ErrorCode.InvalidParams);
+    expect(job.message).toMatch(/^MCP error -32602: No job no-such-job is recorded/);
+    expect(job.message).toMatch(/list_jobs/);
+    expect(job.data).toEqual({ code: 'not_found' });
 
-      const board = await readError(c.client, 'kling://storyboards/sb-nosuchboard1');
-      expect(board.code).toBe(ErrorCode.InvalidParams);
-      expect(board.message).toMatch(/No storyboard sb-nosuchboard1/);
-      expect(board.message).toMatch(/kling:\/\/storyboards/);
-    } finally {
-      await c.close();
-    }
+    const board = await readError(c.client, 'kling://storyboards/sb-nosuchboard1');
+    expect(board.code).toBe(ErrorCode.InvalidParams);
+    expect(board.message).toMatch(/No storyboard sb-nosuchboard1/);
+    expect(board.message).toMatch(/kling:\/\/storyboards/);
   });
 });
 
@@ -114,43 +85,34 @@ describe('output schemas are strict-clean', () => {
     ]);
   }
 
-  it('no tool schema says additionalProperties: {} or has a type array (MCP Inspector --strict warns on both)', async () => {
-    const c = await connectInMemory({ KLING_MCP_STATE_DIR: path.join(freshDir(), 'state') });
-    try {
-      const { tools } = await c.client.listTools();
-      expect(tools.map((t) => t.name).sort()).toEqual(MODEL_TOOLS.map((t) => t.name).sort());
-      for (const t of tools) expect(t.outputSchema, t.name).toBeTruthy();
-      expect(
-        tools.flatMap((t) => [...strictWarnings(t.outputSchema, `${t.name}.outputSchema`), ...strictWarnings(t.inputSchema, `${t.name}.inputSchema`)]),
-      ).toEqual([]);
-    } finally {
-      await c.close();
-    }
+  test('no tool schema says additionalProperties: {} or has a type array (MCP Inspector --strict warns on both)', async ({ connect }) => {
+    const c = await connect();
+    const { tools } = await c.client.listTools();
+    expect(tools.map((t) => t.name).sort()).toEqual(MODEL_TOOLS.map((t) => t.name).sort());
+    for (const t of tools) expect(t.outputSchema, t.name).toBeTruthy();
+    expect(
+      tools.flatMap((t) => [...strictWarnings(t.outputSchema, `${t.name}.outputSchema`), ...strictWarnings(t.inputSchema, `${t.name}.inputSchema`)]),
+    ).toEqual([]);
   });
 
-  it("an output object with keys beyond the seed's still validates in the client, and keeps them", async () => {
-    const c = await connectInMemory(simEnv(sim, freshDir()));
-    try {
-      await c.client.listTools(); // the client validates structuredContent against the schemas it has listed
-      const output = { video: 'https://example.com/v.mp4', seed: 7, timings: { total_s: 41 } };
-      sim.inject({ route: 'result', status: 200, body: JSON.stringify({ status: 'succeeded', output }) });
-      const r = await call(c.client, 'generate_video', {
-        prompt: '@Image1 to @Image2',
-        start_image_url: frames.start,
-        end_image_url: frames.end,
-        download: false,
-      });
-      expect(r.isError).toBeFalsy();
-      expect(r.structuredContent!.output).toEqual(output);
-    } finally {
-      sim.clearFaults();
-      await c.close();
-    }
+  test("an output object with keys beyond the seed's still validates in the client, and keeps them", async ({ sim, frames, connect }) => {
+    const c = await connect();
+    await c.client.listTools(); // the client validates structuredContent against the schemas it has listed
+    const output = { video: 'https://example.com/v.mp4', seed: 7, timings: { total_s: 41 } };
+    sim.inject({ route: 'result', status: 200, body: JSON.stringify({ status: 'succeeded', output }) });
+    const r = await call(c.client, 'generate_video', {
+      prompt: '@Image1 to @Image2',
+      start_image_url: frames.start,
+      end_image_url: frames.end,
+      download: false,
+    });
+    expect(r.isError).toBeFalsy();
+    expect(r.structuredContent!.output).toEqual(output);
   });
 });
 
 describe('resource list_changed is sent only when the list changes', () => {
-  const quietThenOnce = async (client: Client, methods: string[]) => {
+  const quietThenOnce = async (client: Client, methods: string[], frames: { start: string; end: string }) => {
     await client.listTools();
     expect((await readJson<JobSummary[]>(client, 'kling://jobs')).map((j) => j.request_id)).toEqual(['job-old-1']);
     await readJson(client, 'kling://jobs/job-old-1');
@@ -162,26 +124,16 @@ describe('resource list_changed is sent only when the list changes', () => {
     await until(() => methods.includes('notifications/resources/list_changed'));
   };
 
-  it('in memory: opening a ledger that already has jobs is no change; a new job is', async () => {
-    const dir = freshDir();
+  test('in memory: opening a ledger that already has jobs is no change; a new job is', async ({ dir, frames, connect }) => {
     const { client, methods } = recordingClient();
-    const c = await connectInMemory(simEnv(sim, dir, { KLING_MCP_STATE_DIR: stateWithAJob(dir) }), undefined, client);
-    try {
-      await quietThenOnce(c.client, methods);
-    } finally {
-      await c.close();
-    }
+    const c = await connect({ env: { KLING_MCP_STATE_DIR: stateWithAJob(dir) }, client });
+    await quietThenOnce(c.client, methods, frames);
   });
 
-  it('over stdio: nothing at start-up (the server reads its ledger as it starts), one after a submission', async () => {
-    const dir = freshDir();
+  test('over stdio: nothing at start-up (the server reads its ledger as it starts), one after a submission', async ({ dir, frames, spawn }) => {
     const { client, methods } = recordingClient();
-    const c = await connectStdio(simEnv(sim, dir, { KLING_MCP_STATE_DIR: stateWithAJob(dir) }), client);
-    try {
-      await quietThenOnce(c.client, methods);
-    } finally {
-      await c.close();
-    }
+    const c = await spawn({ env: { KLING_MCP_STATE_DIR: stateWithAJob(dir) }, client });
+    await quietThenOnce(c.client, methods, frames);
   });
 });
 
@@ -199,77 +151,63 @@ describe('a bad setting', () => {
     get_storyboard: { storyboard_id: 'sb-abcdef123' },
   };
 
-  it('over stdio: the server starts, lists its tools, and every call and job read says what to fix', async () => {
-    const dir = freshDir();
+  test('over stdio: the server starts, lists its tools, and every call and job read says what to fix', async ({ sim, spawn }) => {
     const before = sim.count('submit');
-    const c = await connectStdio(simEnv(sim, dir, { KLING_MCP_MAX_WAIT_S: 'abc', KLING_MCP_POLL_QUEUE_MS: '5-1' }));
-    try {
-      const { tools } = await c.client.listTools();
-      expect(tools.map((t) => t.name).sort()).toEqual(MODEL_TOOLS.map((t) => t.name).sort());
-      for (const { name } of tools) {
-        expect(VALID_ARGS, `add valid arguments for ${name}`).toHaveProperty(name);
-        const r = await call(c.client, name, VALID_ARGS[name]!);
-        expect(r, name).toBeToolError('bad_config');
-        expect(textOf(r)).toContain('KLING_MCP_MAX_WAIT_S="abc" is not a number between 0 and 3600.');
-        expect(textOf(r)).toContain('KLING_MCP_POLL_QUEUE_MS="5-1" must look like 2000-15000');
-        expect(textOf(r)).toMatch(/restart the server/);
-      }
-      expect(sim.count('submit')).toBe(before);
-
-      expect((await c.client.listResources()).resources.map((r) => r.uri)).toContain('kling://jobs');
-      for (const uri of ['kling://jobs', 'kling://jobs/abc123', 'kling://storyboards']) {
-        const err = await readError(c.client, uri);
-        expect(err.data, uri).toEqual({ code: 'bad_config' });
-        expect(err.message).toContain('KLING_MCP_MAX_WAIT_S="abc"');
-      }
-      expect(c.stderr()).toContain('KLING_MCP_MAX_WAIT_S="abc"');
-    } finally {
-      await c.close();
+    const c = await spawn({ env: { KLING_MCP_MAX_WAIT_S: 'abc', KLING_MCP_POLL_QUEUE_MS: '5-1' } });
+    const { tools } = await c.client.listTools();
+    expect(tools.map((t) => t.name).sort()).toEqual(MODEL_TOOLS.map((t) => t.name).sort());
+    for (const { name } of tools) {
+      expect(VALID_ARGS, `add valid arguments for ${name}`).toHaveProperty(name);
+      const r = await call(c.client, name, VALID_ARGS[name]!);
+      expect(r, name).toBeToolError('bad_config');
+      expect(textOf(r)).toContain('KLING_MCP_MAX_WAIT_S="abc" is not a number between 0 and 3600.');
+      expect(textOf(r)).toContain('KLING_MCP_POLL_QUEUE_MS="5-1" must look like 2000-15000');
+      expect(textOf(r)).toMatch(/restart the server/);
     }
+    expect(sim.count('submit')).toBe(before);
+
+    expect((await c.client.listResources()).resources.map((r) => r.uri)).toContain('kling://jobs');
+    for (const uri of ['kling://jobs', 'kling://jobs/abc123', 'kling://storyboards']) {
+      const err = await readError(c.client, uri);
+      expect(err.data, uri).toEqual({ code: 'bad_config' });
+      expect(err.message).toContain('KLING_MCP_MAX_WAIT_S="abc"');
+    }
+    expect(c.stderr()).toContain('KLING_MCP_MAX_WAIT_S="abc"');
   });
 });
 
 describe('a state folder that cannot be opened', () => {
-  it('cannot be created (a file is in the way): state_unavailable at once; once fixed, the next call works', async () => {
-    const dir = freshDir();
+  test('cannot be created (a file is in the way): state_unavailable at once; once fixed, the next call works', async ({ dir, connect }) => {
     const blocker = path.join(dir, 'a-file');
     writeFileSync(blocker, 'in the way');
-    const c = await connectInMemory({ KLING_MCP_STATE_DIR: path.join(blocker, 'state') });
-    try {
-      const r = await call(c.client, 'list_jobs', {});
-      expect(r).toBeToolError('state_unavailable');
-      expect(textOf(r)).toMatch(/KLING_MCP_STATE_DIR/);
-      const read = await readError(c.client, 'kling://jobs');
-      expect(read.code).toBe(ErrorCode.InternalError);
-      expect(read.data).toEqual({ code: 'state_unavailable' });
+    const c = await connect({ env: { KLING_MCP_STATE_DIR: path.join(blocker, 'state') } });
+    const r = await call(c.client, 'list_jobs', {});
+    expect(r).toBeToolError('state_unavailable');
+    expect(textOf(r)).toMatch(/KLING_MCP_STATE_DIR/);
+    const read = await readError(c.client, 'kling://jobs');
+    expect(read.code).toBe(ErrorCode.InternalError);
+    expect(read.data).toEqual({ code: 'state_unavailable' });
 
-      rmSync(blocker);
-      const again = await call(c.client, 'list_jobs', {});
-      expect(again.isError).toBeFalsy();
-      expect(again.structuredContent!.total).toBe(0);
-    } finally {
-      await c.close();
-    }
+    rmSync(blocker);
+    const again = await call(c.client, 'list_jobs', {});
+    expect(again.isError).toBeFalsy();
+    expect(again.structuredContent!.total).toBe(0);
   });
 
-  it.runIf(process.platform === 'linux' && process.getuid?.() === 0)(
+  test.runIf(process.platform === 'linux' && process.getuid?.() === 0)(
     "under /proc as root (where Node's recursive mkdir spins forever): a clear error",
-    async () => {
-      const c = await connectInMemory({ KLING_MCP_STATE_DIR: `/proc/kling-o1-mcp-test-${process.pid}/state` });
-      try {
-        const r = await call(c.client, 'list_jobs', {});
-        expect(r).toBeToolError('state_unavailable');
-        expect(textOf(r)).toMatch(/\/proc\/kling-o1-mcp-test/);
-      } finally {
-        await c.close();
-      }
+    async ({ connect }) => {
+      const c = await connect({ env: { KLING_MCP_STATE_DIR: `/proc/kling-o1-mcp-test-${process.pid}/state` } });
+      const r = await call(c.client, 'list_jobs', {});
+      expect(r).toBeToolError('state_unavailable');
+      expect(textOf(r)).toMatch(/\/proc\/kling-o1-mcp-test/);
     },
   );
 
-  it(
+  test(
     'whose open hangs: the call answers state_unavailable after the limit, and a later call waits on the same open',
-    async () => {
-      const c = await connectInMemory({ KLING_MCP_STATE_DIR: path.join(freshDir(), 'state') });
+    async ({ connect }) => {
+      const c = await connect();
       const ledger = c.app.ledger;
       const realOpen = ledger.open.bind(ledger);
       let opens = 0;
@@ -281,48 +219,39 @@ describe('a state folder that cannot be opened', () => {
         await gate;
         return realOpen();
       };
-      try {
-        const r = await call(c.client, 'list_jobs', {});
-        expect(r).toBeToolError('state_unavailable');
-        expect(textOf(r)).toMatch(/did not answer within \d+ s/);
-        expect(textOf(r)).toMatch(/the next call tries again/);
+      const r = await call(c.client, 'list_jobs', {});
+      expect(r).toBeToolError('state_unavailable');
+      expect(textOf(r)).toMatch(/did not answer within \d+ s/);
+      expect(textOf(r)).toMatch(/the next call tries again/);
 
-        release();
-        const again = await call(c.client, 'list_jobs', {});
-        expect(again.isError).toBeFalsy();
-        expect(opens).toBe(1);
-      } finally {
-        await c.close();
-      }
+      release();
+      const again = await call(c.client, 'list_jobs', {});
+      expect(again.isError).toBeFalsy();
+      expect(opens).toBe(1);
     },
     LEDGER_OPEN_LIMIT_MS + 20_000,
   );
 });
 
 describe('the per-job resource', () => {
-  it('shows its times as ISO dates, like kling://jobs', async () => {
-    const dir = freshDir();
-    const c = await connectInMemory({ KLING_MCP_STATE_DIR: stateWithAJob(dir) });
-    try {
-      const job = await readJson<JobDocument>(c.client, 'kling://jobs/job-old-1');
-      const iso = (ms: number) => new Date(ms).toISOString();
-      expect(job).toMatchObject({
-        submitted_at: iso(T0),
-        updated_at: iso(T0 + 9_000),
-        ended_at: iso(T0 + 9_000),
-        states: [
-          { status: 'in_queue', at: iso(T0 + 1_000), queue_position: 2 },
-          { status: 'failed', at: iso(T0 + 9_000) },
-        ],
-        errors: [{ code: 'job_failed', at: iso(T0 + 9_000) }],
-      });
-      // Every time in the document, wherever it sits, is a date a person reads.
-      const times = (v: unknown): unknown[] =>
-        v && typeof v === 'object' ? Object.entries(v).flatMap(([k, x]) => (k === 'at' || k.endsWith('_at') ? [x] : times(x))) : [];
-      for (const t of times(job)) expect(t).toMatch(/^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z$/);
-      expect((await readJson<JobSummary[]>(c.client, 'kling://jobs'))[0]!.submitted_at).toBe(iso(T0));
-    } finally {
-      await c.close();
-    }
+  test('shows its times as ISO dates, like kling://jobs', async ({ dir, connect }) => {
+    const c = await connect({ env: { KLING_MCP_STATE_DIR: stateWithAJob(dir) } });
+    const job = await readJson<JobDocument>(c.client, 'kling://jobs/job-old-1');
+    const iso = (ms: number) => new Date(ms).toISOString();
+    expect(job).toMatchObject({
+      submitted_at: iso(T0),
+      updated_at: iso(T0 + 9_000),
+      ended_at: iso(T0 + 9_000),
+      states: [
+        { status: 'in_queue', at: iso(T0 + 1_000), queue_position: 2 },
+        { status: 'failed', at: iso(T0 + 9_000) },
+      ],
+      errors: [{ code: 'job_failed', at: iso(T0 + 9_000) }],
+    });
+    // Every time in the document, wherever it sits, is a date a person reads.
+    const times = (v: unknown): unknown[] =>
+      v && typeof v === 'object' ? Object.entries(v).flatMap(([k, x]) => (k === 'at' || k.endsWith('_at') ? [x] : times(x))) : [];
+    for (const t of times(job)) expect(t).toMatch(/^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z$/);
+    expect((await readJson<JobSummary[]>(c.client, 'kling://jobs'))[0]!.submitted_at).toBe(iso(T0));
   });
 });

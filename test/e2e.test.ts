@@ -1,31 +1,26 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect } from 'vitest';
 import { existsSync, readFileSync } from 'node:fs';
 import { createHash } from 'node:crypto';
 import { probeClip } from '../src/media/probe.js';
-import type { RunComfySimulator } from '../src/simulator/simulator.js';
 import type { Client } from '@modelcontextprotocol/sdk/client/index.js';
-import { call, connectInMemory, connectStdio, keyframes, simEnv, startSim, tempDir, textOf } from './helpers.js';
+import { VirtualClock } from '../src/util/clock.js';
+import { call, connectStdio, simEnv, textOf } from './helpers.js';
+import { labTest } from './lab.js';
 
-describe.each(['in memory', 'over stdio (built bin)'])('the tools end to end, %s, against the simulator', (transport) => {
-  let sim: RunComfySimulator;
-  let c: { client: Client; close: () => Promise<void> };
-  let tmp: ReturnType<typeof tempDir>;
-  let frames: { start: string; end: string };
+/** In memory, the simulator and the server share a VirtualClock; the built bin over stdio runs on real time. */
+const labs = {
+  'in memory': labTest({ clock: new VirtualClock() }).extend('c', { scope: 'file' }, ({ shared }): { client: Client } => shared),
+  'over stdio (built bin)': labTest().extend('c', { scope: 'file' }, async ({ sim, sharedDir }, { onCleanup }): Promise<{ client: Client }> => {
+    const c = await connectStdio(simEnv(sim, sharedDir));
+    onCleanup(c.close);
+    return c;
+  }),
+};
 
-  beforeAll(async () => {
-    sim = await startSim();
-    tmp = tempDir();
-    const env = simEnv(sim, tmp.dir);
-    c = transport === 'in memory' ? await connectInMemory(env) : await connectStdio(env);
-    frames = await keyframes(sim);
-  });
-  afterAll(async () => {
-    await c.close();
-    await sim.stop();
-    tmp.cleanup();
-  });
+describe.each(Object.keys(labs) as (keyof typeof labs)[])('the tools end to end, %s, against the simulator', (transport) => {
+  const it = labs[transport];
 
-  it('lists the tools with input and output schemas', async () => {
+  it('lists the tools with input and output schemas', async ({ c }) => {
     const { tools } = await c.client.listTools();
     expect(tools.map((t) => t.name).sort()).toEqual([
       'cancel',
@@ -44,7 +39,7 @@ describe.each(['in memory', 'over stdio (built bin)'])('the tools end to end, %s
     expect(gen.annotations?.openWorldHint).toBe(true);
   });
 
-  it('generate_video: checks, submits once, reports progress, returns and saves the video', async () => {
+  it('generate_video: checks, submits once, reports progress, returns and saves the video', async ({ sim, frames, c }) => {
     const progress: { progress: number; message?: string }[] = [];
     const before = sim.submissions;
     const r = await call(c.client, 'generate_video', { prompt: '@Image1 turns into @Image2', start_image_url: frames.start, end_image_url: frames.end }, (p) =>
@@ -71,7 +66,7 @@ describe.each(['in memory', 'over stdio (built bin)'])('the tools end to end, %s
     expect(textOf(r)).toContain('Video ready');
   });
 
-  it('wait_seconds: 0 returns the request_id right after submitting; get_result waits for it', async () => {
+  it('wait_seconds: 0 returns the request_id right after submitting; get_result waits for it', async ({ frames, c }) => {
     const r = await call(c.client, 'generate_video', {
       prompt: 'a walk',
       start_image_url: frames.start,
@@ -92,7 +87,7 @@ describe.each(['in memory', 'over stdio (built bin)'])('the tools end to end, %s
     expect(done.structuredContent!.files).toHaveLength(1);
   });
 
-  it('cancel works while queued and explains why not while in progress', async () => {
+  it('cancel works while queued and explains why not while in progress', async ({ sim, frames, c }) => {
     sim.planNext({ queueMs: 60_000, runMs: 1000 });
     const queued = await call(c.client, 'generate_video', { prompt: 'x', start_image_url: frames.start, end_image_url: frames.end, wait_seconds: 0 });
     const id = queued.structuredContent!.request_id;
@@ -107,7 +102,7 @@ describe.each(['in memory', 'over stdio (built bin)'])('the tools end to end, %s
     expect(textOf(r2)).toMatch(/cannot be cancelled/);
   });
 
-  it('the wait budget returns the request_id and status instead of failing', async () => {
+  it('the wait budget returns the request_id and status instead of failing', async ({ sim, frames, c }) => {
     sim.planNext({ queueMs: 0, runMs: 60_000 });
     const r = await call(c.client, 'generate_video', { prompt: 'slow', start_image_url: frames.start, end_image_url: frames.end, wait_seconds: 1 });
     expect(r.isError).toBeFalsy();

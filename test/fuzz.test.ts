@@ -1,8 +1,11 @@
 import fc from 'fast-check';
 import { MODEL_TOOLS } from '../src/tools/index.js';
-import { beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect } from 'vitest';
+import { VirtualClock } from '../src/util/clock.js';
 import { call, image, textOf } from './helpers.js';
-import { useLab } from './lab.js';
+import { labTest } from './lab.js';
+
+const it = labTest({ clock: new VirtualClock(), sim: { timing: { 5: { queueMs: 20, runMs: 40 }, 10: { queueMs: 20, runMs: 60 } } } });
 
 /**
  * Property-based fuzzing of every tool's arguments: whatever an agent sends,
@@ -10,12 +13,13 @@ import { useLab } from './lab.js';
  * keeps serving, and every job it created upstream is named in its answer.
  */
 describe('fuzzing tool arguments', () => {
-  const lab = useLab({ sim: { timing: { 5: { queueMs: 20, runMs: 40 }, 10: { queueMs: 20, runMs: 60 } } } });
   let good: string;
+  let base: string;
 
-  beforeAll(async () => {
-    good = lab.sim.host('good.png', await image(640, 360));
-    lab.sim.host('tiny.png', await image(100, 100));
+  it.beforeAll(async ({ sim }) => {
+    good = sim.host('good.png', await image(640, 360));
+    sim.host('tiny.png', await image(100, 100));
+    base = sim.url;
   });
 
   const junk = fc.oneof(fc.anything(), fc.string(), fc.integer(), fc.double(), fc.boolean(), fc.constant(null), fc.array(fc.string(), { maxLength: 3 }));
@@ -23,9 +27,9 @@ describe('fuzzing tool arguments', () => {
   const url = () =>
     fc.oneof(
       { arbitrary: fc.constant(good), weight: 8 },
-      fc.constant(`${lab.sim.url}/files/tiny.png`),
-      fc.constant(`${lab.sim.url}/files/missing.png`),
-      fc.string().map((s) => `${lab.sim.url}/files/${encodeURIComponent(s)}`),
+      fc.constant(`${base}/files/tiny.png`),
+      fc.constant(`${base}/files/missing.png`),
+      fc.string().map((s) => `${base}/files/${encodeURIComponent(s)}`),
       fc.string({ maxLength: 50 }),
       junk,
     );
@@ -88,28 +92,24 @@ describe('fuzzing tool arguments', () => {
     expect(Object.keys(argsFor).sort()).toEqual(MODEL_TOOLS.map((t) => t.name).sort());
   });
 
-  it.each(Object.keys(argsFor))(
-    '%s: every answer is a well-formed MCP result',
-    async (tool) => {
-      const submittedBefore = lab.sim.submissions;
-      await fc.assert(
-        fc.asyncProperty(argsFor[tool]!(), async (args) => {
-          const before = new Set(lab.sim.jobs.keys());
-          const r = await call(lab.c.client, tool, args);
-          expect(Array.isArray(r.content)).toBe(true);
-          for (const block of r.content) expect(['text', 'resource_link']).toContain(block.type);
-          expect(textOf(r).length).toBeGreaterThan(0);
-          expect(textOf(r)).not.toMatch(/bug in kling-o1-mcp/);
-          if (!r.isError) expect(typeof r.structuredContent).toBe('object');
-          // A job paid for upstream is never lost: the answer names it.
-          for (const id of lab.sim.jobs.keys()) if (!before.has(id)) expect(JSON.stringify(r)).toContain(id);
-        }),
-        { numRuns: tool === 'generate_video' ? 80 : tool === 'generate_storyboard' ? 40 : 50 },
-      );
-      await expect(lab.c.client.ping()).resolves.toBeDefined();
-      // The generator also reaches the happy path, not only the refusals.
-      if (tool === 'generate_video' || tool === 'generate_storyboard') expect(lab.sim.submissions).toBeGreaterThan(submittedBefore);
-    },
-    120_000,
-  );
+  it.for(Object.keys(argsFor))('%s: every answer is a well-formed MCP result', { timeout: 120_000 }, async (tool, { sim, shared }) => {
+    const submittedBefore = sim.submissions;
+    await fc.assert(
+      fc.asyncProperty(argsFor[tool]!(), async (args) => {
+        const before = new Set(sim.jobs.keys());
+        const r = await call(shared.client, tool, args);
+        expect(Array.isArray(r.content)).toBe(true);
+        for (const block of r.content) expect(['text', 'resource_link']).toContain(block.type);
+        expect(textOf(r).length).toBeGreaterThan(0);
+        expect(textOf(r)).not.toMatch(/bug in kling-o1-mcp/);
+        if (!r.isError) expect(typeof r.structuredContent).toBe('object');
+        // A job paid for upstream is never lost: the answer names it.
+        for (const id of sim.jobs.keys()) if (!before.has(id)) expect(JSON.stringify(r)).toContain(id);
+      }),
+      { numRuns: tool === 'generate_video' ? 80 : tool === 'generate_storyboard' ? 40 : 50 },
+    );
+    await expect(shared.client.ping()).resolves.toBeDefined();
+    // The generator also reaches the happy path, not only the refusals.
+    if (tool === 'generate_video' || tool === 'generate_storyboard') expect(sim.submissions).toBeGreaterThan(submittedBefore);
+  });
 });

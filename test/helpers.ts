@@ -51,7 +51,10 @@ export async function keyframes(sim: RunComfySimulator, w = 640, h = 360): Promi
   };
 }
 
-export function simEnv(sim: RunComfySimulator, dir: string, extra: Record<string, string | undefined> = {}): Record<string, string | undefined> {
+/** A server's environment; undefined removes a setting. */
+export type Env = Record<string, string | undefined>;
+
+export function simEnv(sim: RunComfySimulator, dir: string, extra: Env = {}): Env {
   return {
     RUNCOMFY_BASE_URL: sim.url,
     RUNCOMFY_API_TOKEN: SIM_TOKEN,
@@ -82,7 +85,7 @@ export function newClient(capabilities: ClientCapabilities = {}): Client {
   return new Client({ name: 'test-client', version: '1.0.0' }, { capabilities });
 }
 
-export async function connectInMemory(env: Record<string, string | undefined>, clock?: Clock, client: Client = newClient()): Promise<Connected> {
+export async function connectInMemory(env: Env, clock?: Clock, client: Client = newClient()): Promise<Connected> {
   registerSecret(env.RUNCOMFY_API_TOKEN);
   const logs: string[] = [];
   const config = loadConfig(env);
@@ -105,10 +108,15 @@ export async function connectInMemory(env: Record<string, string | undefined>, c
   };
 }
 
-export async function connectStdio(
-  env: Record<string, string | undefined>,
-  client: Client = newClient(),
-): Promise<{ client: Client; stderr: () => string; transport: StdioClientTransport; close: () => Promise<void> }> {
+/** The built bin over stdio: its stderr so far, and the transport (the process id). */
+export interface Spawned {
+  client: Client;
+  stderr: () => string;
+  transport: StdioClientTransport;
+  close: () => Promise<void>;
+}
+
+export async function connectStdio(env: Env, client: Client = newClient()): Promise<Spawned> {
   const transport = new StdioClientTransport({
     command: process.execPath,
     args: [BIN],
@@ -156,7 +164,10 @@ export async function readJson<T>(client: Client, uri: string): Promise<T> {
 
 export { textOf } from './tool-result.js';
 
-/** Polls until cond holds (a test waiting on another process or the simulator). */
+/**
+ * Polls until cond holds: for a test waiting on another process or the simulator. Its real-time limit only bounds a
+ * hang; never use it to assert how long something took (time that matters runs on a VirtualClock).
+ */
 export async function until(cond: () => boolean, ms = 10_000): Promise<void> {
   const end = Date.now() + ms;
   while (!cond()) {

@@ -15,6 +15,9 @@ import { checkFrames, MAX_CONCURRENT_IMAGE_CHECKS } from '../src/preflight/frame
 import { klingO1ImageToVideo } from '../src/models/kling-o1-image-to-video.js';
 import { errorBody, type RunComfySimulator } from '../src/simulator/simulator.js';
 import { call, connectInMemory, image, newClient, simEnv, startSim, tempDir, textOf, type Connected } from './helpers.js';
+import { labTest } from './lab.js';
+
+const lab = labTest();
 
 const sha256 = (b: Buffer) => createHash('sha256').update(b).digest('hex');
 const dataUri = (mime: string, b: Buffer) => `data:${mime};base64,${b.toString('base64')}`;
@@ -305,19 +308,15 @@ describe("the client's roots decide where local images may come from", () => {
     expect(textOf(r)).toContain(`outside the folders this server may read images from: ${dirs.b} (the client's roots)`);
   });
 
-  it('a client that declares roots but lists none, and no KLING_MCP_IMAGE_DIRS: the home folder, as with no roots at all', async () => {
+  lab('a client that declares roots but lists none, and no KLING_MCP_IMAGE_DIRS: the home folder, as with no roots at all', async ({ connect }) => {
     const bare = newClient({ roots: {} });
     bare.setRequestHandler(ListRootsRequestSchema, () => ({ roots: [] }));
-    const c2 = await connectInMemory(simEnv(sim, path.join(tmp.dir, 'bare')), undefined, bare);
-    try {
-      const nothingSubmitted = counters(sim);
-      // The test's temporary folder is not under the home folder, so the refusal shows which folder applies.
-      const r = await call(bare, 'generate_video', { prompt: 'p', start_image_url: path.join(dirs.a, 'frame.png'), end_image_url: end });
-      expect(textOf(r)).toContain('(the home folder, the client lists no roots; set KLING_MCP_IMAGE_DIRS to choose others)');
-      nothingSubmitted();
-    } finally {
-      await c2.close();
-    }
+    await connect({ sim, client: bare });
+    const nothingSubmitted = counters(sim);
+    // The test's temporary folder is not under the home folder, so the refusal shows which folder applies.
+    const r = await call(bare, 'generate_video', { prompt: 'p', start_image_url: path.join(dirs.a, 'frame.png'), end_image_url: end });
+    expect(textOf(r)).toContain('(the home folder, the client lists no roots; set KLING_MCP_IMAGE_DIRS to choose others)');
+    nothingSubmitted();
   });
 });
 

@@ -1,10 +1,11 @@
 import { CallToolResultSchema, type Progress } from '@modelcontextprotocol/sdk/types.js';
-import { beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect } from 'vitest';
 import { loadConfig } from '../src/config.js';
 import { DEFAULT_MODEL } from '../src/models/registry.js';
 import { VirtualClock } from '../src/util/clock.js';
-import { call, keyframes, textOf } from './helpers.js';
-import { useLab, type Lab } from './lab.js';
+import type { RunComfySimulator } from '../src/simulator/simulator.js';
+import { call, textOf, type Connected } from './helpers.js';
+import { labTest } from './lab.js';
 
 /**
  * Smart polling and progress on a virtual clock shared by the simulator and
@@ -14,52 +15,59 @@ import { useLab, type Lab } from './lab.js';
  */
 const DEFAULTS = { KLING_MCP_POLL_QUEUE_MS: undefined, KLING_MCP_POLL_NEAR_MS: undefined, KLING_MCP_POLL_MAX_MS: undefined, KLING_MCP_UPSTREAM_RPS: undefined };
 
-async function runJob(lab: Lab, frames: { start: string; end: string }, queueMs: number, runMs: number, onprogress?: (p: Progress) => void) {
-  lab.sim.planNext({ queueMs, runMs });
+interface Lab {
+  sim: RunComfySimulator;
+  shared: Connected;
+  frames: { start: string; end: string };
+}
+
+async function runJob({ sim, shared, frames }: Lab, queueMs: number, runMs: number, onprogress?: (p: Progress) => void) {
+  sim.planNext({ queueMs, runMs });
   const r = await call(
-    lab.c.client,
+    shared.client,
     'generate_video',
     { prompt: 'p', start_image_url: frames.start, end_image_url: frames.end, wait_seconds: 900 },
     onprogress,
   );
   expect(r.structuredContent?.status, textOf(r)).toBe('completed');
   const id = r.structuredContent!.request_id as string;
-  const polls = lab.sim.requests.filter((q) => q.route === 'status' && q.path.includes(id));
-  const finish = lab.sim.finishTime(id)!;
+  const polls = sim.requests.filter((q) => q.route === 'status' && q.path.includes(id));
+  const finish = sim.finishTime(id)!;
   return { requests: polls.length, lagMs: polls.find((q) => q.at >= finish)!.at - finish };
 }
 
+// The default schedule; the expected run time is what the ledger learns (or the user sets) for these jobs.
+const polling = labTest({ clock: new VirtualClock(), env: { ...DEFAULTS, KLING_MCP_EXPECTED_RUN_S: '5:114' } });
+const progressClock = new VirtualClock();
+const waiting = labTest({ clock: progressClock, env: { ...DEFAULTS, KLING_MCP_EXPECTED_RUN_S: '5:90' } });
+
 describe('adaptive polling', () => {
-  const clock = new VirtualClock();
-  // The default schedule; the expected run time is what the ledger learns (or the user sets) for these jobs.
-  const lab = useLab({ clock, env: { ...DEFAULTS, KLING_MCP_EXPECTED_RUN_S: '5:114' } });
-  let frames: { start: string; end: string };
+  const it = polling;
 
-  beforeAll(async () => {
-    frames = await keyframes(lab.sim);
-  });
-
-  it('a 120 s job at the expected time: ≤ 30 status requests, seen within a second', async () => {
-    const r = await runJob(lab, frames, 6000, 114_000);
+  it('a 120 s job at the expected time: ≤ 30 status requests, seen within a second', async ({ sim, shared, frames }) => {
+    const lab = { sim, shared, frames };
+    const r = await runJob(lab, 6000, 114_000);
     expect(r.requests).toBeLessThanOrEqual(30);
     expect(r.lagMs).toBeLessThanOrEqual(1000);
   });
 
-  it('jobs of 0.25× to 4× the expected time, briefly or long queued, are seen within max(1 s, 10 % of their run time)', async () => {
-    const { jobs } = await lab.c.app.upstream();
+  it('jobs of 0.25× to 4× the expected time, briefly or long queued, are seen within max(1 s, 10 % of their run time)', async ({ sim, shared, frames }) => {
+    const lab = { sim, shared, frames };
+    const { jobs } = await lab.shared.app.upstream();
     for (const queueMs of [6000, 75_000]) {
       for (const f of [0.25, 0.5, 1, 2, 4]) {
         // The expectation moves as the ledger learns from these very jobs: each run is planned against the current one.
         const runMs = Math.round(f * jobs.expectedRunMs(DEFAULT_MODEL.id, 5));
-        const r = await runJob(lab, frames, queueMs, runMs);
+        const r = await runJob(lab, queueMs, runMs);
         expect(r.lagMs, `queued ${queueMs} ms, run ${runMs} ms`).toBeLessThanOrEqual(Math.max(1000, 0.1 * runMs));
       }
     }
   });
 
-  it('learns the expected run time from the jobs it has seen', async () => {
-    const { jobs } = await lab.c.app.upstream();
-    for (let i = 0; i < 7; i++) await runJob(lab, frames, 3000, 100_000 + i * 1000);
+  it('learns the expected run time from the jobs it has seen', async ({ sim, shared, frames }) => {
+    const lab = { sim, shared, frames };
+    const { jobs } = await lab.shared.app.upstream();
+    for (let i = 0; i < 7; i++) await runJob(lab, 3000, 100_000 + i * 1000);
     // It expects the median of the last ten runs as its polls saw them: seven of those were 100–106 s.
     expect(jobs.expectedRunMs(DEFAULT_MODEL.id, 5)).toBeGreaterThan(95_000);
     expect(jobs.expectedRunMs(DEFAULT_MODEL.id, 5)).toBeLessThan(125_000);
@@ -68,21 +76,20 @@ describe('adaptive polling', () => {
 });
 
 describe('progress while a call waits', () => {
-  const clock = new VirtualClock();
-  const lab = useLab({ clock, env: { ...DEFAULTS, KLING_MCP_EXPECTED_RUN_S: '5:90' } });
-  let frames: { start: string; end: string };
+  const clock = progressClock;
   const strays: Error[] = [];
+  const it = waiting;
 
-  beforeAll(async () => {
-    frames = await keyframes(lab.sim);
+  it.beforeAll(({ shared }) => {
     // A progress notification after the call's answer reaches the client as an unknown token.
-    lab.c.client.onerror = (err) => strays.push(err);
+    shared.client.onerror = (err) => strays.push(err);
   });
 
-  it('comes at least every 5 s, strictly increasing, says elapsed time, and stops with the answer', async () => {
+  it('comes at least every 5 s, strictly increasing, says elapsed time, and stops with the answer', async ({ sim, shared, frames }) => {
+    const lab = { sim, shared, frames };
     const seen: { at: number; p: Progress }[] = [];
     const t0 = clock.now();
-    await runJob(lab, frames, 20_000, 100_000, (p) => seen.push({ at: clock.now(), p }));
+    await runJob(lab, 20_000, 100_000, (p) => seen.push({ at: clock.now(), p }));
     const times = [t0, ...seen.map((s) => s.at)];
     for (let i = 1; i < times.length; i++) expect(times[i]! - times[i - 1]!).toBeLessThanOrEqual(5000);
     for (let i = 1; i < seen.length; i++) expect(seen[i]!.p.progress).toBeGreaterThan(seen[i - 1]!.p.progress);
@@ -93,11 +100,11 @@ describe('progress while a call waits', () => {
     expect(strays).toEqual([]);
   });
 
-  it('stops with the answer of a call that ends before its job does', async () => {
-    lab.sim.planNext({ queueMs: 2000, runMs: 100_000 });
+  it('stops with the answer of a call that ends before its job does', async ({ sim, shared, frames }) => {
+    sim.planNext({ queueMs: 2000, runMs: 100_000 });
     let count = 0;
     const r = await call(
-      lab.c.client,
+      shared.client,
       'generate_video',
       { prompt: 'p', start_image_url: frames.start, end_image_url: frames.end, wait_seconds: 30 },
       () => count++,
@@ -109,11 +116,11 @@ describe('progress while a call waits', () => {
     expect(strays).toEqual([]);
   });
 
-  it('stops the moment the client cancels the call', async () => {
-    lab.sim.planNext({ queueMs: 2000, runMs: 100_000 });
+  it('stops the moment the client cancels the call', async ({ sim, shared, frames }) => {
+    sim.planNext({ queueMs: 2000, runMs: 100_000 });
     const cancel = new AbortController();
     let after = 0;
-    const pending = lab.c.client.callTool(
+    const pending = shared.client.callTool(
       { name: 'generate_video', arguments: { prompt: 'p', start_image_url: frames.start, end_image_url: frames.end, wait_seconds: 900 } },
       CallToolResultSchema,
       {

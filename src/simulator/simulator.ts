@@ -79,8 +79,15 @@ export interface Fault {
   status?: number;
   headers?: Record<string, string>;
   body?: string;
-  /** Wait this long before answering (slow headers). */
+  /** Wait this long before answering (slow headers), in real time: what the server's HTTP timeouts see. */
   delayMs?: number;
+  /**
+   * Hold the request this long on the simulator's clock before answering. On a VirtualClock shared with the
+   * server that takes no real time, and the server's own timers due meanwhile fire (a read outlasting a wait).
+   */
+  holdMs?: number;
+  /** Answer only once this settles: the test decides when (e.g. after its client gave up). */
+  release?: Promise<unknown>;
   /** Destroy the socket instead of answering; 'mid-body' sends half a body first. */
   reset?: 'before-headers' | 'mid-body';
   /** Let the request through (a submission is still accepted) and then apply the fault to the answer. */
@@ -162,6 +169,8 @@ export class RunComfySimulator {
   private readonly tokens: Set<string>;
   private baseUrl = '';
   private port: number | undefined;
+  /** Cancels the return from an outage(). */
+  private comeback: (() => void) | undefined;
 
   constructor(private readonly opts: SimulatorOptions = {}) {
     this.clock = opts.clock ?? systemClock;
@@ -172,11 +181,15 @@ export class RunComfySimulator {
     return this.baseUrl;
   }
 
-  /** Stops listening for downMs (connections refused), then listens again on the same port with its jobs intact. */
-  async restart(downMs: number): Promise<void> {
+  /**
+   * Stops listening now (connections refused) and listens again, jobs intact, once the simulator's clock has moved
+   * downMs on. On a VirtualClock shared with the server, the server's own retry sleeps bring it back.
+   */
+  async outage(downMs: number): Promise<void> {
     await this.stop();
-    await new Promise((r) => setTimeout(r, downMs));
-    await this.start();
+    this.comeback = this.clock.after(downMs, () => {
+      this.start().catch((err: unknown) => this.opts.log?.(`simulator could not listen again: ${(err as Error).message}`));
+    });
   }
 
   async start(): Promise<string> {
@@ -199,6 +212,8 @@ export class RunComfySimulator {
   }
 
   async stop(): Promise<void> {
+    this.comeback?.();
+    this.comeback = undefined;
     const server = this.server;
     if (!server) return;
     this.server = undefined;
@@ -328,7 +343,7 @@ export class RunComfySimulator {
 
     const fault = this.takeFault(route.route);
     if (fault && !fault.afterProcessing) {
-      if (await applyFault(res, fault)) return;
+      if (await applyFault(res, fault, this.clock)) return;
     }
     if (route.route === 'output') return this.serveOutput(res, route.id);
     if (route.route === 'file') return this.serveFile(res, route.id);
@@ -338,7 +353,7 @@ export class RunComfySimulator {
       token === undefined || !this.tokens.has(token)
         ? this.error(RUNCOMFY_CODES.badToken, 'Invalid, missing or expired API token, or inactive account.')
         : await this.api(route.route, route.id, body, token, url.searchParams.get('include_cost') === 'true');
-    if (fault?.afterProcessing && (await applyFault(res, fault))) return;
+    if (fault?.afterProcessing && (await applyFault(res, fault, this.clock))) return;
     send(res, answer.status, answer.body);
   }
 
@@ -508,8 +523,10 @@ function failState(job: SimJob): string | undefined {
 }
 
 /** Applies a fault; true when it answered (or killed) the request. */
-async function applyFault(res: http.ServerResponse, f: Fault): Promise<boolean> {
+async function applyFault(res: http.ServerResponse, f: Fault, clock: Clock): Promise<boolean> {
   if (f.delayMs) await new Promise((r) => setTimeout(r, f.delayMs));
+  if (f.holdMs) await clock.sleep(f.holdMs);
+  if (f.release) await f.release;
   if (f.reset === 'before-headers') {
     res.socket?.destroy();
     return true;

@@ -2,10 +2,10 @@ import { existsSync } from 'node:fs';
 import { configDefaults, defineConfig } from 'vitest/config';
 
 /**
- * The benchmark and the slowest end-to-end checks (the demo, the bundle) run only in `npm run test:slow`
+ * The benchmark and the slowest end-to-end checks (the demo, the bundle, the player in Chromium) run only in `npm run test:slow`
  * (`vitest run --mode slow`), which CI runs after `npm test`; everything else is `npm test`.
  */
-const SLOW = ['test/bench.test.ts', 'test/demo.test.ts', 'test/bundle.test.ts'];
+const SLOW = ['test/bench.test.ts', 'test/demo.test.ts', 'test/bundle.test.ts', 'test/player-browser.test.ts'];
 
 export default defineConfig(({ mode }) => ({
   test: {

@@ -2,7 +2,7 @@
 import { describe, expect, it } from 'vitest';
 import type { LedgerEvent, PendingSubmission } from '../src/jobs/records.js';
 import { continuityWarnings, type FrameFacts } from '../src/storyboards/continuity.js';
-import { boardStatus, shotStates, type ShotState } from '../src/storyboards/shots.js';
+import { boardJobs, boardStatus, shotStates, type ShotState } from '../src/storyboards/shots.js';
 import { boardView } from '../src/storyboards/view.js';
 import { at, board, fold, input, T0 } from './records.js';
 
@@ -47,7 +47,7 @@ function completed(id: string, shot: number, submittedS = 1): LedgerEvent[] {
 
 function stand(events: LedgerEvent[]): { states: ShotState[]; phases: string[] } {
   const records = fold([planned, ...events]);
-  const states = shotStates(board(records, 'sb-1'), records, isAlive);
+  const states = shotStates(board(records, 'sb-1'), boardJobs(records, 'sb-1'), isAlive);
   return { states, phases: states.map((s) => s.phase) };
 }
 
@@ -98,7 +98,7 @@ describe('boardStatus', () => {
   const status = (events: LedgerEvent[], closed = false) => {
     const records = fold([planned, ...events, ...(closed ? [{ t: 'storyboard_closed', id: 'sb-1', at: at(50), reason: 'cancel' } as LedgerEvent] : [])]);
     const b = board(records, 'sb-1');
-    return boardStatus(b, shotStates(b, records, isAlive));
+    return boardStatus(b, shotStates(b, boardJobs(records, b.storyboard_id), isAlive));
   };
   const all = [...completed('j-1', 1), ...completed('j-2', 2), ...completed('j-3', 3)];
 
@@ -132,7 +132,7 @@ describe('boardView', () => {
   const view = (events: LedgerEvent[]) => {
     const records = fold([planned, ...events]);
     const b = board(records, 'sb-1');
-    return boardView(b, shotStates(b, records, isAlive));
+    return boardView(b, shotStates(b, boardJobs(records, b.storyboard_id), isAlive));
   };
 
   it('a board with a resubmitted shot: each shot its current job, the replaced ones listed, and every charge counted', () => {

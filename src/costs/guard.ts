@@ -39,7 +39,7 @@ export class SpendGuard {
     if (this.limitUsd === undefined) return;
     await this.ledger.refresh();
     const at = this.clock.now();
-    this.check(this.limitUsd, what, this.ledger.state(), { boards: [{ storyboard_id: 'precheck', created_at: at, shots, updated_at: at }] });
+    this.check(this.limitUsd, what, this.ledger.state(), { boards: [work(shots, at)] });
   }
 
   /**
@@ -71,11 +71,30 @@ export class SpendGuard {
   async reserveBoard(plan: BoardPlan, what: string): Promise<void> {
     const at = this.clock.now();
     const { id, ...fields } = plan;
-    const board: BoardRecord = { storyboard_id: id, created_at: at, ...fields, updated_at: at };
+    const board: BoardRecord = { storyboard_id: id, created_at: at, cut: 1, cuts: [], ...fields, updated_at: at };
     await this.guarded(
       what,
       () => ({ boards: [board] }),
       () => this.ledger.record('storyboard', id, fields, at),
+    );
+  }
+
+  /**
+   * Checks the limit for the renders a storyboard's new cut adds, then records
+   * the cut. `decide` runs under the lock on the ledger as read there, so two
+   * revisions of one board are numbered and decided one after the other.
+   */
+  async reserveCut(what: string, decide: (records: Records) => { renders: BoardRecord['shots']; record: () => Promise<void> }): Promise<void> {
+    let record: () => Promise<void> = () => Promise.resolve();
+    await this.guarded(
+      what,
+      (records) => {
+        const decided = decide(records);
+        record = decided.record;
+        return { boards: [work(decided.renders, this.clock.now())] };
+      },
+      () => record(),
+      true,
     );
   }
 
@@ -123,6 +142,11 @@ export class SpendGuard {
       );
     }
   }
+}
+
+/** New work to check against the limit, shaped as a board whose shots are all still to submit. */
+function work(shots: BoardRecord['shots'], at: number): BoardRecord {
+  return { storyboard_id: 'new work', created_at: at, cut: 1, cuts: [], shots, updated_at: at };
 }
 
 function newPendingId(): string {

@@ -39,7 +39,7 @@ export function spendSince(since: number, src: SpendSources): SpendView {
     else view.usd += usd;
   };
   const taken = new Set<string>();
-  const shotKey = (b: { id: string; shot: number }) => `${b.id}#${b.shot}`;
+  const shotKey = (b: { id: string; shot: number; cut?: number }) => `${b.id}#${b.cut ?? 1}#${b.shot}`;
   for (const job of src.jobs) {
     if (job.board) taken.add(shotKey(job.board));
     if ((job.submitted_at ?? -Infinity) >= since) add(jobCostUsd(job));
@@ -48,11 +48,15 @@ export function spendSince(since: number, src: SpendSources): SpendView {
     if (p.board) taken.add(shotKey(p.board));
     if (p.at >= since) add(p.estimate_usd);
   }
-  // A storyboard reserves its shots until each is submitted (or the board is closed).
+  // A storyboard reserves the renders of its current cut until each is submitted (or the board is closed); a reused take costs nothing more.
   for (const board of src.boards) {
     if (board.created_at < since || board.closed) continue;
     board.shots.forEach((shot, i) => {
-      if (!taken.has(shotKey({ id: board.storyboard_id, shot: i + 1 }))) add(shot.estimate_usd);
+      if (shot.take !== undefined) return;
+      const key = shotKey({ id: board.storyboard_id, ...(shot.slot ?? { cut: board.cut, shot: i + 1 }) });
+      if (taken.has(key)) return;
+      taken.add(key);
+      add(shot.estimate_usd);
     });
   }
   view.usd = Math.round(view.usd * 1e6) / 1e6;

@@ -17,13 +17,13 @@ import type { Clock } from '../util/clock.js';
 import type { Logger } from '../util/log.js';
 import type { Downloader } from './downloads.js';
 import type { JobRecord, Ledger, LedgerEvent, SavedFile } from './ledger.js';
-import type { RecordedInput } from './records.js';
+import type { BoardRef, RecordedInput } from './records.js';
 
 export interface SubmitOptions {
   /** What the ledger keeps of the input, when it differs from what is sent (local images). */
   recordAs?: RecordedInput;
   estimateUsd?: number;
-  board?: { id: string; shot: number };
+  board?: BoardRef;
   /** The submission in a few words, for a spend-limit refusal ("this 5 s clip"). */
   what: string;
   signal?: AbortSignal;
@@ -88,6 +88,11 @@ export class Jobs {
   /** Checks the spend limit for a whole storyboard and records its plan, which reserves its shots. */
   planBoard(plan: BoardPlan, what: string): Promise<void> {
     return this.guard.reserveBoard(plan, what);
+  }
+
+  /** Checks the spend limit for a storyboard's new cut (decided under the lock) and records it. */
+  planCut(what: string, decide: Parameters<SpendGuard['reserveCut']>[1]): Promise<void> {
+    return this.guard.reserveCut(what, decide);
   }
 
   /**

@@ -5,16 +5,22 @@
  */
 import { ResourceTemplate, type McpServer } from '@modelcontextprotocol/sdk/server/mcp.js';
 import type { AppContext } from '../context.js';
-import { processAlive, shotStates } from '../storyboards/shots.js';
-import { loadBoard, STORYBOARDS_URI, storyboardUri } from '../storyboards/show.js';
+import { atCut } from '../jobs/records.js';
+import { loadBoard, standing, STORYBOARDS_URI, storyboardUri } from '../storyboards/show.js';
 import { boardView } from '../storyboards/view.js';
 import { completeIds, listFromLedger, readFromLedger } from './read.js';
 
 export function registerStoryboardResources(server: McpServer, app: AppContext): void {
   const describe = async (id: string) => {
     const board = await loadBoard(app, id);
-    const view = boardView(board, shotStates(board, app.ledger.state(), processAlive)).structured;
-    return { ...view, created_at: new Date(board.created_at).toISOString(), plan: board.shots };
+    const view = boardView(board, standing(app, board)).structured;
+    // Every cut, each as it stands: its shot list with the take of each shot, its film and sheet.
+    const cuts = board.cuts.map((c) => {
+      const at = atCut(board, c.cut);
+      const v = boardView(at, standing(app, at)).structured;
+      return { cut: c.cut, created_at: new Date(c.at).toISOString(), shots: c.shots, status: v.status, takes: v.shots.map((s) => s.take ?? null), film: v.film, sheet: v.sheet };
+    });
+    return { ...view, created_at: new Date(board.created_at).toISOString(), plan: board.cuts[0]!.shots, cuts };
   };
 
   server.registerResource(
@@ -28,13 +34,14 @@ export function registerStoryboardResources(server: McpServer, app: AppContext):
     (uri) =>
       readFromLedger(app, uri, async () =>
         (await app.ledger.boards()).map((b) => {
-          const view = boardView(b, shotStates(b, app.ledger.state(), processAlive)).structured;
+          const view = boardView(b, standing(app, b)).structured;
           return {
             storyboard_id: b.storyboard_id,
             title: b.title,
             created_at: new Date(b.created_at).toISOString(),
             status: view.status,
             shots: b.shots.length,
+            cut: b.cut,
             film: view.film?.path,
           };
         }),
@@ -55,7 +62,8 @@ export function registerStoryboardResources(server: McpServer, app: AppContext):
     }),
     {
       title: 'One Kling O1 storyboard',
-      description: "A storyboard's plan (every shot's inputs), each shot's state and job, its clips, film and contact sheet.",
+      description:
+        "A storyboard's plan (every shot's inputs), each shot's state, take and job, its clips, film and contact sheet; and every cut (revision) with the take of each shot and its film.",
       mimeType: 'application/json',
     },
     (uri, vars) => readFromLedger(app, uri, () => describe(String(vars.storyboard_id))),

@@ -34,3 +34,12 @@ export const stitchArg = z
   .describe(
     'Once every shot is done, join the clips in shot order into one MP4 (<storyboard_id>.mp4, no re-encoding). Stitching saves the clips even with download false. Default true.',
   );
+
+export const soundtrackArg = z
+  .string({ error: 'soundtrack must be a string: a file path, a file:// URL or an https:// URL of an audio file.' })
+  .trim()
+  .min(1, { error: 'soundtrack is empty: give a file path or an https:// URL of an AAC (.m4a, .mp4, .aac) or MP3 file.' })
+  .optional()
+  .describe(
+    'A soundtrack for the film: an AAC (.m4a, .mp4, .aac) or MP3 file, as an absolute path or file:// URL inside the folders local images may come from, or an https:// URL; at most 100 MB. It is checked before anything is submitted, muxed in without re-encoding and cut at the film\'s end.',
+  );

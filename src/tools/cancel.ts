@@ -1,8 +1,7 @@
 import { z } from 'zod';
 import { KlingError, isKlingError } from '../errors.js';
 import type { Phase } from '../runcomfy/schemas.js';
-import { processAlive, shotStates } from '../storyboards/shots.js';
-import { loadBoard, storyboardIdSchema } from '../storyboards/show.js';
+import { loadBoard, standing, storyboardIdSchema } from '../storyboards/show.js';
 import { defineJobTool, type JobCall } from './define.js';
 import { requestIdSchema } from './args.js';
 import { jobView, jobViewShape } from './job-view.js';
@@ -20,7 +19,7 @@ export const cancel = defineJobTool({
   description:
     'Cancels a job that is still in the queue (in_queue). RunComfy cannot cancel a job that is already in progress: it will ' +
     'finish (and be billed); this tool then says so (outcome "not_cancellable") and returns its state. Given a storyboard_id ' +
-    'instead, it stops the board (no further shots are submitted), cancels every shot still queued and reports the rest.',
+    'instead, it stops the board (no further shots are submitted), cancels every shot of its current cut still queued and reports the rest.',
   input: {
     request_id: requestIdSchema.optional().describe('The request_id of the job to cancel.'),
     storyboard_id: storyboardIdSchema.optional().describe('Or the storyboard to cancel: every queued shot, and no further submissions.'),
@@ -83,7 +82,8 @@ async function cancelBoard(call: JobCall, boardId: string) {
   const board = await loadBoard(call.app, boardId);
   // Closed first, so no other call submits a shot while the queued ones are cancelled.
   if (!board.closed) await call.app.ledger.record('storyboard_closed', boardId, { reason: 'cancelled by the user' }, call.app.clock.now());
-  const shots = shotStates(board, call.app.ledger.state(), processAlive);
+  // The current cut's shots: takes of earlier cuts that it does not use keep running (they are paid for, and may be reused).
+  const shots = standing(call.app, (await call.app.ledger.board(boardId)) ?? board);
   const lines: string[] = [];
   const outcomes = await Promise.all(
     shots.map(async (s) => {

@@ -1,15 +1,34 @@
 import { z } from 'zod';
 import { modelInputShape, MODEL_TITLE } from '../model/kling-o1.js';
 import { BoardProgress } from '../storyboards/progress.js';
-import { boardError, settleShots, startBoard, stitchFilm } from '../storyboards/flow.js';
+import { boardError } from '../storyboards/board-errors.js';
+import { stitchFilm } from '../storyboards/film.js';
+import { startBoard } from '../storyboards/plan.js';
+import { settleShots } from '../storyboards/settle.js';
 import { showBoard } from '../storyboards/show.js';
 import { boardViewShape } from '../storyboards/view.js';
 import { defineJobTool } from './define.js';
-import { downloadArg, stitchArg, waitSecondsArg } from './args.js';
+import { downloadArg, soundtrackArg, stitchArg, waitSecondsArg } from './args.js';
 
 export const MAX_SHOTS = 24;
 
 const shotSchema = z.object(modelInputShape, { error: 'each shot must be an object with prompt, start_image_url, end_image_url and duration.' });
+
+/** The shot list of a board, as generate_storyboard and revise_storyboard take it. */
+export function shotsArg<S extends z.ZodType>(shot: S) {
+  return z
+    .array(shot, { error: 'shots must be a list of shots.' })
+    .min(1, { error: 'shots is empty: give at least one shot.' })
+    .max(MAX_SHOTS, { error: `shots can hold at most ${MAX_SHOTS} shots; split the film into several storyboards.` });
+}
+
+export const titleArg = z
+  .string()
+  .trim()
+  .min(1)
+  .max(200, { error: 'title can be at most 200 characters.' })
+  .optional()
+  .describe('A name for the board, shown in answers and lists.');
 
 export const generateStoryboard = defineJobTool({
   name: 'generate_storyboard',
@@ -19,21 +38,14 @@ export const generateStoryboard = defineJobTool({
     'ends on the frame shot i+1 starts with). Every distinct frame is checked once before anything is paid for, and one bad ' +
     'frame means nothing is submitted. The whole board is priced, checked against the spend limit and confirmed at once; then ' +
     'the shots are submitted in order and waited for with one progress stream. When every shot is done the clips are joined, ' +
-    'without re-encoding, into one MP4, with a contact sheet of the keyframes. If the wait ends first, continue with ' +
-    'get_storyboard and the storyboard_id.',
+    'without re-encoding, into one MP4 (with the soundtrack, if given), with a contact sheet of the keyframes. If the wait ' +
+    'ends first, continue with get_storyboard and the storyboard_id; revise_storyboard changes shots later.',
   input: {
-    shots: z
-      .array(shotSchema, { error: 'shots must be a list of shots.' })
-      .min(1, { error: 'shots is empty: give at least one shot.' })
-      .max(MAX_SHOTS, { error: `shots can hold at most ${MAX_SHOTS} shots; split the film into several storyboards.` })
-      .describe(`The shots in film order (1–${MAX_SHOTS}); each takes the same fields as generate_video, duration defaulting to 5.`),
-    title: z
-      .string()
-      .trim()
-      .min(1)
-      .max(200, { error: 'title can be at most 200 characters.' })
-      .optional()
-      .describe('A name for the board, shown in answers and lists.'),
+    shots: shotsArg(shotSchema).describe(
+      `The shots in film order (1–${MAX_SHOTS}); each takes the same fields as generate_video, duration defaulting to 5.`,
+    ),
+    title: titleArg,
+    soundtrack: soundtrackArg,
     wait_seconds: waitSecondsArg(
       'How long this call waits for the shots before returning the storyboard_id and where each shot stands.',
       'KLING_MCP_MAX_WAIT_S (50 unless the server sets it otherwise)',

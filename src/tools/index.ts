@@ -5,5 +5,6 @@ import { generateVideo } from './generate-video.js';
 import { getStoryboard } from './get-storyboard.js';
 import { getResult } from './get-result.js';
 import { listJobs } from './list-jobs.js';
+import { reviseStoryboard } from './revise-storyboard.js';
 
-export const TOOLS = [generateVideo, checkStatus, getResult, cancel, listJobs, generateStoryboard, getStoryboard];
+export const TOOLS = [generateVideo, checkStatus, getResult, cancel, listJobs, generateStoryboard, getStoryboard, reviseStoryboard];

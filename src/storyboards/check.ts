@@ -1,0 +1,84 @@
+/**
+ * Checking a board's frames before anything is paid for: each distinct frame
+ * once, all or nothing, within the call's time (dozens of slow image hosts
+ * must not hold the call past the client's timeout).
+ */
+import { KlingError } from '../errors.js';
+import type { RecordedInput } from '../jobs/records.js';
+import { modelInputShape, type ModelInput } from '../model/kling-o1.js';
+import { checkFrames, type CheckedFrame } from '../preflight/frames.js';
+import type { JobCall } from '../tools/define.js';
+
+export interface ShotInput {
+  prompt: string;
+  start_image_url: string;
+  end_image_url: string;
+  duration: ModelInput['duration'];
+}
+
+/** Time kept back from the call's budget for answering once checking or submitting stops. */
+export const SUBMIT_MARGIN_MS = 5_000;
+
+/** A frame ready to send: what to submit and record, the digest of its bytes, and its size when its bytes were read in this call. */
+export type ReadyFrame = Pick<CheckedFrame, 'send' | 'record' | 'sha256'> & { report?: CheckedFrame['report'] };
+
+export interface CheckedShot {
+  send: ModelInput;
+  record: RecordedInput;
+  start: ReadyFrame;
+  end: ReadyFrame;
+}
+export type CheckedShots = Map<number, CheckedShot>;
+
+export const FRAME_FIELDS = ['start_image_url', 'end_image_url'] as const;
+
+/** Checks the given refs (each once) within what is left of the call's time; `label` names each in messages. */
+export async function checkRefs(
+  call: JobCall,
+  frames: { label: string; ref: string }[],
+  what: string,
+  onImage?: (image: Buffer, sha256: string) => Promise<void>,
+): Promise<Map<string, CheckedFrame>> {
+  const limitMs = Math.max(call.deadline.budgetMs, call.app.config.maxWaitS * 1000) - SUBMIT_MARGIN_MS - call.deadline.elapsedMs();
+  const overTime = AbortSignal.timeout(Math.max(1, limitMs));
+  try {
+    return await checkFrames(frames, await call.app.imageSources(), AbortSignal.any([call.signal, overTime]), onImage);
+  } catch (err) {
+    if (!overTime.aborted || call.signal.aborted) throw err;
+    throw new KlingError(
+      'image_unreachable',
+      `Checking the frames of ${what} took longer than this call may run (${Math.round(limitMs / 1000)} s), so nothing was submitted. ` +
+        'Use faster image hosts (or local files), fewer distinct frames per board, or a longer KLING_MCP_MAX_WAIT_S.',
+    );
+  }
+}
+
+/** A shot as sent and as recorded, from its frames. */
+export function readyShot(s: ShotInput, start: ReadyFrame, end: ReadyFrame): CheckedShot {
+  const send: ModelInput = { prompt: s.prompt, duration: s.duration, start_image_url: start.send, end_image_url: end.send };
+  const record: RecordedInput = {
+    prompt: s.prompt,
+    duration: s.duration,
+    start_image_url: start.record,
+    end_image_url: end.record,
+    image_sha256: { start_image_url: start.sha256, end_image_url: end.sha256 },
+  };
+  return { send, record, start, end };
+}
+
+/** Checks the frames of the given shots (each distinct frame once); returns what to send and what to record per shot. */
+export async function checkShots(
+  call: JobCall,
+  shots: ShotInput[],
+  indexes: number[],
+  onImage?: (image: Buffer, sha256: string) => Promise<void>,
+): Promise<CheckedShots> {
+  const refs = indexes.flatMap((i) => FRAME_FIELDS.map((f) => ({ label: `shot ${i} ${f}`, ref: shots[i - 1]![f] })));
+  const checked = await checkRefs(call, refs, `${indexes.length} shot(s)`, onImage);
+  return new Map(indexes.map((i) => [i, readyShot(shots[i - 1]!, checked.get(shots[i - 1]!.start_image_url)!, checked.get(shots[i - 1]!.end_image_url)!)]));
+}
+
+/** A recorded shot as input again; its duration was valid when it was planned. */
+export function asShotInput(s: RecordedInput): ShotInput {
+  return { prompt: s.prompt, start_image_url: s.start_image_url, end_image_url: s.end_image_url, duration: modelInputShape.duration.parse(s.duration) };
+}

@@ -18,7 +18,15 @@ export function registerStoryboardResources(server: McpServer, app: AppContext):
     const cuts = board.cuts.map((c) => {
       const at = atCut(board, c.cut);
       const v = boardView(at, standing(app, at)).structured;
-      return { cut: c.cut, created_at: new Date(c.at).toISOString(), shots: c.shots, status: v.status, takes: v.shots.map((s) => s.take ?? null), film: v.film, sheet: v.sheet };
+      return {
+        cut: c.cut,
+        created_at: new Date(c.at).toISOString(),
+        shots: c.shots,
+        status: v.status,
+        takes: v.shots.map((s) => s.take ?? null),
+        film: v.film,
+        sheet: v.sheet,
+      };
     });
     return { ...view, created_at: new Date(board.created_at).toISOString(), plan: board.cuts[0]!.shots, cuts };
   };

@@ -90,7 +90,14 @@ export async function reviseBoard(call: JobCall, args: ReviseArgs, progress: Boa
         call.app.ledger.record(
           'cut',
           id,
-          { cut, shots, warnings, ...(sum !== undefined && { estimate_usd: sum }), ...(soundtrack && { soundtrack }), ...(args.title && { title: args.title }) },
+          {
+            cut,
+            shots,
+            warnings,
+            ...(sum !== undefined && { estimate_usd: sum }),
+            ...(soundtrack && { soundtrack }),
+            ...(args.title && { title: args.title }),
+          },
           call.app.clock.now(),
         ),
     };
@@ -111,9 +118,15 @@ export async function reviseBoard(call: JobCall, args: ReviseArgs, progress: Boa
  * read and checked, since only its bytes say whether it is the same image.
  */
 async function readyShots(call: JobCall, board: BoardRecord, shots: RevisedShot[]): Promise<CheckedShots> {
-  const known = knownUrls(board, call.app.ledger.jobsOf(board.storyboard_id).flatMap((j) => (j.input ? [j.input] : [])));
+  const known = knownUrls(
+    board,
+    call.app.ledger.jobsOf(board.storyboard_id).flatMap((j) => (j.input ? [j.input] : [])),
+  );
   const refs = shots.flatMap((s, i) => FRAME_FIELDS.map((f) => ({ label: `shot ${i + 1} ${f}`, ref: s[f] }))).filter((r) => !known.has(r.ref));
-  const read = refs.length === 0 ? new Map() : await checkRefs(call, refs, `the revision of storyboard ${board.storyboard_id}`, (image, sha) => keepThumbnail(call, image, sha));
+  const read =
+    refs.length === 0
+      ? new Map()
+      : await checkRefs(call, refs, `the revision of storyboard ${board.storyboard_id}`, (image, sha) => keepThumbnail(call, image, sha));
   const frame = (ref: string): ReadyFrame => read.get(ref) ?? { send: ref, record: ref, sha256: known.get(ref)! };
   return new Map(shots.map((s, i) => [i + 1, readyShot(s, frame(s.start_image_url), frame(s.end_image_url))]));
 }
@@ -171,10 +184,17 @@ export function decideCut(board: BoardRecord, slice: BoardJobs, shots: RevisedSh
         out.push({ ...record, slot: slotOf(flying.board!), reason: 'same as a take being submitted now' });
         return;
       }
-      const unsent = states.find((st) => st.phase === 'not_submitted' && board.shots[st.index - 1]!.take === undefined && fingerprint(board.shots[st.index - 1]!) === fp);
+      const unsent = states.find(
+        (st) => st.phase === 'not_submitted' && board.shots[st.index - 1]!.take === undefined && fingerprint(board.shots[st.index - 1]!) === fp,
+      );
       if (unsent) {
         const was = board.shots[unsent.index - 1]!;
-        out.push({ ...record, slot: unsent.slot, estimate_usd: was.estimate_usd, reason: `same as shot ${unsent.index} of cut ${board.cut}, not yet submitted` });
+        out.push({
+          ...record,
+          slot: unsent.slot,
+          estimate_usd: was.estimate_usd,
+          reason: `same as shot ${unsent.index} of cut ${board.cut}, not yet submitted`,
+        });
         return;
       }
       const twin = out.findIndex((o) => o.take === undefined && !o.slot && !o.reroll && fingerprint(o) === fp);
@@ -204,7 +224,10 @@ function pickTake(id: string, index: number, n: number, takes: Take[], wanted: R
     );
   }
   if (!usable(take)) {
-    throw new KlingError('invalid_input', `Shot ${index}: take ${n} ${jobPhase(take.job)}, so it has no clip to use. Nothing was submitted. Pick another take, or leave take out to render it.`);
+    throw new KlingError(
+      'invalid_input',
+      `Shot ${index}: take ${n} ${jobPhase(take.job)}, so it has no clip to use. Nothing was submitted. Pick another take, or leave take out to render it.`,
+    );
   }
   return n;
 }

@@ -44,10 +44,7 @@ export function processAlive(p: PendingSubmission): boolean {
 }
 
 /** One board's part of everything the ledger holds. */
-export function boardJobs(
-  records: { jobs: ReadonlyMap<string, JobRecord>; pending: ReadonlyMap<string, PendingSubmission> },
-  boardId: string,
-): BoardJobs {
+export function boardJobs(records: { jobs: ReadonlyMap<string, JobRecord>; pending: ReadonlyMap<string, PendingSubmission> }, boardId: string): BoardJobs {
   return {
     jobs: [...records.jobs.values()].filter((j) => j.board?.id === boardId),
     pending: [...records.pending.values()].filter((p) => p.board?.id === boardId),

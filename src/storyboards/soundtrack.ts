@@ -36,7 +36,10 @@ export async function checkSoundtrack(call: JobCall, ref: string): Promise<Check
       `${LABEL}: ${ref.slice(0, 200)} is ${loaded.bytesExact ? '' : 'over '}${formatBytes(loaded.bytes)}; a soundtrack can be at most ${formatBytes(MAX_SOUNDTRACK_BYTES)}. Nothing was submitted.`,
     );
   }
-  const probe = await probeSoundtrack(`${LABEL} ${ref.slice(0, 200)}`, new Uint8Array(loaded.buffer.buffer, loaded.buffer.byteOffset, loaded.buffer.byteLength));
+  const probe = await probeSoundtrack(
+    `${LABEL} ${ref.slice(0, 200)}`,
+    new Uint8Array(loaded.buffer.buffer, loaded.buffer.byteOffset, loaded.buffer.byteLength),
+  );
   return { given: ref, bytes: loaded.buffer, sha256: createHash('sha256').update(loaded.buffer).digest('hex'), probe };
 }
 

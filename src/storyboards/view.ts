@@ -40,7 +40,7 @@ export const shotViewSchema = z.object({
   take: z.number().optional().describe('the take of the board this shot shows, once it has one'),
   source: z.enum(['rendered', 'reused']).describe('rendered for this cut, or a take made before it reused'),
   reason: z.string().optional().describe('why the shot was reused or rendered when its cut was made ("prompt changed", "re-roll", …)'),
-  takes: z.array(takeViewSchema).describe('every take of the board with this shot\'s prompt, duration and frames (and those of its slot), oldest first'),
+  takes: z.array(takeViewSchema).describe("every take of the board with this shot's prompt, duration and frames (and those of its slot), oldest first"),
 });
 
 export const boardViewShape = {
@@ -117,7 +117,9 @@ function takeView({ take, job }: Take): z.output<typeof takeViewSchema> {
     take,
     ...(!job.outcome_unknown && { request_id: job.request_id }),
     status: job.outcome_unknown ? 'outcome_unknown' : (job.status ?? 'in_queue'),
-    ...((job.estimate_usd !== undefined || job.charged_usd !== undefined) && { cost: { estimate_usd: job.estimate_usd ?? null, charged_usd: job.charged_usd ?? null } }),
+    ...((job.estimate_usd !== undefined || job.charged_usd !== undefined) && {
+      cost: { estimate_usd: job.estimate_usd ?? null, charged_usd: job.charged_usd ?? null },
+    }),
     ...(file && { file }),
   };
 }
@@ -166,7 +168,9 @@ function summary(v: BoardView): string {
     const file = s.files?.[0] ? ` · ${s.files[0].path}` : '';
     const take = s.take !== undefined ? ` · take ${s.take}` : '';
     const why = s.reason ? ` (${s.source}: ${s.reason})` : s.source === 'reused' ? ' (reused)' : '';
-    lines.push(`- shot ${s.index} (${s.duration} s): ${s.status}${s.request_id ? ` · ${s.request_id}` : ''}${file}${take}${why}${s.error ? ` · ${s.error}` : ''}`);
+    lines.push(
+      `- shot ${s.index} (${s.duration} s): ${s.status}${s.request_id ? ` · ${s.request_id}` : ''}${file}${take}${why}${s.error ? ` · ${s.error}` : ''}`,
+    );
     if (s.takes.length > 1) lines.push(`  takes: ${s.takes.map((t) => `${t.take} (${t.status})`).join(', ')}`);
   }
   if (v.film)

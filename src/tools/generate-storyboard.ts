@@ -41,9 +41,7 @@ export const generateStoryboard = defineJobTool({
     'without re-encoding, into one MP4 (with the soundtrack, if given), with a contact sheet of the keyframes. If the wait ' +
     'ends first, continue with get_storyboard and the storyboard_id; revise_storyboard changes shots later.',
   input: {
-    shots: shotsArg(shotSchema).describe(
-      `The shots in film order (1–${MAX_SHOTS}); each takes the same fields as generate_video, duration defaulting to 5.`,
-    ),
+    shots: shotsArg(shotSchema).describe(`The shots in film order (1–${MAX_SHOTS}); each takes the same fields as generate_video, duration defaulting to 5.`),
     title: titleArg,
     soundtrack: soundtrackArg,
     wait_seconds: waitSecondsArg(

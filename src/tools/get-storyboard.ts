@@ -13,9 +13,9 @@ export const getStoryboard = defineJobTool({
   name: 'get_storyboard',
   title: 'Continue a storyboard',
   description:
-    'Reports every shot of a storyboard\'s current cut, with every take of each, and moves it on: submits shots of the cut ' +
+    "Reports every shot of a storyboard's current cut, with every take of each, and moves it on: submits shots of the cut " +
     'that were never submitted (say the server stopped in between), waits for the unfinished ones with progress, saves each ' +
-    'finished clip, and stitches the cut\'s film once every shot is done. With resubmit_failed, it also submits again the shots that failed or were cancelled (and only those), ' +
+    "finished clip, and stitches the cut's film once every shot is done. With resubmit_failed, it also submits again the shots that failed or were cancelled (and only those), " +
     'under the same spend limit and confirmation.',
   input: {
     storyboard_id: storyboardIdSchema,

@@ -16,7 +16,9 @@ import { MAX_SHOTS, shotsArg, titleArg } from './generate-storyboard.js';
 const takeArg = z
   .union([z.literal('new'), z.number().int().min(1)], { error: 'take must be "new" or a take number (a whole number from 1) that this board shows.' })
   .optional()
-  .describe('Omit to reuse the newest take with the same prompt, duration and frames (or render one); "new" renders another take (a re-roll); a number picks that take of the board.');
+  .describe(
+    'Omit to reuse the newest take with the same prompt, duration and frames (or render one); "new" renders another take (a re-roll); a number picks that take of the board.',
+  );
 
 const revisedShotSchema = z.object(
   { ...modelInputShape, take: takeArg },

@@ -33,7 +33,7 @@ export async function checkSoundtrack(call: JobCall, ref: string): Promise<Check
   if (loaded.tooLarge) {
     throw new KlingError(
       'invalid_input',
-      `${LABEL}: ${ref.slice(0, 200)} is ${loaded.bytesExact ? '' : 'over '}${formatBytes(loaded.bytes)}; a soundtrack can be at most ${formatBytes(MAX_SOUNDTRACK_BYTES)}. Nothing was submitted.`,
+      `${LABEL}: ${ref.slice(0, 200)} is ${loaded.bytesExact ? '' : 'over '}${formatBytes(loaded.bytes)}; a soundtrack can be at most ${MAX_SOUNDTRACK_BYTES / 1024 / 1024} MB. Nothing was submitted.`,
     );
   }
   const probe = await probeSoundtrack(

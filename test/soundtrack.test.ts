@@ -94,8 +94,8 @@ describe('a soundtrack for the film', () => {
   });
 
   const refused: [string, () => Promise<string>, RegExp][] = [
-    ['a WAV file', async () => ((await writeSilence(path.join(music.dir, 'a.wav'), 'wav', 1)), path.join(music.dir, 'a.wav')), /its audio is pcm-s16/],
-    ['an Ogg Opus file', async () => ((await writeSilence(path.join(music.dir, 'a.opus'), 'opus', 1)), path.join(music.dir, 'a.opus')), /its audio is opus/],
+    ['a WAV file', async () => (await writeSilence(path.join(music.dir, 'a.wav'), 'wav', 1), path.join(music.dir, 'a.wav')), /its audio is pcm-s16/],
+    ['an Ogg Opus file', async () => (await writeSilence(path.join(music.dir, 'a.opus'), 'opus', 1), path.join(music.dir, 'a.opus')), /its audio is opus/],
     [
       'a FLAC file',
       async () => {

@@ -24,6 +24,8 @@ describe('npm run bench', () => {
       '100 concurrent generate_video',
       'Saving a 500 MB result',
       '12-shot storyboard',
+      'One keyframe changed in the 12-shot board',
+      'Re-cut of the 12-shot board',
     ]) {
       expect(stdout).toContain(row);
     }

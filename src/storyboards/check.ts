@@ -8,6 +8,7 @@ import type { RecordedInput } from '../jobs/records.js';
 import { modelInputShape, type ModelInput } from '../model/kling-o1.js';
 import { checkFrames, type CheckedFrame } from '../preflight/frames.js';
 import type { JobCall } from '../tools/define.js';
+import { continuityWarnings } from './continuity.js';
 
 export interface ShotInput {
   prompt: string;
@@ -81,4 +82,17 @@ export async function checkShots(
 /** A recorded shot as input again; its duration was valid when it was planned. */
 export function asShotInput(s: RecordedInput): ShotInput {
   return { prompt: s.prompt, start_image_url: s.start_image_url, end_image_url: s.end_image_url, duration: modelInputShape.duration.parse(s.duration) };
+}
+
+/** What continuity warnings read of a frame; a size not read in this call is unknown (NaN), and gives no shape warning. */
+const frameFacts = (f: ReadyFrame) => ({ sha256: f.sha256, width: f.report?.width ?? NaN, height: f.report?.height ?? NaN });
+
+/** The cuts and shape differences of a shot list, in film order. */
+export function shotWarnings(checked: CheckedShots): string[] {
+  return continuityWarnings([...checked.values()].map((s) => ({ start: frameFacts(s.start), end: frameFacts(s.end) })));
+}
+
+/** Each shot's start and end frame digests, in film order, for the contact sheet. */
+export function sheetFrames(checked: CheckedShots): { start: string; end: string }[] {
+  return [...checked.values()].map((s) => ({ start: s.start.sha256, end: s.end.sha256 }));
 }

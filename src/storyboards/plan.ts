@@ -9,8 +9,7 @@ import { estimateUsd } from '../costs/price.js';
 import type { BoardRecord, SoundtrackFile } from '../jobs/records.js';
 import type { JobCall } from '../tools/define.js';
 import { boardError } from './board-errors.js';
-import { checkShots, type CheckedShots, type ReadyFrame, type ShotInput } from './check.js';
-import { continuityWarnings } from './continuity.js';
+import { checkShots, sheetFrames, shotWarnings, type CheckedShots, type ShotInput } from './check.js';
 import type { BoardProgress } from './progress.js';
 import { keepThumbnail, sheetOrWarn } from './sheet.js';
 import { checkSoundtrack, keepSoundtrack } from './soundtrack.js';
@@ -31,16 +30,13 @@ export interface BoardArgs {
   soundtrack?: string;
 }
 
-/** What continuity warnings read of a frame; a size not read in this call is unknown (NaN), and gives no shape warning. */
-export const frameFacts = (f: ReadyFrame) => ({ sha256: f.sha256, width: f.report?.width ?? NaN, height: f.report?.height ?? NaN });
-
 /** Everything before money is spent: all or nothing. */
 export async function planBoard(call: JobCall, args: BoardArgs, progress: BoardProgress): Promise<Planned> {
   const track = args.soundtrack === undefined ? undefined : await checkSoundtrack(call, args.soundtrack);
   const indexes = args.shots.map((_, i) => i + 1);
   const checked = await checkShots(call, args.shots, indexes, (image, sha256) => keepThumbnail(call, image, sha256));
   progress.framesChecked();
-  const warnings = continuityWarnings(indexes.map((i) => ({ start: frameFacts(checked.get(i)!.start), end: frameFacts(checked.get(i)!.end) })));
+  const warnings = shotWarnings(checked);
 
   const price = await call.jobs.price();
   const shots = args.shots.map((s, i) => ({ ...checked.get(i + 1)!.record, estimate_usd: estimateUsd(price, s.duration) }));
@@ -55,11 +51,7 @@ export async function planBoard(call: JobCall, args: BoardArgs, progress: BoardP
   const soundtrack: SoundtrackFile | undefined = track && (await keepSoundtrack(call, track, id));
   await call.jobs.planBoard({ id, title: args.title, shots, estimate_usd: total, warnings, ...(soundtrack && { soundtrack }) }, `this ${what}`);
   const board = (await call.app.ledger.board(id))!;
-  await sheetOrWarn(
-    call,
-    board,
-    indexes.map((i) => ({ start: checked.get(i)!.start.sha256, end: checked.get(i)!.end.sha256 })),
-  );
+  await sheetOrWarn(call, board, sheetFrames(checked));
   return { board, checked };
 }
 

@@ -13,9 +13,7 @@ import { KlingError } from '../errors.js';
 import { atCut, type BoardRecord, type CutShot, type RecordedInput } from '../jobs/records.js';
 import { jobPhase } from '../jobs/summary.js';
 import type { JobCall } from '../tools/define.js';
-import { checkRefs, FRAME_FIELDS, readyShot, type CheckedShots, type ReadyFrame, type ShotInput } from './check.js';
-import { continuityWarnings } from './continuity.js';
-import { frameFacts } from './plan.js';
+import { checkRefs, FRAME_FIELDS, readyShot, sheetFrames, shotWarnings, type CheckedShots, type ReadyFrame, type ShotInput } from './check.js';
 import type { BoardProgress } from './progress.js';
 import { sheetOrWarn, keepThumbnail } from './sheet.js';
 import { boardJobs, processAlive, shotStates, type BoardJobs, type IsAlive } from './shots.js';
@@ -38,6 +36,8 @@ export interface ReviseArgs {
 export interface Revised {
   board: BoardRecord;
   checked: CheckedShots;
+  /** The cut's contact sheet, being made while its shots are submitted and its film stitched. */
+  sheet: Promise<void>;
 }
 
 /** Everything before money is spent, and the new cut recorded: all or nothing. */
@@ -55,7 +55,8 @@ export async function reviseBoard(call: JobCall, args: ReviseArgs, progress: Boa
   progress.framesChecked();
 
   const first = decideCut(board, boardJobs(call.app.ledger.state(), id), args.shots, checked, processAlive);
-  const price = await call.jobs.price();
+  // A pure re-cut asks nothing of RunComfy, not even the price.
+  const price = first.renders.length > 0 ? await call.jobs.price() : undefined;
   const estimate = (i: number) => estimateUsd(price, args.shots[i - 1]!.duration);
   const renders = first.renders.map((i) => ({ ...checked.get(i)!.record, estimate_usd: estimate(i) }));
   const known = renders.every((r) => r.estimate_usd !== undefined);
@@ -66,7 +67,7 @@ export async function reviseBoard(call: JobCall, args: ReviseArgs, progress: Boa
     await confirmSpend(call, { what, estimateUsd: total, jobs: renders.length });
   }
   const soundtrack = track && (await keepSoundtrack(call, track, id));
-  const warnings = continuityWarnings(args.shots.map((_, i) => ({ start: frameFacts(checked.get(i + 1)!.start), end: frameFacts(checked.get(i + 1)!.end) })));
+  const warnings = shotWarnings(checked);
 
   let cut = 0;
   await call.jobs.planCut(what, (records) => {
@@ -103,12 +104,7 @@ export async function reviseBoard(call: JobCall, args: ReviseArgs, progress: Boa
     };
   });
   const revised = atCut((await call.app.ledger.board(id))!, cut);
-  await sheetOrWarn(
-    call,
-    revised,
-    args.shots.map((_, i) => ({ start: checked.get(i + 1)!.start.sha256, end: checked.get(i + 1)!.end.sha256 })),
-  );
-  return { board: revised, checked };
+  return { board: revised, checked, sheet: sheetOrWarn(call, revised, sheetFrames(checked)) };
 }
 
 /**

@@ -4,9 +4,7 @@ import type { AppContext } from '../context.js';
 import { KlingError } from '../errors.js';
 import { typeError } from '../model/kling-o1.js';
 import type { BoardRecord } from '../jobs/records.js';
-import type { ToolReply } from '../tools/respond.js';
 import { boardJobs, processAlive, shotStates, type ShotState } from './shots.js';
-import { boardView, type BoardView } from './view.js';
 
 /** Where a board is served as a resource (and what its film and sheet say they came from). */
 export const STORYBOARDS_URI = 'kling://storyboards';
@@ -34,11 +32,6 @@ export async function loadBoard(app: AppContext, id: string): Promise<BoardRecor
 /** Where each shot of the board's current cut stands, as the ledger was last read. */
 export function standing(app: AppContext, board: BoardRecord): ShotState[] {
   return shotStates(board, boardJobs(app.ledger.state(), board.storyboard_id), processAlive);
-}
-
-export async function showBoard(app: AppContext, id: string): Promise<ToolReply<BoardView>> {
-  const board = await loadBoard(app, id);
-  return boardView(board, standing(app, board));
 }
 
 /** A cut's film and contact sheet: cut 1 keeps the names boards had before revisions; later cuts get their own, never overwritten. */

@@ -1,11 +1,9 @@
 import { z } from 'zod';
 import { modelInputShape, MODEL_TITLE } from '../model/kling-o1.js';
+import { finishCut } from '../storyboards/finish.js';
 import { BoardProgress } from '../storyboards/progress.js';
 import { boardError } from '../storyboards/board-errors.js';
-import { stitchFilm } from '../storyboards/film.js';
 import { startBoard } from '../storyboards/plan.js';
-import { settleShots } from '../storyboards/settle.js';
-import { showBoard } from '../storyboards/show.js';
 import { boardViewShape } from '../storyboards/view.js';
 import { defineJobTool } from './define.js';
 import { downloadArg, soundtrackArg, stitchArg, waitSecondsArg } from './args.js';
@@ -30,6 +28,17 @@ export const titleArg = z
   .optional()
   .describe('A name for the board, shown in answers and lists.');
 
+/** How a call that makes a film waits and what it keeps: generate_storyboard's and revise_storyboard's. */
+export const filmArgs = {
+  wait_seconds: waitSecondsArg(
+    'How long this call waits for the shots it renders before returning the storyboard_id and where each shot stands.',
+    'KLING_MCP_MAX_WAIT_S (50 unless the server sets it otherwise)',
+    'the storyboard_id and where each shot stands',
+  ),
+  download: downloadArg,
+  stitch: stitchArg,
+};
+
 export const generateStoryboard = defineJobTool({
   name: 'generate_storyboard',
   title: 'Generate a storyboard: many shots, one film',
@@ -44,13 +53,7 @@ export const generateStoryboard = defineJobTool({
     shots: shotsArg(shotSchema).describe(`The shots in film order (1–${MAX_SHOTS}); each takes the same fields as generate_video, duration defaulting to 5.`),
     title: titleArg,
     soundtrack: soundtrackArg,
-    wait_seconds: waitSecondsArg(
-      'How long this call waits for the shots before returning the storyboard_id and where each shot stands.',
-      'KLING_MCP_MAX_WAIT_S (50 unless the server sets it otherwise)',
-      'the storyboard_id and where each shot stands',
-    ),
-    download: downloadArg,
-    stitch: stitchArg,
+    ...filmArgs,
   },
   output: boardViewShape,
   annotations: { readOnlyHint: false, destructiveHint: false, idempotentHint: false, openWorldHint: true },
@@ -59,9 +62,7 @@ export const generateStoryboard = defineJobTool({
     const progress = new BoardProgress(call.progress, args.shots.length);
     const board = await startBoard(call, args, progress);
     try {
-      await settleShots(call, board, { download: args.download || args.stitch, progress });
-      if (args.stitch) await stitchFilm(call, board, progress);
-      return await showBoard(call.app, board.storyboard_id);
+      return await finishCut(call, board, args, progress);
     } catch (err) {
       throw boardError(call, board.storyboard_id, err);
     }

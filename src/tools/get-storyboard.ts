@@ -1,10 +1,9 @@
 import { z } from 'zod';
+import { finishCut } from '../storyboards/finish.js';
 import { BoardProgress } from '../storyboards/progress.js';
 import { boardError } from '../storyboards/board-errors.js';
-import { stitchFilm } from '../storyboards/film.js';
-import { settleShots } from '../storyboards/settle.js';
 import { submitShots } from '../storyboards/submit.js';
-import { loadBoard, showBoard, storyboardIdSchema } from '../storyboards/show.js';
+import { loadBoard, storyboardIdSchema } from '../storyboards/show.js';
 import { boardViewShape } from '../storyboards/view.js';
 import { defineJobTool } from './define.js';
 import { downloadArg, stitchArg, waitSecondsArg } from './args.js';
@@ -41,9 +40,7 @@ export const getStoryboard = defineJobTool({
     const progress = new BoardProgress(call.progress, board.shots.length);
     try {
       await submitShots(call, board, { resubmit: { failed: args.resubmit_failed, unknown: args.resubmit_unknown }, progress });
-      await settleShots(call, board, { download: args.download || args.stitch, progress });
-      if (args.stitch) await stitchFilm(call, board, progress);
-      return await showBoard(call.app, board.storyboard_id);
+      return await finishCut(call, board, args, progress);
     } catch (err) {
       throw boardError(call, board.storyboard_id, err);
     }

@@ -1,17 +1,15 @@
 import { z } from 'zod';
 import { modelInputShape } from '../model/kling-o1.js';
 import { boardError } from '../storyboards/board-errors.js';
-import { stitchFilm } from '../storyboards/film.js';
+import { finishCut } from '../storyboards/finish.js';
 import { BoardProgress } from '../storyboards/progress.js';
 import { reviseBoard } from '../storyboards/revise.js';
-import { settleShots } from '../storyboards/settle.js';
-import { atCut } from '../jobs/records.js';
-import { standing, storyboardIdSchema } from '../storyboards/show.js';
+import { storyboardIdSchema } from '../storyboards/show.js';
 import { submitShots } from '../storyboards/submit.js';
-import { boardView, boardViewShape } from '../storyboards/view.js';
+import { boardViewShape } from '../storyboards/view.js';
 import { defineJobTool } from './define.js';
-import { downloadArg, soundtrackArg, stitchArg, waitSecondsArg } from './args.js';
-import { MAX_SHOTS, shotsArg, titleArg } from './generate-storyboard.js';
+import { soundtrackArg } from './args.js';
+import { filmArgs, MAX_SHOTS, shotsArg, titleArg } from './generate-storyboard.js';
 
 const takeArg = z
   .union([z.literal('new'), z.number().int().min(1)], { error: 'take must be "new" or a take number (a whole number from 1) that this board shows.' })
@@ -40,27 +38,17 @@ export const reviseStoryboard = defineJobTool({
     shots: shotsArg(revisedShotSchema).describe(`The new cut's shots in film order (1–${MAX_SHOTS}), each as in generate_storyboard, with an optional take.`),
     title: titleArg,
     soundtrack: soundtrackArg,
-    wait_seconds: waitSecondsArg(
-      'How long this call waits for the new renders before returning where each shot stands.',
-      'KLING_MCP_MAX_WAIT_S (50 unless the server sets it otherwise)',
-      'the storyboard_id and where each shot stands',
-    ),
-    download: downloadArg,
-    stitch: stitchArg,
+    ...filmArgs,
   },
   output: boardViewShape,
   annotations: { readOnlyHint: false, destructiveHint: false, idempotentHint: false, openWorldHint: true },
   waitsByDefault: true,
   async handle(args, call) {
     const progress = new BoardProgress(call.progress, args.shots.length);
-    const { board, checked } = await reviseBoard(call, args, progress);
+    const { board, checked, sheet } = await reviseBoard(call, args, progress);
     try {
       await submitShots(call, board, { resubmit: { failed: false, unknown: false }, checked, progress });
-      await settleShots(call, board, { download: args.download || args.stitch, progress });
-      if (args.stitch) await stitchFilm(call, board, progress);
-      // This revision's cut, as the ledger has it now (a later revision may already be current).
-      const now = atCut((await call.app.ledger.board(board.storyboard_id))!, board.cut);
-      return boardView(now, standing(call.app, now));
+      return await finishCut(call, board, { ...args, sheet }, progress);
     } catch (err) {
       throw boardError(call, board.storyboard_id, err);
     }

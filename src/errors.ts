@@ -1,6 +1,6 @@
 /**
  * Typed errors of kling-o1-mcp. Each carries a stable code an agent can branch
- * on and a message that says what to do next. tools/respond.ts is the one place
+ * on and a message that says what to do next. calls/respond.ts is the one place
  * they become MCP tool errors.
  */
 export type ErrorCode =

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { toToolError } from '../src/tools/respond.js';
+import { toToolError } from '../src/calls/respond.js';
 import { KlingError } from '../src/errors.js';
 import { createLogger } from '../src/util/log.js';
 

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { HEARTBEAT_MS, jobProgress, ProgressReporter, type ProgressUpdate } from '../src/polling/progress.js';
 import { sight, startTimeline, type JobTimeline } from '../src/polling/timeline.js';
-import type { Phase } from '../src/runcomfy/schemas.js';
+import type { Phase } from '../src/jobs/phase.js';
 import { VirtualClock } from '../src/util/clock.js';
 
 /** Progress on its own: one job's estimate from what was seen of it, and the reporter that sends a call's progress. */

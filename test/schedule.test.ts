@@ -3,7 +3,7 @@ import { describe, expect, it } from 'vitest';
 import { loadConfig } from '../src/config.js';
 import { delayAfter, nextPollDelay } from '../src/polling/schedule.js';
 import { sight, startTimeline, type StatusSnapshot } from '../src/polling/timeline.js';
-import type { Phase } from '../src/runcomfy/schemas.js';
+import type { Phase } from '../src/jobs/phase.js';
 
 /**
  * The polling schedule proven from the schedule alone: a job (queued for

@@ -5,7 +5,7 @@
  * asked; the spend limit is the guard there.
  */
 import { KlingError } from '../errors.js';
-import type { ToolCall } from '../tools/define.js';
+import type { ToolCall } from '../calls/call.js';
 import { formatUsd } from '../util/format.js';
 
 export interface SpendQuestion {

@@ -4,7 +4,7 @@
  * flight and the unsubmitted shots of open storyboards count too, so a cap
  * holds while work is under way and across every process sharing the ledger.
  */
-import { phaseOf } from '../runcomfy/schemas.js';
+import { phaseOf } from '../jobs/phase.js';
 import type { BoardRecord, JobRecord, PendingSubmission } from '../jobs/records.js';
 
 /** The spend limit's rolling window. */

@@ -5,7 +5,7 @@
  */
 import { z } from 'zod';
 import { modelOutputSchema } from '../model/kling-o1.js';
-import { isTerminal, phaseOf } from '../runcomfy/schemas.js';
+import { isTerminal, phaseOf } from './phase.js';
 
 const inputSchema = z.object({
   prompt: z.string(),

@@ -3,7 +3,7 @@
  * from the ledger record, never stored.
  */
 import { z } from 'zod';
-import { phaseOf, isTerminal, type Phase } from '../runcomfy/schemas.js';
+import { phaseOf, isTerminal, type Phase } from './phase.js';
 import { jobCostUsd } from '../costs/spend.js';
 import type { JobRecord } from './ledger.js';
 

@@ -8,7 +8,7 @@
  *   every heartbeatMs in between, until stopped.
  */
 import type { Clock } from '../util/clock.js';
-import { isTerminal } from '../runcomfy/schemas.js';
+import { isTerminal } from '../jobs/phase.js';
 import { runTime, type JobTimeline } from './timeline.js';
 
 export interface ProgressUpdate {

@@ -13,7 +13,7 @@
  * running), so an unseen start can only make the real lag smaller than promised.
  */
 import type { PollSettings } from '../config.js';
-import type { Phase } from '../runcomfy/schemas.js';
+import type { Phase } from '../jobs/phase.js';
 import { runTime, type JobTimeline } from './timeline.js';
 
 export interface PollState {

@@ -3,7 +3,7 @@
  * started running. Pure, so the schedule, progress and their tests all read
  * the same facts the waiter keeps.
  */
-import { type Phase } from '../runcomfy/schemas.js';
+import { type Phase } from '../jobs/phase.js';
 
 export interface StatusSnapshot {
   status: string;

@@ -8,7 +8,7 @@ import type { PollSettings } from '../config.js';
 import { KlingError } from '../errors.js';
 import { retryVerdictOf } from '../http/retry.js';
 import type { RunComfyClient } from '../runcomfy/client.js';
-import { isTerminal, phaseOf } from '../runcomfy/schemas.js';
+import { isTerminal, phaseOf } from '../jobs/phase.js';
 import type { Clock } from '../util/clock.js';
 import { jobProgress, ProgressReporter, type ProgressSink } from './progress.js';
 import { delayAfter } from './schedule.js';

@@ -6,7 +6,7 @@
  */
 import type { ReadResourceResult } from '@modelcontextprotocol/sdk/types.js';
 import type { AppContext } from '../context.js';
-import { toResourceError } from '../tools/respond.js';
+import { toResourceError } from '../calls/respond.js';
 
 export function jsonContents(uri: string, value: unknown): ReadResourceResult {
   return { contents: [{ uri, mimeType: 'application/json', text: JSON.stringify(value, null, 2) }] };

@@ -163,42 +163,6 @@ export function upstreamErrorOf(json: unknown): UpstreamError | undefined {
   return { code, ...(message !== undefined && { message }), ...(detail !== undefined && detail !== message && { detail }) };
 }
 
-export type Phase = 'queued' | 'running' | 'completed' | 'cancelled' | 'failed';
-
-const TERMINAL_FAILURE = /fail|error|abort|reject|timeout|timed_out|expired|cancel|dead|invalid|stopped|terminated/;
-
-/**
- * What a state string means for us. The documented states map directly; an
- * unknown state that looks terminal is a reported failure, any other unknown
- * state is treated as still running (the wait budget bounds it).
- */
-export function phaseOf(state: string): Phase {
-  const s = state.trim().toLowerCase();
-  switch (s) {
-    case 'in_queue':
-    case 'queued':
-    case 'pending':
-      return 'queued';
-    case 'in_progress':
-    case 'running':
-    case 'processing':
-    case 'starting':
-      return 'running';
-    case 'completed':
-    case 'succeeded':
-    case 'success':
-      return 'completed';
-    case 'cancelled':
-    case 'canceled':
-      return 'cancelled';
-  }
-  return TERMINAL_FAILURE.test(s) ? 'failed' : 'running';
-}
-
-export function isTerminal(phase: Phase): boolean {
-  return phase === 'completed' || phase === 'cancelled' || phase === 'failed';
-}
-
 /** The human-readable text of an error value from an upstream body, if any. */
 export function errorText(value: unknown): string | undefined {
   if (value == null) return undefined;

@@ -1,6 +1,6 @@
 /** Errors once a board exists: they name the board and every job of it upstream, so nothing paid for is lost from the answer. */
 import { KlingError, isKlingError, unexpectedError, withRequestIds } from '../errors.js';
-import type { JobCall } from '../tools/define.js';
+import type { JobCall } from '../calls/call.js';
 
 export function boardError(call: JobCall, boardId: string, caught: unknown): unknown {
   const err = isKlingError(caught) ? caught : unexpectedError(caught);

@@ -7,7 +7,7 @@ import { KlingError } from '../errors.js';
 import type { RecordedInput } from '../jobs/records.js';
 import { modelInputShape, type ModelInput } from '../model/kling-o1.js';
 import { checkFrames, type CheckedFrame } from '../preflight/frames.js';
-import type { JobCall } from '../tools/define.js';
+import type { JobCall } from '../calls/call.js';
 import { continuityWarnings } from './continuity.js';
 
 export interface ShotInput {

@@ -8,7 +8,7 @@
 import path from 'node:path';
 import { isKlingError } from '../errors.js';
 import { atCut, type BoardRecord } from '../jobs/records.js';
-import type { JobCall } from '../tools/define.js';
+import type { JobCall } from '../calls/call.js';
 import type { BoardProgress } from './progress.js';
 import { cutFileName, standing, storyboardUri } from './show.js';
 

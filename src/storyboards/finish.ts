@@ -1,7 +1,7 @@
 /** The end of every storyboard call: wait for the cut's shots, save their clips, stitch its film, and show the cut as the ledger has it now. */
 import { atCut, type BoardRecord } from '../jobs/records.js';
-import type { JobCall } from '../tools/define.js';
-import type { ToolReply } from '../tools/respond.js';
+import type { JobCall } from '../calls/call.js';
+import type { ToolReply } from '../calls/respond.js';
 import { stitchFilm } from './film.js';
 import type { BoardProgress } from './progress.js';
 import { settleShots } from './settle.js';

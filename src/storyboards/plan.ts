@@ -7,7 +7,7 @@ import { randomBytes } from 'node:crypto';
 import { confirmSpend } from '../costs/confirm.js';
 import { estimateUsd } from '../costs/price.js';
 import type { BoardRecord, SoundtrackFile } from '../jobs/records.js';
-import type { JobCall } from '../tools/define.js';
+import type { JobCall } from '../calls/call.js';
 import { boardError } from './board-errors.js';
 import { checkShots, sheetFrames, shotWarnings, type CheckedShots, type ShotInput } from './check.js';
 import type { BoardProgress } from './progress.js';

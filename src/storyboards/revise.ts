@@ -12,7 +12,7 @@ import { estimateUsd } from '../costs/price.js';
 import { KlingError } from '../errors.js';
 import { atCut, type BoardRecord, type CutShot, type RecordedInput } from '../jobs/records.js';
 import { jobPhase } from '../jobs/summary.js';
-import type { JobCall } from '../tools/define.js';
+import type { JobCall } from '../calls/call.js';
 import { checkRefs, FRAME_FIELDS, readyShot, sheetFrames, shotWarnings, type CheckedShots, type ReadyFrame, type ShotInput } from './check.js';
 import type { BoardProgress } from './progress.js';
 import { sheetOrWarn, keepThumbnail } from './sheet.js';

@@ -6,7 +6,7 @@
  */
 import { isKlingError } from '../errors.js';
 import type { BoardRecord } from '../jobs/records.js';
-import type { JobCall } from '../tools/define.js';
+import type { JobCall } from '../calls/call.js';
 import { MIN_SAVE_MS } from '../util/deadline.js';
 import { Semaphore } from '../util/semaphore.js';
 import type { BoardProgress } from './progress.js';

@@ -7,7 +7,7 @@
 import { promises as fs } from 'node:fs';
 import path from 'node:path';
 import type { BoardRecord } from '../jobs/records.js';
-import type { JobCall } from '../tools/define.js';
+import type { JobCall } from '../calls/call.js';
 import { cutFileName, storyboardUri } from './show.js';
 
 const thumbDir = (call: JobCall) => path.join(call.app.config.outputDir, '.thumbnails');

@@ -6,7 +6,7 @@
  */
 import type { BoardRecord, CutShot, JobRecord, PendingSubmission } from '../jobs/records.js';
 import { jobPhase } from '../jobs/summary.js';
-import type { Phase } from '../runcomfy/schemas.js';
+import type { Phase } from '../jobs/phase.js';
 import { isProcessAlive } from '../util/process-instance.js';
 import { boardTakes, fingerprint, sameSlot, slotOf, type Slot, type Take } from './takes.js';
 

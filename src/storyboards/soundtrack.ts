@@ -15,7 +15,7 @@ import { ACCEPTED_SOUNDTRACKS, probeSoundtrack, type SoundtrackProbe } from '../
 import type { FetchedImage } from '../preflight/fetch-image.js';
 import { imageSourceOf } from '../preflight/image-source.js';
 import { readLocalImage } from '../preflight/local-file.js';
-import type { JobCall } from '../tools/define.js';
+import type { JobCall } from '../calls/call.js';
 import { formatBytes } from '../util/format.js';
 
 export const MAX_SOUNDTRACK_BYTES = 100 * 1024 * 1024;

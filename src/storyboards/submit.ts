@@ -8,7 +8,7 @@ import { estimateUsd } from '../costs/price.js';
 import { KlingError, isKlingError, withRequestIds } from '../errors.js';
 import type { BoardRecord, Records } from '../jobs/records.js';
 import { explainUrlRequired } from '../preflight/url-required.js';
-import type { JobCall } from '../tools/define.js';
+import type { JobCall } from '../calls/call.js';
 import { boardRequestIds } from './board-errors.js';
 import { asShotInput, checkShots, FRAME_FIELDS, SUBMIT_MARGIN_MS, type CheckedShot, type CheckedShots } from './check.js';
 import type { BoardProgress } from './progress.js';

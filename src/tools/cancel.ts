@@ -1,8 +1,9 @@
 import { z } from 'zod';
 import { KlingError, isKlingError } from '../errors.js';
-import type { Phase } from '../runcomfy/schemas.js';
+import type { Phase } from '../jobs/phase.js';
 import { loadBoard, standing, storyboardIdSchema } from '../storyboards/show.js';
-import { defineJobTool, type JobCall } from './define.js';
+import type { JobCall } from '../calls/call.js';
+import { defineJobTool } from './define.js';
 import { requestIdSchema } from './args.js';
 import { jobView, jobViewShape } from './job-view.js';
 

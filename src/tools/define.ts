@@ -10,32 +10,13 @@ import type { RequestHandlerExtra } from '@modelcontextprotocol/sdk/shared/proto
 import { ElicitResultSchema, type ServerNotification, type ServerRequest, type ToolAnnotations } from '@modelcontextprotocol/sdk/types.js';
 import type { z } from 'zod';
 import type { AppContext } from '../context.js';
-import type { Jobs } from '../jobs/jobs.js';
+import type { JobCall, ToolCall } from '../calls/call.js';
 import type { ProgressSink } from '../polling/progress.js';
-import type { RunComfyClient } from '../runcomfy/client.js';
 import { Deadline } from '../util/deadline.js';
 import { redact } from '../util/redact.js';
-import { toToolError, toToolResult, type ToolReply } from './respond.js';
+import { toToolError, toToolResult, type ToolReply } from '../calls/respond.js';
 
 type Shape = z.ZodRawShape;
-
-/** What the user answered to a confirmation: MCP elicitation's three actions. */
-export type Confirmation = 'accept' | 'decline' | 'cancel';
-
-export interface ToolCall {
-  app: AppContext;
-  signal: AbortSignal;
-  /** Present when the client asked for progress (sent a progressToken). */
-  progress?: ProgressSink;
-  /** Asks the user a yes/no question; absent when the client did not declare elicitation. */
-  confirm?: (message: string) => Promise<Confirmation>;
-}
-
-export interface JobCall extends ToolCall {
-  client: RunComfyClient;
-  jobs: Jobs;
-  deadline: Deadline;
-}
 
 export interface ToolDefinition<I extends Shape, O extends Shape, N extends string = string> {
   /** A literal type, so clients in tests know each tool's output by its name. */

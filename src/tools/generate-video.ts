@@ -2,7 +2,7 @@ import { z } from 'zod';
 import { modelInputShape, MODEL_TITLE } from '../model/kling-o1.js';
 import { preflightImages } from '../preflight/preflight.js';
 import { explainUrlRequired } from '../preflight/url-required.js';
-import { phaseOf } from '../runcomfy/schemas.js';
+import { phaseOf } from '../jobs/phase.js';
 import { defineJobTool } from './define.js';
 import { downloadArg, waitSecondsArg } from './args.js';
 import { withRequestIds } from '../errors.js';

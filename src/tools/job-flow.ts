@@ -5,9 +5,9 @@ import type { JobFacts } from '../jobs/jobs.js';
 import type { RecordedInput } from '../jobs/records.js';
 import type { ModelInput } from '../model/kling-o1.js';
 import { MIN_SAVE_MS } from '../util/deadline.js';
-import type { JobCall } from './define.js';
+import type { JobCall } from '../calls/call.js';
 import { jobView, type JobView } from './job-view.js';
-import type { ToolReply } from './respond.js';
+import type { ToolReply } from '../calls/respond.js';
 
 /** Prices one clip, asks for confirmation when it is a big spend, and submits it once (spend limit included). */
 export async function submitClip(call: JobCall, input: ModelInput, recordAs?: RecordedInput) {

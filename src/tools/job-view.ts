@@ -2,28 +2,17 @@
  * How a job is shown to the agent: one structured shape shared by the job
  * tools, and a text that says plainly what happened and what to call next.
  */
-import path from 'node:path';
-import { pathToFileURL } from 'node:url';
 import type { ResourceLink } from '@modelcontextprotocol/sdk/types.js';
 import { z } from 'zod';
 import { modelOutputSchema, outputUrls } from '../model/kling-o1.js';
 import { formatBytes, formatUsd } from '../util/format.js';
 import { mimeFromUrl } from '../util/media-types.js';
 import type { JobFacts } from '../jobs/jobs.js';
-import { savedFileSchema, type SavedFile } from '../jobs/records.js';
-import { errorText, isTerminal } from '../runcomfy/schemas.js';
-import type { ToolReply } from './respond.js';
-
-// zod writes .nullable() as `type: ["number", "null"]`, which strict clients (MCP Inspector --strict) flag as
-// unportable; a union with the literal null is written as `anyOf`, one type per branch.
-const usdOrNull = () => z.union([z.number(), z.literal(null)]);
-
-export const costSchema = z
-  .object({
-    estimate_usd: usdOrNull().describe('expected cost in USD when submitted (null: price unknown)'),
-    charged_usd: usdOrNull().describe('what RunComfy charged, in USD, once it says (null: not known yet)'),
-  })
-  .describe('what the work costs');
+import { savedFileSchema } from '../jobs/records.js';
+import { errorText } from '../runcomfy/schemas.js';
+import { isTerminal } from '../jobs/phase.js';
+import { costSchema, fileLink } from '../calls/reply-shapes.js';
+import type { ToolReply } from '../calls/respond.js';
 
 export const jobViewShape = {
   request_id: z.string(),
@@ -107,11 +96,6 @@ function costLine(f: JobFacts): string | undefined {
     return `Cost: ${formatUsd(f.chargedUsd)} charged by RunComfy${f.estimateUsd !== undefined ? ` (expected ${formatUsd(f.estimateUsd)})` : ''}.`;
   if (f.estimateUsd !== undefined) return `Cost: about ${formatUsd(f.estimateUsd)} expected (RunComfy reports the charge once the job is done).`;
   return undefined;
-}
-
-/** A link to a file this server saved, as every answer gives it. */
-export function fileLink(file: SavedFile, description: string): ResourceLink {
-  return { type: 'resource_link', uri: pathToFileURL(file.path).href, name: path.basename(file.path), mimeType: file.mime, description };
 }
 
 function links(f: JobFacts): ResourceLink[] {

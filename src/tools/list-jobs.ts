@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { isTerminal } from '../runcomfy/schemas.js';
+import { isTerminal } from '../jobs/phase.js';
 import type { JobRecord } from '../jobs/ledger.js';
 import { jobPhase, jobSummarySchema, summarize } from '../jobs/summary.js';
 import { defineTool } from './define.js';

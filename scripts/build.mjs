@@ -44,3 +44,6 @@ for (const { entry, file } of entries) {
 // esbuild is a dev dependency too: imported only once this is known to be a development install.
 const { bundleServer } = await import('./bundle-server.mjs');
 await bundleServer(root);
+// The player page (src/player/), one self-contained HTML file.
+const { buildPlayer } = await import('./build-player.mjs');
+await buildPlayer(root);

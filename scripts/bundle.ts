@@ -16,7 +16,7 @@ import path from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { gunzipSync } from 'node:zlib';
 import { packExtension, validateManifest } from '@anthropic-ai/mcpb';
-import { TOOLS } from '../src/tools/index.js';
+import { MODEL_TOOLS } from '../src/tools/index.js';
 
 export const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 export const BUNDLE_FILE = path.join(ROOT, 'kling-o1-mcp.mcpb');
@@ -36,7 +36,7 @@ interface LockEntry {
 
 /** The manifest's tool list, derived from the server's own definitions so the two cannot drift. */
 export function manifestTools(): { name: string; description: string }[] {
-  return TOOLS.map((t) => ({ name: t.name, description: t.title }));
+  return MODEL_TOOLS.map((t) => ({ name: t.name, description: t.title }));
 }
 
 /** manifest.json as it goes into the bundle: the repo's, with version and tools taken from their sources. */

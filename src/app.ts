@@ -3,6 +3,7 @@ import { McpServer } from '@modelcontextprotocol/sdk/server/mcp.js';
 import type { AppContext } from './context.js';
 import { registerJobResources } from './resources/jobs.js';
 import { registerModelSchema } from './resources/model-schema.js';
+import { clientShowsPlayer, PLAYER_URI, registerPlayer } from './resources/player.js';
 import { registerStoryboardResources } from './resources/storyboards.js';
 import { followClientRoots } from './roots.js';
 import { registerTools } from './tools/define.js';
@@ -23,13 +24,15 @@ export function createServer(app: AppContext): McpServer {
         'shows the spend. kling://model/schema has the input rules.',
     },
   );
-  registerTools(server, app, TOOLS);
-  registerModelSchema(server);
+  const showAppTools = registerTools(server, app, TOOLS, { uri: PLAYER_URI, shown: () => clientShowsPlayer(server) });
+  registerModelSchema(server, app);
   registerJobResources(server, app);
   registerStoryboardResources(server, app);
+  registerPlayer(server, app);
   // Once the client has initialized its capabilities are known: follow its roots, and send logs to it too (before, stderr alone).
   server.server.oninitialized = () => {
     followClientRoots(server.server, app.imageFolders, app.log);
+    showAppTools();
     app.log.attach((level, data) => {
       if (server.isConnected()) void server.sendLoggingMessage({ level, logger: SERVER_NAME, data }).catch(() => undefined);
     });

@@ -4,13 +4,17 @@
  */
 import os from 'node:os';
 import path from 'node:path';
+import { DEFAULT_MODEL } from './models/registry.js';
 
 export interface PollSettings {
   /** First delay after a request is seen queued, and the cap while queued. */
   queueMinMs: number;
   queueMaxMs: number;
-  /** Expected run time (in_progress → completed) for a 5 s and a 10 s clip. */
-  expectedRunMs: Record<5 | 10, number>;
+  /**
+   * Expected run time (in_progress → completed) by model id and clip duration, as set (KLING_MCP_EXPECTED_RUN_S,
+   * for the default model); a model without a setting runs on what it declares.
+   */
+  expectedRunMs: Record<string, Record<number, number>>;
   /** Interval close to the expected finish, and the longest interval ever. */
   nearMs: number;
   maxMs: number;
@@ -93,7 +97,11 @@ export const ENV_DOCS: { name: string; default: string; meaning: string }[] = [
   },
   { name: 'KLING_MCP_OUTPUT_DIR', default: '~/Movies/kling-o1-mcp on macOS, ~/Videos/kling-o1-mcp elsewhere', meaning: 'Where finished videos are saved.' },
   { name: 'KLING_MCP_POLL_QUEUE_MS', default: '2000-15000', meaning: 'Polling interval while queued: starts at the first figure and backs off to the second.' },
-  { name: 'KLING_MCP_EXPECTED_RUN_S', default: '5:90,10:150', meaning: 'Expected run time per clip duration; polling is densest around it.' },
+  {
+    name: 'KLING_MCP_EXPECTED_RUN_S',
+    default: runTimesText(DEFAULT_MODEL.expectedRunMs),
+    meaning: 'Expected run time per clip duration; polling is densest around it.',
+  },
   { name: 'KLING_MCP_POLL_NEAR_MS', default: '1000', meaning: 'Polling interval around the expected finish.' },
   { name: 'KLING_MCP_POLL_MAX_MS', default: '15000', meaning: 'Longest interval between two status requests for one job.' },
   { name: 'KLING_MCP_UPSTREAM_RPS', default: '10', meaning: 'Status/result requests per second, at most, across all jobs of one server process.' },
@@ -159,17 +167,33 @@ function range(src: Source, name: string, fallback: [number, number]): [number, 
   return [Number(m[1]), Number(m[2])];
 }
 
-const DEFAULT_EXPECTED_RUN_MS: Readonly<Record<5 | 10, number>> = { 5: 90_000, 10: 150_000 };
+/** "5:90,10:150": clip seconds and run seconds, per duration. */
+function runTimesText(ms: Readonly<Record<number, number>>): string {
+  return Object.entries(ms)
+    .map(([d, run]) => `${d}:${run / 1000}`)
+    .join(',');
+}
 
-function expectedRun(src: Source): Record<5 | 10, number> {
-  const out = { ...DEFAULT_EXPECTED_RUN_MS };
+/** The default model's run times, with the setting's figures over its own. */
+function expectedRun(src: Source): Record<string, Record<number, number>> {
+  const declared = { ...DEFAULT_MODEL.expectedRunMs };
+  const out = { [DEFAULT_MODEL.id]: { ...declared } };
   const raw = src.env.KLING_MCP_EXPECTED_RUN_S;
   if (!raw) return out;
+  const durations = DEFAULT_MODEL.durations;
   for (const part of raw.split(',')) {
-    const m = /^\s*(5|10)\s*:\s*(\d+(?:\.\d+)?)\s*$/.exec(part);
-    if (!m)
-      return bad(src, `KLING_MCP_EXPECTED_RUN_S=${JSON.stringify(raw)} must look like 5:90,10:150 (clip seconds:run seconds).`, { ...DEFAULT_EXPECTED_RUN_MS });
-    out[Number(m[1]) as 5 | 10] = Number(m[2]) * 1000;
+    const m = /^\s*(\d+)\s*:\s*(\d+(?:\.\d+)?)\s*$/.exec(part);
+    if (!m || !durations.includes(Number(m[1]))) {
+      const example = runTimesText(declared);
+      return bad(
+        src,
+        `KLING_MCP_EXPECTED_RUN_S=${JSON.stringify(raw)} must look like ${example} (clip seconds:run seconds; clips of ${durations.join(' or ')} s).`,
+        {
+          [DEFAULT_MODEL.id]: declared,
+        },
+      );
+    }
+    out[DEFAULT_MODEL.id]![Number(m[1])] = Number(m[2]) * 1000;
   }
   return out;
 }

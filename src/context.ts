@@ -8,10 +8,10 @@ import type { Config } from './config.js';
 import { KlingError, MISSING_TOKEN_MESSAGE } from './errors.js';
 import type { Jobs } from './jobs/jobs.js';
 import { Ledger } from './jobs/ledger.js';
+import { DEFAULT_MODEL } from './models/registry.js';
 import { AllowedFolders } from './preflight/allowed-folders.js';
 import type { ImageFetcher } from './preflight/fetch-image.js';
 import type { ImageSources } from './preflight/frames.js';
-import { MAX_IMAGE_BYTES } from './model/kling-o1.js';
 import type { RunComfyClient } from './runcomfy/client.js';
 import { systemClock, type Clock } from './util/clock.js';
 import type { Logger } from './util/log.js';
@@ -96,7 +96,7 @@ export class AppContext {
 
   imageFetcher(): Promise<ImageFetcher> {
     this.fetcher ??= import('./preflight/fetch-image.js').then(
-      ({ ImageFetcher }) => new ImageFetcher({ allowPrivate: this.config.allowPrivateUrls, maxBytes: MAX_IMAGE_BYTES, timeoutMs: 20_000 }),
+      ({ ImageFetcher }) => new ImageFetcher({ allowPrivate: this.config.allowPrivateUrls, timeoutMs: 20_000 }),
     );
     return this.fetcher;
   }
@@ -126,7 +126,8 @@ export class AppContext {
     });
     const waiter = new Waiter(client, this.clock, this.config.poll);
     const downloader = new Downloader(this.config.outputDir, agent, this.clock);
-    const prices = new PriceBook((signal) => client.modelInfo(signal), this.config.pricePerSecondUsd, this.clock, this.log);
+    const override = { model: DEFAULT_MODEL.id, perSecondUsd: this.config.pricePerSecondUsd };
+    const prices = new PriceBook((model, signal) => client.modelInfo(model, signal), override, this.clock, this.log);
     const guard = new SpendGuard(this.ledger, this.config.spendLimitUsd, this.clock);
     return { client, jobs: new Jobs(client, waiter, downloader, this.ledger, this.config, this.log, this.clock, prices, guard) };
   }

@@ -16,6 +16,8 @@ export type ErrorCode =
   | 'invalid_input'
   | 'image_rejected'
   | 'image_unreachable'
+  /** A model publishes an image rule this server cannot read: its images are refused, not judged without it. */
+  | 'unknown_image_rule'
   | 'upstream_validation'
   | 'rate_limited'
   | 'upstream_unavailable'

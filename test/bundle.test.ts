@@ -14,7 +14,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { buildBundle, bundleManifest, manifestTools } from '../scripts/bundle.js';
 import { defaultOutputDir, loadConfig } from '../src/config.js';
 import type { RunComfySimulator } from '../src/simulator/simulator.js';
-import { TOOLS } from '../src/tools/index.js';
+import { MODEL_TOOLS } from '../src/tools/index.js';
 import { call, image, ROOT, simEnv, startSim, tempDir, textOf } from './helpers.js';
 
 const manifestPath = path.join(ROOT, 'manifest.json');
@@ -44,7 +44,7 @@ describe('manifest.json', () => {
 
   it('lists exactly the tools of src/tools/index.ts, and the version and Node range of package.json', () => {
     expect(manifest.tools, `manifest.json "tools" should be:\n${JSON.stringify(manifestTools(), null, 2)}`).toEqual(manifestTools());
-    expect(manifest.tools.map((t: { name: string }) => t.name)).toEqual(TOOLS.map((t) => t.name));
+    expect(manifest.tools.map((t: { name: string }) => t.name)).toEqual(MODEL_TOOLS.map((t) => t.name));
     expect(manifest.version).toBe(pkg.version);
     expect(manifest.compatibility.runtimes.node).toBe(pkg.engines.node);
     expect(manifest.compatibility.platforms).toEqual(['darwin', 'win32', 'linux']);
@@ -125,7 +125,7 @@ describe('kling-o1-mcp.mcpb (this platform, offline)', () => {
     await client.connect(transport);
     try {
       const { tools } = await client.listTools();
-      expect(tools.map((t) => t.name)).toEqual(TOOLS.map((t) => t.name));
+      expect(tools.map((t) => t.name)).toEqual(MODEL_TOOLS.map((t) => t.name));
       const r = await call(client, 'generate_video', {
         prompt: '@Image1 dawn over the bay until @Image2',
         start_image_url: sim.host('start.png', await image(640, 360), 'image/png'),
@@ -144,15 +144,14 @@ describe('npm package', () => {
   const npm = process.platform === 'win32' ? 'npm.cmd' : 'npm';
   const run = promisify(execFile);
 
-  it('holds the bundled server, README and LICENSE; no sources, maps, other modules or simulator', async () => {
+  it('holds the bundled server, the player page, README and LICENSE; no sources, maps, other modules or simulator', async () => {
     // --ignore-scripts: `prepare` would rebuild dist/ under the other test files' feet.
     const { stdout } = await run(npm, ['pack', '--dry-run', '--json', '--ignore-scripts'], { cwd: ROOT, shell: process.platform === 'win32' });
     const files: string[] = JSON.parse(stdout)[0].files.map((f: { path: string }) => f.path);
-    expect(files).toEqual(expect.arrayContaining(['LICENSE', 'README.md', 'package.json', pkg.bin['kling-o1-mcp']]));
-    // The bin is an esbuild bundle: it and its chunks are all the code there is to ship.
-    expect(files.filter((f) => !['LICENSE', 'README.md', 'package.json', pkg.bin['kling-o1-mcp']].includes(f) && !/^dist\/chunks\/[^/]+\.js$/.test(f))).toEqual(
-      [],
-    );
+    const shipped = ['LICENSE', 'README.md', 'package.json', pkg.bin['kling-o1-mcp'], 'dist/player.html'];
+    expect(files).toEqual(expect.arrayContaining(shipped));
+    // The bin is an esbuild bundle: it and its chunks are all the code there is to ship (and the player, one HTML file).
+    expect(files.filter((f) => !shipped.includes(f) && !/^dist\/chunks\/[^/]+\.js$/.test(f))).toEqual([]);
   });
 
   it('`npm ci --omit=dev` works in a clean copy of the project (offline, from the npm cache)', async (ctx) => {

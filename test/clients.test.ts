@@ -11,7 +11,7 @@ import { LEDGER_FILE } from '../src/jobs/ledger.js';
 import type { JobSummary } from '../src/jobs/summary.js';
 import type { LedgerEvent } from '../src/jobs/records.js';
 import type { RunComfySimulator } from '../src/simulator/simulator.js';
-import { TOOLS } from '../src/tools/index.js';
+import { MODEL_TOOLS } from '../src/tools/index.js';
 import { LEDGER_OPEN_LIMIT_MS } from '../src/context.js';
 import type { JobDocument } from '../src/resources/jobs.js';
 import { call, connectInMemory, connectStdio, keyframes, newClient, readJson, simEnv, startSim, tempDir, textOf } from './helpers.js';
@@ -118,7 +118,7 @@ describe('output schemas are strict-clean', () => {
     const c = await connectInMemory({ KLING_MCP_STATE_DIR: path.join(freshDir(), 'state') });
     try {
       const { tools } = await c.client.listTools();
-      expect(tools.map((t) => t.name).sort()).toEqual(TOOLS.map((t) => t.name).sort());
+      expect(tools.map((t) => t.name).sort()).toEqual(MODEL_TOOLS.map((t) => t.name).sort());
       for (const t of tools) expect(t.outputSchema, t.name).toBeTruthy();
       expect(
         tools.flatMap((t) => [...strictWarnings(t.outputSchema, `${t.name}.outputSchema`), ...strictWarnings(t.inputSchema, `${t.name}.inputSchema`)]),
@@ -209,7 +209,7 @@ describe('a bad setting', () => {
     const c = await connectStdio(simEnv(sim, dir, { KLING_MCP_MAX_WAIT_S: 'abc', KLING_MCP_POLL_QUEUE_MS: '5-1' }));
     try {
       const { tools } = await c.client.listTools();
-      expect(tools.map((t) => t.name).sort()).toEqual(TOOLS.map((t) => t.name).sort());
+      expect(tools.map((t) => t.name).sort()).toEqual(MODEL_TOOLS.map((t) => t.name).sort());
       for (const { name } of tools) {
         expect(VALID_ARGS, `add valid arguments for ${name}`).toHaveProperty(name);
         const r = await call(c.client, name, VALID_ARGS[name]!);

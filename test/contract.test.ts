@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { ErrorCode } from '../src/errors.js';
+import { DEFAULT_MODEL } from '../src/models/registry.js';
 import { RunComfyClient } from '../src/runcomfy/client.js';
 import { priceBasis } from '../src/runcomfy/schemas.js';
 import { RUNCOMFY_CODES, SIM_TOKEN, type ErrorShape, type RunComfySimulator, type Route, type SimulatorOptions } from '../src/simulator/simulator.js';
@@ -363,7 +364,7 @@ describe("the model's price", () => {
 
   it('per second, per request, an unknown unit, missing fields', async () => {
     const perSecond = await info({ base_price_usd: 0.112, price_unit: 'per_second', pricing_note: 'per second of video' });
-    expect(await perSecond.client.modelInfo()).toEqual({
+    expect(await perSecond.client.modelInfo(DEFAULT_MODEL.id)).toEqual({
       basePriceUsd: 0.112,
       priceUnit: 'per_second',
       pricingNote: 'per second of video',
@@ -371,23 +372,23 @@ describe("the model's price", () => {
     });
     expect(perSecond.sim.requests.at(-1)).toMatchObject({ route: 'model', method: 'GET', path: '/v1/models/kling/kling-video-o1/image-to-video' });
     const perRequest = await info({ base_price_usd: '0.90', price_unit: 'request' });
-    expect((await perRequest.client.modelInfo()).price).toEqual({ per: 'request', usd: 0.9 });
+    expect((await perRequest.client.modelInfo(DEFAULT_MODEL.id)).price).toEqual({ per: 'request', usd: 0.9 });
     const odd = await info({ base_price_usd: 0.01, price_unit: 'per 1k tokens' });
-    expect(await odd.client.modelInfo()).toEqual({ basePriceUsd: 0.01, priceUnit: 'per 1k tokens' });
+    expect(await odd.client.modelInfo(DEFAULT_MODEL.id)).toEqual({ basePriceUsd: 0.01, priceUnit: 'per 1k tokens' });
     const bare = await info({});
-    expect(await bare.client.modelInfo()).toEqual({});
+    expect(await bare.client.modelInfo(DEFAULT_MODEL.id)).toEqual({});
   });
 
   it('an endpoint that is down is an error the caller can tolerate (retried like a read)', async () => {
     const { client, sim } = await info({ ...{ base_price_usd: 1 }, down: true });
-    await expect(client.modelInfo()).rejects.toMatchObject({ code: 'upstream_unavailable' });
+    await expect(client.modelInfo(DEFAULT_MODEL.id)).rejects.toMatchObject({ code: 'upstream_unavailable' });
     expect(sim.count('model')).toBe(2);
   });
 
   it('an error code on the model endpoint is named', async () => {
     const { client, sim } = await info(undefined);
     sim.injectError('model', 400004, { status: 200 });
-    await expect(client.modelInfo()).rejects.toMatchObject({ code: 'unauthorized' });
+    await expect(client.modelInfo(DEFAULT_MODEL.id)).rejects.toMatchObject({ code: 'unauthorized' });
   });
 
   it.each([
@@ -410,5 +411,33 @@ describe("the model's price", () => {
     ['credits', undefined],
   ])('price unit %j is per %s', (unit, per) => {
     expect(priceBasis(unit)).toBe(per);
+  });
+});
+
+describe('any model, by its id', () => {
+  const sims: RunComfySimulator[] = [];
+  afterAll(async () => {
+    for (const s of sims) await s.stop();
+  });
+
+  it('a model RunComfy does not offer: 400001 names that id, on submit and on its price; nothing is created', async () => {
+    const sim = await startSim();
+    sims.push(sim);
+    const client = new RunComfyClient({ baseUrl: sim.url, token: SIM_TOKEN });
+    const body = { prompt: 'p', duration: 5 };
+    await expect(client.submit('kling/no-such-model', body)).rejects.toMatchObject({
+      code: 'invalid_model',
+      message: expect.stringMatching(/does not recognise the model id "kling\/no-such-model" \(error 400001\)/),
+    });
+    await expect(client.modelInfo('kling/no-such-model')).rejects.toMatchObject({ message: expect.stringContaining('"kling/no-such-model"') });
+    expect(sim.submissions).toBe(0);
+    // An id that is not one never reaches the network: it could climb out of /v1/models/.
+    for (const id of ['kling/../../v1/requests/x', 'kling/./x', '/kling', 'kling?x=1', 'kling//x']) {
+      await expect(client.submit(id, body), id).rejects.toMatchObject({
+        code: 'invalid_model',
+        message: expect.stringContaining('is not a RunComfy model id'),
+      });
+    }
+    expect(sim.requests.map((r) => r.path)).toEqual(['/v1/models/kling/no-such-model', '/v1/models/kling/no-such-model']);
   });
 });

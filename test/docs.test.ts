@@ -2,9 +2,9 @@ import { existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { ENV_DOCS } from '../src/config.js';
-import { IMAGE_RULES } from '../src/model/kling-o1.js';
+import { klingO1ImageToVideo } from '../src/models/kling-o1-image-to-video.js';
 import { modelSchemaDocument } from '../src/resources/model-schema.js';
-import { TOOLS } from '../src/tools/index.js';
+import { MODEL_TOOLS } from '../src/tools/index.js';
 import { ROOT } from './helpers.js';
 
 const readme = readFileSync(path.join(ROOT, 'README.md'), 'utf8');
@@ -22,13 +22,16 @@ describe('docs and schema stay in step with the code', () => {
     const section = readme.slice(readme.indexOf('\n## Tools\n')).split(/\n#{2,3} /)[1]!;
     const rows = section.split('\n').filter((line) => /^\|\s*`/.test(line));
     const named = rows.map((line) => /^\|\s*`([^`]+)`/.exec(line)![1]);
-    expect(named.sort()).toEqual(TOOLS.map((t) => t.name).sort());
+    expect(named.sort()).toEqual(MODEL_TOOLS.map((t) => t.name).sort());
   });
 
   it.skipIf(!seed)('the model module carries the seed validation rules verbatim', () => {
     const seedSchema = JSON.parse(seed.slice(seed.indexOf('{\n  "type": "object"'), seed.indexOf('Output schema')).trim());
-    for (const field of ['start_image_url', 'end_image_url']) {
-      expect(IMAGE_RULES).toEqual(seedSchema.properties[field].validations);
+    const fields = Object.keys(klingO1ImageToVideo.images) as (keyof typeof klingO1ImageToVideo.images)[];
+    expect(fields).toEqual(['start_image_url', 'end_image_url']);
+    for (const field of fields) {
+      expect(klingO1ImageToVideo.images[field].rules).toEqual(seedSchema.properties[field].validations);
+      expect(seedSchema.properties[field].description).toContain(`Accepted file types: ${klingO1ImageToVideo.images[field].types.join(', ')}.`);
     }
     expect(modelSchemaDocument().input.properties.duration.enum).toEqual(seedSchema.properties.duration.enum);
     expect(modelSchemaDocument().input.required).toEqual(seedSchema.required);

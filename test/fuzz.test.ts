@@ -1,5 +1,5 @@
 import fc from 'fast-check';
-import { TOOLS } from '../src/tools/index.js';
+import { MODEL_TOOLS } from '../src/tools/index.js';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { call, image, textOf } from './helpers.js';
 import { useLab } from './lab.js';
@@ -98,7 +98,7 @@ describe('fuzzing tool arguments', () => {
   };
 
   it('covers every tool the server has', () => {
-    expect(Object.keys(argsFor).sort()).toEqual(TOOLS.map((t) => t.name).sort());
+    expect(Object.keys(argsFor).sort()).toEqual(MODEL_TOOLS.map((t) => t.name).sort());
   });
 
   it.each(Object.keys(argsFor))(

@@ -12,7 +12,7 @@ import { LEDGER_FILE } from '../src/jobs/ledger.js';
 import { isInside } from '../src/preflight/allowed-folders.js';
 import { ImageFetcher } from '../src/preflight/fetch-image.js';
 import { checkFrames, MAX_CONCURRENT_IMAGE_CHECKS } from '../src/preflight/frames.js';
-import { MAX_IMAGE_BYTES } from '../src/model/kling-o1.js';
+import { klingO1ImageToVideo } from '../src/models/kling-o1-image-to-video.js';
 import { errorBody, type RunComfySimulator } from '../src/simulator/simulator.js';
 import { call, connectInMemory, image, newClient, simEnv, startSim, tempDir, textOf, type Connected } from './helpers.js';
 
@@ -62,7 +62,7 @@ describe('local keyframes: paths, file:// URLs and data: URIs', () => {
     const r = await call(c.client, 'generate_video', { prompt: 'p', start_image_url: start, end_image_url: end, wait_seconds: 0 });
     expect(r.isError, textOf(r)).toBeFalsy();
     const id = r.structuredContent!.request_id as string;
-    return { id, sent: sim.jobs.get(id)!.input.start_image_url };
+    return { id, sent: String(sim.jobs.get(id)!.input.start_image_url) };
   }
 
   it.each([
@@ -344,17 +344,18 @@ describe('checkFrames: each distinct frame once, bounded, all problems at once',
   });
   afterAll(() => new Promise<void>((r) => server.close(() => r())));
 
-  const sources = () => ({ fetcher: new ImageFetcher({ allowPrivate: true, maxBytes: MAX_IMAGE_BYTES, timeoutMs: 5_000 }) });
+  const spec = klingO1ImageToVideo.images.start_image_url;
+  const sources = () => ({ fetcher: new ImageFetcher({ allowPrivate: true, timeoutMs: 5_000 }) });
 
   it('fetches a frame shared by several shots once, and returns it by ref', async () => {
     const a = `${base}/good-1`;
     const b = `${base}/good-2`;
     const checked = await checkFrames(
       [
-        { label: 'shot 1 start_image_url', ref: a },
-        { label: 'shot 1 end_image_url', ref: b },
-        { label: 'shot 2 start_image_url', ref: b },
-        { label: 'shot 2 end_image_url', ref: a },
+        { label: 'shot 1 start_image_url', ref: a, spec },
+        { label: 'shot 1 end_image_url', ref: b, spec },
+        { label: 'shot 2 start_image_url', ref: b, spec },
+        { label: 'shot 2 end_image_url', ref: a, spec },
       ],
       sources(),
     );
@@ -373,10 +374,10 @@ describe('checkFrames: each distinct frame once, bounded, all problems at once',
     const wide = `${base}/wide-1`;
     const err = await checkFrames(
       [
-        { label: 'shot 2 end_image_url', ref: wide },
-        { label: 'shot 3 start_image_url', ref: wide },
-        { label: 'shot 3 end_image_url', ref: 'frames/x.png' },
-        { label: 'shot 4 end_image_url', ref: `${base}/good-3` },
+        { label: 'shot 2 end_image_url', ref: wide, spec },
+        { label: 'shot 3 start_image_url', ref: wide, spec },
+        { label: 'shot 3 end_image_url', ref: 'frames/x.png', spec },
+        { label: 'shot 4 end_image_url', ref: `${base}/good-3`, spec },
       ],
       sources(),
     ).catch((e: unknown) => e as Error);
@@ -391,7 +392,7 @@ describe('checkFrames: each distinct frame once, bounded, all problems at once',
 
   it(`never checks more than ${MAX_CONCURRENT_IMAGE_CHECKS} images at once in the process, however many calls run`, async () => {
     maxInFlight = 0;
-    const board = (n: number) => Array.from({ length: 15 }, (_, i) => ({ label: `shot ${i + 1}`, ref: `${base}/good-${n * 100 + i}` }));
+    const board = (n: number) => Array.from({ length: 15 }, (_, i) => ({ label: `shot ${i + 1}`, ref: `${base}/good-${n * 100 + i}`, spec }));
     const results = await Promise.all([checkFrames(board(1), sources()), checkFrames(board(2), sources()), checkFrames(board(3), sources())]);
     expect(results.map((r) => r.size)).toEqual([15, 15, 15]);
     expect(maxInFlight).toBeGreaterThan(1);

@@ -21,7 +21,7 @@ import { contactSheet } from '../src/media/contact-sheet.js';
 import { PcmH264Encoder } from '../src/media/h264-pcm.js';
 import { probeClip } from '../src/media/probe.js';
 import { stitchClips } from '../src/media/stitch.js';
-import { crossfadeClip } from '../src/simulator/clip.js';
+import { fadeClip } from '../src/simulator/clip.js';
 import { image, tempDir } from './helpers.js';
 import { decodePcmClip, rgbDistance } from './pcm-decoder.js';
 
@@ -44,7 +44,7 @@ async function clipFile(name: string, from: string, to: string, o: { durationS: 
   const file = path.join(tmp.dir, name);
   writeFileSync(
     file,
-    await crossfadeClip(await image(o.w ?? 640, o.h ?? 360, 'png', from), await image(o.w ?? 640, o.h ?? 360, 'png', to), {
+    await fadeClip([await image(o.w ?? 640, o.h ?? 360, 'png', from), await image(o.w ?? 640, o.h ?? 360, 'png', to)], {
       durationS: o.durationS,
       width: 64,
       fps: o.fps,
@@ -99,7 +99,7 @@ async function expectRefusal(run: Promise<unknown>, code: string, message: RegEx
 
 describe('H.264 encoder and simulator clips', () => {
   it('a crossfade clip is an H.264 MP4 mediabunny reads: codec, size, duration, frame count', async () => {
-    const bytes = await crossfadeClip(await image(640, 360, 'png', RED), await image(640, 360, 'png', GREEN), { durationS: 5, width: 64 });
+    const bytes = await fadeClip([await image(640, 360, 'png', RED), await image(640, 360, 'png', GREEN)], { durationS: 5, width: 64 });
     const input = new Input({ source: new BufferSource(bytes), formats: ALL_FORMATS });
     const track = (await input.getPrimaryVideoTrack())!;
     expect(await track.getCodec()).toBe('avc');
@@ -111,7 +111,7 @@ describe('H.264 encoder and simulator clips', () => {
   });
 
   it('decodes back to the start frame first and the end frame last, with a key frame every 2 s', async () => {
-    const bytes = await crossfadeClip(await image(640, 360, 'png', RED), await image(640, 360, 'png', GREEN), { durationS: 5, width: 64 });
+    const bytes = await fadeClip([await image(640, 360, 'png', RED), await image(640, 360, 'png', GREEN)], { durationS: 5, width: 64 });
     const clip = await decodePcmClip(bytes);
     expect([clip.width, clip.height, clip.frames.length]).toEqual([64, 36, 20]);
     expect(rgbDistance(clip.frames[0]!, await solid(RED, 64, 36))).toBeLessThan(2);
@@ -121,10 +121,10 @@ describe('H.264 encoder and simulator clips', () => {
   });
 
   it('the size follows the start frame: 4:3 keyframes give a 64×48 clip (cropped from whole macroblocks)', async () => {
-    const clip = await decodePcmClip(await crossfadeClip(await image(640, 480, 'png', BLUE), await image(640, 480, 'png', WHITE), { durationS: 5, width: 64 }));
+    const clip = await decodePcmClip(await fadeClip([await image(640, 480, 'png', BLUE), await image(640, 480, 'png', WHITE)], { durationS: 5, width: 64 }));
     expect([clip.width, clip.height]).toEqual([64, 48]);
     const odd = await decodePcmClip(
-      await crossfadeClip(await image(300, 200, 'png', BLUE), await image(300, 200, 'png', WHITE), { durationS: 5, width: 50, fps: 2 }),
+      await fadeClip([await image(300, 200, 'png', BLUE), await image(300, 200, 'png', WHITE)], { durationS: 5, width: 50, fps: 2 }),
     );
     expect([odd.width, odd.height, odd.frames.length]).toEqual([50, 34, 10]);
     expect(rgbDistance(odd.frames[0]!, await solid(BLUE, 50, 34))).toBeLessThan(2);

@@ -1,6 +1,7 @@
 import { CallToolResultSchema, type Progress } from '@modelcontextprotocol/sdk/types.js';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { loadConfig } from '../src/config.js';
+import { DEFAULT_MODEL } from '../src/models/registry.js';
 import { VirtualClock } from '../src/util/clock.js';
 import { call, keyframes, textOf } from './helpers.js';
 import { useLab, type Lab } from './lab.js';
@@ -49,7 +50,7 @@ describe('adaptive polling', () => {
     for (const queueMs of [6000, 75_000]) {
       for (const f of [0.25, 0.5, 1, 2, 4]) {
         // The expectation moves as the ledger learns from these very jobs: each run is planned against the current one.
-        const runMs = Math.round(f * jobs.expectedRunMs(5));
+        const runMs = Math.round(f * jobs.expectedRunMs(DEFAULT_MODEL.id, 5));
         const r = await runJob(lab, frames, queueMs, runMs);
         expect(r.lagMs, `queued ${queueMs} ms, run ${runMs} ms`).toBeLessThanOrEqual(Math.max(1000, 0.1 * runMs));
       }
@@ -60,9 +61,9 @@ describe('adaptive polling', () => {
     const { jobs } = await lab.c.app.upstream();
     for (let i = 0; i < 7; i++) await runJob(lab, frames, 3000, 100_000 + i * 1000);
     // It expects the median of the last ten runs as its polls saw them: seven of those were 100–106 s.
-    expect(jobs.expectedRunMs(5)).toBeGreaterThan(95_000);
-    expect(jobs.expectedRunMs(5)).toBeLessThan(125_000);
-    expect(jobs.expectedRunMs(10)).toBe(loadConfig({}).poll.expectedRunMs[10]);
+    expect(jobs.expectedRunMs(DEFAULT_MODEL.id, 5)).toBeGreaterThan(95_000);
+    expect(jobs.expectedRunMs(DEFAULT_MODEL.id, 5)).toBeLessThan(125_000);
+    expect(jobs.expectedRunMs(DEFAULT_MODEL.id, 10)).toBe(loadConfig({}).poll.expectedRunMs[DEFAULT_MODEL.id]![10]);
   });
 });
 

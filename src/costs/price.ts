@@ -1,8 +1,10 @@
 /**
- * What a clip costs: RunComfy's published price for the model, read once per
- * process, or KLING_MCP_PRICE_PER_SECOND_USD when the user sets it. A price
- * endpoint that is down leaves the price unknown for a few minutes, then it is
- * asked again; it never holds a tool call up for long.
+ * What a clip costs: RunComfy's published price for its model (GET
+ * /v1/models/{id}), read once per model and process, or, for the default
+ * model, KLING_MCP_PRICE_PER_SECOND_USD when the user sets it; the clip's
+ * duration does the rest (estimateUsd). A price endpoint that is down leaves
+ * that model's price unknown for a few minutes, then it is asked again; it
+ * never holds a tool call up for long.
  */
 import type { Logger } from '../util/log.js';
 import type { Clock } from '../util/clock.js';
@@ -22,40 +24,50 @@ export interface PublishedPrice {
   priceUnit?: string;
 }
 
-export type PriceLookup = (signal: AbortSignal) => Promise<PublishedPrice>;
+/** Reads the published price of one model, by its RunComfy id. */
+export type PriceLookup = (model: string, signal: AbortSignal) => Promise<PublishedPrice>;
 
 const LOOKUP_TIMEOUT_MS = 5_000;
 const RETRY_AFTER_MS = 5 * 60_000;
 
 export class PriceBook {
-  private cached: { price: ModelPrice | undefined; until: number } | undefined;
-  private inFlight: Promise<ModelPrice | undefined> | undefined;
+  private readonly cached = new Map<string, { price: ModelPrice | undefined; until: number }>();
+  private readonly inFlight = new Map<string, Promise<ModelPrice | undefined>>();
 
   constructor(
     private readonly lookup: PriceLookup,
-    private readonly perSecondOverride: number | undefined,
+    /** The user's price per second, and the model (id) it is for: the default one, the model the tools offer. */
+    private readonly override: { model: string; perSecondUsd: number | undefined },
     private readonly clock: Clock,
     private readonly log: Logger,
   ) {}
 
-  async current(): Promise<ModelPrice | undefined> {
-    if (this.perSecondOverride !== undefined) return { per: 'second', usd: this.perSecondOverride, source: 'KLING_MCP_PRICE_PER_SECOND_USD' };
-    if (this.cached && this.clock.now() < this.cached.until) return this.cached.price;
-    this.inFlight ??= this.ask().finally(() => (this.inFlight = undefined));
-    return this.inFlight;
+  /** The price of `model` (its RunComfy id). */
+  async current(model: string): Promise<ModelPrice | undefined> {
+    if (model === this.override.model && this.override.perSecondUsd !== undefined) {
+      return { per: 'second', usd: this.override.perSecondUsd, source: 'KLING_MCP_PRICE_PER_SECOND_USD' };
+    }
+    const cached = this.cached.get(model);
+    if (cached && this.clock.now() < cached.until) return cached.price;
+    let asking = this.inFlight.get(model);
+    if (!asking) {
+      asking = this.ask(model).finally(() => this.inFlight.delete(model));
+      this.inFlight.set(model, asking);
+    }
+    return asking;
   }
 
-  private async ask(): Promise<ModelPrice | undefined> {
+  private async ask(model: string): Promise<ModelPrice | undefined> {
     try {
-      const info = await this.lookup(AbortSignal.timeout(LOOKUP_TIMEOUT_MS));
+      const info = await this.lookup(model, AbortSignal.timeout(LOOKUP_TIMEOUT_MS));
       const price = info.price && { ...info.price, source: "RunComfy's model page", ...(info.pricingNote && { note: info.pricingNote }) };
       if (!price)
-        this.log.warn(`RunComfy's price for the model is in a unit this server does not know (${info.priceUnit ?? 'none given'}); costs are shown as unknown.`);
-      this.cached = { price, until: Infinity };
+        this.log.warn(`RunComfy's price for ${model} is in a unit this server does not know (${info.priceUnit ?? 'none given'}); costs are shown as unknown.`);
+      this.cached.set(model, { price, until: Infinity });
       return price;
     } catch (err) {
-      this.log.warn(`could not read RunComfy's price for the model (${(err as Error).message}); costs are unknown for now.`);
-      this.cached = { price: undefined, until: this.clock.now() + RETRY_AFTER_MS };
+      this.log.warn(`could not read RunComfy's price for ${model} (${(err as Error).message}); costs are unknown for now.`);
+      this.cached.set(model, { price: undefined, until: this.clock.now() + RETRY_AFTER_MS });
       return undefined;
     }
   }

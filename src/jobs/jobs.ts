@@ -7,7 +7,9 @@ import type { Config } from '../config.js';
 import type { BoardPlan, Claimed, SpendGuard } from '../costs/guard.js';
 import type { ModelPrice, PriceBook } from '../costs/price.js';
 import { abortError, isKlingError } from '../errors.js';
-import { outputUrls, type Duration, type ModelInput, type ModelOutput } from '../model/kling-o1.js';
+import type { AnyModel, ModelInputBase } from '../models/model.js';
+import { outputUrls, type ModelOutput } from '../models/output.js';
+import { DEFAULT_MODEL, modelById, requestBody } from '../models/registry.js';
 import type { ProgressSink } from '../polling/progress.js';
 import type { StatusSnapshot } from '../polling/timeline.js';
 import type { WaitOutcome, Waiter } from '../polling/wait.js';
@@ -18,11 +20,13 @@ import type { Clock } from '../util/clock.js';
 import type { Logger } from '../util/log.js';
 import type { Downloader } from './downloads.js';
 import type { JobRecord, Ledger, LedgerEvent, SavedFile } from './ledger.js';
-import type { BoardRef, RecordedInput } from './records.js';
+import type { BoardRef, JobInput } from './records.js';
 
 export interface SubmitOptions {
+  /** The model that runs it (default: the seed model, the one the tools offer). */
+  model?: AnyModel;
   /** What the ledger keeps of the input, when it differs from what is sent (local images). */
-  recordAs?: RecordedInput;
+  recordAs?: JobInput;
   estimateUsd?: number;
   board?: BoardRef;
   /** The submission in a few words, for a spend-limit refusal ("this 5 s clip"). */
@@ -76,9 +80,9 @@ export class Jobs {
     private readonly guard: SpendGuard,
   ) {}
 
-  /** The model's current price (cached per process), or undefined when it is not known. */
-  price(): Promise<ModelPrice | undefined> {
-    return this.prices.current();
+  /** A model's current price (cached per process), or undefined when it is not known. */
+  price(model: AnyModel = DEFAULT_MODEL): Promise<ModelPrice | undefined> {
+    return this.prices.current(model.id);
   }
 
   /** Whether the spend limit would let this work through (nothing is reserved yet). */
@@ -102,22 +106,25 @@ export class Jobs {
    * taken for "never sent"), and recorded under its request_id the moment one
    * exists. `recordAs` is what the ledger keeps of the input (a file path, not its bytes).
    */
-  async submit(input: ModelInput, o: SubmitOptions & { claim: Claimed['claim'] }): Promise<Submission | undefined>;
-  async submit(input: ModelInput, o: SubmitOptions): Promise<Submission>;
-  async submit(input: ModelInput, o: SubmitOptions & { claim?: Claimed['claim'] }): Promise<Submission | undefined> {
+  async submit(input: ModelInputBase, o: SubmitOptions & { claim: Claimed['claim'] }): Promise<Submission | undefined>;
+  async submit(input: ModelInputBase, o: SubmitOptions): Promise<Submission>;
+  async submit(input: ModelInputBase, o: SubmitOptions & { claim?: Claimed['claim'] }): Promise<Submission | undefined> {
+    const model = o.model ?? DEFAULT_MODEL;
     const recordAs = o.recordAs ?? input;
     const pendingId = await this.guard.reserveJob({ input: recordAs, estimate_usd: o.estimateUsd, board: o.board, claim: o.claim }, o.what);
     // Another call took this storyboard shot first.
     if (pendingId === undefined) return undefined;
-    const paid = { input: recordAs, estimate_usd: o.estimateUsd, intent: pendingId, board: o.board };
+    const paid = { model: model.id, input: recordAs, estimate_usd: o.estimateUsd, intent: pendingId, board: o.board };
     try {
       if (o.signal?.aborted) throw abortError();
       // Not cut short by the client's cancellation: once the request may have left, only its answer tells whether
       // a job (and a charge) exists, so it is waited for and recorded. The HTTP timeout still bounds it.
-      const res = await this.client.submit(input);
+      const res = await this.client.submit(model.id, requestBody(model, input));
       const at = this.clock.now();
       await this.note('submitted', res.request_id, paid, at);
-      this.log.info(`submitted ${res.request_id} (${input.duration} s clip${o.board ? `, shot ${o.board.shot} of storyboard ${o.board.id}` : ''})`);
+      this.log.info(
+        `submitted ${res.request_id} (${input.duration} s clip of ${model.id}${o.board ? `, shot ${o.board.shot} of storyboard ${o.board.id}` : ''})`,
+      );
       // A new job is queued; RunComfy may say so itself.
       return { requestId: res.request_id, at, status: res.status ?? 'in_queue' };
     } catch (err) {
@@ -145,7 +152,7 @@ export class Jobs {
       ...o,
       since: job?.submitted_at,
       earlier: job?.states.map((s) => ({ status: s.status, phase: phaseOf(s.status), queuePosition: s.queue_position, at: s.at })),
-      expectedRunMs: this.expectedRunMs((job?.input?.duration as Duration | undefined) ?? 5),
+      expectedRunMs: this.expectedRunMs(job?.model ?? DEFAULT_MODEL.id, job?.input?.duration),
       onSnapshot: (snap) => this.observe(requestId, snap),
       onTransientError: (err) => this.log.warn(`${requestId}: still waiting after an upstream error: ${(err as Error).message}`),
     });
@@ -238,18 +245,25 @@ export class Jobs {
     return { files };
   }
 
-  /** Expected upstream run time for a clip length: learned from this ledger once it has seen enough runs. */
-  expectedRunMs(duration: Duration): number {
-    const runs = this.observedRunsMs(duration);
-    if (runs.length < LEARN_AFTER) return this.config.poll.expectedRunMs[duration];
-    const sorted = runs.slice(-10).sort((a, b) => a - b);
-    return sorted[Math.floor(sorted.length / 2)]!;
+  /**
+   * Expected upstream run time of a model's clip length (model by RunComfy id): learned from this ledger once
+   * it has seen enough runs of both, else the setting, else what the model declares for it (or for its default length).
+   */
+  expectedRunMs(model: string, duration: number | undefined): number {
+    const declared = modelById(model) ?? DEFAULT_MODEL;
+    const length = duration !== undefined && declared.durations.includes(duration) ? duration : declared.defaultDuration;
+    const runs = this.observedRunsMs(declared.id, length);
+    if (runs.length >= LEARN_AFTER) {
+      const sorted = runs.slice(-10).sort((a, b) => a - b);
+      return sorted[Math.floor(sorted.length / 2)]!;
+    }
+    return this.config.poll.expectedRunMs[declared.id]?.[length] ?? declared.expectedRunMs[length]!;
   }
 
-  private observedRunsMs(duration: Duration): number[] {
+  private observedRunsMs(model: string, duration: number): number[] {
     return this.ledger
       .snapshot()
-      .filter((j) => j.input?.duration === duration)
+      .filter((j) => (j.model ?? DEFAULT_MODEL.id) === model && j.input?.duration === duration)
       .map(runTimeMs)
       .filter((ms): ms is number => ms !== undefined);
   }

@@ -4,7 +4,7 @@
  * so any process that reads the file arrives at the same state.
  */
 import { z } from 'zod';
-import { modelOutputSchema } from '../model/kling-o1.js';
+import { modelOutputSchema } from '../models/output.js';
 import { isTerminal, phaseOf } from './phase.js';
 
 const inputSchema = z.object({
@@ -17,6 +17,9 @@ const inputSchema = z.object({
 });
 /** The input as the ledger keeps it: image fields hold URLs, file paths or data: digests, never base64. */
 export type RecordedInput = z.output<typeof inputSchema>;
+/** A job's input as recorded, of whichever model ran it: its own fields, with at least a duration. */
+const jobInputSchema = z.looseObject({ prompt: z.string().optional(), duration: z.number(), image_sha256: z.record(z.string(), z.string()).optional() });
+export type JobInput = z.output<typeof jobInputSchema>;
 
 export const savedFileSchema = z.object({
   url: z.string().describe('where the file came from (a remote URL, or the clips it was joined from)'),
@@ -75,7 +78,8 @@ const eventSchema = z.discriminatedUnion('t', [
     t: z.literal('submitting'),
     id: z.string(),
     at: z.number(),
-    input: inputSchema,
+    model: z.string().optional(),
+    input: jobInputSchema,
     estimate_usd: usd.optional(),
     board: boardRef.optional(),
     // Which process sends it: a pending submission of a process that died has an unknown outcome.
@@ -87,7 +91,8 @@ const eventSchema = z.discriminatedUnion('t', [
     t: z.literal('submitted'),
     id: z.string(),
     at: z.number(),
-    input: inputSchema,
+    model: z.string().optional(),
+    input: jobInputSchema,
     estimate_usd: usd.optional(),
     intent: z.string().optional(),
     board: boardRef.optional(),
@@ -96,7 +101,8 @@ const eventSchema = z.discriminatedUnion('t', [
     t: z.literal('submit_unknown'),
     id: z.string(),
     at: z.number(),
-    input: inputSchema,
+    model: z.string().optional(),
+    input: jobInputSchema,
     error: z.string(),
     estimate_usd: usd.optional(),
     intent: z.string().optional(),
@@ -142,7 +148,9 @@ export type EventOf<T extends LedgerEvent['t']> = Extract<LedgerEvent, { t: T }>
 export interface JobRecord {
   request_id: string;
   submitted_at?: number;
-  input?: RecordedInput;
+  /** The RunComfy model id that ran it; undefined on lines written before models were recorded (the seed model). */
+  model?: string;
+  input?: JobInput;
   /** The submission's outcome is unknown (no request_id came back); `request_id` is a local id. */
   outcome_unknown?: boolean;
   states: { status: string; at: number; queue_position?: number }[];
@@ -163,7 +171,7 @@ export interface JobRecord {
 export interface PendingSubmission {
   id: string;
   at: number;
-  input: RecordedInput;
+  input: JobInput;
   estimate_usd?: number;
   board?: BoardRef;
   pid?: number;
@@ -295,6 +303,7 @@ export class Records {
       case 'submitted':
       case 'submit_unknown':
         job.submitted_at = e.at;
+        job.model = e.model;
         job.input = e.input;
         job.estimate_usd = e.estimate_usd;
         job.board = e.board;

@@ -31,11 +31,29 @@ const GAP = 16;
 const LABEL_HEIGHT = 32;
 const BACKGROUND = '#1c1c1e';
 const INK = '#f2f2f2';
+const DEFAULT_COLUMNS = 4;
+
+/** Where thumbnail i sits on a sheet (its label is drawn below it). */
+function tileAt(i: number, columns: number, thumbW: number, thumbH: number): { left: number; top: number } {
+  return { left: GAP + (i % columns) * (thumbW + GAP), top: GAP + Math.floor(i / columns) * (thumbH + GAP / 2 + LABEL_HEIGHT + GAP) };
+}
+
+/**
+ * Thumbnail i of a sheet of `count` frames made with the default columns, found
+ * from the sheet's size alone: so a saved sheet can be cut back into its keyframes.
+ */
+export function sheetTile(count: number, sheetWidth: number, sheetHeight: number, i: number): { left: number; top: number; width: number; height: number } {
+  const columns = Math.min(count, DEFAULT_COLUMNS);
+  const rows = Math.ceil(count / columns);
+  const width = Math.round((sheetWidth - GAP) / columns - GAP);
+  const height = Math.round((sheetHeight - GAP) / rows - GAP / 2 - LABEL_HEIGHT - GAP);
+  return { ...tileAt(i, columns, width, height), width, height };
+}
 
 export async function contactSheet(frames: SheetFrame[], outPath: string, o: ContactSheetOptions = {}): Promise<ContactSheet> {
   if (frames.length === 0) throw new RangeError('a contact sheet needs at least one frame');
   const thumbW = o.thumbWidth ?? 320;
-  const columns = Math.min(frames.length, o.columns ?? 4);
+  const columns = Math.min(frames.length, o.columns ?? DEFAULT_COLUMNS);
   const rows = Math.ceil(frames.length / columns);
   const first = await sharp(frames[0]!.image)
     .metadata()
@@ -57,8 +75,7 @@ export async function contactSheet(frames: SheetFrame[], outPath: string, o: Con
   );
   const labels: string[] = [];
   const layers: sharp.OverlayOptions[] = thumbs.map((input, i) => {
-    const left = GAP + (i % columns) * (thumbW + GAP);
-    const top = GAP + Math.floor(i / columns) * cellH;
+    const { left, top } = tileAt(i, columns, thumbW, thumbH);
     const label = (h: number) => sevenSegment(frames[i]!.label, left, top + thumbH + GAP / 2, h, INK);
     const full = label(LABEL_HEIGHT);
     // A long label shrinks to its thumbnail's width rather than running into the next one.

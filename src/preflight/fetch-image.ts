@@ -12,7 +12,7 @@ export const MAX_REDIRECTS = 3;
 
 export interface FetchedImage {
   buffer: Buffer;
-  /** The body was longer than maxBytes (or announced so); buffer holds only the start, if anything. */
+  /** The body was longer than the fetch's maxBytes (or announced so); buffer holds only the start, if anything. */
   tooLarge: boolean;
   /** Bytes known to exist: the full length, the announced length, or what was read before stopping. */
   bytes: number;
@@ -22,7 +22,6 @@ export interface FetchedImage {
 }
 
 export interface ImageFetcherOptions extends UrlPolicy {
-  maxBytes: number;
   timeoutMs: number;
 }
 
@@ -37,7 +36,8 @@ export class ImageFetcher {
     });
   }
 
-  async fetch(label: string, rawUrl: string, signal?: AbortSignal): Promise<FetchedImage> {
+  /** Reads at most `maxBytes` (the field's size limit): past it, reading stops and the image is too large. */
+  async fetch(label: string, rawUrl: string, maxBytes: number, signal?: AbortSignal): Promise<FetchedImage> {
     const timeout = AbortSignal.timeout(this.opts.timeoutMs);
     const combined = signal ? AbortSignal.any([signal, timeout]) : timeout;
     let url = parseImageUrl(label, rawUrl, this.opts);
@@ -71,11 +71,11 @@ export class ImageFetcher {
       }
       const contentType = header(res.headers['content-type']);
       const announced = Number(header(res.headers['content-length']));
-      if (Number.isFinite(announced) && announced > this.opts.maxBytes) {
+      if (Number.isFinite(announced) && announced > maxBytes) {
         discard(res.body);
         return { buffer: Buffer.alloc(0), tooLarge: true, bytes: announced, bytesExact: true, contentType };
       }
-      return this.readCapped(label, url, res, contentType, signal, timeout);
+      return this.readCapped(label, url, res, maxBytes, contentType, signal, timeout);
     }
   }
 
@@ -83,6 +83,7 @@ export class ImageFetcher {
     label: string,
     url: URL,
     res: Dispatcher.ResponseData,
+    maxBytes: number,
     contentType: string | undefined,
     signal: AbortSignal | undefined,
     timeout: AbortSignal,
@@ -93,7 +94,7 @@ export class ImageFetcher {
       for await (const chunk of res.body) {
         const buf = chunk as Buffer;
         total += buf.length;
-        if (total > this.opts.maxBytes) {
+        if (total > maxBytes) {
           chunks.push(buf);
           discard(res.body);
           return { buffer: Buffer.concat(chunks), tooLarge: true, bytes: total, bytesExact: false, contentType };

@@ -1,13 +1,15 @@
 /**
- * The check every frame passes before anything is paid for. Each distinct
- * reference is loaded and inspected once, however many frames use it, in
+ * The check every frame passes before anything is paid for, against what its
+ * model's field accepts. Each distinct reference is loaded once, however many
+ * frames use it, and judged once by each field spec among them, in
  * parallel but at most MAX_CONCURRENT_IMAGE_CHECKS at a time in this process,
  * so a hundred concurrent calls hold a handful of images, not two hundred.
  * All or nothing: every problem of every frame is reported in one error.
  */
 import { createHash } from 'node:crypto';
 import { KlingError, isKlingError } from '../errors.js';
-import { MAX_IMAGE_BYTES } from '../model/kling-o1.js';
+import { UnknownImageRuleError, sizeCap } from '../models/image-rules.js';
+import type { ImageSpec } from '../models/model.js';
 import { Semaphore } from '../util/semaphore.js';
 import type { AllowedFolders, ResolvedFolders } from './allowed-folders.js';
 import type { FetchedImage, ImageFetcher } from './fetch-image.js';
@@ -23,6 +25,8 @@ export interface Frame {
   label: string;
   /** What the caller gave: an https:// URL, an absolute path, a file:// URL or a data: URI. */
   ref: string;
+  /** What the model's field accepts: its file types and image rules. */
+  spec: ImageSpec;
 }
 
 export interface CheckedFrame {
@@ -49,20 +53,20 @@ export async function checkFrames(
   /** Sees each image that passed, while its bytes are still held (a storyboard makes its thumbnails here). */
   onImage?: (image: Buffer, sha256: string) => Promise<void>,
 ): Promise<Map<string, CheckedFrame>> {
-  const labels = new Map<string, string[]>();
-  for (const { label, ref } of frames) labels.set(ref, [...(labels.get(ref) ?? []), label]);
+  const uses = new Map<string, Frame[]>();
+  for (const frame of frames) uses.set(frame.ref, [...(uses.get(frame.ref) ?? []), frame]);
   let folders: Promise<ResolvedFolders> | undefined;
-  const load = (label: string, source: ImageSource): Promise<FetchedImage> => {
+  const load = (label: string, source: ImageSource, maxBytes: number): Promise<FetchedImage> => {
     switch (source.kind) {
       case 'url':
-        return sources.fetcher.fetch(label, source.url, signal);
+        return sources.fetcher.fetch(label, source.url, maxBytes, signal);
       case 'data':
-        return Promise.resolve(decodeDataUri(source, MAX_IMAGE_BYTES));
+        return Promise.resolve(decodeDataUri(source, maxBytes));
       case 'file':
         // Resolved once per call, and only when a file is among the frames.
         folders ??= sources.local!.resolve();
         return folders.then(
-          (f) => readLocalImage(label, source.path, f, MAX_IMAGE_BYTES),
+          (f) => readLocalImage(label, source.path, f, maxBytes),
           (err: unknown) => {
             throw new KlingError(
               'invalid_input',
@@ -72,10 +76,8 @@ export async function checkFrames(
         );
     }
   };
-  const refs = [...labels.keys()];
-  const outcomes = await Promise.allSettled(
-    refs.map((ref) => imageChecks.run(() => checkOne(labels.get(ref)!.join(', '), ref, sources, load, onImage), signal)),
-  );
+  const refs = [...uses.keys()];
+  const outcomes = await Promise.allSettled(refs.map((ref) => imageChecks.run(() => checkOne(ref, uses.get(ref)!, sources, load, onImage), signal)));
   const problems: KlingError[] = [];
   const checked = new Map<string, CheckedFrame>();
   outcomes.forEach((o, i) => {
@@ -99,17 +101,33 @@ export async function checkFrames(
 }
 
 async function checkOne(
-  label: string,
   ref: string,
+  frames: Frame[],
   sources: ImageSources,
-  load: (label: string, source: ImageSource) => Promise<FetchedImage>,
+  load: (label: string, source: ImageSource, maxBytes: number) => Promise<FetchedImage>,
   onImage?: (image: Buffer, sha256: string) => Promise<void>,
 ): Promise<CheckedFrame | { problems: string[] }> {
+  const label = frames.map((f) => f.label).join(', ');
+  // Frames of one ref with different specs (fields of other models) share the load, read up to the most any allows.
+  const specs = new Map<ImageSpec, string[]>();
+  for (const f of frames) specs.set(f.spec, [...(specs.get(f.spec) ?? []), f.label]);
   const source = imageSourceOf(label, ref, sources.local !== undefined);
-  const loaded = await load(label, source);
-  const inspection = await inspectImage(label, loaded, source);
-  if (!inspection.ok) return { problems: inspection.problems };
-  const { report } = inspection;
+  const loaded = await load(label, source, Math.max(...[...specs.keys()].map((spec) => sizeCap(spec.rules).maxBytes)));
+  const problems: string[] = [];
+  let report: ImageReport | undefined;
+  for (const [spec, labels] of specs) {
+    const inspection = await inspectImage(labels.join(', '), loaded, source, spec).catch((err: unknown) => {
+      if (!(err instanceof UnknownImageRuleError)) throw err;
+      throw new KlingError(
+        'unknown_image_rule',
+        `${labels.join(', ')}: ${spec.modelName} publishes an image rule this server cannot check (${err.rules.map((r) => `"${r.validation_rule}"`).join(', ')}), ` +
+          'so the image is refused rather than judged without it: update kling-o1-mcp to a version that knows it.',
+      );
+    });
+    if (inspection.ok) report = inspection.report;
+    else problems.push(...inspection.problems);
+  }
+  if (problems.length > 0 || !report) return { problems };
   const sha256 = createHash('sha256').update(loaded.buffer).digest('hex');
   await onImage?.(loaded.buffer, sha256);
   switch (source.kind) {

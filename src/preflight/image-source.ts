@@ -6,7 +6,7 @@
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { KlingError } from '../errors.js';
-import { isDataUri } from '../model/kling-o1.js';
+import { isDataUri } from '../models/fields.js';
 import type { FetchedImage } from './fetch-image.js';
 
 export type ImageSource = { kind: 'url'; url: string } | { kind: 'file'; path: string } | { kind: 'data'; declared: string; base64: string };

@@ -1,10 +1,22 @@
 /**
  * Reads an image's real format and size from its header bytes (sharp metadata,
- * no pixel decoding) and applies the model's rules to it.
+ * no pixel decoding) and applies the model field's types and rules to it.
  */
-import { ACCEPTED_IMAGE_TYPES, IMAGE_MIME_TYPES, describeViolation, imageRuleViolations, type ImageFormat } from '../model/kling-o1.js';
+import { describeViolation, imageRuleViolations, sizeCap } from '../models/image-rules.js';
+import type { ImageSpec } from '../models/model.js';
 import type { FetchedImage } from './fetch-image.js';
 import type { ImageSource } from './image-source.js';
+
+/** Formats as detected from the bytes (jpg and jpeg are one format). */
+export type ImageFormat = 'jpeg' | 'png' | 'webp' | 'gif' | 'avif';
+/** MIME types of those formats, for data: URIs and resource links. */
+const IMAGE_MIME_TYPES: Record<ImageFormat, string> = {
+  jpeg: 'image/jpeg',
+  png: 'image/png',
+  webp: 'image/webp',
+  gif: 'image/gif',
+  avif: 'image/avif',
+};
 
 /** Far beyond any real keyframe (~4K is 8.3 MP); stops decompression bombs. */
 export const MAX_PIXELS = 100_000_000;
@@ -31,8 +43,15 @@ async function readHeader(buffer: Buffer): Promise<SharpFormat | undefined> {
   }
 }
 
-/** The accepted format the bytes are in, or the name of the format they are in instead. */
-export function acceptedFormat(meta: SharpFormat): { format: ImageFormat } | { other: string } {
+/** The format the bytes are in, if it is one of the field's types, or the name of the format they are in instead. */
+export function acceptedFormat(meta: SharpFormat, types: readonly string[]): { format: ImageFormat } | { other: string } {
+  const found = formatOf(meta);
+  if (!('format' in found)) return found;
+  const accepted = types.includes(found.format) || (found.format === 'jpeg' && types.includes('jpg'));
+  return accepted ? found : { other: found.format.toUpperCase() };
+}
+
+function formatOf(meta: SharpFormat): { format: ImageFormat } | { other: string } {
   switch (meta.format) {
     case 'jpeg':
     case 'png':
@@ -69,8 +88,8 @@ function sayNotAnImage(source: ImageSource, fetched: FetchedImage): { empty: str
   }
 }
 
-/** Checks the bytes against the model's rules; `label` names the frame in every message (e.g. "start_image_url"). */
-export async function inspectImage(label: string, fetched: FetchedImage, source: ImageSource): Promise<Inspection> {
+/** Checks the bytes against what the field accepts; `label` names the frame in every message (e.g. "start_image_url"). */
+export async function inspectImage(label: string, fetched: FetchedImage, source: ImageSource, spec: ImageSpec): Promise<Inspection> {
   const say = sayNotAnImage(source, fetched);
   if (!fetched.tooLarge && fetched.bytes === 0) {
     return { ok: false, problems: [`${label}: ${say.empty}`] };
@@ -78,18 +97,18 @@ export async function inspectImage(label: string, fetched: FetchedImage, source:
   const meta = fetched.buffer.length > 0 ? await readHeader(fetched.buffer) : undefined;
   if (!meta?.format || !meta.width || !meta.height) {
     if (fetched.tooLarge) {
-      // Still say why in the seed's words, even when the header could not be read.
-      const size = imageRuleViolations({ bytes: fetched.bytes, bytesAtLeast: !fetched.bytesExact, width: 301, height: 301 });
+      // Still say why in the size rule's words, even when the header could not be read.
+      const size = imageRuleViolations([sizeCap(spec.rules).rule], { bytes: fetched.bytes, bytesAtLeast: !fetched.bytesExact, width: 0, height: 0 });
       return { ok: false, problems: size.map((v) => describeViolation(label, v)) };
     }
-    return { ok: false, problems: [`${label}: ${say.unreadable} Accepted file types: ${ACCEPTED_IMAGE_TYPES.join(', ')}.`] };
+    return { ok: false, problems: [`${label}: ${say.unreadable} Accepted file types: ${spec.types.join(', ')}.`] };
   }
-  const kind = acceptedFormat(meta);
+  const kind = acceptedFormat(meta, spec.types);
   if ('other' in kind) {
     return {
       ok: false,
       problems: [
-        `${label}: the file is a ${kind.other} image (judged by its bytes, whatever its name says); Kling O1 accepts only ${ACCEPTED_IMAGE_TYPES.join(', ')}. Convert it first.`,
+        `${label}: the file is a ${kind.other} image (judged by its bytes, whatever its name says); ${spec.modelName} accepts only ${spec.types.join(', ')}. Convert it first.`,
       ],
     };
   }
@@ -101,7 +120,7 @@ export async function inspectImage(label: string, fetched: FetchedImage, source:
       problems: [`${label}: the image claims ${width}×${height} pixels, far beyond what a keyframe needs; resize it to at most ~4K.`],
     };
   }
-  const violations = imageRuleViolations({ bytes: fetched.bytes, bytesAtLeast: !fetched.bytesExact, width, height });
+  const violations = imageRuleViolations(spec.rules, { bytes: fetched.bytes, bytesAtLeast: !fetched.bytesExact, width, height });
   if (violations.length > 0) return { ok: false, problems: violations.map((v) => describeViolation(label, v)) };
   return { ok: true, report: { format: kind.format, mime: IMAGE_MIME_TYPES[kind.format], width, height, bytes: fetched.bytes } };
 }

@@ -1,29 +1,34 @@
 /**
- * Pre-flight of generate_video: both frames checked (in parallel, each distinct
- * one once) before anything is submitted, every problem reported at once.
+ * Pre-flight of one job: every image field of its model checked (in parallel,
+ * each distinct image once) before anything is submitted, every problem
+ * reported at once.
  */
-import { IMAGE_FIELDS, type ImageField, type ModelInput } from '../model/kling-o1.js';
+import type { Model, ModelInputBase } from '../models/model.js';
 import { checkFrames, type CheckedFrame, type ImageSources } from './frames.js';
 import type { ImageReport } from './inspect-image.js';
 
-export type PreflightReport = Record<ImageField, ImageReport>;
-
-export interface Preflight {
-  checks: PreflightReport;
+export interface Preflight<I, F extends string> {
+  checks: Record<F, ImageReport>;
   /** The input to submit: URLs as given, local images as data: URIs of the checked bytes. */
-  submit: ModelInput;
+  submit: I;
   /** The input to record: URLs, file paths or data: digests, never base64. */
-  record: ModelInput;
-  sha256: Record<ImageField, string>;
+  record: I;
+  sha256: Record<F, string>;
 }
 
-export async function preflightImages(input: ModelInput, sources: ImageSources, signal?: AbortSignal): Promise<Preflight> {
+export async function preflightImages<I extends ModelInputBase & Record<F, string>, F extends string>(
+  model: Model<I, F>,
+  input: I,
+  sources: ImageSources,
+  signal?: AbortSignal,
+): Promise<Preflight<I, F>> {
+  const fields = Object.keys(model.images) as F[];
   const checked = await checkFrames(
-    IMAGE_FIELDS.map((field) => ({ label: field, ref: input[field] })),
+    fields.map((field) => ({ label: field, ref: input[field], spec: model.images[field] })),
     sources,
     signal,
   );
   const each = <K extends keyof CheckedFrame>(key: K) =>
-    Object.fromEntries(IMAGE_FIELDS.map((field) => [field, checked.get(input[field])![key]])) as Record<ImageField, CheckedFrame[K]>;
+    Object.fromEntries(fields.map((field) => [field, checked.get(input[field])![key]])) as Record<F, CheckedFrame[K]>;
   return { checks: each('report'), submit: { ...input, ...each('send') }, record: { ...input, ...each('record') }, sha256: each('sha256') };
 }

@@ -4,7 +4,7 @@
  * says so plainly and what to do instead.
  */
 import { KlingError, isKlingError, type ErrorCode } from '../errors.js';
-import { isDataUri } from '../model/kling-o1.js';
+import { isDataUri } from '../models/fields.js';
 
 // Definite rejections of a submission (nothing was created), whatever the HTTP status or error code.
 const REJECTIONS: readonly ErrorCode[] = ['upstream_validation', 'upstream_bad_response', 'upstream_error'];

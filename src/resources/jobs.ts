@@ -51,7 +51,7 @@ export function registerJobResources(server: McpServer, app: AppContext): void {
             uri: jobUri(j.request_id),
             name: j.request_id,
             mimeType: 'application/json',
-            description: j.input?.prompt.slice(0, 80),
+            description: j.input?.prompt?.slice(0, 80),
           })),
         ),
       }),

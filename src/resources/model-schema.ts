@@ -1,31 +1,76 @@
-/** The model's schema as a resource, derived from the one model module. */
-import type { McpServer } from '@modelcontextprotocol/sdk/server/mcp.js';
-import { ACCEPTED_IMAGE_TYPES, DURATIONS, IMAGE_RULES, MODEL_ID, MODEL_TITLE, seedInputJsonSchema, seedOutputJsonSchema } from '../model/kling-o1.js';
+/**
+ * Each registered model's schema as a resource, kling://models/{key}/schema
+ * (the model's short key: its RunComfy id has slashes), derived from its
+ * module; kling://model/schema is kept as an alias of the default model's.
+ */
+import { ResourceTemplate, type McpServer } from '@modelcontextprotocol/sdk/server/mcp.js';
+import { z } from 'zod';
+import type { AppContext } from '../context.js';
+import { KlingError } from '../errors.js';
+import type { AnyModel } from '../models/model.js';
+import { DEFAULT_MODEL, modelByKey, models } from '../models/registry.js';
+import { toResourceError } from '../calls/respond.js';
 import { jsonContents } from './read.js';
 
+/** The default model's schema, at the URI it had before there were several. */
 export const MODEL_SCHEMA_URI = 'kling://model/schema';
 
-export function modelSchemaDocument() {
+export function modelSchemaUri(model: AnyModel): string {
+  return `kling://models/${model.key}/schema`;
+}
+
+const unique = <T>(items: T[]): T[] => [...new Map(items.map((i) => [JSON.stringify(i), i])).values()];
+
+export function modelSchemaDocument(model: AnyModel = DEFAULT_MODEL) {
+  const images = Object.values(model.images);
   return {
-    model: MODEL_ID,
-    title: MODEL_TITLE,
-    input: seedInputJsonSchema(),
-    output: seedOutputJsonSchema(),
-    image_rules: IMAGE_RULES,
-    accepted_image_types: ACCEPTED_IMAGE_TYPES,
-    durations: DURATIONS,
+    model: model.id,
+    key: model.key,
+    title: model.title,
+    input: model.inputJsonSchema(),
+    output: { output: z.toJSONSchema(model.output) },
+    /** Every image field's rules, once each (a field's own list is its `validations` in `input`). */
+    image_rules: unique(images.flatMap((spec) => [...spec.rules])),
+    accepted_image_types: unique(images.flatMap((spec) => [...spec.types])),
+    durations: model.durations,
   };
 }
 
-export function registerModelSchema(server: McpServer): void {
+const description = (model: AnyModel) => `Input fields, image rules (with the exact error texts) and the output shape of ${model.title}.`;
+
+export function registerModelSchema(server: McpServer, app: AppContext): void {
   server.registerResource(
     'model-schema',
     MODEL_SCHEMA_URI,
     {
-      title: `${MODEL_TITLE}: input and output schema`,
-      description: 'Input fields, image rules (with the exact error texts) and the output shape of Kling O1 image-to-video.',
+      title: `${DEFAULT_MODEL.title}: input and output schema`,
+      description: `${description(DEFAULT_MODEL)} The same as ${modelSchemaUri(DEFAULT_MODEL)}.`,
       mimeType: 'application/json',
     },
     async (uri) => jsonContents(uri.href, modelSchemaDocument()),
+  );
+
+  server.registerResource(
+    'model-schemas',
+    new ResourceTemplate('kling://models/{model}/schema', {
+      list: async () => ({
+        resources: models().map((m) => ({ uri: modelSchemaUri(m), name: m.key, title: m.title, description: description(m), mimeType: 'application/json' })),
+      }),
+      complete: { model: (typed) => models().flatMap((m) => (m.key.startsWith(typed) ? [m.key] : [])) },
+    }),
+    {
+      title: 'A model: input and output schema',
+      description: "One model's input fields, image rules and output shape, by its short key (e.g. kling-o1-image-to-video).",
+      mimeType: 'application/json',
+    },
+    async (uri, vars) => {
+      const key = String(vars.model);
+      const model = modelByKey(key);
+      if (!model) {
+        const known = models().map((m) => m.key);
+        throw toResourceError(new KlingError('not_found', `No model "${key}" is known to this server; the known ones: ${known.join(', ')}.`), app.log);
+      }
+      return jsonContents(uri.href, modelSchemaDocument(model));
+    },
   );
 }

@@ -1,6 +1,7 @@
 /**
- * HTTP client of the RunComfy Model API (submit, status, result, cancel, and
- * the model's price). It knows HTTP, auth and retries; nothing of MCP.
+ * HTTP client of the RunComfy Model API (submit, status, result, cancel, and a
+ * model's price), for any model by its id. It knows HTTP, auth and retries;
+ * nothing of MCP, and nothing of what a model's fields mean.
  */
 import { Agent, request, type Dispatcher } from 'undici';
 import type { z } from 'zod';
@@ -8,10 +9,10 @@ import { KlingError, MISSING_TOKEN_MESSAGE, abortError } from '../errors.js';
 import { DEFAULT_RETRY, parseRetryAfter, retryVerdictOf, withRetry, type RetryPolicy, type RetryVerdict } from '../http/retry.js';
 import { RateLimiter } from '../http/rate-limit.js';
 import { networkCode, neverReachedServer } from '../http/network-errors.js';
-import { MODEL_ID, type ModelInput } from '../model/kling-o1.js';
 import type { Clock } from '../util/clock.js';
 import { systemClock } from '../util/clock.js';
 import {
+  MODEL_ID_PATTERN,
   REQUEST_ID_PATTERN,
   cancelResponseSchema,
   modelInfoSchema,
@@ -65,21 +66,17 @@ export class RunComfyClient {
   }
 
   /**
-   * Submits one paid job. Sent again only when the first attempt provably never
+   * Submits one paid job of `model` (its RunComfy id). Sent again only when the first attempt provably never
    * reached the server; any other failure after sending is `submit_outcome_unknown`.
    */
-  async submit(input: ModelInput, signal?: AbortSignal): Promise<SubmitResponse> {
-    const body = JSON.stringify({
-      prompt: input.prompt,
-      start_image_url: input.start_image_url,
-      end_image_url: input.end_image_url,
-      duration: input.duration,
-    });
+  async submit(model: string, input: Record<string, unknown>, signal?: AbortSignal): Promise<SubmitResponse> {
+    const path = modelPath(model);
+    const body = JSON.stringify(input);
     return this.retrying(
       'submit',
       async () => {
         try {
-          return await this.call('POST', `/v1/models/${MODEL_ID}`, submitResponseSchema, { body, signal });
+          return await this.call('POST', path, submitResponseSchema, { body, signal, model });
         } catch (err) {
           throw asSubmitError(err);
         }
@@ -91,13 +88,13 @@ export class RunComfyClient {
   }
 
   status(requestId: string, signal?: AbortSignal): Promise<StatusResponse> {
-    return this.read('status', requestPath(requestId, 'status'), statusResponseSchema, signal, requestId);
+    return this.read('status', requestPath(requestId, 'status'), statusResponseSchema, signal, { requestId });
   }
 
   /** The job's result, or its current state while it is not done; `includeCost` asks RunComfy for the USD charged. */
   result(requestId: string, o: { includeCost?: boolean } = {}, signal?: AbortSignal): Promise<ResultResponse> {
     const path = requestPath(requestId, 'result') + (o.includeCost ? '?include_cost=true' : '');
-    return this.read('result', path, resultResponseSchema, signal, requestId);
+    return this.read('result', path, resultResponseSchema, signal, { requestId });
   }
 
   /**
@@ -110,17 +107,23 @@ export class RunComfyClient {
     return this.retrying('cancel', () => this.call('POST', path, cancelResponseSchema, { signal, requestId }), retryVerdictOf, signal);
   }
 
-  /** The model's price as RunComfy publishes it (base_price_usd, price_unit, pricing_note). */
-  modelInfo(signal?: AbortSignal): Promise<ModelInfo> {
-    return this.read('model info', `/v1/models/${MODEL_ID}`, modelInfoSchema, signal);
+  /** A model's price as RunComfy publishes it (base_price_usd, price_unit, pricing_note). */
+  async modelInfo(model: string, signal?: AbortSignal): Promise<ModelInfo> {
+    return this.read('model info', modelPath(model), modelInfoSchema, signal, { model });
   }
 
-  private read<S extends z.ZodType>(what: string, path: string, schema: S, signal?: AbortSignal, requestId?: string): Promise<z.output<S>> {
+  private read<S extends z.ZodType>(
+    what: string,
+    path: string,
+    schema: S,
+    signal?: AbortSignal,
+    about: { requestId?: string; model?: string } = {},
+  ): Promise<z.output<S>> {
     return this.retrying(
       what,
       async () => {
         await this.limiter.acquire(signal);
-        return this.call('GET', path, schema, { signal, requestId });
+        return this.call('GET', path, schema, { signal, ...about });
       },
       retryVerdictOf,
       signal,
@@ -135,7 +138,7 @@ export class RunComfyClient {
     method: 'GET' | 'POST',
     path: string,
     schema: S,
-    o: { body?: string; signal?: AbortSignal; requestId?: string },
+    o: { body?: string; signal?: AbortSignal; requestId?: string; model?: string },
   ): Promise<z.output<S>> {
     if (!this.opts.token) throw new KlingError('missing_token', MISSING_TOKEN_MESSAGE);
     const headers: Record<string, string> = { authorization: `Bearer ${this.opts.token}`, accept: 'application/json' };
@@ -158,7 +161,12 @@ export class RunComfyClient {
     } catch (err) {
       throw networkError(err, o.signal, true);
     }
-    const answer = { httpStatus: res.statusCode, requestId: o.requestId, retryAfterMs: parseRetryAfter(res.headers['retry-after'], Date.now()) };
+    const answer = {
+      httpStatus: res.statusCode,
+      requestId: o.requestId,
+      model: o.model,
+      retryAfterMs: parseRetryAfter(res.headers['retry-after'], Date.now()),
+    };
     let json: unknown;
     let isJson = true;
     try {
@@ -187,6 +195,12 @@ export class RunComfyClient {
     }
     return parsed.data;
   }
+}
+
+function modelPath(model: string): string {
+  // Checked here, as request ids are, so no caller can put another path into the URL.
+  if (!MODEL_ID_PATTERN.test(model)) throw new KlingError('invalid_model', `"${model.slice(0, 80)}" is not a RunComfy model id.`);
+  return `/v1/models/${model}`;
 }
 
 function requestPath(requestId: string, what: 'status' | 'result' | 'cancel'): string {

@@ -3,10 +3,12 @@
  * we take what we need and never trust the rest.
  */
 import { z } from 'zod';
-import { modelOutputSchema } from '../model/kling-o1.js';
+import { modelOutputSchema } from '../models/output.js';
 
 /** Ids go into URL paths: letters, digits, '-' and '_' only, so nothing can traverse into another endpoint. */
 export const REQUEST_ID_PATTERN = /^[A-Za-z0-9][A-Za-z0-9_-]{0,127}$/;
+/** Model ids are paths (kling/kling-video-o1/image-to-video): segments that cannot be "." or "..", so none climbs out of /v1/models/. */
+export const MODEL_ID_PATTERN = /^[A-Za-z0-9][A-Za-z0-9._-]{0,99}(?:\/[A-Za-z0-9][A-Za-z0-9._-]{0,99}){0,9}$/;
 
 const stateString = z.string().min(1).max(64);
 

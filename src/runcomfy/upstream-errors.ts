@@ -4,13 +4,14 @@
  * 404, or even 200); the HTTP status decides only for answers without a code.
  */
 import { KlingError } from '../errors.js';
-import { MODEL_ID } from '../model/kling-o1.js';
 import { errorText, upstreamErrorOf, type UpstreamError } from './schemas.js';
 
 export interface AnswerContext {
   httpStatus: number;
   /** The job the call was about; undefined for submissions and the model endpoint. */
   requestId?: string;
+  /** The model the call was about (its RunComfy id): set for submissions and the model endpoint. */
+  model?: string;
   retryAfterMs?: number;
 }
 
@@ -23,7 +24,7 @@ const KNOWN_CODES: Record<string, (a: AnswerContext) => KlingError> = {
   '400001': (a) =>
     new KlingError(
       'invalid_model',
-      `RunComfy does not recognise the model id "${MODEL_ID}" (error 400001). Check that RUNCOMFY_BASE_URL is the RunComfy Model API ` +
+      `RunComfy does not recognise the model id${a.model ? ` "${a.model}"` : ''} (error 400001). Check that RUNCOMFY_BASE_URL is the RunComfy Model API ` +
         '(https://model-api.runcomfy.net, no path after it) and that RunComfy still offers this model.',
       extraOf(a),
     ),

@@ -1,9 +1,10 @@
 /**
- * The simulator's stand-in for Kling's output: an H.264 MP4 (as Kling returns)
- * that crossfades from the start frame to the end frame over the requested
- * duration, so what a user sees is true to the request. Its size follows the
- * start frame's aspect ratio, so keyframes of different shapes give clips that
- * cannot be stitched without re-encoding, as with the real model.
+ * The simulator's stand-in for a model's output: an H.264 MP4 (as Kling
+ * returns) that fades through the model's frames over the requested duration
+ * (start frame to end frame; one frame gives a still), so what a user sees is
+ * true to the request. Its size follows the model's aspect ratio, or the first
+ * frame's, so keyframes of different shapes give clips that cannot be stitched
+ * without re-encoding, as with the real model.
  */
 import sharp from 'sharp';
 import { encodeMp4 } from '../media/mp4-encode.js';
@@ -11,26 +12,34 @@ import { encodeMp4 } from '../media/mp4-encode.js';
 export interface ClipOptions {
   durationS: number;
   width?: number;
+  /** Width/height of the clip (default: the first frame's). */
+  aspect?: number;
   fps?: number;
 }
 
 const DEFAULT_CLIP_WIDTH = 256;
 const DEFAULT_CLIP_FPS = 4;
 
-export async function crossfadeClip(start: Buffer, end: Buffer, o: ClipOptions): Promise<Buffer> {
-  const meta = await sharp(start).metadata();
+export async function fadeClip(images: Buffer[], o: ClipOptions): Promise<Buffer> {
+  if (images.length === 0) throw new Error('a clip needs at least one frame');
+  const meta = await sharp(images[0]).metadata();
   const width = Math.max(2, Math.round((o.width ?? DEFAULT_CLIP_WIDTH) / 2) * 2);
-  const height = Math.max(2, Math.round((width * (meta.height ?? 9)) / (meta.width ?? 16) / 2) * 2);
+  const exact = o.aspect === undefined ? (width * (meta.height ?? 9)) / (meta.width ?? 16) : width / o.aspect;
+  const height = Math.max(2, Math.round(exact / 2) * 2);
   const fps = o.fps ?? DEFAULT_CLIP_FPS;
   const count = Math.max(2, Math.round(o.durationS * fps));
-  const raw = (b: Buffer) => sharp(b).resize(width, height, { fit: 'cover' }).removeAlpha().raw().toBuffer();
-  const [a, b] = await Promise.all([raw(start), raw(end)]);
+  const raw = await Promise.all(images.map((b) => sharp(b).resize(width, height, { fit: 'cover' }).removeAlpha().raw().toBuffer()));
+  // One frame is a still: its own start and end.
+  const keys = raw.length === 1 ? [raw[0]!, raw[0]!] : raw;
   async function* frames(): AsyncGenerator<Uint8Array> {
-    const frame = Buffer.alloc(a.length);
+    const frame = Buffer.alloc(keys[0]!.length);
     for (let f = 0; f < count; f++) {
       // Encoding is synchronous JS: yield between frames so the simulator keeps answering (and timestamping) other requests.
       await new Promise((resolve) => setImmediate(resolve));
-      const t = f / (count - 1);
+      // Where this frame sits between two keyframes: 0 → 1 across the whole clip, one stretch per pair.
+      const at = (f / (count - 1)) * (keys.length - 1);
+      const k = Math.min(Math.floor(at), keys.length - 2);
+      const [a, b, t] = [keys[k]!, keys[k + 1]!, at - k];
       for (let i = 0; i < a.length; i++) frame[i] = Math.round(a[i]! * (1 - t) + b[i]! * t);
       yield frame;
     }

@@ -1,7 +1,8 @@
 /**
- * A local stand-in of the RunComfy Model API for Kling O1, faithful to the
- * documented contract: Bearer auth, input validation (it downloads and checks
- * both images, as RunComfy does), a queue → run → completed state machine on a
+ * A local stand-in of the RunComfy Model API for every registered model (each
+ * model says what it renders, src/models/), faithful to the documented
+ * contract: Bearer auth, input validation (it downloads and checks every image
+ * against the model's rules, as RunComfy does), a queue → run → completed state machine on a
  * clock, cancel only while queued (HTTP 202 with an outcome), results with
  * their cost, the model's price, and RunComfy's error codes, each on an HTTP
  * status tests choose (200 included). Tests steer it through fault hooks and
@@ -18,10 +19,12 @@ import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import sharp from 'sharp';
 import { request } from 'undici';
-import { IMAGE_FIELDS, MODEL_ID, imageRuleViolations, modelInputSchema, seedInputJsonSchema, type ModelInput } from '../model/kling-o1.js';
+import { imageRuleViolations } from '../models/image-rules.js';
+import type { AnyModel, ImageSpec, ModelInputBase } from '../models/model.js';
+import { modelById } from '../models/registry.js';
 import { acceptedFormat } from '../preflight/inspect-image.js';
 import { systemClock, type Clock } from '../util/clock.js';
-import { crossfadeClip } from './clip.js';
+import { fadeClip } from './clip.js';
 
 export type Route = 'submit' | 'model' | 'status' | 'result' | 'cancel' | 'output' | 'file';
 
@@ -58,16 +61,13 @@ export function errorBody(code: number | string, message: string, o: Omit<ErrorA
   return JSON.stringify(body);
 }
 
-/** The model's price as the model endpoint publishes it; `down` makes that endpoint answer 503. */
+/** A model's price as the model endpoint publishes it; `down` makes that endpoint answer 503. */
 export interface SimPrice {
   base_price_usd?: number | string;
   price_unit?: string;
   pricing_note?: string;
   down?: boolean;
 }
-
-/** The price quoted elsewhere for Kling O1 image-to-video (RunComfy's own was not found). */
-export const DEFAULT_SIM_PRICE: SimPrice = { base_price_usd: 0.112, price_unit: 'second', pricing_note: 'Billed per second of output video.' };
 
 /** A failed job's `error` field: an object by default, or a plain string. */
 export type SimJobError = string | { error_code?: string | number; message: string };
@@ -95,7 +95,7 @@ export interface JobPlan {
    * (default an object with a message), costing `costUsd` (default 0).
    */
   failWith?: { status?: string; error?: SimJobError; costUsd?: number };
-  /** Serve a synthetic MP4-typed result of this many bytes instead of the crossfade (for size benchmarks). */
+  /** Serve a synthetic MP4-typed result of this many bytes instead of the model's clip (for size benchmarks). */
   outputBytes?: number;
 }
 
@@ -107,7 +107,7 @@ export interface SimulatorOptions {
   /** More accepted tokens, each its own RunComfy user: a job is visible only with the token that submitted it. */
   tokens?: string[];
   clock?: Clock;
-  /** What the model endpoint publishes, and what jobs cost (default DEFAULT_SIM_PRICE). */
+  /** What every model endpoint publishes, and what jobs cost (default: each model's own, `simulator.price`). */
   price?: SimPrice;
   /** Spending limit of the account: a submission whose price would take the spend beyond it gets 400002. */
   balanceUsd?: number;
@@ -117,9 +117,9 @@ export interface SimulatorOptions {
   errorStatus?: Partial<Record<RunComfyCode, number>>;
   /** Which error body to send (default the documented `error_code` one). */
   errorShape?: ErrorShape;
-  /** Queue and run time per clip duration. */
-  timing?: Partial<Record<5 | 10, { queueMs: number; runMs: number }>>;
-  /** Width of the crossfade clip (smaller is faster). */
+  /** Queue and run time per clip duration, for every model (default: each model's own, `simulator.timing`). */
+  timing?: Partial<Record<number, { queueMs: number; runMs: number }>>;
+  /** Width of the clip (smaller is faster). */
   clipWidth?: number;
   log?: (line: string) => void;
 }
@@ -128,7 +128,9 @@ interface SimJob {
   id: string;
   /** The token that submitted it. */
   owner: string;
-  input: ModelInput;
+  model: AnyModel;
+  /** The input as the model's schema parsed it. */
+  input: ModelInputBase & Readonly<Record<string, unknown>>;
   submittedAt: number;
   plan: JobPlan;
   cancelledAt?: number;
@@ -268,7 +270,7 @@ export class RunComfySimulator {
     const status = this.stateOf(job).status;
     if (status === 'cancelled') return 0;
     if (status === failState(job)) return job.plan.failWith?.costUsd ?? 0;
-    return this.priceOf(job.input.duration);
+    return this.priceOf(job.model, job.input.duration);
   }
 
   /** The sum charged (or held, for unfinished jobs) so far, across all tokens. */
@@ -276,8 +278,8 @@ export class RunComfySimulator {
     return [...this.jobs.values()].reduce((sum, j) => sum + (this.chargeOf(j) ?? 0), 0);
   }
 
-  private priceOf(durationS: number): number | undefined {
-    const { base_price_usd: base, price_unit: unit = 'second' } = this.opts.price ?? DEFAULT_SIM_PRICE;
+  private priceOf(model: AnyModel, durationS: number): number | undefined {
+    const { base_price_usd: base, price_unit: unit = 'second' } = this.opts.price ?? model.simulator.price;
     const usd = Number(base);
     if (base === undefined || !Number.isFinite(usd)) return undefined;
     // Its own simple rule, independent of the client's parser: "request"-like units bill once, anything else per second.
@@ -342,8 +344,9 @@ export class RunComfySimulator {
 
   private async api(route: Route, id: string, body: string, token: string, includeCost: boolean): Promise<{ status: number; body: unknown }> {
     if (route === 'submit' || route === 'model') {
-      if (id !== MODEL_ID) return this.error(RUNCOMFY_CODES.invalidModel, `Invalid model id: ${id}.`);
-      return route === 'submit' ? this.submit(body, token) : this.modelInfo();
+      const model = modelById(id);
+      if (!model) return this.error(RUNCOMFY_CODES.invalidModel, `Invalid model id: ${id}.`);
+      return route === 'submit' ? this.submit(model, body, token) : this.modelInfo(model);
     }
     const job = this.visibleJob(id, token);
     if (!('owner' in job)) return job;
@@ -386,34 +389,35 @@ export class RunComfySimulator {
     return { ...common, status, output: null, ...(queuePosition !== undefined && { queue_position: queuePosition }) };
   }
 
-  private modelInfo(): { status: number; body: unknown } {
-    const { down, ...price } = this.opts.price ?? DEFAULT_SIM_PRICE;
+  private modelInfo(model: AnyModel): { status: number; body: unknown } {
+    const { down, ...price }: SimPrice = this.opts.price ?? model.simulator.price;
     if (down) return { status: 503, body: { detail: 'Service Unavailable' } };
-    return { status: 200, body: { model_id: MODEL_ID, input_schema: seedInputJsonSchema(), ...price } };
+    return { status: 200, body: { model_id: model.id, input_schema: model.inputJsonSchema(), ...price } };
   }
 
-  private async submit(body: string, token: string): Promise<{ status: number; body: unknown }> {
+  private async submit(model: AnyModel, body: string, token: string): Promise<{ status: number; body: unknown }> {
     let json: unknown;
     try {
       json = JSON.parse(body);
     } catch {
       return { status: 400, body: { detail: 'Body must be JSON.' } };
     }
-    const parsed = modelInputSchema.safeParse(json);
+    const parsed = model.input.safeParse(json);
     if (!parsed.success) {
       return { status: 422, body: { detail: parsed.error.issues.map((i) => ({ loc: ['body', ...i.path], msg: i.message })) } };
     }
-    const problems = (await Promise.all(IMAGE_FIELDS.map((f) => this.checkImage(f, parsed.data[f])))).flat();
+    const input = parsed.data as SimJob['input'];
+    const problems = (await Promise.all(Object.entries(model.images).map(([f, spec]) => this.checkImage(f, String(input[f]), spec)))).flat();
     if (problems.length > 0) return { status: 422, body: { detail: problems.join(' ') } };
-    const duration = parsed.data.duration;
-    const price = this.priceOf(duration) ?? 0;
+    const duration = input.duration;
+    const price = this.priceOf(model, duration) ?? 0;
     if (this.opts.balanceUsd !== undefined && this.spentUsd() + price > this.opts.balanceUsd + 1e-9) {
       return this.error(RUNCOMFY_CODES.noBalance, 'No remaining balance. Please top up your account.');
     }
-    const timing = this.opts.timing?.[duration] ?? { queueMs: 2_000, runMs: duration === 10 ? 8_000 : 5_000 };
+    const timing = this.opts.timing?.[duration] ?? model.simulator.timing[duration]!;
     const plan: JobPlan = { ...timing, ...this.plans.shift() };
     const id = randomUUID();
-    this.jobs.set(id, { id, owner: token, input: parsed.data, submittedAt: this.clock.now(), plan });
+    this.jobs.set(id, { id, owner: token, model, input, submittedAt: this.clock.now(), plan });
     this.submissions++;
     this.opts.log?.(`submitted ${id}: queue ${plan.queueMs} ms, run ${plan.runMs} ms`);
     return {
@@ -442,7 +446,7 @@ export class RunComfySimulator {
     return Buffer.from(await res.body.arrayBuffer());
   }
 
-  private async checkImage(field: string, url: string): Promise<string[]> {
+  private async checkImage(field: string, url: string, spec: ImageSpec): Promise<string[]> {
     let buf: Buffer;
     try {
       buf = await this.fetchImage(url);
@@ -452,8 +456,10 @@ export class RunComfySimulator {
     const meta = await sharp(buf)
       .metadata()
       .catch(() => undefined);
-    if (!meta?.width || !meta.height || 'other' in acceptedFormat(meta)) return [`${field}: unsupported file type.`];
-    return imageRuleViolations({ bytes: buf.length, width: meta.width, height: meta.pageHeight ?? meta.height }).map((v) => v.rule.validation_error);
+    if (!meta?.width || !meta.height || 'other' in acceptedFormat(meta, spec.types)) return [`${field}: unsupported file type.`];
+    return imageRuleViolations(spec.rules, { bytes: buf.length, width: meta.width, height: meta.pageHeight ?? meta.height }).map(
+      (v) => v.rule.validation_error,
+    );
   }
 
   private async serveOutput(res: http.ServerResponse, name: string): Promise<void> {
@@ -461,12 +467,17 @@ export class RunComfySimulator {
     const job = this.jobs.get(id);
     if (!job || this.stateOf(job).status !== 'completed' || this.expired(job)) return send(res, 404, { detail: 'Not Found' });
     if (job.plan.outputBytes) return streamSynthetic(res, job.plan.outputBytes);
-    job.clip ??= Promise.all(IMAGE_FIELDS.map((f) => this.fetchImage(job.input[f]))).then(([a, b]) =>
-      crossfadeClip(a!, b!, { durationS: job.input.duration, width: this.opts.clipWidth }),
-    );
+    job.clip ??= this.render(job);
     const clip = await job.clip;
     res.writeHead(200, { 'content-type': 'video/mp4', 'content-length': clip.length });
     res.end(clip);
+  }
+
+  /** The clip the job's model renders: a fade through its frames, shaped as the model says. */
+  private async render(job: SimJob): Promise<Buffer> {
+    const { frames, aspect } = job.model.simulator.clip(job.input);
+    const images = await Promise.all(frames.map((url) => this.fetchImage(url)));
+    return fadeClip(images, { durationS: job.input.duration, width: this.opts.clipWidth, aspect });
   }
 
   private serveFile(res: http.ServerResponse, name: string): void {
@@ -546,7 +557,7 @@ function routeOf(method: string, path: string): { route: Route; id: string } | u
   return undefined;
 }
 
-/** A whole request may carry two inline images; RunComfy's own nodes cap a request at 64 MiB. */
+/** A whole request may carry inline images; RunComfy's own nodes cap a request at 64 MiB. */
 const MAX_REQUEST_BYTES = 64 * 1024 * 1024;
 
 function readBody(req: http.IncomingMessage): Promise<string> {

@@ -5,7 +5,7 @@
  */
 import { KlingError } from '../errors.js';
 import type { RecordedInput } from '../jobs/records.js';
-import { modelInputShape, type ModelInput } from '../model/kling-o1.js';
+import { klingO1ImageToVideo, modelInputShape, type ModelInput } from '../models/kling-o1-image-to-video.js';
 import { checkFrames, type CheckedFrame } from '../preflight/frames.js';
 import type { JobCall } from '../calls/call.js';
 import { continuityWarnings } from './continuity.js';
@@ -36,14 +36,15 @@ export const FRAME_FIELDS = ['start_image_url', 'end_image_url'] as const;
 /** Checks the given refs (each once) within what is left of the call's time; `label` names each in messages. */
 export async function checkRefs(
   call: JobCall,
-  frames: { label: string; ref: string }[],
+  frames: { label: string; ref: string; field: (typeof FRAME_FIELDS)[number] }[],
   what: string,
   onImage?: (image: Buffer, sha256: string) => Promise<void>,
 ): Promise<Map<string, CheckedFrame>> {
   const limitMs = Math.max(call.deadline.budgetMs, call.app.config.maxWaitS * 1000) - SUBMIT_MARGIN_MS - call.deadline.elapsedMs();
   const overTime = AbortSignal.timeout(Math.max(1, limitMs));
   try {
-    return await checkFrames(frames, await call.app.imageSources(), AbortSignal.any([call.signal, overTime]), onImage);
+    const specs = frames.map((f) => ({ label: f.label, ref: f.ref, spec: klingO1ImageToVideo.images[f.field] }));
+    return await checkFrames(specs, await call.app.imageSources(), AbortSignal.any([call.signal, overTime]), onImage);
   } catch (err) {
     if (!overTime.aborted || call.signal.aborted) throw err;
     throw new KlingError(
@@ -74,7 +75,7 @@ export async function checkShots(
   indexes: number[],
   onImage?: (image: Buffer, sha256: string) => Promise<void>,
 ): Promise<CheckedShots> {
-  const refs = indexes.flatMap((i) => FRAME_FIELDS.map((f) => ({ label: `shot ${i} ${f}`, ref: shots[i - 1]![f] })));
+  const refs = indexes.flatMap((i) => FRAME_FIELDS.map((field) => ({ label: `shot ${i} ${field}`, ref: shots[i - 1]![field], field })));
   const checked = await checkRefs(call, refs, `${indexes.length} shot(s)`, onImage);
   return new Map(indexes.map((i) => [i, readyShot(shots[i - 1]!, checked.get(shots[i - 1]!.start_image_url)!, checked.get(shots[i - 1]!.end_image_url)!)]));
 }

@@ -10,7 +10,7 @@
 import { confirmSpend } from '../costs/confirm.js';
 import { estimateUsd } from '../costs/price.js';
 import { KlingError } from '../errors.js';
-import { atCut, type BoardRecord, type CutShot, type RecordedInput } from '../jobs/records.js';
+import { atCut, type BoardRecord, type CutShot, type JobInput, type RecordedInput } from '../jobs/records.js';
 import { jobPhase } from '../jobs/summary.js';
 import type { JobCall } from '../calls/call.js';
 import { checkRefs, FRAME_FIELDS, readyShot, sheetFrames, shotWarnings, type CheckedShots, type ReadyFrame, type ShotInput } from './check.js';
@@ -118,7 +118,9 @@ async function readyShots(call: JobCall, board: BoardRecord, shots: RevisedShot[
     board,
     call.app.ledger.jobsOf(board.storyboard_id).flatMap((j) => (j.input ? [j.input] : [])),
   );
-  const refs = shots.flatMap((s, i) => FRAME_FIELDS.map((f) => ({ label: `shot ${i + 1} ${f}`, ref: s[f] }))).filter((r) => !known.has(r.ref));
+  const refs = shots
+    .flatMap((s, i) => FRAME_FIELDS.map((field) => ({ label: `shot ${i + 1} ${field}`, ref: s[field], field })))
+    .filter((r) => !known.has(r.ref));
   const read =
     refs.length === 0
       ? new Map()
@@ -128,12 +130,13 @@ async function readyShots(call: JobCall, board: BoardRecord, shots: RevisedShot[
 }
 
 /** https URLs this board has checked, with the digest of what they served then. */
-function knownUrls(board: BoardRecord, inputs: RecordedInput[]): Map<string, string> {
+function knownUrls(board: BoardRecord, inputs: JobInput[]): Map<string, string> {
   const known = new Map<string, string>();
   for (const input of [...board.cuts.flatMap((c) => c.shots), ...inputs]) {
     for (const f of FRAME_FIELDS) {
       const sha = input.image_sha256?.[f];
-      if (sha && /^https?:\/\//i.test(input[f])) known.set(input[f], sha);
+      const ref = input[f];
+      if (sha && typeof ref === 'string' && /^https?:\/\//i.test(ref)) known.set(ref, sha);
     }
   }
   return known;
@@ -205,7 +208,7 @@ export function decideCut(board: BoardRecord, slice: BoardJobs, shots: RevisedSh
   return { shots: out, renders };
 }
 
-function pickTake(id: string, index: number, n: number, takes: Take[], wanted: RecordedInput): number {
+function pickTake(id: string, index: number, n: number, takes: Take[], wanted: JobInput): number {
   const take = takes.find((t) => t.take === n);
   if (!take) {
     const have = takes.length === 0 ? 'it has none yet' : `its takes are ${takes.map((t) => t.take).join(', ')}`;
@@ -229,7 +232,7 @@ function pickTake(id: string, index: number, n: number, takes: Take[], wanted: R
 }
 
 /** How `now` differs from `before`, in the words the answer uses ("prompt changed", "frame changed: end_image_url"). */
-function differences(before: RecordedInput, now: RecordedInput): string[] {
+function differences(before: JobInput, now: JobInput): string[] {
   const frames = FRAME_FIELDS.filter((f) => (before.image_sha256?.[f] ?? before[f]) !== (now.image_sha256?.[f] ?? now[f]));
   return [
     ...(before.prompt !== now.prompt ? ['prompt changed'] : []),

@@ -8,6 +8,7 @@ import { promises as fs } from 'node:fs';
 import path from 'node:path';
 import type { BoardRecord } from '../jobs/records.js';
 import type { JobCall } from '../calls/call.js';
+import { keyframeOrder } from './keyframes.js';
 import { cutFileName, storyboardUri } from './show.js';
 
 const thumbDir = (call: JobCall) => path.join(call.app.config.outputDir, '.thumbnails');
@@ -23,14 +24,8 @@ export async function keepThumbnail(call: JobCall, image: Buffer, sha256: string
 
 /** Writes the sheet of the board's current cut from kept thumbnails; `frames` are each shot's start and end digests. */
 export async function saveSheet(call: JobCall, board: BoardRecord, frames: { start: string; end: string }[]): Promise<void> {
-  const tiles: { sha256: string; label: string }[] = [];
-  frames.forEach((shot, i) => {
-    const last = tiles.at(-1);
-    if (last && frames[i - 1]!.end === shot.start) last.label += `-${i + 1}`;
-    else tiles.push({ sha256: shot.start, label: `${i + 1}` });
-    tiles.push({ sha256: shot.end, label: `${i + 1}` });
-  });
-  const images = await Promise.all(tiles.map(async (t) => ({ image: await fs.readFile(thumbPath(call, t.sha256)), label: t.label })));
+  const tiles = keyframeOrder(frames, (a, b) => a === b);
+  const images = await Promise.all(tiles.map(async (t) => ({ image: await fs.readFile(thumbPath(call, t.key)), label: t.label })));
   const { contactSheet } = await import('../media/contact-sheet.js');
   const sheet = await contactSheet(images, path.join(call.app.config.outputDir, cutFileName(board, 'png')));
   const file = { url: storyboardUri(board.storyboard_id), path: sheet.path, bytes: sheet.bytes, sha256: sheet.sha256, mime: 'image/png' };

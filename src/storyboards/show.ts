@@ -2,7 +2,7 @@
 import { z } from 'zod';
 import type { AppContext } from '../context.js';
 import { KlingError } from '../errors.js';
-import { typeError } from '../model/kling-o1.js';
+import { typeError } from '../models/fields.js';
 import type { BoardRecord } from '../jobs/records.js';
 import { boardJobs, processAlive, shotStates, type ShotState } from './shots.js';
 

@@ -52,8 +52,8 @@ async function load(call: JobCall, ref: string): Promise<FetchedImage> {
   if (source.kind === 'file') return readLocalImage(LABEL, source.path, await sources.local!.resolve(), MAX_SOUNDTRACK_BYTES);
   // Loaded on first use, like the image fetcher; a track may be far larger than an image.
   const { ImageFetcher } = await import('../preflight/fetch-image.js');
-  const fetcher = new ImageFetcher({ allowPrivate: call.app.config.allowPrivateUrls, maxBytes: MAX_SOUNDTRACK_BYTES, timeoutMs: 60_000 });
-  return fetcher.fetch(LABEL, source.url, call.signal);
+  const fetcher = new ImageFetcher({ allowPrivate: call.app.config.allowPrivateUrls, timeoutMs: 60_000 });
+  return fetcher.fetch(LABEL, source.url, MAX_SOUNDTRACK_BYTES, call.signal);
 }
 
 /** Keeps the checked track in the output folder as `<storyboard_id>-soundtrack-<digest>.<ext>`, for the films of the cuts that use it. */

@@ -4,7 +4,7 @@
  * two processes never hand out the same one); jobs of ledgers older than
  * revisions have none and are numbered first, in submission order. Pure.
  */
-import type { BoardRef, JobRecord, PendingSubmission, RecordedInput } from '../jobs/records.js';
+import type { BoardRef, JobInput, JobRecord, PendingSubmission } from '../jobs/records.js';
 
 export interface Take {
   take: number;
@@ -41,7 +41,7 @@ export function nextTake(jobs: readonly JobRecord[], pending: readonly PendingSu
  * (sha256 of the bytes checked), so a moved file or a re-hosted image still
  * matches. A frame recorded without its digest (an old ledger) counts by reference.
  */
-export function fingerprint(input: RecordedInput): string {
-  const frame = (f: 'start_image_url' | 'end_image_url') => input.image_sha256?.[f] ?? `ref:${input[f]}`;
+export function fingerprint(input: JobInput): string {
+  const frame = (f: 'start_image_url' | 'end_image_url') => input.image_sha256?.[f] ?? `ref:${String(input[f])}`;
   return JSON.stringify([input.prompt, input.duration, frame('start_image_url'), frame('end_image_url')]);
 }

@@ -7,7 +7,7 @@ import type { ResourceLink } from '@modelcontextprotocol/sdk/types.js';
 import { z } from 'zod';
 import { jobCostUsd } from '../costs/spend.js';
 import { filmSchema, savedFileSchema, type BoardRecord } from '../jobs/records.js';
-import { modelOutputSchema } from '../model/kling-o1.js';
+import { modelOutputSchema } from '../models/output.js';
 import { errorText } from '../runcomfy/schemas.js';
 import { costSchema, fileLink } from '../calls/reply-shapes.js';
 import type { ToolReply } from '../calls/respond.js';

@@ -1,6 +1,6 @@
 /** Arguments shared by the job tools, with messages that say what to send. */
 import { z } from 'zod';
-import { typeError } from '../model/kling-o1.js';
+import { typeError } from '../models/fields.js';
 import { REQUEST_ID_PATTERN } from '../runcomfy/schemas.js';
 
 // The client checks ids against the same pattern before they go into a URL; here they are checked before anything runs.

@@ -5,7 +5,8 @@
  * A job tool (defineJobTool) also gets the upstream units and its call's
  * deadline, so no handler builds them itself.
  */
-import type { McpServer } from '@modelcontextprotocol/sdk/server/mcp.js';
+import { registerAppTool } from '@modelcontextprotocol/ext-apps/server';
+import type { McpServer, RegisteredTool } from '@modelcontextprotocol/sdk/server/mcp.js';
 import type { RequestHandlerExtra } from '@modelcontextprotocol/sdk/shared/protocol.js';
 import { ElicitResultSchema, type ServerNotification, type ServerRequest, type ToolAnnotations } from '@modelcontextprotocol/sdk/types.js';
 import type { z } from 'zod';
@@ -26,6 +27,11 @@ export interface ToolDefinition<I extends Shape, O extends Shape, N extends stri
   input: I;
   output: O;
   annotations: ToolAnnotations;
+  /**
+   * The player (resources/player.ts): 'player' answers open it where the client renders MCP Apps; an 'app-only'
+   * tool serves the page alone, hidden from the model (and from the bundle manifest's tool list).
+   */
+  ui?: 'player' | 'app-only';
   handle(args: z.output<z.ZodObject<I>>, call: ToolCall): Promise<ToolReply<z.output<z.ZodObject<O>>>>;
 }
 
@@ -85,25 +91,50 @@ function confirmer(server: McpServer, extra: Extra): ToolCall['confirm'] {
   };
 }
 
-export function registerTools(server: McpServer, app: AppContext, tools: ToolDefinition<Shape, Shape>[]): void {
+/** The player page as the tools need it (app.ts passes resources/player.ts's): its URI, and whether this client renders it. */
+export interface PlayerUi {
+  uri: string;
+  shown(): boolean;
+}
+
+function uiMeta(tool: ToolDefinition<Shape, Shape>, player: PlayerUi): { ui: { resourceUri: string; visibility?: 'app'[] } } | undefined {
+  if (tool.ui === 'player') return { ui: { resourceUri: player.uri } };
+  if (tool.ui === 'app-only') return { ui: { resourceUri: player.uri, visibility: ['app'] } };
+  return undefined;
+}
+
+/**
+ * Registers the tools. App-only tools start disabled: a client without the MCP Apps extension never lists them;
+ * the returned function shows them once the client's capabilities are known (on initialized).
+ */
+export function registerTools(server: McpServer, app: AppContext, tools: ToolDefinition<Shape, Shape>[], player: PlayerUi): () => void {
+  const appOnly: RegisteredTool[] = [];
   for (const tool of tools) {
-    server.registerTool(
-      tool.name,
-      {
-        title: tool.title,
-        description: tool.description,
-        inputSchema: tool.input,
-        outputSchema: tool.output,
-        annotations: { title: tool.title, ...tool.annotations },
-      },
-      async (args: Record<string, unknown>, extra: Extra) => {
-        try {
-          await app.init();
-          return toToolResult(await tool.handle(args, { app, signal: extra.signal, progress: progressSink(extra), confirm: confirmer(server, extra) }));
-        } catch (err) {
-          return toToolError(err, app.log);
-        }
-      },
-    );
+    const meta = uiMeta(tool, player);
+    const config = {
+      title: tool.title,
+      description: tool.description,
+      inputSchema: tool.input,
+      outputSchema: tool.output,
+      annotations: { title: tool.title, ...tool.annotations },
+    };
+    const handler = async (args: Record<string, unknown>, extra: Extra) => {
+      try {
+        await app.init();
+        const reply = await tool.handle(args, { app, signal: extra.signal, progress: progressSink(extra), confirm: confirmer(server, extra) });
+        // Beside the player, a resource_link has been seen to stop claude.ai from handing the result to it.
+        return toToolResult(tool.ui === 'player' && player.shown() ? { ...reply, links: [] } : reply);
+      } catch (err) {
+        return toToolError(err, app.log);
+      }
+    };
+    const registered = meta ? registerAppTool(server, tool.name, { ...config, _meta: meta }, handler) : server.registerTool(tool.name, config, handler);
+    if (tool.ui === 'app-only') {
+      registered.disable();
+      appOnly.push(registered);
+    }
   }
+  return () => {
+    if (player.shown()) for (const t of appOnly) t.enable();
+  };
 }

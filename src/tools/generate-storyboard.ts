@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { modelInputShape, MODEL_TITLE } from '../model/kling-o1.js';
+import { modelInputShape, MODEL_TITLE } from '../models/kling-o1-image-to-video.js';
 import { finishCut } from '../storyboards/finish.js';
 import { BoardProgress } from '../storyboards/progress.js';
 import { boardError } from '../storyboards/board-errors.js';
@@ -58,6 +58,7 @@ export const generateStoryboard = defineJobTool({
   output: boardViewShape,
   annotations: { readOnlyHint: false, destructiveHint: false, idempotentHint: false, openWorldHint: true },
   waitsByDefault: true,
+  ui: 'player',
   async handle(args, call) {
     const progress = new BoardProgress(call.progress, args.shots.length);
     const board = await startBoard(call, args, progress);

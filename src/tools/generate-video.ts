@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { modelInputShape, MODEL_TITLE } from '../model/kling-o1.js';
+import { klingO1ImageToVideo, modelInputShape, MODEL_TITLE } from '../models/kling-o1-image-to-video.js';
 import { preflightImages } from '../preflight/preflight.js';
 import { explainUrlRequired } from '../preflight/url-required.js';
 import { phaseOf } from '../jobs/phase.js';
@@ -34,9 +34,10 @@ export const generateVideo = defineJobTool({
   },
   annotations: { readOnlyHint: false, destructiveHint: false, idempotentHint: false, openWorldHint: true },
   waitsByDefault: true,
+  ui: 'player',
   async handle(args, call) {
     const { wait_seconds: _wait, download, ...input } = args;
-    const { checks, submit, record, sha256 } = await preflightImages(input, await call.app.imageSources(), call.signal);
+    const { checks, submit, record, sha256 } = await preflightImages(klingO1ImageToVideo, input, await call.app.imageSources(), call.signal);
     const { requestId, at, status, estimateUsd } = await submitClip(call, submit, { ...record, image_sha256: sha256 }).catch((err: unknown) => {
       throw explainUrlRequired(err, [submit.start_image_url, submit.end_image_url]);
     });

@@ -17,6 +17,7 @@ export const getResult = defineJobTool({
   output: jobViewShape,
   annotations: { readOnlyHint: false, destructiveHint: false, idempotentHint: true, openWorldHint: true },
   waitsByDefault: false,
+  ui: 'player',
   async handle(args, call) {
     return videoReply(await waitAndCollect(call, args.request_id, args.download));
   },

@@ -35,6 +35,7 @@ export const getStoryboard = defineJobTool({
   output: boardViewShape,
   annotations: { readOnlyHint: false, destructiveHint: false, idempotentHint: false, openWorldHint: true },
   waitsByDefault: false,
+  ui: 'player',
   async handle(args, call) {
     const board = await loadBoard(call.app, args.storyboard_id);
     const progress = new BoardProgress(call.progress, board.shots.length);

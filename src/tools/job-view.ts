@@ -4,7 +4,7 @@
  */
 import type { ResourceLink } from '@modelcontextprotocol/sdk/types.js';
 import { z } from 'zod';
-import { modelOutputSchema, outputUrls } from '../model/kling-o1.js';
+import { modelOutputSchema, outputUrls } from '../models/output.js';
 import { formatBytes, formatUsd } from '../util/format.js';
 import { mimeFromUrl } from '../util/media-types.js';
 import type { JobFacts } from '../jobs/jobs.js';

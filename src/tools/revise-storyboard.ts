@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { modelInputShape } from '../model/kling-o1.js';
+import { modelInputShape } from '../models/kling-o1-image-to-video.js';
 import { boardError } from '../storyboards/board-errors.js';
 import { finishCut } from '../storyboards/finish.js';
 import { BoardProgress } from '../storyboards/progress.js';

@@ -1,0 +1,277 @@
+/**
+ * The player in a real browser: headless Chromium (Debian's `chromium`, driven by
+ * playwright-core) runs a small MCP Apps host (test/player/host.ts, ext-apps'
+ * AppBridge) whose tool calls go to the real server over stdio, against the
+ * simulator. Time: the simulator's clock is moved by hand and the page's timers
+ * by playwright's clock, so nothing waits for real seconds.
+ * UPDATE_SCREENSHOTS=1 writes the README's screenshots (docs/player-*.png).
+ */
+import { existsSync } from 'node:fs';
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import path from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { build } from 'esbuild';
+import { chromium, type BrowserContext, type Page } from 'playwright-core';
+import { ALL_FORMATS, FilePathSource, Input } from 'mediabunny';
+import { EXTENSION_ID, RESOURCE_MIME_TYPE } from '@modelcontextprotocol/ext-apps/server';
+import type { CallToolRequest, ReadResourceRequest } from '@modelcontextprotocol/sdk/types.js';
+import { PLAYER_URI } from '../src/resources/player.js';
+import type { RunComfySimulator } from '../src/simulator/simulator.js';
+import { systemClock, type Clock } from '../src/util/clock.js';
+import { call, connectStdio, image, keyframes, newClient, ROOT, simEnv, startSim, tempDir, textOf } from './helpers.js';
+
+const CHROMIUM = [process.env.CHROMIUM_PATH, '/usr/bin/chromium', '/usr/bin/chromium-browser'].find((p): p is string => !!p && existsSync(p));
+if (!CHROMIUM) {
+  console.warn('player-browser.test.ts skipped: no Chromium found. Install Debian\'s "chromium" package (apt-get install chromium) or set CHROMIUM_PATH.');
+}
+// On this closed network Chromium hangs without the background-networking flags.
+const CHROMIUM_ARGS = [
+  '--headless',
+  '--no-sandbox',
+  '--disable-gpu',
+  '--disable-quic',
+  '--no-first-run',
+  '--disable-background-networking',
+  '--disable-component-update',
+  '--disable-sync',
+];
+const REFRESH_MS = 3000;
+const SHOTS_TO_DOCS = process.env.UPDATE_SCREENSHOTS === '1';
+
+/** What the test reads of the host page and of a <video> (this file is compiled without the DOM's types). */
+interface HostWindow {
+  playerReady: Promise<void>;
+  showResult(result: unknown): Promise<void>;
+  setTheme(theme: 'light' | 'dark'): void;
+}
+interface VideoLike {
+  readyState: number;
+  duration: number;
+  src: string;
+}
+
+/** The simulator's time, moved only by the test. */
+class HandClock implements Clock {
+  t = 1_700_000_000_000;
+  now = () => this.t;
+  sleep = systemClock.sleep;
+  after = systemClock.after;
+}
+
+async function durationOf(file: string): Promise<number> {
+  const input = new Input({ source: new FilePathSource(file), formats: ALL_FORMATS });
+  try {
+    return await input.computeDuration();
+  } finally {
+    input.dispose();
+  }
+}
+
+describe.skipIf(!CHROMIUM)('the player in headless Chromium, over stdio against the simulator', () => {
+  const clock = new HandClock();
+  let sim: RunComfySimulator;
+  let tmp: ReturnType<typeof tempDir>;
+  let server: Awaited<ReturnType<typeof connectStdio>>;
+  let browser: BrowserContext;
+  let http: Server;
+  let origin: string;
+  let SHOTS: string;
+
+  beforeAll(async () => {
+    sim = await startSim({ clock });
+    tmp = tempDir();
+    SHOTS = SHOTS_TO_DOCS ? path.join(ROOT, 'docs') : tmp.dir;
+    const client = newClient({ extensions: { [EXTENSION_ID]: { mimeTypes: [RESOURCE_MIME_TYPE] } } });
+    server = await connectStdio(simEnv(sim, tmp.dir), client);
+
+    // The page as the server serves it, under the CSP its resource declares (as hosts apply it).
+    const resource = (await server.client.readResource({ uri: PLAYER_URI })).contents[0]!;
+    const domains = ((resource._meta?.ui as { csp?: { resourceDomains?: string[] } } | undefined)?.csp?.resourceDomains ?? []).join(' ');
+    const csp = `default-src 'none'; script-src 'unsafe-inline'; style-src 'unsafe-inline'; img-src data: blob: ${domains}; media-src data: blob: ${domains}; connect-src 'none'`;
+    const hostScript = (
+      await build({ entryPoints: [path.join(ROOT, 'test', 'player', 'host.ts')], bundle: true, write: false, format: 'iife', platform: 'browser' })
+    ).outputFiles[0]!.text;
+    const hostPage = `<!doctype html><html><body style="margin:0"><iframe id="player" sandbox="allow-scripts" style="border:0;width:100%;display:block" title="Kling O1 player"></iframe><script>${hostScript}</script></body></html>`;
+    http = createServer((req, res) => {
+      if (req.url === '/player.html') {
+        res.writeHead(200, { 'content-type': 'text/html', 'content-security-policy': csp });
+        res.end('text' in resource ? resource.text : '');
+      } else {
+        res.writeHead(200, { 'content-type': 'text/html' });
+        res.end(hostPage);
+      }
+    });
+    await new Promise<void>((ok) => http.listen(0, '127.0.0.1', ok));
+    origin = `http://127.0.0.1:${(http.address() as AddressInfo).port}`;
+    // A fresh profile each run (playwright passes it as --user-data-dir).
+    browser = await chromium.launchPersistentContext(path.join(tmp.dir, 'chromium'), { executablePath: CHROMIUM, args: CHROMIUM_ARGS });
+  }, 60_000);
+
+  afterAll(async () => {
+    await browser?.close();
+    await new Promise((ok) => http?.close(ok));
+    await server?.close();
+    await sim?.stop();
+    tmp?.cleanup();
+  });
+
+  /** Every tool call the page made, with its arguments. */
+  let calls: CallToolRequest['params'][] = [];
+
+  /** A host page at this width, its tool calls bridged to the server; the page's timers run on playwright's clock. */
+  async function openHost(width: number): Promise<Page> {
+    calls = [];
+    const page = await browser.newPage();
+    await page.setViewportSize({ width, height: 900 });
+    await page.clock.install();
+    await page.exposeFunction('hostCallTool', (p: CallToolRequest['params']) => (calls.push(p), server.client.callTool(p)));
+    await page.exposeFunction('hostReadResource', (p: ReadResourceRequest['params']) => server.client.readResource(p));
+    await page.goto(`${origin}/host.html`);
+    await page.evaluate(() => (globalThis as unknown as HostWindow).playerReady);
+    return page;
+  }
+
+  const player = (page: Page) => page.frameLocator('#player');
+
+  /** The player as a person sees it: every video showing a frame from its middle, the whole page in the window. */
+  async function screenshot(page: Page, name: string): Promise<void> {
+    await stills(page);
+    // Chromium paints a sandboxed frame only where the window shows it: make the window as tall as the player.
+    const height = await page.locator('#player').evaluate((e) => Math.ceil(e.getBoundingClientRect().height));
+    await page.setViewportSize({ width: page.viewportSize()!.width, height });
+    await page.locator('#player').screenshot({ path: path.join(SHOTS, name) });
+  }
+
+  async function stills(page: Page): Promise<void> {
+    await page.clock.resume();
+    await player(page)
+      .locator('video')
+      .evaluateAll((vs) =>
+        Promise.all(
+          (
+            vs as unknown as (VideoLike & {
+              currentTime: number;
+              muted: boolean;
+              play(): Promise<void>;
+              pause(): void;
+              addEventListener(e: string, f: () => void): void;
+            })[]
+          ).map(async (v) => {
+            // Played a moment and paused: the controls drop their loading ring, as they do for a person.
+            v.muted = true;
+            await v.play();
+            v.pause();
+            await new Promise<void>((seeked) => (v.addEventListener('seeked', () => seeked()), (v.currentTime = v.duration / 2)));
+          }),
+        ),
+      );
+  }
+
+  it('a finished clip: the saved file plays from a Blob, at its own duration; no resource_link beside the player', async () => {
+    const frames = await keyframes(sim);
+    const submitted = await call(server.client, 'generate_video', {
+      prompt: 'red to green',
+      start_image_url: frames.start,
+      end_image_url: frames.end,
+      wait_seconds: 0,
+    });
+    expect(submitted.isError, textOf(submitted)).toBeFalsy();
+    clock.t += 5_000;
+    const done = await call(server.client, 'get_result', { request_id: submitted.structuredContent!.request_id, wait_seconds: 30 });
+    expect(done.structuredContent?.status, textOf(done)).toBe('completed');
+    expect(done.content.some((c) => c.type === 'resource_link')).toBe(false);
+    const expected = await durationOf(done.structuredContent!.files![0]!.path);
+
+    const page = await openHost(360);
+    await page.evaluate((r) => (globalThis as unknown as HostWindow).showResult(r), done);
+    const video = player(page).locator('video.video');
+    await expect.poll(() => video.evaluate((v) => (v as unknown as VideoLike).readyState), { timeout: 20_000 }).toBeGreaterThanOrEqual(2);
+    expect(Math.abs((await video.evaluate((v) => (v as unknown as VideoLike).duration)) - expected)).toBeLessThan(0.1);
+    expect(await video.evaluate((v) => (v as unknown as VideoLike).src)).toMatch(/^blob:/);
+    await expect.poll(() => player(page).locator('.badge').first().textContent()).toMatch(/^Done/);
+    await expect.poll(() => player(page).locator('.strip figure').count(), { timeout: 10_000 }).toBe(2);
+    await expect.poll(() => player(page).locator('.prompt').first().textContent()).toBe('red to green');
+    // The narrow chat column: nothing sticks out sideways.
+    expect(
+      await player(page)
+        .locator('body')
+        .evaluate((b) => b.scrollWidth),
+    ).toBeLessThanOrEqual(360);
+    await screenshot(page, 'player-clip.png');
+    // The host turns dark: so does the page.
+    const background = () =>
+      player(page)
+        .locator('body')
+        .evaluate((b) => (globalThis as unknown as { getComputedStyle(e: unknown): { backgroundColor: string } }).getComputedStyle(b).backgroundColor);
+    expect(await background()).toBe('rgb(255, 255, 255)');
+    await page.evaluate(() => (globalThis as unknown as HostWindow).setTheme('dark'));
+    await expect.poll(background).toBe('rgb(31, 31, 34)');
+    await page.close();
+  }, 60_000);
+
+  it('a 3-shot board followed from running to completed: three shot cards, then the 15 s film', async () => {
+    const colours = ['#d04040', '#d0a040', '#40a0d0', '#8040d0'];
+    const frames = await Promise.all(colours.map(async (c, i) => sim.host(`board-${i}.png`, await image(640, 360, 'png', c), 'image/png')));
+    const shots = frames
+      .slice(0, 3)
+      .map((start, i) => ({ prompt: `shot ${i + 1}: the colour walks on`, start_image_url: start, end_image_url: frames[i + 1]! }));
+    const r = await call(server.client, 'generate_storyboard', { title: 'Colour walk', shots, wait_seconds: 0 });
+    expect(r.isError, textOf(r)).toBeFalsy();
+    expect(r.structuredContent?.status).toBe('running');
+
+    const submitted = sim.submissions;
+    const page = await openHost(800);
+    await page.evaluate((res) => (globalThis as unknown as HostWindow).showResult(res), r);
+    const cards = player(page).locator('.shot');
+    await expect.poll(() => cards.count()).toBe(3);
+    await expect.poll(() => player(page).locator('.badge.board').textContent()).toMatch(/^Running: 0 of 3/);
+    expect(await cards.locator('.badge').allTextContents()).toEqual(['Queued', 'Queued', 'Queued']);
+    expect(await cards.evaluateAll((cs) => cs.map((c) => (c as unknown as { dataset: { shot?: string } }).dataset.shot))).toEqual(['1', '2', '3']);
+    // A refresh tick while they wait: check_status gives each its place in the queue.
+    await page.clock.runFor(REFRESH_MS);
+    await expect
+      .poll(() => cards.locator('.badge').allTextContents())
+      .toEqual([expect.stringMatching(/^Queued, position \d/), expect.anything(), expect.anything()]);
+
+    // The jobs finish on the simulator; each refresh tick of the page (wait_seconds 0) reports what it finds.
+    clock.t += 10_000;
+    const film = player(page).locator('video.film');
+    for (let tick = 0; tick < 10 && (await film.count()) === 0; tick++) {
+      await page.clock.runFor(REFRESH_MS);
+      await film.waitFor({ timeout: 5_000 }).catch(() => undefined);
+    }
+    await expect.poll(() => film.evaluate((v) => (v as unknown as VideoLike).readyState), { timeout: 20_000 }).toBeGreaterThanOrEqual(2);
+    expect(Math.abs((await film.evaluate((v) => (v as unknown as VideoLike).duration)) - 15)).toBeLessThan(0.1);
+    await expect
+      .poll(() => cards.evaluateAll((cs) => cs.map((c) => (c as unknown as { dataset: { status?: string } }).dataset.status)))
+      .toEqual(['completed', 'completed', 'completed']);
+    await expect.poll(() => player(page).locator('.badge.board').textContent()).toMatch(/film ready/);
+    await expect.poll(() => player(page).locator('.strip img').count(), { timeout: 10_000 }).toBe(4);
+    await expect
+      .poll(() =>
+        player(page)
+          .locator('.shot video')
+          .evaluateAll((vs) => vs.map((v) => (v as unknown as VideoLike).readyState >= 1)),
+      )
+      .toEqual([true, true, true]);
+    // Final: the page stops refreshing. It never submitted anything, nor asked for anything that could.
+    const made = calls.length;
+    await page.clock.runFor(REFRESH_MS * 3);
+    expect(calls.length).toBe(made);
+    expect(sim.submissions).toBe(submitted);
+    for (const c of calls) expect(['check_status', 'get_storyboard', 'player_file']).toContain(c.name);
+    for (const c of calls) expect(c.arguments, c.name).not.toMatchObject({ resubmit_failed: true });
+    await screenshot(page, 'player-board.png');
+    // The same board in a narrow chat column: the cards stack, nothing sticks out sideways.
+    await page.setViewportSize({ width: 360, height: 900 });
+    await expect
+      .poll(() =>
+        player(page)
+          .locator('body')
+          .evaluate((b) => b.scrollWidth),
+      )
+      .toBeLessThanOrEqual(360);
+    await page.close();
+  }, 90_000);
+});

@@ -1,0 +1,208 @@
+/**
+ * The player's server side: which tools declare it, the resource and its CSP,
+ * the app-only player_file tool's confinement and chunking, and that clients
+ * without the MCP Apps extension get exactly the answers they got before. The
+ * page's pure part (src/player/model.ts) is tested here too; the page itself runs
+ * in player-browser.test.ts.
+ */
+import { createHash } from 'node:crypto';
+import { readFileSync, truncateSync } from 'node:fs';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { EXTENSION_ID, RESOURCE_MIME_TYPE } from '@modelcontextprotocol/ext-apps/server';
+import { PLAYER_URI } from '../src/resources/player.js';
+import type { RunComfySimulator } from '../src/simulator/simulator.js';
+import { CHUNK_BYTES } from '../src/tools/player-file.js';
+import { hasUnsubmitted, isFinal, parseAnswer, stateText, type BoardData } from '../src/player/model.js';
+import { call, connectInMemory, image, keyframes, newClient, simEnv, startSim, tempDir, textOf, type Connected } from './helpers.js';
+
+const uiClient = () => newClient({ extensions: { [EXTENSION_ID]: { mimeTypes: [RESOURCE_MIME_TYPE] } } });
+const OPENS_PLAYER = ['generate_video', 'get_result', 'generate_storyboard', 'get_storyboard'];
+const MiB = 1024 * 1024;
+
+describe('the player, server side', () => {
+  let sim: RunComfySimulator;
+  let tmp: ReturnType<typeof tempDir>;
+  let ui: Connected;
+  let plain: Connected;
+  let frames: { start: string; end: string };
+
+  beforeAll(async () => {
+    sim = await startSim();
+    tmp = tempDir();
+    // Two clients on one state dir: one renders MCP Apps, one does not.
+    ui = await connectInMemory(simEnv(sim, tmp.dir), undefined, uiClient());
+    plain = await connectInMemory(simEnv(sim, tmp.dir));
+    frames = await keyframes(sim);
+  });
+  afterAll(async () => {
+    await ui.close();
+    await plain.close();
+    await sim.stop();
+    tmp.cleanup();
+  });
+
+  const clip = (client: Connected, extra: Record<string, unknown> = {}) =>
+    call(client.client, 'generate_video', { prompt: 'red to green', start_image_url: frames.start, end_image_url: frames.end, ...extra });
+
+  it('the video and storyboard tools declare the player (both keys ext-apps writes); player_file is app-only', async () => {
+    const { tools } = await ui.client.listTools();
+    const meta = Object.fromEntries(tools.map((t) => [t.name, t._meta]));
+    for (const name of OPENS_PLAYER) {
+      expect(meta[name], name).toEqual({ ui: { resourceUri: PLAYER_URI }, 'ui/resourceUri': PLAYER_URI });
+    }
+    expect(meta.player_file).toEqual({ ui: { resourceUri: PLAYER_URI, visibility: ['app'] }, 'ui/resourceUri': PLAYER_URI });
+    for (const name of ['check_status', 'cancel', 'list_jobs']) expect(meta[name], name).toBeUndefined();
+  });
+
+  it('a client without the extension is never offered player_file, and cannot call it', async () => {
+    const { tools } = await plain.client.listTools();
+    expect(tools.map((t) => t.name)).not.toContain('player_file');
+    const r = await call(plain.client, 'player_file', { kind: 'clip', request_id: 'abc' });
+    expect(r.isError).toBe(true);
+  });
+
+  it('the resource: MCP Apps MIME type, media allowed from RunComfy storage and the API host, one self-contained page', async () => {
+    const { resources } = await ui.client.listResources();
+    expect(resources.find((r) => r.uri === PLAYER_URI)?.mimeType).toBe(RESOURCE_MIME_TYPE);
+    const content = (await ui.client.readResource({ uri: PLAYER_URI })).contents[0]!;
+    expect(content.mimeType).toBe(RESOURCE_MIME_TYPE);
+    expect(content._meta).toEqual({
+      ui: { csp: { resourceDomains: ['https://playgrounds-storage-public.runcomfy.net', new URL(sim.url).origin] }, prefersBorder: true },
+    });
+    const html = 'text' in content ? content.text : '';
+    expect(html).toMatch(/^<!doctype html>/);
+    // Nothing loaded from elsewhere: no script or stylesheet by URL, no CDN.
+    expect(html).not.toMatch(/<script[^>]*\ssrc=|<link[^>]*\shref=|@import\s/i);
+    expect(html).not.toMatch(/https?:\/\/(cdn|unpkg|esm\.sh|jsdelivr)/i);
+    expect(html.length).toBeLessThan(400_000);
+    expect(html).toContain('@media (prefers-reduced-motion: reduce)');
+  });
+
+  it('clients without the extension get exactly the answers they got before; beside the player only the resource_links go', async () => {
+    const done = await clip(plain);
+    expect(done.structuredContent?.status, textOf(done)).toBe('completed');
+    const id = done.structuredContent!.request_id;
+    expect(done.content.filter((c) => c.type === 'resource_link').length).toBeGreaterThan(0);
+    const before = await call(plain.client, 'get_result', { request_id: id });
+    const beside = await call(ui.client, 'get_result', { request_id: id });
+    expect(before.content.map((c) => c.type)).toEqual(['text', ...before.content.slice(1).map(() => 'resource_link')]);
+    expect(beside.structuredContent).toEqual(before.structuredContent);
+    expect(beside.content).toEqual(before.content.filter((c) => c.type !== 'resource_link'));
+    expect(beside._meta).toEqual(before._meta);
+    // The tools that do not open the player answer the same to both.
+    const status = await call(ui.client, 'check_status', { request_id: id });
+    expect(status).toEqual(await call(plain.client, 'check_status', { request_id: id }));
+  });
+
+  it('player_file: a 20 MB clip comes in chunks of at most 2 MiB of base64 that join into the saved file', async () => {
+    sim.planNext({ queueMs: 0, runMs: 0, outputBytes: 20_000_000 });
+    const done = await clip(ui);
+    const file = done.structuredContent!.files![0]!;
+    expect(file.bytes).toBe(20_000_000);
+    const parts: Buffer[] = [];
+    let offset: number | undefined = 0;
+    while (offset !== undefined) {
+      const r = await call(ui.client, 'player_file', { kind: 'clip', request_id: done.structuredContent!.request_id, offset });
+      expect(r.isError, textOf(r)).toBeFalsy();
+      const s = r.structuredContent as { data: string; next_offset?: number; total_bytes: number; mime: string; offset: number };
+      expect(s.data.length).toBeLessThanOrEqual(2 * MiB);
+      expect(s.offset).toBe(offset);
+      expect(s.total_bytes).toBe(20_000_000);
+      expect(s.mime).toBe(file.mime);
+      parts.push(Buffer.from(s.data, 'base64'));
+      offset = s.next_offset;
+    }
+    expect(parts.length).toBe(Math.ceil(20_000_000 / CHUNK_BYTES));
+    expect(createHash('sha256').update(Buffer.concat(parts)).digest('hex')).toBe(file.sha256);
+  });
+
+  it('player_file serves only recorded outputs: unknown ids, traversal, files never saved or changed since, a path argument', async () => {
+    const refuse = async (args: Record<string, unknown>, expected: RegExp) => {
+      const r = await call(ui.client, 'player_file', args);
+      expect(r.isError, JSON.stringify(args)).toBe(true);
+      expect(textOf(r)).toMatch(expected);
+    };
+    await refuse({ kind: 'clip', request_id: 'no-such-job' }, /No job no-such-job is recorded/);
+    await refuse({ kind: 'clip', request_id: '../../etc/passwd' }, /request_id must be/);
+    await refuse({ kind: 'film', storyboard_id: 'sb-../../../etc' }, /storyboard_id must be/);
+    await refuse({ kind: 'film', storyboard_id: 'sb-abcdef123456' }, /No storyboard sb-abcdef123456/);
+    await refuse({ kind: 'film' }, /needs storyboard_id/);
+    await refuse({ kind: 'passwd', request_id: 'x' }, /kind must be one of clip, film, sheet, keyframe/);
+
+    const unsaved = await clip(ui, { download: false });
+    expect(unsaved.structuredContent?.status).toBe('completed');
+    await refuse({ kind: 'clip', request_id: unsaved.structuredContent!.request_id }, /has no saved clip/);
+
+    const saved = await clip(ui);
+    const id = saved.structuredContent!.request_id;
+    const file = saved.structuredContent!.files![0]!;
+    // A path from the caller is not an argument: what comes back is the recorded clip.
+    const r = await call(ui.client, 'player_file', { kind: 'clip', request_id: id, path: '/etc/passwd' });
+    expect(Buffer.from((r.structuredContent as { data: string }).data, 'base64')).toEqual(readFileSync(file.path));
+    await refuse({ kind: 'clip', request_id: id, offset: file.bytes + 1 }, /past the end/);
+    truncateSync(file.path, 10);
+    await refuse({ kind: 'clip', request_id: id }, /gone or was changed since it was saved/);
+  });
+
+  it("player_file keyframes: thumbnails of a few KB cut from the board's contact sheet, labelled as on the sheet", async () => {
+    const colours = ['#d04040', '#d0a040', '#40a0d0', '#8040d0'];
+    const k = await Promise.all(colours.map(async (c, i) => sim.host(`kf-${i}.png`, await image(640, 360, 'png', c), 'image/png')));
+    const shots = [0, 1, 2].map((i) => ({ prompt: `shot ${i + 1}`, start_image_url: k[i]!, end_image_url: k[i + 1]! }));
+    const board = await call(ui.client, 'generate_storyboard', { shots, wait_seconds: 0 });
+    const id = board.structuredContent!.storyboard_id;
+    const labels: string[] = [];
+    for (let i = 0; i < 4; i++) {
+      const r = await call(ui.client, 'player_file', { kind: 'keyframe', storyboard_id: id, index: i });
+      const s = r.structuredContent as { data: string; mime: string; label: string; keyframes: number };
+      expect(s.mime).toBe('image/webp');
+      expect(s.keyframes).toBe(4);
+      const bytes = Buffer.from(s.data, 'base64');
+      expect(bytes.length).toBeLessThan(8_000);
+      labels.push(s.label);
+    }
+    expect(labels).toEqual(['1', '1-2', '2-3', '3']);
+    const r = await call(ui.client, 'player_file', { kind: 'keyframe', storyboard_id: id, index: 4 });
+    expect(r).toBeToolError('not_found');
+    expect((await call(ui.client, 'player_file', { kind: 'film', storyboard_id: id })).isError).toBe(true);
+  });
+});
+
+describe("the page's reading of answers (src/player/model.ts)", () => {
+  it('says every state in words: queued with position, running with elapsed time, failed with the reason', () => {
+    expect(stateText({ status: 'in_queue', queue_position: 3 }).text).toBe('Queued, position 3');
+    expect(stateText({ status: 'queued' }).text).toBe('Queued');
+    expect(stateText({ status: 'in_progress', elapsed_s: 42 }).text).toBe('Running, 42 s so far');
+    expect(stateText({ status: 'succeeded', elapsed_s: 80 })).toEqual({ text: 'Done in 80 s', tone: 'done' });
+    expect(stateText({ status: 'failed', error: 'content policy' })).toEqual({ text: 'Failed: content policy', tone: 'failed' });
+    expect(stateText({ status: 'timed_out' }).text).toBe('Failed: RunComfy reported "timed_out"');
+    expect(stateText({ status: 'cancelled' }).tone).toBe('attention');
+    expect(stateText({ status: 'not_submitted' }).text).toBe('Not submitted yet');
+    expect(stateText({ status: 'outcome_unknown' }).text).toMatch(/dashboard/);
+  });
+
+  it('reads answers defensively, and knows when to stop refreshing and when a refresh must not submit', () => {
+    expect(parseAnswer(null)).toBeUndefined();
+    expect(parseAnswer({ jobs: [] })).toBeUndefined();
+    const clip = parseAnswer({ request_id: 'r1', status: 'completed', done: true, output: { video: 'javascript:alert(1)' }, files: 'nope' });
+    expect(clip).toMatchObject({ kind: 'clip', video_url: undefined, file: undefined });
+    expect(isFinal(clip!)).toBe(false);
+    expect(isFinal({ ...(clip as object), download_error: 'disk full' } as never)).toBe(true);
+    const board = parseAnswer({
+      storyboard_id: 'sb-1',
+      status: 'planned',
+      shots: [{ index: 1, status: 'completed', done: true, prompt: 'a', take: 2 }, { status: 'not_submitted' }, 'junk'],
+      film: null,
+      warnings: ['a cut', 7],
+      cut: { shots: [1] },
+    }) as BoardData;
+    expect(board.shots.map((s) => [s.index, s.status, s.take])).toEqual([
+      [1, 'completed', 2],
+      [2, 'not_submitted', undefined],
+    ]);
+    expect(board.warnings).toEqual(['a cut']);
+    expect(hasUnsubmitted(board)).toBe(true);
+    expect(isFinal(board)).toBe(false);
+    expect(isFinal({ ...board, status: 'completed', film: { path: '/f.mp4' } })).toBe(true);
+    expect(isFinal({ ...board, status: 'needs_attention' })).toBe(true);
+  });
+});

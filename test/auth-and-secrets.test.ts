@@ -21,7 +21,7 @@ describe('tokens: missing, wrong, and never leaked', () => {
     const c = await connectStdio(simEnv(sim, tmp.dir, { RUNCOMFY_API_TOKEN: undefined }));
     try {
       const { tools } = await c.client.listTools();
-      expect(tools).toHaveLength(7);
+      expect(tools).toHaveLength(8);
       for (const [name, args] of [
         ['generate_video', { prompt: 'p', start_image_url: frames.start, end_image_url: frames.end }],
         ['check_status', { request_id: 'abc' }],
@@ -29,6 +29,7 @@ describe('tokens: missing, wrong, and never leaked', () => {
         ['cancel', { request_id: 'abc' }],
         ['generate_storyboard', { shots: [{ prompt: 'p', start_image_url: frames.start, end_image_url: frames.end }] }],
         ['get_storyboard', { storyboard_id: 'sb-abcdef123' }],
+        ['revise_storyboard', { storyboard_id: 'sb-abcdef123', shots: [{ prompt: 'p', start_image_url: frames.start, end_image_url: frames.end }] }],
       ] as const) {
         const r = await call(c.client, name, args);
         expect(r, name).toBeToolError('missing_token');

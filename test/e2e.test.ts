@@ -35,6 +35,7 @@ describe.each(['in memory', 'over stdio (built bin)'])('the tools end to end, %s
       'get_result',
       'get_storyboard',
       'list_jobs',
+      'revise_storyboard',
     ]);
     const gen = tools.find((t) => t.name === 'generate_video')!;
     expect(gen.inputSchema.required).toEqual(expect.arrayContaining(['prompt', 'start_image_url', 'end_image_url']));

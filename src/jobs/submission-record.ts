@@ -7,6 +7,7 @@
  * storyboard's plan, which reserves all its shots, is recorded the same way.
  */
 import { randomBytes } from 'node:crypto';
+import { KlingError } from '../errors.js';
 import type { Clock } from '../util/clock.js';
 import type { Logger } from '../util/log.js';
 import { PROCESS_INSTANCE } from '../util/process-instance.js';
@@ -69,7 +70,7 @@ export class SubmissionRecord {
     const at = this.clock.now();
     const cut = this.ledger.transaction(() => {
       const slice = this.ledger.slice(boardId);
-      if (!slice) throw new Error(`storyboard ${boardId} is not in the ledger`);
+      if (!slice) throw new KlingError('storyboard_not_found', `No storyboard ${boardId} is recorded in this server's ledger; nothing was submitted.`);
       const decided = decide(slice);
       this.checkSpend?.(this.read, { boards: [{ storyboard_id: 'new work', created_at: at, shots: decided.renders }] }, what);
       this.ledger.write({ t: 'cut', id: boardId, at, ...decided.cut });

@@ -334,6 +334,7 @@ async function benchStoryboard(): Promise<void> {
           `${film?.duration_s ?? 0} s film (${((film?.bytes ?? 0) / 2 ** 20).toFixed(1)} MB) stitched and verified in ${ms(wallMs - at(/stitching the film/))}; ` +
           `wall ${(wallMs / 1000).toFixed(1)} s; server peak RSS ${peak === undefined ? 'n/a (Linux only)' : `${peak.toFixed(0)} MB`}`,
       ]);
+      await benchRevisions(sim, c.client, r.structuredContent!.storyboard_id, shots);
     } finally {
       await c.close();
     }
@@ -341,6 +342,38 @@ async function benchStoryboard(): Promise<void> {
     await sim.stop();
     tmp.cleanup();
   }
+}
+
+/** Revising the 12-shot board: one keyframe changed (two shots rendered), then a re-cut of all 12 from existing takes. */
+async function benchRevisions(sim: RunComfySimulator, client: Connected['client'], id: string, shots: Record<string, unknown>[]) {
+  log('12-shot revisions…');
+  // Flipped: other bytes than every keyframe of the board (they are two images, each under several URLs).
+  const key = sim.host(
+    'board-6-new.jpg',
+    await sharp(await noisePng(1280 * 720 * 3))
+      .resize(1280, 720)
+      .flip()
+      .jpeg({ quality: 90 })
+      .toBuffer(),
+  );
+  const changed = shots.map((s, i) => ({ ...s, ...(i === 5 && { end_image_url: key }), ...(i === 6 && { start_image_url: key }) }));
+  const submissions = sim.submissions;
+  let t0 = performance.now();
+  const one = await call(client, 'revise_storyboard', { storyboard_id: id, shots: changed, wait_seconds: 600 });
+  const oneMs = performance.now() - t0;
+  const rendered = one.structuredContent?.shots.filter((s) => s.source === 'rendered').length;
+  rows.push([
+    'One keyframe changed in the 12-shot board (revise_storyboard: shots 6 and 7 end and start on it)',
+    `${one.structuredContent?.status}; ${rendered} shots rendered, ${12 - (rendered ?? 0)} reused; ${sim.submissions - submissions} submissions; new film stitched; wall ${(oneMs / 1000).toFixed(1)} s`,
+  ]);
+  const requests = sim.requests.length;
+  t0 = performance.now();
+  const recut = await call(client, 'revise_storyboard', { storyboard_id: id, shots: [...changed].reverse() });
+  const recutMs = performance.now() - t0;
+  rows.push([
+    'Re-cut of the 12-shot board from existing takes (revise_storyboard: all 12 reordered, nothing rendered)',
+    `${recut.structuredContent?.status}; ${sim.requests.length - requests} network requests; film of cut ${recut.structuredContent?.cut} stitched and verified; wall ${ms(recutMs)}`,
+  ]);
 }
 
 async function main(): Promise<void> {

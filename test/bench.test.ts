@@ -29,6 +29,8 @@ describe('npm run bench', () => {
         'Saving a 500 MB result',
         'Long history',
         '12-shot storyboard',
+        'One keyframe changed in the 12-shot board',
+        'Re-cut of the 12-shot board',
       ]) {
         expect(stdout).toContain(row);
       }

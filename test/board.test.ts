@@ -1,10 +1,14 @@
 /** Where a storyboard stands and how it is shown, and its continuity warnings: pure functions, checked without a server. */
 import { describe, expect, it } from 'vitest';
 import type { LedgerEvent, PendingSubmission } from '../src/jobs/records.js';
+import { atCut } from '../src/jobs/records.js';
+import { readyShot } from '../src/storyboards/check.js';
 import { continuityWarnings, type FrameFacts } from '../src/storyboards/continuity.js';
+import { decideCut } from '../src/storyboards/revise.js';
+import { boardTakes, nextTake } from '../src/storyboards/takes.js';
 import { boardStatus, shotStates, type ShotState } from '../src/storyboards/shots.js';
 import { boardView } from '../src/storyboards/view.js';
-import { at, board, fold, input, slice, T0 } from './records.js';
+import { at, board, fold, input, slice, spendOf, T0 } from './records.js';
 
 const ALIVE = 101;
 const DEAD = 202;
@@ -244,5 +248,115 @@ describe('continuityWarnings', () => {
     ]);
     expect(w).toHaveLength(1);
     expect(w[0]).toMatch(/^Aspect ratios differ by more than 2 % from shot 1's start frame \(1280×720\): shot 2 end \(640×480\)\. /);
+  });
+});
+
+describe('takes and cuts', () => {
+  /** Cut 2 of sb-1: shot 1 reuses take 1, shot 2 is rendered in its own slot, shot 3 shares cut 1's unsent render of shot 3. */
+  const cut2: LedgerEvent = {
+    t: 'cut',
+    id: 'sb-1',
+    at: at(20),
+    cut: 2,
+    shots: [
+      { ...input('shot 1'), take: 1, reason: 'same prompt, duration and frames as take 1' },
+      { ...input('shot 2, slower'), estimate_usd: 0.56, reason: 'prompt changed' },
+      { ...input('shot 3'), slot: { cut: 1, shot: 3 }, estimate_usd: 0.56 },
+    ],
+  };
+  const recorded = (id: string, cut: number, shot: number, take: number, submittedS: number, states: string[]): LedgerEvent[] => [
+    { t: 'submitted', id, at: at(submittedS), input: input(`shot ${shot}`), estimate_usd: 0.56, board: { id: 'sb-1', shot, cut, take } },
+    ...states.map((status, i): LedgerEvent => ({ t: 'state', id, at: at(submittedS + i + 1), status })),
+  ];
+
+  it('jobs of older ledgers are numbered first, in submission order; recorded numbers stand; the next is past every job and submission in flight', () => {
+    const records = fold([planned, ...shotJob('j-b', 2, 2, []), ...shotJob('j-a', 1, 1, []), ...recorded('j-c', 1, 3, 7, 3, [])]);
+    const { jobs, pending } = slice(records, 'sb-1');
+    expect(boardTakes(jobs).map((t) => [t.take, t.job.request_id])).toEqual([
+      [1, 'j-a'],
+      [2, 'j-b'],
+      [7, 'j-c'],
+    ]);
+    expect(nextTake(jobs, pending)).toBe(8);
+    const flying: LedgerEvent = { t: 'submitting', id: 'p-1', at: at(4), input: input(), board: { id: 'sb-1', shot: 1, take: 9 }, pid: ALIVE };
+    const more = slice(fold([planned, ...shotJob('j-a', 1, 1, []), flying]), 'sb-1');
+    expect(nextTake(more.jobs, more.pending)).toBe(10);
+  });
+
+  it('a cut: a reused take, a render of its own slot, a shared slot of the cut before; the films of both cuts kept apart', () => {
+    const film = {
+      url: 'kling://storyboards/sb-1',
+      path: '/videos/sb-1.mp4',
+      bytes: 1,
+      sha256: 'f'.repeat(64),
+      mime: 'video/mp4',
+      duration_s: 15,
+      frames: 60,
+      clips: [],
+    };
+    const records = fold([
+      planned,
+      ...completed('j-1', 1),
+      ...completed('j-2', 2),
+      { t: 'film', id: 'sb-1', at: at(9), film },
+      cut2,
+      ...recorded('j-5', 2, 2, 5, 21, ['in_progress']),
+    ]);
+    const b = board(records, 'sb-1');
+    expect(b).toMatchObject({ cut: 2, film: undefined });
+    expect(b.cuts.map((c) => [c.cut, c.film?.path])).toEqual([
+      [1, '/videos/sb-1.mp4'],
+      [2, undefined],
+    ]);
+    expect(atCut(b, 1).film?.path).toBe('/videos/sb-1.mp4');
+    const states = shotStates(slice(records, 'sb-1'), isAlive);
+    expect(states.map((s) => [s.phase, s.take, s.reused, s.slot])).toEqual([
+      ['completed', 1, true, { cut: 2, shot: 1 }],
+      ['running', 5, false, { cut: 2, shot: 2 }],
+      ['not_submitted', undefined, false, { cut: 1, shot: 3 }],
+    ]);
+    const view = boardView(b, states).structured;
+    expect(view).toMatchObject({ cut: 2, cuts: 2 });
+    expect(view.shots.map((s) => [s.source, s.reason])).toEqual([
+      ['reused', 'same prompt, duration and frames as take 1'],
+      ['rendered', 'prompt changed'],
+      ['rendered', undefined],
+    ]);
+    // Only the renders still to send are reserved: the shared slot of shot 3 once, the reused take not at all.
+    expect(spendOf(records, T0).usd).toBe(0.56 * 4);
+  });
+
+  it('a reused take that failed, submitted again, is replaced by the job of its own slot', () => {
+    const records = fold([planned, ...shotJob('j-1', 1, 1, ['failed']), cut2, ...recorded('j-9', 2, 1, 9, 30, ['in_queue'])]);
+    const s = shotStates(slice(records, 'sb-1'), isAlive)[0]!;
+    expect(s).toMatchObject({ phase: 'queued', take: 9, reused: false });
+    expect(s.earlier.map((j) => j.request_id)).toEqual(['j-1']);
+  });
+
+  it('decideCut: reuse by content under another URL, a re-roll, a twin in the same list, an unsent render shared', () => {
+    const records = fold([planned, ...completed('j-1', 1)]);
+    const b = board(records, 'sb-1');
+    const frame = (ref: string) => ({ send: ref, record: ref, sha256: `sha-of-${ref.replace(/^.*\//, '').replace('moved-', '')}` });
+    const asked = [
+      { ...input('shot 1'), start_image_url: 'https://elsewhere.example/moved-start.png' },
+      { ...input('shot 1'), take: 'new' as const },
+      { ...input('a new shot') },
+      { ...input('a new shot') },
+      { ...input('shot 3') },
+    ].map((s) => ({ ...s, duration: 5 as const }));
+    const checked = new Map(asked.map((s, i) => [i + 1, readyShot(s, frame(s.start_image_url), frame(s.end_image_url))]));
+    // The plan's shot records carry the same digests.
+    const withDigests = { ...b, shots: b.shots.map((s) => ({ ...s, image_sha256: { start_image_url: 'sha-of-start.png', end_image_url: 'sha-of-end.png' } })) };
+    const jobs = slice(records, 'sb-1');
+    const j1 = { ...jobs.jobs[0]!, input: { ...jobs.jobs[0]!.input!, image_sha256: { start_image_url: 'sha-of-start.png', end_image_url: 'sha-of-end.png' } } };
+    const d = decideCut({ board: withDigests, jobs: [j1], pending: [] }, asked, checked, isAlive);
+    expect(d.renders).toEqual([2, 3]);
+    expect(d.shots.map((s) => [s.take, s.slot, s.reroll, s.reason])).toEqual([
+      [1, undefined, undefined, 'same prompt, duration and frames as take 1'],
+      [undefined, undefined, true, 're-roll'],
+      [undefined, undefined, undefined, 'prompt changed'],
+      [undefined, { cut: 2, shot: 3 }, undefined, 'same as shot 3'],
+      [undefined, { cut: 1, shot: 3 }, undefined, 'same as shot 3 of cut 1, not yet submitted'],
+    ]);
   });
 });

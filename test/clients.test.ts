@@ -149,6 +149,10 @@ describe('a bad setting', () => {
       shots: [{ prompt: '@Image1 to @Image2', start_image_url: 'https://example.com/a.png', end_image_url: 'https://example.com/b.png' }],
     },
     get_storyboard: { storyboard_id: 'sb-abcdef123' },
+    revise_storyboard: {
+      storyboard_id: 'sb-abcdef123',
+      shots: [{ prompt: '@Image1 to @Image2', start_image_url: 'https://example.com/a.png', end_image_url: 'https://example.com/b.png' }],
+    },
   };
 
   test('over stdio: the server starts, lists its tools, and every call and job read says what to fix', async ({ sim, spawn }) => {

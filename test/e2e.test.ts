@@ -30,6 +30,7 @@ describe.each(Object.keys(labs) as (keyof typeof labs)[])('the tools end to end,
       'get_result',
       'get_storyboard',
       'list_jobs',
+      'revise_storyboard',
     ]);
     const gen = tools.find((t) => t.name === 'generate_video')!;
     expect(gen.inputSchema.required).toEqual(expect.arrayContaining(['prompt', 'start_image_url', 'end_image_url']));

@@ -71,6 +71,19 @@ describe('fuzzing tool arguments', () => {
       ),
     get_storyboard: () =>
       fc.record({ storyboard_id: storyboardId(), wait_seconds: wait(), download: flag(), stitch: flag(), resubmit_failed: flag() }, { requiredKeys: [] }),
+    revise_storyboard: () =>
+      fc.record(
+        {
+          storyboard_id: storyboardId(),
+          shots: fc.oneof(
+            fc.array(fc.record({ ...shot(), take: optional(fc.oneof(fc.constant('new'), fc.integer({ min: -1, max: 3 }), junk)) }), { maxLength: 3 }),
+            junk,
+          ),
+          soundtrack: optional(fc.oneof(fc.constant('/nowhere/track.m4a'), junk)),
+          wait_seconds: wait(),
+        },
+        { requiredKeys: [] },
+      ),
     check_status: () => fc.record({ request_id: requestId(), wait_seconds: optional(fc.oneof(fc.integer({ min: -2, max: 1 }), junk)) }, { requiredKeys: [] }),
     get_result: () =>
       fc.record(

@@ -4,6 +4,7 @@ import path from 'node:path';
 import Database from 'libsql';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { LEDGER_DB, LEGACY_FILE, Ledger, type LedgerChange } from '../src/jobs/ledger.js';
+import { spendSince } from '../src/costs/spend.js';
 import { SCHEMA_VERSION } from '../src/jobs/ledger-db.js';
 import { DEFAULT_MODEL } from '../src/models/registry.js';
 
@@ -265,6 +266,43 @@ describe('the ledger database behind the tools', () => {
       expect(job?.model).toBe(MODEL_ID);
     } finally {
       await c.close();
+      tmp.cleanup();
+    }
+  });
+});
+
+describe('the ledger: a board of several cuts', () => {
+  it('reserves the renders still to submit of the current cut alone: a reused take nothing, a shared slot once', async () => {
+    const tmp = tempDir();
+    try {
+      const ledger = await opened(tmp.dir);
+      const rec = (e: Parameters<Ledger['write']>[0]) => ledger.transaction(() => ledger.write(e));
+      const shot = (prompt: string) => ({ ...input(prompt), estimate_usd: 0.56 });
+      const id = 'sb-cuts0a1b2c';
+      rec({ t: 'storyboard', id, at: T0, shots: [shot('one'), shot('two')], estimate_usd: 1.12 });
+      rec({ t: 'submitted', id: 'job-1', at: at(1), input: input('one'), estimate_usd: 0.56, board: { id, shot: 1, take: 1 } });
+      const reserved = () => {
+        const board = ledger.spendSources(-Infinity).boards.find((b) => b.board.storyboard_id === id);
+        return board && spendSince(-Infinity, { jobs: { usd: 0, jobs: 0, unpriced: 0 }, pending: [], boards: [board] }).usd;
+      };
+      expect(reserved()).toBe(0.56);
+      // Cut 2: shot 1 reuses take 1, shot 2 shares cut 1's unsent shot 2, shot 3 is a new render.
+      rec({
+        t: 'cut',
+        id,
+        at: at(2),
+        cut: 2,
+        shots: [{ ...shot('one'), take: 1 }, { ...shot('two'), slot: { cut: 1, shot: 2 } }, shot('three')],
+      });
+      expect(ledger.slice(id)!.board).toMatchObject({ cut: 2, shots: [{ take: 1 }, { slot: { cut: 1, shot: 2 } }, { prompt: 'three' }] });
+      expect(reserved()).toBe(1.12);
+      rec({ t: 'submitted', id: 'job-2', at: at(3), input: input('two'), estimate_usd: 0.56, board: { id, shot: 2, cut: 1, take: 2 } });
+      expect(reserved()).toBe(0.56);
+      rec({ t: 'submitted', id: 'job-3', at: at(4), input: input('three'), estimate_usd: 0.56, board: { id, shot: 3, cut: 2, take: 3 } });
+      // Nothing left to submit: the board no longer reserves anything, and the spend reads it no more.
+      expect(reserved()).toBeUndefined();
+      ledger.close();
+    } finally {
       tmp.cleanup();
     }
   });

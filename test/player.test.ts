@@ -16,7 +16,7 @@ import { hasUnsubmitted, isFinal, parseAnswer, stateText, type BoardData } from 
 import { call, connectInMemory, image, keyframes, newClient, simEnv, startSim, tempDir, textOf, type Connected } from './helpers.js';
 
 const uiClient = () => newClient({ extensions: { [EXTENSION_ID]: { mimeTypes: [RESOURCE_MIME_TYPE] } } });
-const OPENS_PLAYER = ['generate_video', 'get_result', 'generate_storyboard', 'get_storyboard'];
+const OPENS_PLAYER = ['generate_video', 'get_result', 'generate_storyboard', 'get_storyboard', 'revise_storyboard'];
 const MiB = 1024 * 1024;
 
 describe('the player, server side', () => {

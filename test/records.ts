@@ -1,5 +1,6 @@
 /** Ledger records for pure unit tests, folded from events the way the ledger folds its lines: no file, no server. */
-import { Records, type BoardRecord, type BoardSlice, type JobRecord, type LedgerEvent, type RecordedInput } from '../src/jobs/records.js';
+import { spendSince, type SpendView } from '../src/costs/spend.js';
+import { jobCostUsd, Records, type BoardRecord, type BoardSlice, type JobRecord, type LedgerEvent, type RecordedInput } from '../src/jobs/records.js';
 
 export const T0 = Date.UTC(2026, 0, 1, 12);
 export const at = (s: number) => T0 + s * 1000;
@@ -33,4 +34,11 @@ type DistributiveOmit<T, K extends PropertyKey> = T extends unknown ? Omit<T, K>
 export function slice(records: Records, id: string): BoardSlice {
   const jobs = [...records.jobs.values()].filter((j) => j.board?.id === id).sort((a, b) => (a.submitted_at ?? 0) - (b.submitted_at ?? 0));
   return { board: board(records, id), jobs, pending: [...records.pending.values()].filter((p) => p.board?.id === id) };
+}
+
+/** The spend of folded records, its sources made the way the ledger's queries make them (jobs/ledger.ts#spendSources). */
+export function spendOf(r: Records, since: number): SpendView {
+  const costs = [...r.jobs.values()].filter((j) => (j.submitted_at ?? -Infinity) >= since).map(jobCostUsd);
+  const jobs = { usd: costs.reduce((a: number, c) => a + (c ?? 0), 0), jobs: costs.length, unpriced: costs.filter((c) => c === undefined).length };
+  return spendSince(since, { jobs, pending: r.pending.values(), boards: [...r.boards.keys()].map((id) => slice(r, id)) });
 }

@@ -1,17 +1,11 @@
 /** The spend as the ledger's records make it: pure, checked on folded events without a server. */
 import { describe, expect, it } from 'vitest';
-import { spendSince } from '../src/costs/spend.js';
 import { jobCostUsd } from '../src/jobs/records.js';
 import type { LedgerEvent } from '../src/jobs/records.js';
-import { at, fold, input, job, slice, T0 } from './records.js';
+import { at, fold, input, job, spendOf, T0 } from './records.js';
 
 /** The spend of a folded history, with its sources made the way the ledger's queries make them (jobs/ledger.ts#spendSources). */
-const spend = (since: number, events: LedgerEvent[]) => {
-  const r = fold(events);
-  const costs = [...r.jobs.values()].filter((j) => (j.submitted_at ?? -Infinity) >= since).map(jobCostUsd);
-  const jobs = { usd: costs.reduce((a: number, c) => a + (c ?? 0), 0), jobs: costs.length, unpriced: costs.filter((c) => c === undefined).length };
-  return spendSince(since, { jobs, pending: r.pending.values(), boards: [...r.boards.keys()].map((id) => slice(r, id)) });
-};
+const spend = (since: number, events: LedgerEvent[]) => spendOf(fold(events), since);
 const submitted = (id: string, s: number, estimate_usd?: number, board?: { id: string; shot: number }): LedgerEvent => ({
   t: 'submitted',
   id,

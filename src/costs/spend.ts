@@ -7,6 +7,8 @@
  * each job's cost as jobs/records.ts#jobCostUsd makes it.
  */
 
+import { renderSlots } from '../jobs/records.js';
+
 /** The spend limit's rolling window. */
 export const SPEND_WINDOW_MS = 24 * 60 * 60 * 1000;
 
@@ -21,6 +23,8 @@ export interface SpendView {
 interface ShotRef {
   id: string;
   shot: number;
+  /** Cut 1 when absent. */
+  cut?: number;
 }
 export interface SpendPending {
   at: number;
@@ -31,7 +35,9 @@ export interface SpendBoard {
   storyboard_id: string;
   created_at: number;
   closed?: unknown;
-  shots: { estimate_usd?: number }[];
+  /** The current cut (1 when absent). */
+  cut?: number;
+  shots: Parameters<typeof renderSlots>[0]['shots'];
 }
 
 export interface SpendSources {
@@ -51,18 +57,18 @@ export function spendSince(since: number, src: SpendSources): SpendView {
     else view.usd += usd;
   };
   const taken = new Set<string>();
-  const shotKey = (b: ShotRef) => `${b.id}#${b.shot}`;
+  const shotKey = (b: ShotRef) => `${b.id}#${b.cut ?? 1}#${b.shot}`;
   for (const p of src.pending) {
     if (p.board) taken.add(shotKey(p.board));
     if (p.at >= since) add(p.estimate_usd);
   }
-  // A storyboard reserves its shots until each is submitted (or the board is closed).
+  // A storyboard reserves the renders of its current cut until each is submitted (or the board is closed); a reused take costs nothing more.
   for (const { board, jobs } of src.boards) {
     if (board.created_at < since || board.closed) continue;
     for (const job of jobs) if (job.board) taken.add(shotKey(job.board));
-    board.shots.forEach((shot, i) => {
-      if (!taken.has(shotKey({ id: board.storyboard_id, shot: i + 1 }))) add(shot.estimate_usd);
-    });
+    for (const slot of renderSlots({ cut: board.cut ?? 1, shots: board.shots })) {
+      if (!taken.has(shotKey({ id: board.storyboard_id, ...slot }))) add(slot.estimate_usd);
+    }
   }
   view.usd = Math.round(view.usd * 1e6) / 1e6;
   return view;

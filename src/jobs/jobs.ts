@@ -16,8 +16,8 @@ import type { Clock } from '../util/clock.js';
 import type { Logger } from '../util/log.js';
 import type { Downloader } from './downloads.js';
 import type { Ledger, LedgerEvent, SavedFile } from './ledger.js';
-import type { JobInput } from './records.js';
-import { noteEvent, type BoardPlan, type Claimed, type SubmissionRecord } from './submission-record.js';
+import type { BoardRef, JobInput } from './records.js';
+import { noteEvent, type BoardPlan, type Claimed, type DecideCut, type SubmissionRecord } from './submission-record.js';
 
 export interface SubmitOptions {
   /** The model that runs it (default: the seed model, the one the tools offer). */
@@ -25,7 +25,7 @@ export interface SubmitOptions {
   /** What the ledger keeps of the input, when it differs from what is sent (local images). */
   recordAs?: JobInput;
   estimateUsd?: number;
-  board?: { id: string; shot: number };
+  board?: BoardRef;
   /** The submission in a few words, for a spend-limit refusal ("this 5 s clip"). */
   what: string;
   signal?: AbortSignal;
@@ -106,6 +106,11 @@ export class Jobs {
   /** Checks the spend limit for a whole storyboard and records its plan, which reserves its shots. */
   planBoard(plan: BoardPlan, what: string): Promise<void> {
     return this.submissions.reserveBoard(plan, what);
+  }
+
+  /** Checks the spend limit for a storyboard's new cut (decided in the ledger transaction that records it) and records it; returns its number. */
+  planCut(boardId: string, what: string, decide: DecideCut): Promise<number> {
+    return this.submissions.reserveCut(boardId, what, decide);
   }
 
   /**

@@ -26,8 +26,8 @@ export const BUSY_TIMEOUT_MS = 10_000;
  * queries filter and sort on; `seq` is the last event that changed a row.
  * job_totals keeps the count and cost of the jobs in each phase, so a count
  * or an all-time spend is one small read, not a scan of every job.
- * boards.untaken counts the shots no job or submission has taken yet, so the
- * spend reads only the boards that still reserve money.
+ * boards.untaken counts the renders of a board's current cut (records.ts#renderSlots)
+ * that no job or submission holds yet, so the spend reads only the boards that still reserve money.
  */
 const SCHEMA = `
 CREATE TABLE events (seq INTEGER PRIMARY KEY AUTOINCREMENT, id TEXT NOT NULL, t TEXT NOT NULL, at INTEGER NOT NULL, board_id TEXT, body TEXT NOT NULL);

@@ -3,7 +3,7 @@
  * of the job, storyboard or submission it changes, with that row's indexed
  * columns. Every write here runs inside the caller's transaction.
  */
-import type { z } from 'zod';
+import { z } from 'zod';
 import { scalar, type Db } from './ledger-db.js';
 import {
   boardDocSchema,
@@ -14,6 +14,7 @@ import {
   jobDocSchema,
   pendingDocSchema,
   pendingOf,
+  renderSlots,
   resolvedPending,
   runTimeMs,
   type BoardRecord,
@@ -63,12 +64,10 @@ export class Rows {
       ),
       putPending: p('INSERT OR REPLACE INTO pending (id, at, board_id, shot, doc) VALUES (?, ?, ?, ?, ?)'),
       dropPending: p('DELETE FROM pending WHERE id = ?'),
-      dropShot: p('DELETE FROM pending WHERE board_id = ? AND shot = ?'),
-      untaken: p(
-        `UPDATE boards SET untaken = shot_count - (SELECT count(*) FROM (
-           SELECT shot FROM jobs WHERE board_id = ?1 AND shot <= shot_count UNION SELECT shot FROM pending WHERE board_id = ?1 AND shot <= shot_count))
-         WHERE storyboard_id = ?1`,
-      ),
+      dropShot: p(`DELETE FROM pending WHERE board_id = ? AND shot = ? AND ${CUT_OF('doc')} = ?`),
+      // Every render slot of the board that a job or a submission in flight holds.
+      takenSlots: p(`SELECT ${CUT_OF('doc')} AS cut, shot FROM jobs WHERE board_id = ?1 UNION SELECT ${CUT_OF('doc')}, shot FROM pending WHERE board_id = ?1`),
+      untaken: p('UPDATE boards SET untaken = ? WHERE storyboard_id = ?'),
     };
   }
 
@@ -105,7 +104,7 @@ export class Rows {
       seq = this.append(e, boardId);
       if (entity.e.t === 'submitting') {
         // As records.ts#sameShot: a new submission of a storyboard shot replaces one left in flight by a dead process.
-        if (entity.e.board) this.q.dropShot.run(entity.e.board.id, entity.e.board.shot);
+        if (entity.e.board) this.q.dropShot.run(entity.e.board.id, entity.e.board.shot, entity.e.board.cut ?? 1);
         this.putPending(pendingOf(entity.e));
       }
     } else if (entity.kind === 'board') {
@@ -144,14 +143,14 @@ export class Rows {
     this.q.recount.run();
   }
 
-  /** Stores a board; its count of untaken shots is set by countUntaken. */
+  /** Stores a board; its count of untaken renders is set by countUntaken. */
   putBoard(board: BoardRecord, seq: number): void {
     this.q.putBoard.run({
       storyboard_id: board.storyboard_id,
       created_at: board.created_at,
       updated_at: board.updated_at,
       closed: board.closed ? 1 : 0,
-      shot_count: board.shots.length,
+      shot_count: renderSlots(board).length,
       seq,
       doc: JSON.stringify(board),
     });
@@ -162,10 +161,24 @@ export class Rows {
     this.q.putPending.run(p.id, p.at, p.board?.id ?? null, p.board?.shot ?? null, JSON.stringify(p));
   }
 
+  /** The renders of the board's current cut no job or submission holds yet: what the spend still reserves for it. */
   private countUntaken(boardId: string): void {
-    this.q.untaken.run(boardId);
+    const board = this.board(boardId);
+    if (!board) return;
+    const taken = new Set(
+      this.q.takenSlots
+        .all(boardId)
+        .map((r) => slotRow.parse(r))
+        .map((r) => slotKey(r)),
+    );
+    this.q.untaken.run(renderSlots(board).filter((s) => !taken.has(slotKey(s))).length, boardId);
   }
 }
+
+/** The cut a job or pending row's board reference names (cut 1 when it names none, as ledgers older than revisions wrote). */
+const CUT_OF = (doc: string) => `coalesce(json_extract(${doc}, '$.board.cut'), 1)`;
+const slotRow = z.object({ cut: z.number(), shot: z.number() });
+const slotKey = (s: { cut: number; shot: number }) => `${s.cut}#${s.shot}`;
 
 /** Rows per batch: a few MB at most, and fewer bound values than SQLite allows in one statement. */
 const BATCH = 200;

@@ -50,7 +50,7 @@ export interface LedgerSpend {
   /** Every submission in flight (it also holds its shot). */
   pending: PendingSubmission[];
   /** Open storyboards that may still reserve shots, each with the shots its jobs took. */
-  boards: { board: BoardRecord; jobs: { board?: { id: string; shot: number } }[] }[];
+  boards: { board: BoardRecord; jobs: { board?: { id: string; shot: number; cut?: number } }[] }[];
 }
 
 export interface Page<T> {
@@ -61,12 +61,12 @@ export interface Page<T> {
 
 /** Events read per look at what other processes wrote; more are read on the next look. */
 const CHANGE_SCAN = 5_000;
-const BOARD_EVENTS = new Set(['storyboard', 'storyboard_closed', 'film', 'film_error', 'sheet']);
+const BOARD_EVENTS = new Set(['storyboard', 'cut', 'storyboard_closed', 'film', 'film_error', 'sheet']);
 const NEW_RECORD_EVENTS = new Set(['submitted', 'submit_unknown', 'storyboard']);
 
 const changeRow = z.object({ seq: z.number(), id: z.string(), t: z.string(), board_id: z.string().nullable() });
 const spendRow = z.object({ n: z.number(), usd: z.number(), unpriced: z.number() });
-const takenRow = z.object({ board_id: z.string(), shot: z.number() });
+const takenRow = z.object({ board_id: z.string(), shot: z.number(), cut: z.number() });
 const pageRow = z.object({ doc: z.string(), sort: z.number(), id: z.string() });
 const quoteRow = z.object({ fingerprint: z.string(), expires_at: z.number() });
 
@@ -251,7 +251,7 @@ export class Ledger {
       .pluck()
       .all(Number.isFinite(since) ? since : Number.MIN_SAFE_INTEGER)
       .map((d) => parseDoc(boardDocSchema, d));
-    const taken = db.prepare('SELECT board_id, shot FROM jobs WHERE board_id = ?');
+    const taken = db.prepare("SELECT board_id, shot, coalesce(json_extract(doc, '$.board.cut'), 1) AS cut FROM jobs WHERE board_id = ?");
     return {
       jobs: { usd: jobs.usd, jobs: jobs.n, unpriced: jobs.unpriced },
       pending,
@@ -260,7 +260,7 @@ export class Ledger {
         jobs: taken
           .all(board.storyboard_id)
           .map((r) => takenRow.parse(r))
-          .map((r) => ({ board: { id: r.board_id, shot: r.shot } })),
+          .map((r) => ({ board: { id: r.board_id, shot: r.shot, cut: r.cut } })),
       })),
     };
   }

@@ -53,11 +53,42 @@ export const filmSchema = savedFileSchema.extend({
   frames: z.number().describe('video frames in the film'),
   clips: z.array(z.string()).describe('sha256 of each clip joined, in shot order'),
   notes: z.array(z.string()).optional().describe('what to know about the film, e.g. why it has no sound'),
+  sound: z
+    .object({ codec: z.string(), duration_s: z.number(), sha256: z.string() })
+    .optional()
+    .describe('the soundtrack muxed into the film (packets copied, cut at the film’s end): codec, its length in the film, sha256 of the track'),
 });
 export type FilmFile = z.output<typeof filmSchema>;
 
-const boardRef = z.object({ id: z.string(), shot: z.number().int().min(1) });
+/**
+ * The storyboard render slot a job fills: shot `shot` of cut `cut` (cut 1, the plan, when absent), and the job's take
+ * number on its board (stable: allocated in the ledger transaction that claims the slot; absent in ledgers older than revisions).
+ */
 const usd = z.number().min(0);
+const boardRef = z.object({ id: z.string(), shot: z.number().int().min(1), cut: z.number().int().min(1).optional(), take: z.number().int().min(1).optional() });
+export type BoardRef = z.output<typeof boardRef>;
+
+/** A soundtrack as checked and kept beside the films: the copy stitching reads, and where it came from. */
+export const soundtrackSchema = savedFileSchema.extend({
+  codec: z.enum(['aac', 'mp3']).describe('the audio codec, copied into the film without re-encoding'),
+  duration_s: z.number().describe('length of the track in seconds'),
+});
+export type SoundtrackFile = z.output<typeof soundtrackSchema>;
+
+/**
+ * A shot of a cut. It either reuses a take of the board (`take`) or is rendered in a slot: its own (cut, shot) by
+ * default, or `slot`, the render of an earlier cut it shares (one still to be submitted or still in flight).
+ */
+const cutShotSchema = shotSchema.extend({
+  estimate_usd: usd.optional(),
+  take: z.number().int().min(1).optional(),
+  slot: z.object({ cut: z.number().int().min(1), shot: z.number().int().min(1) }).optional(),
+  /** Asked for as a new take even though one matched. */
+  reroll: z.boolean().optional(),
+  /** Why the shot is reused or rendered, in a few words ("prompt changed", "same as take 3"). */
+  reason: z.string().optional(),
+});
+export type CutShot = z.output<typeof cutShotSchema>;
 
 const eventSchema = z.discriminatedUnion('t', [
   // A submission about to be sent: its expected cost counts against the spend limit until it resolves.
@@ -108,11 +139,25 @@ const eventSchema = z.discriminatedUnion('t', [
     shots: z.array(shotSchema.extend({ estimate_usd: usd.optional() })).min(1),
     estimate_usd: usd.optional(),
     warnings: z.array(z.string()).optional(),
+    soundtrack: soundtrackSchema.optional(),
+  }),
+  // A revision accepted: cut `cut` (2, 3, …) becomes the board's current shot list.
+  z.object({
+    t: z.literal('cut'),
+    id: z.string(),
+    at: z.number(),
+    cut: z.number().int().min(2),
+    shots: z.array(cutShotSchema).min(1),
+    estimate_usd: usd.optional(),
+    warnings: z.array(z.string()).optional(),
+    soundtrack: soundtrackSchema.optional(),
+    title: z.string().optional(),
   }),
   z.object({ t: z.literal('storyboard_closed'), id: z.string(), at: z.number(), reason: z.string() }),
-  z.object({ t: z.literal('film'), id: z.string(), at: z.number(), film: filmSchema }),
-  z.object({ t: z.literal('sheet'), id: z.string(), at: z.number(), file: savedFileSchema }),
-  z.object({ t: z.literal('film_error'), id: z.string(), at: z.number(), message: z.string() }),
+  // Of cut `cut` (1 when absent, as ledgers older than revisions wrote them).
+  z.object({ t: z.literal('film'), id: z.string(), at: z.number(), film: filmSchema, cut: z.number().int().min(1).optional() }),
+  z.object({ t: z.literal('sheet'), id: z.string(), at: z.number(), file: savedFileSchema, cut: z.number().int().min(1).optional() }),
+  z.object({ t: z.literal('film_error'), id: z.string(), at: z.number(), message: z.string(), cut: z.number().int().min(1).optional() }),
 ]);
 export { eventSchema };
 export type LedgerEvent = z.output<typeof eventSchema>;
@@ -136,7 +181,7 @@ export interface JobRecord {
   estimate_usd?: number;
   charged_usd?: number;
   /** The storyboard shot this job renders. */
-  board?: { id: string; shot: number };
+  board?: BoardRef;
   updated_at: number;
 }
 
@@ -147,24 +192,81 @@ export interface PendingSubmission {
   model: string;
   input: JobInput;
   estimate_usd?: number;
-  board?: { id: string; shot: number };
+  board?: BoardRef;
   pid?: number;
   /** Tells this process from an earlier one with the same pid. */
   instance?: string;
 }
 
+/** One cut of a board: its shot list and what was made of it. Cut 1 is the plan. */
+export interface CutRecord {
+  cut: number;
+  at: number;
+  shots: CutShot[];
+  estimate_usd?: number;
+  warnings?: string[];
+  soundtrack?: SoundtrackFile;
+  film?: FilmFile;
+  sheet?: SavedFile;
+  film_error?: string;
+}
+
+/** A board; its top-level shots, estimate, warnings, soundtrack, film and sheet are those of the current cut. */
 export interface BoardRecord {
   storyboard_id: string;
   created_at: number;
   title?: string;
-  shots: (RecordedInput & { estimate_usd?: number })[];
+  /** The current cut's number (1 until a revision is accepted). */
+  cut: number;
+  cuts: CutRecord[];
+  shots: CutShot[];
   estimate_usd?: number;
   warnings?: string[];
+  soundtrack?: SoundtrackFile;
   closed?: { at: number; reason: string };
   film?: FilmFile;
   sheet?: SavedFile;
   film_error?: string;
   updated_at: number;
+}
+
+/** The board as of cut `n` (its current one if there is no such cut): top-level fields mirror that cut. */
+export function atCut(board: BoardRecord, n: number): BoardRecord {
+  const c = board.cuts.find((x) => x.cut === n);
+  return c ? showingCut(board, c) : board;
+}
+
+/** The board with cut `c` as its current one: its top-level fields mirror that cut. */
+function showingCut(board: BoardRecord, c: CutRecord): BoardRecord {
+  return {
+    ...board,
+    cut: c.cut,
+    shots: c.shots,
+    estimate_usd: c.estimate_usd,
+    warnings: c.warnings,
+    soundtrack: c.soundtrack,
+    film: c.film,
+    sheet: c.sheet,
+    film_error: c.film_error,
+  };
+}
+
+/**
+ * The render slots the board's current cut still reserves money for until each is submitted: every shot that
+ * does not reuse a take, at its own (cut, shot) or at the earlier slot it shares, each slot once.
+ */
+export function renderSlots(board: {
+  cut: number;
+  shots: readonly { take?: number; slot?: { cut: number; shot: number }; estimate_usd?: number }[];
+}): { cut: number; shot: number; estimate_usd?: number }[] {
+  const slots = new Map<string, { cut: number; shot: number; estimate_usd?: number }>();
+  board.shots.forEach((shot, i) => {
+    if (shot.take !== undefined) return;
+    const slot = shot.slot ?? { cut: board.cut, shot: i + 1 };
+    const key = `${slot.cut}#${slot.shot}`;
+    if (!slots.has(key)) slots.set(key, { ...slot, estimate_usd: shot.estimate_usd });
+  });
+  return [...slots.values()];
 }
 
 /** One storyboard with what its shots stand on: its jobs (oldest first) and its submissions in flight. */
@@ -206,25 +308,44 @@ export const pendingDocSchema: z.ZodType<PendingSubmission> = z.looseObject({
   pid: z.number().optional(),
   instance: z.string().optional(),
 });
-export const boardDocSchema: z.ZodType<BoardRecord> = z.looseObject({
+const cutDocSchema = z.looseObject({
+  cut: z.number(),
+  at: z.number(),
+  shots: z.array(cutShotSchema),
+  estimate_usd: z.number().optional(),
+  warnings: z.array(z.string()).optional(),
+  soundtrack: soundtrackSchema.optional(),
+  film: filmSchema.optional(),
+  sheet: savedFileSchema.optional(),
+  film_error: z.string().optional(),
+});
+const boardDocFields = z.looseObject({
   storyboard_id: z.string(),
   created_at: z.number(),
   title: z.string().optional(),
-  shots: z.array(shotSchema.extend({ estimate_usd: z.number().optional() })),
+  cut: z.number().optional(),
+  cuts: z.array(cutDocSchema).optional(),
+  shots: z.array(cutShotSchema),
   estimate_usd: z.number().optional(),
   warnings: z.array(z.string()).optional(),
+  soundtrack: soundtrackSchema.optional(),
   closed: stamp.extend({ reason: z.string() }).optional(),
   film: filmSchema.optional(),
   sheet: savedFileSchema.optional(),
   film_error: z.string().optional(),
   updated_at: z.number(),
 });
+/** A board stored before revisions has no cuts: its plan is cut 1. */
+export const boardDocSchema: z.ZodType<BoardRecord> = boardDocFields.transform((b) => {
+  const { shots, estimate_usd, warnings, film, sheet, film_error } = b;
+  return { ...b, cut: b.cut ?? 1, cuts: b.cuts ?? [{ cut: 1, at: b.created_at, shots, estimate_usd, warnings, film, sheet, film_error }] };
+});
 
 type PendingEvent = EventOf<'submitting' | 'submit_failed'>;
-export type BoardEvent = EventOf<'storyboard' | 'storyboard_closed' | 'film' | 'film_error' | 'sheet'>;
+export type BoardEvent = EventOf<'storyboard' | 'cut' | 'storyboard_closed' | 'film' | 'film_error' | 'sheet'>;
 export type JobEvent = Exclude<LedgerEvent, PendingEvent | BoardEvent>;
 
-const BOARD_EVENTS: ReadonlySet<LedgerEvent['t']> = new Set(['storyboard', 'storyboard_closed', 'film', 'film_error', 'sheet']);
+const BOARD_EVENTS: ReadonlySet<LedgerEvent['t']> = new Set(['storyboard', 'cut', 'storyboard_closed', 'film', 'film_error', 'sheet']);
 
 /** Which record an event folds into. */
 export function entityOf(e: LedgerEvent): { kind: 'pending'; e: PendingEvent } | { kind: 'board'; e: BoardEvent } | { kind: 'job'; e: JobEvent } {
@@ -253,7 +374,7 @@ export function pendingOf(e: EventOf<'submitting'>): PendingSubmission {
  * (its process died; the user chose to send the shot again).
  */
 export function sameShot(p: PendingSubmission, e: EventOf<'submitting'>): boolean {
-  return p.board !== undefined && p.board.id === e.board?.id && p.board.shot === e.board.shot;
+  return p.board !== undefined && p.board.id === e.board?.id && p.board.shot === e.board.shot && (p.board.cut ?? 1) === (e.board.cut ?? 1);
 }
 
 /** The submission in flight an event resolves (its outcome is now recorded), if any. */
@@ -266,18 +387,32 @@ export function resolvedPending(e: LedgerEvent): string | undefined {
 /** Folds one event into a storyboard; an event of a board never planned changes nothing. */
 export function foldBoard(prev: BoardRecord | undefined, e: BoardEvent): BoardRecord | undefined {
   if (e.t === 'storyboard') {
-    return { storyboard_id: e.id, created_at: e.at, title: e.title, shots: e.shots, estimate_usd: e.estimate_usd, warnings: e.warnings, updated_at: e.at };
+    const first: CutRecord = { cut: 1, at: e.at, shots: e.shots, estimate_usd: e.estimate_usd, warnings: e.warnings, soundtrack: e.soundtrack };
+    return showingCut({ storyboard_id: e.id, created_at: e.at, title: e.title, cut: 1, cuts: [first], shots: [], updated_at: e.at }, first);
   }
   if (!prev) return undefined;
   const board: BoardRecord = { ...prev, updated_at: Math.max(prev.updated_at, e.at) };
   if (e.t === 'storyboard_closed') board.closed = { at: e.at, reason: e.reason };
-  if (e.t === 'film') {
-    board.film = e.film;
-    board.film_error = undefined;
+  if (e.t === 'cut') {
+    // Two processes cannot both record cut n: cuts are numbered in the ledger transaction that records them. A repeated one is ignored.
+    if (board.cuts.some((c) => c.cut === e.cut)) return prev;
+    const cut: CutRecord = { cut: e.cut, at: e.at, shots: e.shots, estimate_usd: e.estimate_usd, warnings: e.warnings, soundtrack: e.soundtrack };
+    board.cuts = [...board.cuts, cut];
+    if (e.title) board.title = e.title;
   }
-  if (e.t === 'sheet') board.sheet = e.file;
-  if (e.t === 'film_error') board.film_error = e.message;
-  return board;
+  if (e.t === 'film' || e.t === 'sheet' || e.t === 'film_error') {
+    const n = e.cut ?? 1;
+    board.cuts = board.cuts.map((c) => {
+      if (c.cut !== n) return c;
+      if (e.t === 'film') return { ...c, film: e.film, film_error: undefined };
+      if (e.t === 'sheet') return { ...c, sheet: e.file };
+      return { ...c, film_error: e.message };
+    });
+  }
+  return showingCut(
+    board,
+    board.cuts.reduce((a, b) => (b.cut > a.cut ? b : a)),
+  );
 }
 
 /** Folds one event into a job (a new one when `prev` is undefined). */

@@ -7,6 +7,7 @@
  * storyboard's plan, which reserves all its shots, is recorded the same way.
  */
 import { randomBytes } from 'node:crypto';
+import { KlingError } from '../errors.js';
 import type { Clock } from '../util/clock.js';
 import type { Logger } from '../util/log.js';
 import { PROCESS_INSTANCE } from '../util/process-instance.js';
@@ -28,6 +29,9 @@ export type Reservation = Omit<PendingSubmission, 'id' | 'at' | 'pid' | 'instanc
 /** A reservation made only if `claim` holds on the board as the transaction reads it (no other call took the shot meanwhile). */
 export type Claimed = Reservation & { claim?: (slice: BoardSlice) => boolean };
 export type BoardPlan = Omit<EventOf<'storyboard'>, 't' | 'at'>;
+/** A storyboard's new cut as decided on the board's slice read in the transaction that records it: its renders are what it reserves. */
+export type CutPlan = Omit<EventOf<'cut'>, 't' | 'at' | 'id'>;
+export type DecideCut = (slice: BoardSlice) => { renders: { estimate_usd?: number }[]; cut: CutPlan };
 /** A reservation recorded as pending: what its outcome is recorded against. */
 export type Reserved = Reservation & { id: string };
 
@@ -50,12 +54,30 @@ export class SubmissionRecord {
   async reserveBoard(plan: BoardPlan, what: string): Promise<void> {
     const at = this.clock.now();
     const { id, ...fields } = plan;
-    const board: BoardRecord = { storyboard_id: id, created_at: at, ...fields, updated_at: at };
+    const board: BoardRecord = { storyboard_id: id, created_at: at, cut: 1, cuts: [], ...fields, updated_at: at };
     this.ledger.transaction(() => {
       this.checkSpend?.(this.read, { boards: [board] }, what);
       this.ledger.write({ t: 'storyboard', id, at, ...fields });
     });
     this.ledger.refresh();
+  }
+
+  /**
+   * Decides a storyboard's new cut on its slice as this transaction reads it (so two revisions of one board are
+   * numbered and decided one after the other, in any process), checks the limit for the renders it adds, and records it.
+   */
+  async reserveCut(boardId: string, what: string, decide: DecideCut): Promise<number> {
+    const at = this.clock.now();
+    const cut = this.ledger.transaction(() => {
+      const slice = this.ledger.slice(boardId);
+      if (!slice) throw new KlingError('storyboard_not_found', `No storyboard ${boardId} is recorded in this server's ledger; nothing was submitted.`);
+      const decided = decide(slice);
+      this.checkSpend?.(this.read, { boards: [{ storyboard_id: 'new work', created_at: at, shots: decided.renders }] }, what);
+      this.ledger.write({ t: 'cut', id: boardId, at, ...decided.cut });
+      return decided.cut.cut;
+    });
+    this.ledger.refresh();
+    return cut;
   }
 
   /**

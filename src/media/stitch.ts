@@ -5,7 +5,9 @@
  * first and a mismatch is refused with the shots named. The film is written
  * under a temporary name, read back and verified (duration and frame count
  * are the sums of the clips'), and only then renamed into place. Clips are
- * read one at a time, packet by packet, so memory stays bounded.
+ * read one at a time, packet by packet, so memory stays bounded. A soundtrack
+ * (AAC or MP3) replaces the clips' sound: its packets are copied as they are,
+ * up to the film's end, interleaved clip by clip.
  */
 import {
   EncodedAudioPacketSource,
@@ -16,11 +18,18 @@ import {
   Mp4OutputFormat,
   Output,
   type AudioCodec,
+  type InputAudioTrack,
   type InputTrack,
 } from 'mediabunny';
 import { KlingError, isKlingError } from '../errors.js';
 import { writeFileAtomically } from './atomic-file.js';
 import { openVideo, probeClip, type AudioProbe, type ClipProbe } from './probe.js';
+import { openSoundtrack, type SoundtrackCodec } from './soundtrack.js';
+
+export interface Soundtrack {
+  path: string;
+  codec: SoundtrackCodec;
+}
 
 export interface Film {
   path: string;
@@ -34,6 +43,8 @@ export interface Film {
   audio: boolean;
   /** Things the caller should tell the user, e.g. why the film has no sound. */
   warnings: string[];
+  /** Seconds of the soundtrack in the film, when one was muxed in. */
+  soundtrackS?: number;
 }
 
 /** The largest gap allowed between the film's duration and the sum of the clips'. */
@@ -41,7 +52,7 @@ const DURATION_TOLERANCE_S = 0.1;
 const KEPT = 'the clips are kept';
 
 /** Joins `clipPaths` in order into `outPath` (MP4). Throws stitch_mismatch (refused, nothing written) or stitch_failed. */
-export async function stitchClips(clipPaths: string[], outPath: string): Promise<Film> {
+export async function stitchClips(clipPaths: string[], outPath: string, soundtrack?: Soundtrack): Promise<Film> {
   if (clipPaths.length === 0) throw new KlingError('stitch_failed', 'There are no clips to stitch.');
   const probes: ClipProbe[] = [];
   for (const [i, p] of clipPaths.entries()) {
@@ -53,19 +64,20 @@ export async function stitchClips(clipPaths: string[], outPath: string): Promise
   }
   const mismatch = mismatchOf(probes);
   if (mismatch) throw new KlingError('stitch_mismatch', `${mismatch}; ${KEPT}.`);
-  const sound = audioPlan(probes);
+  const sound = soundtrack ? { codec: soundtrack.codec, warnings: [] } : audioPlan(probes);
   const frames = probes.reduce((n, p) => n + p.frames, 0);
 
   let clipsDurationS = 0;
+  let audioFrameS = 0;
   try {
     const written = await writeFileAtomically(
       outPath,
       async (temp) => {
-        clipsDurationS = await copyPackets(clipPaths, temp, sound.codec);
+        ({ offset: clipsDurationS, audioFrameS } = await copyPackets(clipPaths, temp, sound.codec, soundtrack));
       },
-      (temp) => verify(temp, probes[0]!, frames, clipsDurationS, sound.codec !== null),
+      (temp) => verify(temp, probes[0]!, { frames, clipsDurationS, withAudio: sound.codec !== null, soundtrack: soundtrack && { audioFrameS } }),
     );
-    const film = written.checked;
+    const film = written.checked.probe;
     return {
       path: written.path,
       bytes: written.bytes,
@@ -76,6 +88,7 @@ export async function stitchClips(clipPaths: string[], outPath: string): Promise
       height: film.height,
       audio: sound.codec !== null,
       warnings: sound.warnings,
+      ...(soundtrack && { soundtrackS: written.checked.audioS }),
     };
   } catch (err) {
     if (isKlingError(err)) throw err;
@@ -124,8 +137,16 @@ function audioPlan(probes: ClipProbe[]): { codec: AudioCodec | null; warnings: s
   return codec ? { codec, warnings: [] } : noSound("the clips' audio codec is not known");
 }
 
-/** Copies every clip's packets into a new MP4 at `temp`; returns the summed clip durations (the offsets used). */
-async function copyPackets(clipPaths: string[], temp: string, audioCodec: AudioCodec | null): Promise<number> {
+/**
+ * Copies every clip's packets into a new MP4 at `temp`, and the soundtrack's up to the film's end; returns the summed
+ * clip durations (the offsets used) and the soundtrack's packet length.
+ */
+async function copyPackets(
+  clipPaths: string[],
+  temp: string,
+  audioCodec: AudioCodec | null,
+  soundtrack: Soundtrack | undefined,
+): Promise<{ offset: number; audioFrameS: number }> {
   // No fast start: the index goes at the end, so nothing has to be held back in memory.
   const output = new Output({ format: new Mp4OutputFormat({ fastStart: false }), target: new FilePathTarget(temp, { chunked: true, chunkSize: 1 << 20 }) });
   const video = new EncodedVideoPacketSource('avc');
@@ -133,12 +154,14 @@ async function copyPackets(clipPaths: string[], temp: string, audioCodec: AudioC
   const audio = audioCodec ? new EncodedAudioPacketSource(audioCodec) : undefined;
   if (audio) output.addAudioTrack(audio);
   let offset = 0;
+  const music = soundtrack ? await openSoundtrack(soundtrack.path) : undefined;
+  const score = music && new SoundtrackCopy(music.track, audio!);
   try {
     await output.start();
     for (const [i, clipPath] of clipPaths.entries()) {
       const clip = await openVideo(clipPath);
       try {
-        const tracks: InputTrack[] = [clip.video, ...(audio && clip.audio ? [clip.audio] : [])];
+        const tracks: InputTrack[] = [clip.video, ...(audio && clip.audio && !score ? [clip.audio] : [])];
         const videoConfig = i === 0 ? await clip.video.getDecoderConfig() : null;
         const audioConfig = i === 0 && audio && clip.audio ? await clip.audio.getDecoderConfig() : null;
         let firstVideo = true;
@@ -157,13 +180,45 @@ async function copyPackets(clipPaths: string[], temp: string, audioCodec: AudioC
       } finally {
         clip.input.dispose();
       }
+      // The sound keeps up with the picture clip by clip, so the muxer never holds much of either.
+      await score?.copyUntil(offset);
     }
     await output.finalize();
   } catch (err) {
     await output.cancel().catch(() => undefined);
     throw err;
+  } finally {
+    music?.input.dispose();
   }
-  return offset;
+  return { offset, audioFrameS: score?.longestPacketS ?? 0 };
+}
+
+/** Copies a soundtrack's packets, in order, as the film grows: each packet that starts before the film's end so far. */
+class SoundtrackCopy {
+  private readonly packets: AsyncGenerator<EncodedPacket>;
+  private next: EncodedPacket | undefined | null = null;
+  private first = true;
+  longestPacketS = 0;
+
+  constructor(
+    private readonly track: InputAudioTrack,
+    private readonly out: EncodedAudioPacketSource,
+  ) {
+    this.packets = new EncodedPacketSink(track).packets();
+  }
+
+  async copyUntil(endS: number): Promise<void> {
+    for (;;) {
+      if (this.next === null) this.next = (await this.packets.next()).value ?? undefined;
+      const packet = this.next;
+      if (!packet || packet.timestamp >= endS) return;
+      const config = this.first ? await this.track.getDecoderConfig() : null;
+      await this.out.add(packet, config ? { decoderConfig: config } : undefined);
+      this.first = false;
+      this.longestPacketS = Math.max(this.longestPacketS, packet.duration);
+      this.next = null;
+    }
+  }
 }
 
 /** Packets of several tracks of one file, each track in decode order, merged by timestamp (so the muxer can interleave). */
@@ -181,18 +236,41 @@ async function* interleaved(tracks: InputTrack[]): AsyncGenerator<[InputTrack, E
   }
 }
 
-/** Reads the written film back; throws stitch_failed unless it holds what was copied. */
-async function verify(temp: string, first: ClipProbe, frames: number, clipsDurationS: number, withAudio: boolean): Promise<ClipProbe> {
+/**
+ * Reads the written film back; throws stitch_failed unless it holds what was copied. With a soundtrack, the picture
+ * alone must last as long as the clips, and the sound at most one audio packet longer.
+ */
+async function verify(
+  temp: string,
+  first: ClipProbe,
+  want: { frames: number; clipsDurationS: number; withAudio: boolean; soundtrack?: { audioFrameS: number } },
+): Promise<{ probe: ClipProbe; audioS?: number }> {
   const film = await probeClip(temp);
+  const { videoS, audioS } = await trackDurations(temp);
+  const pictureS = want.soundtrack ? videoS : film.durationS;
   const problems = [
     film.codec !== 'avc' && `its codec is ${film.codec}`,
-    film.frames !== frames && `it has ${film.frames} frames, the clips ${frames}`,
-    Math.abs(film.durationS - clipsDurationS) > DURATION_TOLERANCE_S && `it lasts ${film.durationS.toFixed(3)} s, the clips ${clipsDurationS.toFixed(3)} s`,
+    film.frames !== want.frames && `it has ${film.frames} frames, the clips ${want.frames}`,
+    Math.abs(pictureS - want.clipsDurationS) > DURATION_TOLERANCE_S && `it lasts ${pictureS.toFixed(3)} s, the clips ${want.clipsDurationS.toFixed(3)} s`,
     (film.width !== first.width || film.height !== first.height) && `it is ${film.width}×${film.height}, the clips ${first.width}×${first.height}`,
-    withAudio !== (film.audio !== null) && `its sound is ${film.audio ? 'present' : 'missing'}`,
+    want.withAudio !== (film.audio !== null) && `its sound is ${film.audio ? 'present' : 'missing'}`,
+    want.soundtrack &&
+      audioS !== undefined &&
+      audioS > videoS + want.soundtrack.audioFrameS + 1e-6 &&
+      `its sound lasts ${audioS.toFixed(3)} s, past the picture's ${videoS.toFixed(3)} s by more than one audio packet`,
   ].filter((p): p is string => typeof p === 'string');
   if (problems.length > 0) throw new KlingError('stitch_failed', `The stitched film did not check out (${problems.join('; ')}), so it was not saved; ${KEPT}.`);
-  return film;
+  return { probe: film, ...(want.soundtrack && { audioS }) };
+}
+
+/** How long the picture and the sound of a file each last. */
+async function trackDurations(file: string): Promise<{ videoS: number; audioS?: number }> {
+  const { input, video, audio } = await openVideo(file);
+  try {
+    return { videoS: await input.computeDuration([video]), ...(audio && { audioS: await input.computeDuration([audio]) }) };
+  } finally {
+    input.dispose();
+  }
 }
 
 /** "shot 3", "shots 1–2", "shots 1, 3 and 5–7" (1-based). */

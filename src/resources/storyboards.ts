@@ -5,16 +5,32 @@
  */
 import { ResourceTemplate, type McpServer } from '@modelcontextprotocol/sdk/server/mcp.js';
 import type { AppContext } from '../context.js';
+import { atCut } from '../jobs/records.js';
 import { processAlive, shotStates } from '../storyboards/shots.js';
-import { loadSlice, STORYBOARDS_URI, storyboardUri } from '../storyboards/show.js';
+import { loadSlice, standing, STORYBOARDS_URI, storyboardUri } from '../storyboards/show.js';
 import { boardView } from '../storyboards/view.js';
 import { LIST_LIMIT, completeIds, listFromLedger, readFromLedger } from './read.js';
 
 export function registerStoryboardResources(server: McpServer, app: AppContext): void {
   const describe = async (id: string) => {
     const slice = await loadSlice(app, id);
-    const view = boardView(slice.board, shotStates(slice, processAlive), app.config.maxWaitS).structured;
-    return { ...view, created_at: new Date(slice.board.created_at).toISOString(), plan: slice.board.shots };
+    const { board } = slice;
+    const view = boardView(board, shotStates(slice, processAlive), app.config.maxWaitS).structured;
+    // Every cut, each as it stands: its shot list with the take of each shot, its film and sheet.
+    const cuts = board.cuts.map((c) => {
+      const at = atCut(board, c.cut);
+      const v = boardView(at, shotStates({ ...slice, board: at }, processAlive), app.config.maxWaitS).structured;
+      return {
+        cut: c.cut,
+        created_at: new Date(c.at).toISOString(),
+        shots: c.shots,
+        status: v.status,
+        takes: v.shots.map((s) => s.take ?? null),
+        film: v.film,
+        sheet: v.sheet,
+      };
+    });
+    return { ...view, created_at: new Date(board.created_at).toISOString(), plan: board.cuts[0]!.shots, cuts };
   };
 
   server.registerResource(
@@ -22,19 +38,20 @@ export function registerStoryboardResources(server: McpServer, app: AppContext):
     STORYBOARDS_URI,
     {
       title: 'Kling O1 storyboards',
-      description: `The storyboards this server has planned, newest first (the newest ${LIST_LIMIT}), with their status and film.`,
+      description: 'Every storyboard this server has planned, newest first, with its status and film.',
       mimeType: 'application/json',
     },
     (uri) =>
       readFromLedger(app, uri, async () =>
         app.ledger.boards({ limit: LIST_LIMIT }).items.map((b) => {
-          const view = boardView(b, shotStates(app.ledger.slice(b.storyboard_id)!, processAlive), app.config.maxWaitS).structured;
+          const view = boardView(b, standing(app, b), app.config.maxWaitS).structured;
           return {
             storyboard_id: b.storyboard_id,
             title: b.title,
             created_at: new Date(b.created_at).toISOString(),
             status: view.status,
             shots: b.shots.length,
+            cut: b.cut,
             film: view.film?.path,
           };
         }),
@@ -57,7 +74,8 @@ export function registerStoryboardResources(server: McpServer, app: AppContext):
     }),
     {
       title: 'One Kling O1 storyboard',
-      description: "A storyboard's plan (every shot's inputs), each shot's state and job, its clips, film and contact sheet.",
+      description:
+        "A storyboard's plan (every shot's inputs), each shot's state, take and job, its clips, film and contact sheet; and every cut (revision) with the take of each shot and its film.",
       mimeType: 'application/json',
     },
     (uri, vars) => readFromLedger(app, uri, () => describe(String(vars.storyboard_id))),

@@ -4,9 +4,7 @@ import type { AppContext } from '../context.js';
 import { KlingError } from '../errors.js';
 import { typeError } from '../models/fields.js';
 import type { BoardRecord, BoardSlice } from '../jobs/records.js';
-import type { ToolReply } from '../calls/respond.js';
-import { processAlive, shotStates } from './shots.js';
-import { boardView, type BoardView } from './view.js';
+import { processAlive, shotStates, type ShotState } from './shots.js';
 
 /** Where a board is served as a resource (and what its film and sheet say they came from). */
 export const STORYBOARDS_URI = 'kling://storyboards';
@@ -36,7 +34,13 @@ export async function loadSlice(app: AppContext, id: string): Promise<BoardSlice
   return slice;
 }
 
-export async function showBoard(app: AppContext, id: string): Promise<ToolReply<BoardView>> {
-  const slice = await loadSlice(app, id);
-  return boardView(slice.board, shotStates(slice, processAlive), app.config.maxWaitS);
+/** Where each shot of `board` (as of the cut it shows) stands, from the board's slice of the ledger as it is now. */
+export function standing(app: AppContext, board: BoardRecord): ShotState[] {
+  const slice = app.ledger.slice(board.storyboard_id);
+  return shotStates({ board, jobs: slice?.jobs ?? [], pending: slice?.pending ?? [] }, processAlive);
+}
+
+/** A cut's film and contact sheet: cut 1 keeps the names boards had before revisions; later cuts get their own, never overwritten. */
+export function cutFileName(board: { storyboard_id: string; cut: number }, ext: 'mp4' | 'png'): string {
+  return board.cut === 1 ? `${board.storyboard_id}.${ext}` : `${board.storyboard_id}-cut${board.cut}.${ext}`;
 }

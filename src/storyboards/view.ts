@@ -15,8 +15,17 @@ import { costSchema, fileLink } from '../calls/reply-shapes.js';
 import type { ToolReply } from '../calls/respond.js';
 import { formatBytes, formatUsd } from '../util/format.js';
 import { boardStatus, type BoardStatus, type ShotState } from './shots.js';
+import type { Take } from './takes.js';
 
 const BOARD_STATUSES = ['planned', 'running', 'completed', 'needs_attention', 'cancelled'] as const satisfies readonly BoardStatus[];
+
+export const takeViewSchema = z.object({
+  take: z.number().describe('take number, per board, stable'),
+  request_id: z.string().optional(),
+  status: z.string(),
+  cost: costSchema.optional(),
+  file: savedFileSchema.optional().describe('the saved clip'),
+});
 
 export const shotViewSchema = z.object({
   index: z.number().describe('shot number, 1 = first'),
@@ -30,6 +39,10 @@ export const shotViewSchema = z.object({
   error: z.string().optional(),
   cost: costSchema.optional(),
   earlier_request_ids: z.array(z.string()).optional().describe('jobs of this shot that it replaced (resubmitted after failing)'),
+  take: z.number().optional().describe('the take of the board this shot shows, once it has one'),
+  source: z.enum(['rendered', 'reused']).describe('rendered for this cut, or a take made before it reused'),
+  reason: z.string().optional().describe('why the shot was reused or rendered when its cut was made ("prompt changed", "re-roll", …)'),
+  takes: z.array(takeViewSchema).describe("every take of the board with this shot's prompt, duration and frames (and those of its slot), oldest first"),
 });
 
 export const boardViewShape = {
@@ -41,6 +54,8 @@ export const boardViewShape = {
       'planned (shots left to submit), running, completed (every shot), needs_attention (a shot failed, was cancelled or its submission is unknown), cancelled',
     ),
   shots: z.array(shotViewSchema),
+  cut: z.number().describe('the cut shown: 1 is the original plan, each accepted revision the next'),
+  cuts: z.number().describe('how many cuts the board has (kling://storyboards/{id} shows them all)'),
   film: filmSchema.nullable().describe('the stitched film, once every shot is done and the clips could be joined'),
   film_error: z.string().optional().describe('why the clips could not be joined (they are kept)'),
   sheet: savedFileSchema.optional().describe('contact sheet: the keyframes in order with shot numbers'),
@@ -61,6 +76,8 @@ export function boardView(board: BoardRecord, shots: ShotState[], waitS = DEFAUL
     ...(board.title && { title: board.title }),
     status,
     shots: shotViews,
+    cut: board.cut,
+    cuts: board.cuts.length,
     film: board.film ?? null,
     ...(board.film_error && !board.film && { film_error: board.film_error }),
     ...(board.sheet && { sheet: board.sheet }),
@@ -96,6 +113,23 @@ function shotView(board: BoardRecord, s: ShotState): z.output<typeof shotViewSch
     ...(job &&
       (job.estimate_usd !== undefined || cost !== undefined) && { cost: { estimate_usd: job.estimate_usd ?? null, charged_usd: job.charged_usd ?? null } }),
     ...(s.earlier.length > 0 && { earlier_request_ids: s.earlier.map((j) => j.request_id) }),
+    ...(s.take !== undefined && { take: s.take }),
+    source: s.reused ? 'reused' : 'rendered',
+    ...(plan.reason && { reason: plan.reason }),
+    takes: s.takes.map(takeView),
+  };
+}
+
+function takeView({ take, job }: Take): z.output<typeof takeViewSchema> {
+  const file = job.files.find((f) => f.mime.startsWith('video/'));
+  return {
+    take,
+    ...(!job.outcome_unknown && { request_id: job.request_id }),
+    status: job.outcome_unknown ? 'outcome_unknown' : (job.status ?? 'in_queue'),
+    ...((job.estimate_usd !== undefined || job.charged_usd !== undefined) && {
+      cost: { estimate_usd: job.estimate_usd ?? null, charged_usd: job.charged_usd ?? null },
+    }),
+    ...(file && { file }),
   };
 }
 
@@ -138,15 +172,21 @@ function nextStep(board: BoardRecord, status: BoardStatus, shots: ShotState[], w
 
 function summary(v: BoardView): string {
   const lines = [
-    `Storyboard ${v.storyboard_id}${v.title ? ` "${v.title}"` : ''}: ${v.status.replace('_', ' ')} (${v.shots.filter((s) => s.status === 'completed').length}/${v.shots.length} shots completed).`,
+    `Storyboard ${v.storyboard_id}${v.title ? ` "${v.title}"` : ''}${v.cuts > 1 ? `, cut ${v.cut} of ${v.cuts}` : ''}: ${v.status.replace('_', ' ')} (${v.shots.filter((s) => s.status === 'completed').length}/${v.shots.length} shots completed).`,
   ];
   for (const s of v.shots) {
     const file = s.files?.[0] ? ` · ${s.files[0].path}` : '';
-    lines.push(`- shot ${s.index} (${s.duration} s): ${s.status}${s.request_id ? ` · ${s.request_id}` : ''}${file}${s.error ? ` · ${s.error}` : ''}`);
+    const take = s.take !== undefined ? ` · take ${s.take}` : '';
+    const why = s.reason ? ` (${s.source}: ${s.reason})` : s.source === 'reused' ? ' (reused)' : '';
+    lines.push(
+      `- shot ${s.index} (${s.duration} s): ${s.status}${s.request_id ? ` · ${s.request_id}` : ''}${file}${take}${why}${s.error ? ` · ${s.error}` : ''}`,
+    );
+    if (s.takes.length > 1) lines.push(`  takes: ${s.takes.map((t) => `${t.take} (${t.status})`).join(', ')}`);
   }
   if (v.film)
     lines.push(
-      `Film: ${v.film.path} (${v.film.duration_s.toFixed(1)} s, ${v.film.frames} frames, ${formatBytes(v.film.bytes)}, sha256 ${v.film.sha256.slice(0, 12)}…)`,
+      `Film: ${v.film.path} (${v.film.duration_s.toFixed(1)} s, ${v.film.frames} frames, ${formatBytes(v.film.bytes)}, sha256 ${v.film.sha256.slice(0, 12)}…)` +
+        (v.film.sound ? `, with sound: the ${v.film.sound.codec.toUpperCase()} soundtrack, ${v.film.sound.duration_s.toFixed(1)} s of it` : ''),
     );
   for (const note of v.film?.notes ?? []) lines.push(`Film note: ${note}`);
   if (v.film_error) lines.push(`Film not stitched: ${v.film_error}`);

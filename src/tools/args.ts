@@ -43,3 +43,12 @@ export const confirmQuoteArg = z
     'Only for clients that cannot ask the user to confirm (no MCP elicitation): a call above KLING_MCP_CONFIRM_ABOVE_USD answers with a quote ' +
       "and submits nothing; once the user agrees, make the same call again with the quote's token here (valid once, for a few minutes).",
   );
+
+export const soundtrackArg = z
+  .string({ error: 'soundtrack must be a string: a file path, a file:// URL or an https:// URL of an audio file.' })
+  .trim()
+  .min(1, { error: 'soundtrack is empty: give a file path or an https:// URL of an AAC (.m4a, .mp4, .aac) or MP3 file.' })
+  .optional()
+  .describe(
+    "A soundtrack for the film: an AAC (.m4a, .mp4, .aac) or MP3 file, as an absolute path or file:// URL inside the folders local images may come from, or an https:// URL; at most 100 MiB. It is checked before anything is submitted, muxed in without re-encoding and cut at the film's end.",
+  );

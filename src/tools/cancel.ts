@@ -21,7 +21,7 @@ export const cancel = defineJobTool({
   description:
     'Cancels a job that is still in the queue (in_queue). RunComfy cannot cancel a job that is already in progress: it will ' +
     'finish (and be billed); this tool then says so (outcome "not_cancellable") and returns its state. Given a storyboard_id ' +
-    'instead, it stops the board (no further shots are submitted), cancels every shot still queued and reports the rest.',
+    'instead, it stops the board (no further shots are submitted), cancels every shot of its current cut still queued and reports the rest.',
   input: {
     request_id: requestIdSchema.optional().describe('The request_id of the job to cancel.'),
     storyboard_id: storyboardIdSchema.optional().describe('Or the storyboard to cancel: every queued shot, and no further submissions.'),
@@ -84,6 +84,7 @@ async function cancelBoard(call: JobCall, boardId: string) {
   const board = await loadBoard(call.app, boardId);
   // Closed first, so no other call submits a shot while the queued ones are cancelled.
   if (!board.closed) await call.app.ledger.record('storyboard_closed', boardId, { reason: 'cancelled by the user' }, call.app.clock.now());
+  // The current cut's shots: takes of earlier cuts that it does not use keep running (they are paid for, and may be reused).
   const shots = shotStates(call.app.ledger.slice(boardId)!, processAlive);
   const lines: string[] = [];
   const outcomes = await Promise.all(

@@ -1,7 +1,9 @@
 import { z } from 'zod';
+import { finishCut } from '../storyboards/finish.js';
 import { BoardProgress } from '../storyboards/progress.js';
-import { boardError, settleShots, stitchFilm, submitShots } from '../storyboards/flow.js';
-import { loadBoard, showBoard, storyboardIdSchema } from '../storyboards/show.js';
+import { boardError } from '../storyboards/board-errors.js';
+import { submitShots } from '../storyboards/submit.js';
+import { loadBoard, storyboardIdSchema } from '../storyboards/show.js';
 import { boardViewShape } from '../storyboards/view.js';
 import { defineJobTool } from './define.js';
 import { confirmQuoteArg, downloadArg, stitchArg, waitSecondsArg } from './args.js';
@@ -10,9 +12,9 @@ export const getStoryboard = defineJobTool({
   name: 'get_storyboard',
   title: 'Continue a storyboard',
   description:
-    'Reports every shot of a storyboard and moves it on: submits shots of the plan that were never submitted (say the server ' +
-    'stopped in between), waits for the unfinished ones with progress, saves each finished clip, and stitches the film once ' +
-    'every shot is done. With resubmit_failed, it also submits again the shots that failed or were cancelled (and only those), ' +
+    "Reports every shot of a storyboard's current cut, with every take of each, and moves it on: submits shots of the cut " +
+    'that were never submitted (say the server stopped in between), waits for the unfinished ones with progress, saves each ' +
+    "finished clip, and stitches the cut's film once every shot is done. With resubmit_failed, it also submits again the shots that failed or were cancelled (and only those), " +
     'under the same spend limit and confirmation.',
   input: {
     storyboard_id: storyboardIdSchema,
@@ -40,9 +42,7 @@ export const getStoryboard = defineJobTool({
     const progress = new BoardProgress(call.progress, board.shots.length);
     try {
       await submitShots(call, board, { resubmit: { failed: args.resubmit_failed, unknown: args.resubmit_unknown }, progress });
-      await settleShots(call, board, { download: args.download || args.stitch, progress });
-      if (args.stitch) await stitchFilm(call, board, progress);
-      return await showBoard(call.app, board.storyboard_id);
+      return await finishCut(call, board, args, progress);
     } catch (err) {
       throw boardError(call, board.storyboard_id, err);
     }

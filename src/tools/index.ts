@@ -6,7 +6,8 @@ import { getStoryboard } from './get-storyboard.js';
 import { getResult } from './get-result.js';
 import { listJobs } from './list-jobs.js';
 import { playerFile } from './player-file.js';
+import { reviseStoryboard } from './revise-storyboard.js';
 
-export const TOOLS = [generateVideo, checkStatus, getResult, cancel, listJobs, generateStoryboard, getStoryboard, playerFile];
+export const TOOLS = [generateVideo, checkStatus, getResult, cancel, listJobs, generateStoryboard, getStoryboard, reviseStoryboard, playerFile];
 /** The tools the model sees (the bundle manifest lists these): app-only ones serve the player page alone. */
 export const MODEL_TOOLS = TOOLS.filter((t) => t.ui !== 'app-only');

@@ -1,0 +1,99 @@
+/**
+ * Checking a board's frames before anything is paid for: each distinct frame
+ * once, all or nothing, within the call's time (dozens of slow image hosts
+ * must not hold the call past the client's timeout).
+ */
+import { KlingError } from '../errors.js';
+import type { RecordedInput } from '../jobs/records.js';
+import { klingO1ImageToVideo, modelInputShape, type ModelInput } from '../models/kling-o1-image-to-video.js';
+import { checkFrames, type CheckedFrame } from '../preflight/frames.js';
+import type { JobCall } from '../calls/call.js';
+import { continuityWarnings } from './continuity.js';
+
+export interface ShotInput {
+  prompt: string;
+  start_image_url: string;
+  end_image_url: string;
+  duration: ModelInput['duration'];
+}
+
+/** Time kept back from the call's budget for answering once checking or submitting stops. */
+export const SUBMIT_MARGIN_MS = 5_000;
+
+/** A frame ready to send: what to submit and record, the digest of its bytes, and its size when its bytes were read in this call. */
+export type ReadyFrame = Pick<CheckedFrame, 'send' | 'record' | 'sha256'> & { report?: CheckedFrame['report'] };
+
+export interface CheckedShot {
+  send: ModelInput;
+  record: RecordedInput;
+  start: ReadyFrame;
+  end: ReadyFrame;
+}
+export type CheckedShots = Map<number, CheckedShot>;
+
+export const FRAME_FIELDS = ['start_image_url', 'end_image_url'] as const;
+
+/** Checks the given refs (each once) within what is left of the call's time; `label` names each in messages. */
+export async function checkRefs(
+  call: JobCall,
+  frames: { label: string; ref: string; field: (typeof FRAME_FIELDS)[number] }[],
+  what: string,
+  onImage?: (image: Buffer, sha256: string) => Promise<void>,
+): Promise<Map<string, CheckedFrame>> {
+  const limitMs = Math.max(call.deadline.budgetMs, call.app.config.maxWaitS * 1000) - SUBMIT_MARGIN_MS - call.deadline.elapsedMs();
+  const overTime = AbortSignal.timeout(Math.max(1, limitMs));
+  try {
+    const specs = frames.map((f) => ({ label: f.label, ref: f.ref, spec: klingO1ImageToVideo.images[f.field] }));
+    return await checkFrames(specs, await call.app.imageSources(), AbortSignal.any([call.signal, overTime]), onImage);
+  } catch (err) {
+    if (!overTime.aborted || call.signal.aborted) throw err;
+    throw new KlingError(
+      'image_unreachable',
+      `Checking the frames of ${what} took longer than this call may run (${Math.round(limitMs / 1000)} s), so nothing was submitted. ` +
+        'Use faster image hosts (or local files), fewer distinct frames per board, or a longer KLING_MCP_MAX_WAIT_S.',
+    );
+  }
+}
+
+/** A shot as sent and as recorded, from its frames. */
+export function readyShot(s: ShotInput, start: ReadyFrame, end: ReadyFrame): CheckedShot {
+  const send: ModelInput = { prompt: s.prompt, duration: s.duration, start_image_url: start.send, end_image_url: end.send };
+  const record: RecordedInput = {
+    prompt: s.prompt,
+    duration: s.duration,
+    start_image_url: start.record,
+    end_image_url: end.record,
+    image_sha256: { start_image_url: start.sha256, end_image_url: end.sha256 },
+  };
+  return { send, record, start, end };
+}
+
+/** Checks the frames of the given shots (each distinct frame once); returns what to send and what to record per shot. */
+export async function checkShots(
+  call: JobCall,
+  shots: ShotInput[],
+  indexes: number[],
+  onImage?: (image: Buffer, sha256: string) => Promise<void>,
+): Promise<CheckedShots> {
+  const refs = indexes.flatMap((i) => FRAME_FIELDS.map((field) => ({ label: `shot ${i} ${field}`, ref: shots[i - 1]![field], field })));
+  const checked = await checkRefs(call, refs, `${indexes.length} shot(s)`, onImage);
+  return new Map(indexes.map((i) => [i, readyShot(shots[i - 1]!, checked.get(shots[i - 1]!.start_image_url)!, checked.get(shots[i - 1]!.end_image_url)!)]));
+}
+
+/** A recorded shot as input again; its duration was valid when it was planned. */
+export function asShotInput(s: RecordedInput): ShotInput {
+  return { prompt: s.prompt, start_image_url: s.start_image_url, end_image_url: s.end_image_url, duration: modelInputShape.duration.parse(s.duration) };
+}
+
+/** What continuity warnings read of a frame; a size not read in this call is unknown (NaN), and gives no shape warning. */
+const frameFacts = (f: ReadyFrame) => ({ sha256: f.sha256, width: f.report?.width ?? NaN, height: f.report?.height ?? NaN });
+
+/** The cuts and shape differences of a shot list, in film order. */
+export function shotWarnings(checked: CheckedShots): string[] {
+  return continuityWarnings([...checked.values()].map((s) => ({ start: frameFacts(s.start), end: frameFacts(s.end) })));
+}
+
+/** Each shot's start and end frame digests, in film order, for the contact sheet. */
+export function sheetFrames(checked: CheckedShots): { start: string; end: string }[] {
+  return [...checked.values()].map((s) => ({ start: s.start.sha256, end: s.end.sha256 }));
+}

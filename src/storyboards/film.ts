@@ -1,0 +1,56 @@
+/**
+ * The film of the board's current cut: its completed clips joined in shot
+ * order without re-encoding, with the cut's soundtrack muxed in, into a file
+ * of its own (a later cut never overwrites an earlier one's). A film already
+ * made from the same clips is kept. Clips that cannot be joined are reported
+ * (and kept); no broken film is ever left. Needs no network.
+ */
+import path from 'node:path';
+import { isKlingError } from '../errors.js';
+import { atCut, type BoardRecord } from '../jobs/records.js';
+import type { JobCall } from '../calls/call.js';
+import type { BoardProgress } from './progress.js';
+import { cutFileName, standing, storyboardUri } from './show.js';
+
+export async function stitchFilm(call: JobCall, given: BoardRecord, progress: BoardProgress): Promise<void> {
+  // As the ledger has it now: another call may have made this cut's film meanwhile.
+  const board = atCut((await call.app.ledger.board(given.storyboard_id)) ?? given, given.cut);
+  const shots = standing(call.app, board);
+  if (!shots.every((s) => s.phase === 'completed')) return;
+  const clips = shots.map((s) => s.job!.files.find((f) => f.mime.startsWith('video/')));
+  if (clips.some((c) => !c)) return;
+  const shas = clips.map((c) => c!.sha256);
+  if (board.film && board.film.clips.join() === shas.join()) return;
+  progress.finishing('stitching', 'stitching the film');
+  const out = path.join(call.app.config.outputDir, cutFileName(board, 'mp4'));
+  const record = <T extends 'film' | 'film_error'>(t: T, fields: Parameters<typeof call.app.ledger.record<T>>[2]) =>
+    call.app.ledger.record(t, board.storyboard_id, fields, call.app.clock.now());
+  try {
+    // Loaded on first use: the media code (mediabunny) stays off the server's start-up path.
+    const { stitchClips } = await import('../media/stitch.js');
+    const track = board.soundtrack;
+    const film = await stitchClips(
+      clips.map((c) => c!.path),
+      out,
+      track && { path: track.path, codec: track.codec },
+    );
+    await record('film', {
+      cut: board.cut,
+      film: {
+        url: storyboardUri(board.storyboard_id),
+        path: film.path,
+        bytes: film.bytes,
+        sha256: film.sha256,
+        mime: 'video/mp4',
+        duration_s: film.durationS,
+        frames: film.frames,
+        clips: shas,
+        ...(film.warnings.length > 0 && { notes: film.warnings }),
+        ...(track && film.soundtrackS !== undefined && { sound: { codec: track.codec, duration_s: film.soundtrackS, sha256: track.sha256 } }),
+      },
+    });
+  } catch (err) {
+    if (!isKlingError(err) || err.code === 'aborted') throw err;
+    await record('film_error', { cut: board.cut, message: err.message });
+  }
+}

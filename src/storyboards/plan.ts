@@ -1,0 +1,67 @@
+/**
+ * Planning a new board, everything before money is spent and all or nothing:
+ * check every frame (and the soundtrack) once, price the whole board, confirm,
+ * reserve and record the plan (cut 1); then its shots are submitted.
+ */
+import { randomBytes } from 'node:crypto';
+import { confirmSpend } from '../costs/confirm.js';
+import { estimateUsd } from '../costs/price.js';
+import type { BoardRecord, SoundtrackFile } from '../jobs/records.js';
+import type { JobCall } from '../calls/call.js';
+import { boardError } from './board-errors.js';
+import { checkShots, sheetFrames, shotWarnings, type CheckedShots, type ShotInput } from './check.js';
+import type { BoardProgress } from './progress.js';
+import { keepThumbnail, sheetOrWarn } from './sheet.js';
+import { checkSoundtrack, keepSoundtrack } from './soundtrack.js';
+import { submitShots } from './submit.js';
+
+function newStoryboardId(now: number): string {
+  return `sb-${now.toString(36)}${randomBytes(3).toString('hex')}`;
+}
+
+export interface Planned {
+  board: BoardRecord;
+  checked: CheckedShots;
+}
+
+export interface BoardArgs {
+  shots: ShotInput[];
+  title?: string;
+  soundtrack?: string;
+}
+
+/** Everything before money is spent: all or nothing. */
+export async function planBoard(call: JobCall, args: BoardArgs, progress: BoardProgress): Promise<Planned> {
+  const track = args.soundtrack === undefined ? undefined : await checkSoundtrack(call, args.soundtrack);
+  const indexes = args.shots.map((_, i) => i + 1);
+  const checked = await checkShots(call, args.shots, indexes, (image, sha256) => keepThumbnail(call, image, sha256));
+  progress.framesChecked();
+  const warnings = shotWarnings(checked);
+
+  const price = await call.price();
+  const shots = args.shots.map((s, i) => ({ ...checked.get(i + 1)!.record, estimate_usd: estimateUsd(price, s.duration) }));
+  const known = shots.every((s) => s.estimate_usd !== undefined);
+  const total = known ? shots.reduce((sum, s) => sum + s.estimate_usd!, 0) : undefined;
+  const seconds = args.shots.reduce((sum, s) => sum + s.duration, 0);
+  const what = `a ${args.shots.length}-shot storyboard${args.title ? ` "${args.title}"` : ''} (${seconds} s of video)`;
+  await call.jobs.precheckSpend(shots, `this ${what}`);
+  await confirmSpend(call.confirm, call.app.config.confirmAboveUsd, { what, estimateUsd: total, jobs: args.shots.length, inputs: shots });
+
+  const id = newStoryboardId(call.app.clock.now());
+  const soundtrack: SoundtrackFile | undefined = track && (await keepSoundtrack(call, track, id));
+  await call.jobs.planBoard({ id, title: args.title, shots, estimate_usd: total, warnings, ...(soundtrack && { soundtrack }) }, `this ${what}`);
+  const board = (await call.app.ledger.board(id))!;
+  await sheetOrWarn(call, board, sheetFrames(checked));
+  return { board, checked };
+}
+
+/** Plans a new board and submits its shots; the checked frames (inline bytes included) are let go once they are sent. */
+export async function startBoard(call: JobCall, args: BoardArgs, progress: BoardProgress): Promise<BoardRecord> {
+  const { board, checked } = await planBoard(call, args, progress);
+  try {
+    await submitShots(call, board, { resubmit: { failed: false, unknown: false }, checked, progress });
+  } catch (err) {
+    throw boardError(call, board.storyboard_id, err);
+  }
+  return board;
+}

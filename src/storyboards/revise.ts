@@ -1,0 +1,249 @@
+/**
+ * Revising a board: the agent sends the whole shot list it wants, and each
+ * shot either reuses a take of the board (the newest one with the same
+ * prompt, duration and frame contents, or the one it names) or needs a
+ * render. Only the renders are checked, priced, confirmed and counted against
+ * the spend limit, as one, all or nothing; the new cut is then recorded in one
+ * ledger transaction, decided again on the board's slice as read there, so two
+ * revisions at once never render the same shot twice.
+ */
+import { confirmSpend } from '../costs/confirm.js';
+import { estimateUsd } from '../costs/price.js';
+import { KlingError } from '../errors.js';
+import { atCut, type BoardRecord, type BoardSlice, type CutShot, type JobInput, type RecordedInput } from '../jobs/records.js';
+import { jobPhase } from '../jobs/summary.js';
+import type { JobCall } from '../calls/call.js';
+import { checkRefs, FRAME_FIELDS, readyShot, sheetFrames, shotWarnings, type CheckedShots, type ReadyFrame, type ShotInput } from './check.js';
+import type { BoardProgress } from './progress.js';
+import { sheetOrWarn, keepThumbnail } from './sheet.js';
+import { processAlive, shotStates, type IsAlive } from './shots.js';
+import { loadSlice } from './show.js';
+import { checkSoundtrack, keepSoundtrack } from './soundtrack.js';
+import { boardTakes, fingerprint, slotOf, type Take } from './takes.js';
+
+export interface RevisedShot extends ShotInput {
+  /** Omitted: reuse a matching take or render; "new": render another take (a re-roll); a number: that take. */
+  take?: 'new' | number;
+}
+
+export interface ReviseArgs {
+  storyboard_id: string;
+  shots: RevisedShot[];
+  title?: string;
+  soundtrack?: string;
+}
+
+export interface Revised {
+  board: BoardRecord;
+  checked: CheckedShots;
+  /** The cut's contact sheet, being made while its shots are submitted and its film stitched. */
+  sheet: Promise<void>;
+}
+
+/** Everything before money is spent, and the new cut recorded: all or nothing. */
+export async function reviseBoard(call: JobCall, args: ReviseArgs, progress: BoardProgress): Promise<Revised> {
+  const slice = await loadSlice(call.app, args.storyboard_id);
+  const { board } = slice;
+  const id = board.storyboard_id;
+  if (board.closed) {
+    throw new KlingError(
+      'invalid_input',
+      `Storyboard ${id} is cancelled, so it cannot be revised; nothing was submitted. Make a new storyboard (generate_storyboard) with the shots you want.`,
+    );
+  }
+  const track = args.soundtrack === undefined ? undefined : await checkSoundtrack(call, args.soundtrack);
+  const checked = await readyShots(call, slice, args.shots);
+  progress.framesChecked();
+
+  const first = decideCut(slice, args.shots, checked, processAlive);
+  // A pure re-cut asks nothing of RunComfy, not even the price.
+  const price = first.renders.length > 0 ? await call.price() : undefined;
+  const estimate = (i: number) => estimateUsd(price, args.shots[i - 1]!.duration);
+  const renders = first.renders.map((i) => ({ ...checked.get(i)!.record, estimate_usd: estimate(i) }));
+  const known = renders.every((r) => r.estimate_usd !== undefined);
+  const total = known ? renders.reduce((sum, r) => sum + r.estimate_usd!, 0) : undefined;
+  const what = `${renders.length} new take(s) for storyboard ${id} (shot ${first.renders.join(', ')})`;
+  if (renders.length > 0) {
+    await call.jobs.precheckSpend(renders, what);
+    await confirmSpend(call.confirm, call.app.config.confirmAboveUsd, {
+      what,
+      estimateUsd: total,
+      jobs: renders.length,
+      inputs: { storyboard_id: id, renders },
+    });
+  }
+  const soundtrack = track && (await keepSoundtrack(call, track, id));
+  const warnings = shotWarnings(checked);
+
+  const cut = await call.jobs.planCut(id, what, (now) => {
+    const fresh = now.board;
+    if (fresh.closed) throw new KlingError('invalid_input', `Storyboard ${id} was cancelled while this revision was checked; nothing was submitted.`);
+    const again = decideCut(now, args.shots, checked, processAlive);
+    // Another revision may only have made work this one can share, never more than was confirmed.
+    if (again.renders.some((i) => !first.renders.includes(i))) {
+      throw new KlingError(
+        'invalid_input',
+        `Storyboard ${id} changed while this revision was checked (a take it would reuse failed or was cancelled), so nothing was submitted. Call revise_storyboard again.`,
+      );
+    }
+    const cut = Math.max(...fresh.cuts.map((c) => c.cut)) + 1;
+    const shots = again.shots.map((s, i) => (s.take === undefined ? { ...s, estimate_usd: s.estimate_usd ?? estimate(i + 1) } : s));
+    const fresher = again.renders.map((i) => shots[i - 1]!);
+    const sum = fresher.every((r) => r.estimate_usd !== undefined) ? fresher.reduce((a, r) => a + r.estimate_usd!, 0) : undefined;
+    return {
+      renders: fresher,
+      cut: {
+        cut,
+        shots,
+        warnings,
+        ...(sum !== undefined && { estimate_usd: sum }),
+        ...(soundtrack && { soundtrack }),
+        ...(args.title && { title: args.title }),
+      },
+    };
+  });
+  const revised = atCut((await call.app.ledger.board(id))!, cut);
+  return { board: revised, checked, sheet: sheetOrWarn(call, revised, sheetFrames(checked)) };
+}
+
+/**
+ * Every frame of the new list, ready to send and with the digest of its bytes.
+ * An https URL the board already checked keeps its recorded digest and is not
+ * fetched again; any other frame (a new URL, a local file, a data: URI) is
+ * read and checked, since only its bytes say whether it is the same image.
+ */
+async function readyShots(call: JobCall, { board, jobs }: BoardSlice, shots: RevisedShot[]): Promise<CheckedShots> {
+  const known = knownUrls(
+    board,
+    jobs.flatMap((j) => (j.input ? [j.input] : [])),
+  );
+  const refs = shots
+    .flatMap((s, i) => FRAME_FIELDS.map((field) => ({ label: `shot ${i + 1} ${field}`, ref: s[field], field })))
+    .filter((r) => !known.has(r.ref));
+  const read =
+    refs.length === 0
+      ? new Map()
+      : await checkRefs(call, refs, `the revision of storyboard ${board.storyboard_id}`, (image, sha) => keepThumbnail(call, image, sha));
+  const frame = (ref: string): ReadyFrame => read.get(ref) ?? { send: ref, record: ref, sha256: known.get(ref)! };
+  return new Map(shots.map((s, i) => [i + 1, readyShot(s, frame(s.start_image_url), frame(s.end_image_url))]));
+}
+
+/** https URLs this board has checked, with the digest of what they served then. */
+function knownUrls(board: BoardRecord, inputs: JobInput[]): Map<string, string> {
+  const known = new Map<string, string>();
+  for (const input of [...board.cuts.flatMap((c) => c.shots), ...inputs]) {
+    for (const f of FRAME_FIELDS) {
+      const sha = input.image_sha256?.[f];
+      const ref = input[f];
+      if (sha && typeof ref === 'string' && /^https?:\/\//i.test(ref)) known.set(ref, sha);
+    }
+  }
+  return known;
+}
+
+export interface CutDecision {
+  shots: CutShot[];
+  /** 1-based indexes of the shots that need a new render (priced and confirmed). */
+  renders: number[];
+}
+
+const usable = (t: Take) => {
+  const phase = jobPhase(t.job);
+  return phase !== 'failed' && phase !== 'cancelled';
+};
+
+/**
+ * What each shot of the new list is: a take reused, the render of an earlier
+ * cut it can share (still to be sent, or in flight), or a new render; with why.
+ * Pure; throws invalid_input for a take that cannot be used.
+ */
+export function decideCut(slice: BoardSlice, shots: RevisedShot[], checked: CheckedShots, isAlive: IsAlive): CutDecision {
+  const { board } = slice;
+  const takes = boardTakes(slice.jobs);
+  const states = shotStates(slice, isAlive);
+  const id = board.storyboard_id;
+  const out: CutShot[] = [];
+  const renders: number[] = [];
+  shots.forEach((s, i) => {
+    const index = i + 1;
+    const record = checked.get(index)!.record;
+    const fp = fingerprint(record);
+    if (typeof s.take === 'number') {
+      out.push({ ...record, take: pickTake(id, index, s.take, takes, record), reason: `take ${s.take}, as asked` });
+      return;
+    }
+    if (s.take !== 'new') {
+      const match = takes.filter((t) => t.job.input && fingerprint(t.job.input) === fp && usable(t)).at(-1);
+      if (match) {
+        out.push({ ...record, take: match.take, reason: `same prompt, duration and frames as take ${match.take}` });
+        return;
+      }
+      const flying = slice.pending.find((p) => p.board && fingerprint(p.input) === fp);
+      if (flying) {
+        out.push({ ...record, slot: slotOf(flying.board!), reason: 'same as a take being submitted now' });
+        return;
+      }
+      const unsent = states.find(
+        (st) => st.phase === 'not_submitted' && board.shots[st.index - 1]!.take === undefined && fingerprint(board.shots[st.index - 1]!) === fp,
+      );
+      if (unsent) {
+        const was = board.shots[unsent.index - 1]!;
+        out.push({
+          ...record,
+          slot: unsent.slot,
+          estimate_usd: was.estimate_usd,
+          reason: `same as shot ${unsent.index} of cut ${board.cut}, not yet submitted`,
+        });
+        return;
+      }
+      const twin = out.findIndex((o) => o.take === undefined && !o.slot && !o.reroll && fingerprint(o) === fp);
+      if (twin >= 0) {
+        out.push({ ...record, slot: { cut: Math.max(...board.cuts.map((c) => c.cut)) + 1, shot: twin + 1 }, reason: `same as shot ${twin + 1}` });
+        return;
+      }
+    }
+    renders.push(index);
+    out.push({ ...record, ...(s.take === 'new' && { reroll: true }), reason: s.take === 'new' ? 're-roll' : whyRender(board.shots[i], record) });
+  });
+  return { shots: out, renders };
+}
+
+function pickTake(id: string, index: number, n: number, takes: Take[], wanted: JobInput): number {
+  const take = takes.find((t) => t.take === n);
+  if (!take) {
+    const have = takes.length === 0 ? 'it has none yet' : `its takes are ${takes.map((t) => t.take).join(', ')}`;
+    throw new KlingError('invalid_input', `Shot ${index}: storyboard ${id} has no take ${n} (${have}). Nothing was submitted.`);
+  }
+  const differs = take.job.input ? differences(take.job.input, wanted) : ['its inputs are not recorded'];
+  if (differs.length > 0) {
+    throw new KlingError(
+      'invalid_input',
+      `Shot ${index}: take ${n} was made from other inputs (${differs.join('; ')}), so it cannot be this shot. Nothing was submitted. ` +
+        'Give the shot exactly as that take was made, or leave take out to render it.',
+    );
+  }
+  if (!usable(take)) {
+    throw new KlingError(
+      'invalid_input',
+      `Shot ${index}: take ${n} ${jobPhase(take.job)}, so it has no clip to use. Nothing was submitted. Pick another take, or leave take out to render it.`,
+    );
+  }
+  return n;
+}
+
+/** How `now` differs from `before`, in the words the answer uses ("prompt changed", "frame changed: end_image_url"). */
+function differences(before: JobInput, now: JobInput): string[] {
+  const frames = FRAME_FIELDS.filter((f) => (before.image_sha256?.[f] ?? before[f]) !== (now.image_sha256?.[f] ?? now[f]));
+  return [
+    ...(before.prompt !== now.prompt ? ['prompt changed'] : []),
+    ...(before.duration !== now.duration ? ['duration changed'] : []),
+    ...(frames.length > 0 ? [`frame changed: ${frames.join(', ')}`] : []),
+  ];
+}
+
+/** Why a shot is rendered, told against the shot that stood at its place in the current cut. */
+function whyRender(before: CutShot | undefined, now: RecordedInput): string {
+  if (!before) return 'new shot';
+  const differs = differences(before, now);
+  return differs.length > 0 ? differs.join('; ') : 'its earlier takes failed or were cancelled';
+}

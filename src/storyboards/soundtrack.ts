@@ -1,0 +1,73 @@
+/**
+ * A board's soundtrack, checked before anything is submitted or stitched: a
+ * local file inside the allowed folders (like keyframes) or an https URL,
+ * readable, at most 100 MiB, and AAC or MP3 (the codecs the film's MP4 carries
+ * without re-encoding). The bytes checked are kept beside the films, so the
+ * film made later is made of exactly them, without another download.
+ */
+import { createHash } from 'node:crypto';
+import { promises as fs } from 'node:fs';
+import path from 'node:path';
+import { KlingError } from '../errors.js';
+import type { SoundtrackFile } from '../jobs/records.js';
+import { writeFileAtomically } from '../media/atomic-file.js';
+import { ACCEPTED_SOUNDTRACKS, probeSoundtrack, type SoundtrackProbe } from '../media/soundtrack.js';
+import type { FetchedImage } from '../preflight/fetch-image.js';
+import { imageSourceOf } from '../preflight/image-source.js';
+import { readLocalImage } from '../preflight/local-file.js';
+import type { JobCall } from '../calls/call.js';
+import { formatBytes } from '../util/format.js';
+
+export const MAX_SOUNDTRACK_BYTES = 100 * 1024 * 1024;
+const LABEL = 'soundtrack';
+
+export interface CheckedSoundtrack {
+  given: string;
+  bytes: Buffer;
+  sha256: string;
+  probe: SoundtrackProbe;
+}
+
+export async function checkSoundtrack(call: JobCall, ref: string): Promise<CheckedSoundtrack> {
+  const loaded = await load(call, ref);
+  if (loaded.tooLarge) {
+    throw new KlingError(
+      'invalid_input',
+      `${LABEL}: ${ref.slice(0, 200)} is ${loaded.bytesExact ? '' : 'over '}${formatBytes(loaded.bytes)}; a soundtrack can be at most ${MAX_SOUNDTRACK_BYTES / 1024 / 1024} MiB. Nothing was submitted.`,
+    );
+  }
+  const probe = await probeSoundtrack(
+    `${LABEL} ${ref.slice(0, 200)}`,
+    new Uint8Array(loaded.buffer.buffer, loaded.buffer.byteOffset, loaded.buffer.byteLength),
+  );
+  return { given: ref, bytes: loaded.buffer, sha256: createHash('sha256').update(loaded.buffer).digest('hex'), probe };
+}
+
+async function load(call: JobCall, ref: string): Promise<FetchedImage> {
+  const sources = await call.app.imageSources();
+  const source = imageSourceOf(LABEL, ref, sources.local !== undefined);
+  if (source.kind === 'data') {
+    throw new KlingError('invalid_input', `${LABEL}: give a file path or an https:// URL of the track, not a data: URI (${ACCEPTED_SOUNDTRACKS}).`);
+  }
+  if (source.kind === 'file') return readLocalImage(LABEL, source.path, await sources.local!.resolve(), MAX_SOUNDTRACK_BYTES);
+  // Loaded on first use, like the image fetcher; a track may be far larger than an image.
+  const { ImageFetcher } = await import('../preflight/fetch-image.js');
+  const fetcher = new ImageFetcher({ allowPrivate: call.app.config.allowPrivateUrls, timeoutMs: 60_000 });
+  return fetcher.fetch(LABEL, source.url, MAX_SOUNDTRACK_BYTES, call.signal);
+}
+
+/** Keeps the checked track in the output folder as `<storyboard_id>-soundtrack-<digest>.<ext>`, for the films of the cuts that use it. */
+export async function keepSoundtrack(call: JobCall, track: CheckedSoundtrack, storyboardId: string): Promise<SoundtrackFile> {
+  const ext = track.probe.codec === 'mp3' ? 'mp3' : /\.aac$/i.test(track.given) ? 'aac' : 'm4a';
+  const out = path.join(call.app.config.outputDir, `${storyboardId}-soundtrack-${track.sha256.slice(0, 12)}.${ext}`);
+  const written = await writeFileAtomically(out, (temp) => fs.writeFile(temp, track.bytes));
+  return {
+    url: track.given,
+    path: written.path,
+    bytes: written.bytes,
+    sha256: written.sha256,
+    mime: track.probe.codec === 'mp3' ? 'audio/mpeg' : ext === 'aac' ? 'audio/aac' : 'audio/mp4',
+    codec: track.probe.codec,
+    duration_s: track.probe.durationS,
+  };
+}

@@ -61,6 +61,10 @@ describe('what the tools say', () => {
     const listed = await call(c.client, 'list_jobs', { status: 'in_queue' });
     expect(textOf(listed)).toContain('(in_queue)');
     expect(textOf(listed)).not.toMatch(/\bqueued\b/);
+    // The former word is still taken (a saved call keeps working), and answered in the one vocabulary.
+    const former = await call(c.client, 'list_jobs', { status: 'queued' });
+    expect(former.structuredContent!.jobs.map((j) => j.request_id)).toEqual(listed.structuredContent!.jobs.map((j) => j.request_id));
+    expect(textOf(former)).toContain('(in_queue)');
   });
 
   it('a cancelled board whose shots were all cancelled in the queue expects no cost', async () => {

@@ -9,6 +9,9 @@ import { formatAge, formatUsd } from '../util/format.js';
 // In RunComfy's words, the ones every answer shows a job's state in.
 const FILTERS = ['unfinished', 'in_queue', 'in_progress', 'completed', 'cancelled', 'failed', 'outcome_unknown'] as const;
 type Filter = (typeof FILTERS)[number];
+/** The words earlier versions took, still accepted, so a saved call keeps working. */
+const FORMER: Record<string, Filter> = { queued: 'in_queue', running: 'in_progress' };
+const ACCEPTED = [...FILTERS, ...(Object.keys(FORMER) as ('queued' | 'running')[])] as const;
 
 /** The job phases (jobs/summary.ts#jobPhase) a filter keeps: RunComfy's state words map back onto phases. */
 const phasesOf = (filter: Filter): string[] =>
@@ -22,9 +25,10 @@ export const listJobs = defineTool({
     'so you can pick a job up again without its id being pasted. Reads the local ledger only; check_status refreshes a state.',
   input: {
     status: z
-      .enum(FILTERS, { error: `status must be one of: ${FILTERS.join(', ')}.` })
+      .enum(ACCEPTED, { error: `status must be one of: ${FILTERS.join(', ')}.` })
+      .transform((s): Filter => FORMER[s] ?? (s as Filter))
       .optional()
-      .describe('Only jobs in this state ("unfinished" = in_queue or in_progress).'),
+      .describe('Only jobs in this state ("unfinished" = in_queue or in_progress; "queued" and "running" still mean in_queue and in_progress).'),
     limit: z.number().int().min(1).max(200).default(20).describe('At most this many jobs (default 20).'),
     cursor: z.string().optional().describe('The next_cursor of an earlier answer: the page of older jobs after it.'),
   },

@@ -73,3 +73,9 @@ export function spendSince(since: number, src: SpendSources): SpendView {
   view.usd = Math.round(view.usd * 1e6) / 1e6;
   return view;
 }
+
+/** The expected spend over the rolling window ending `now`, as the spend limit counts it, read from a ledger's sources. */
+export function spendInWindow(ledger: { spendSources(since: number): SpendSources }, now: number): SpendView {
+  const since = now - SPEND_WINDOW_MS;
+  return spendSince(since, ledger.spendSources(since));
+}

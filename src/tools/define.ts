@@ -14,7 +14,7 @@ import type { AppContext } from '../context.js';
 import type { JobCall, ToolCall } from '../calls/call.js';
 import type { Confirm } from '../costs/confirm.js';
 import { QuoteBook, quoteConfirm } from '../costs/quote.js';
-import { SPEND_WINDOW_MS, spendSince } from '../costs/spend.js';
+import { spendInWindow } from '../costs/spend.js';
 import { DEFAULT_MODEL } from '../models/registry.js';
 import type { ProgressSink } from '../polling/progress.js';
 import { Deadline } from '../util/deadline.js';
@@ -71,16 +71,16 @@ function progressSink(extra: Extra): ProgressSink | undefined {
     extra.sendNotification({ method: 'notifications/progress', params: { progressToken: token, ...p, message: redact(p.message) } }).catch(() => undefined);
 }
 
-/** The expected spend over the last 24 h, as the spend limit counts it. */
-function spendSoFarUsd(app: AppContext): number {
-  const since = app.clock.now() - SPEND_WINDOW_MS;
-  return spendSince(since, app.ledger.spendSources(since)).usd;
-}
-
 function confirmer(server: McpServer, extra: Extra, app: AppContext, quotes: QuoteBook, tool: string, args: Record<string, unknown>): Confirm {
   if (!server.server.getClientCapabilities()?.elicitation) {
     const token = typeof args.confirm_quote === 'string' ? args.confirm_quote : undefined;
-    return quoteConfirm({ book: quotes, tool, token, thresholdUsd: app.config.confirmAboveUsd, spendSoFarUsd: () => spendSoFarUsd(app) });
+    return quoteConfirm({
+      book: quotes,
+      tool,
+      token,
+      thresholdUsd: app.config.confirmAboveUsd,
+      spendSoFarUsd: () => spendInWindow(app.ledger, app.clock.now()).usd,
+    });
   }
   return async (message) => {
     const res = await extra.sendRequest(

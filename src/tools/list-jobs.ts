@@ -3,7 +3,7 @@ import { RUNCOMFY_STATE, type Phase } from '../jobs/phase.js';
 import { jobSummarySchema, summarize } from '../jobs/summary.js';
 import { defineTool } from './define.js';
 import type { AppContext } from '../context.js';
-import { SPEND_WINDOW_MS, spendSince } from '../costs/spend.js';
+import { spendInWindow, spendSince } from '../costs/spend.js';
 import { formatAge, formatUsd } from '../util/format.js';
 
 // In RunComfy's words, the ones every answer shows a job's state in.
@@ -68,8 +68,7 @@ export const listJobs = defineTool({
 });
 
 function spendReport(app: AppContext, now: number) {
-  const since = now - SPEND_WINDOW_MS;
-  const day = spendSince(since, app.ledger.spendSources(since));
+  const day = spendInWindow(app.ledger, now);
   const all = spendSince(-Infinity, app.ledger.spendSources(-Infinity));
   return {
     last_24h_usd: day.usd,

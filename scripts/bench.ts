@@ -376,17 +376,29 @@ async function benchRevisions(sim: RunComfySimulator, client: Connected['client'
   ]);
 }
 
+/** Every row by name: `npm run bench -- --only history,storyboard` measures just those (while working on one goal). */
+const BENCHES: Record<string, (sim: RunComfySimulator) => Promise<void>> = {
+  'cold-start': benchColdStart,
+  preflight: benchPreflight,
+  polling: benchPolling,
+  load: benchLoad,
+  download: benchDownload,
+  history: benchHistory,
+  storyboard: benchStoryboard,
+};
+const onlyAt = process.argv.indexOf('--only');
+const ONLY = onlyAt < 0 ? [] : (process.argv[onlyAt + 1] ?? '').split(',');
+const unknown = ONLY.filter((n) => !(n in BENCHES));
+if (unknown.length > 0) {
+  log(`unknown bench ${unknown.join(', ')}; the rows are ${Object.keys(BENCHES).join(', ')}`);
+  process.exit(2);
+}
+
 async function main(): Promise<void> {
   const sim = new RunComfySimulator({ clipWidth: 32, timing: { 5: { queueMs: 1000, runMs: 3000 }, 10: { queueMs: 1000, runMs: 3000 } } });
   await sim.start();
   try {
-    await benchColdStart();
-    await benchPreflight(sim);
-    await benchPolling();
-    await benchLoad(sim);
-    await benchDownload(sim);
-    await benchHistory(sim);
-    await benchStoryboard();
+    for (const [name, run] of Object.entries(BENCHES)) if (ONLY.length === 0 || ONLY.includes(name)) await run(sim);
   } finally {
     await sim.stop();
   }

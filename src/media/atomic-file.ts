@@ -4,9 +4,11 @@
  * On any failure the temporary file is removed and the final name untouched.
  */
 import { createHash, randomBytes } from 'node:crypto';
-import { createReadStream, promises as fs } from 'node:fs';
+import { promises as fs } from 'node:fs';
 import path from 'node:path';
 import { makeDir } from '../util/make-dir.js';
+
+const DIGEST_CHUNK = 1 << 20;
 
 export interface WrittenFile {
   path: string;
@@ -40,12 +42,21 @@ export async function writeFileAtomically<T = void>(
   }
 }
 
+/** Read through one reused buffer: stream chunks would leave as much garbage as the file is large (a film: tens of MB) until the next GC. */
 async function digest(file: string): Promise<{ bytes: number; sha256: string }> {
   const hash = createHash('sha256');
+  const buffer = Buffer.allocUnsafe(DIGEST_CHUNK);
+  const fh = await fs.open(file, 'r');
   let bytes = 0;
-  for await (const chunk of createReadStream(file) as AsyncIterable<Buffer>) {
-    hash.update(chunk);
-    bytes += chunk.length;
+  try {
+    for (;;) {
+      const { bytesRead } = await fh.read(buffer, 0, DIGEST_CHUNK, null);
+      if (bytesRead === 0) break;
+      hash.update(buffer.subarray(0, bytesRead));
+      bytes += bytesRead;
+    }
+  } finally {
+    await fh.close();
   }
   return { bytes, sha256: hash.digest('hex') };
 }

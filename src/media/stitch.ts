@@ -147,8 +147,9 @@ async function copyPackets(
   audioCodec: AudioCodec | null,
   soundtrack: Soundtrack | undefined,
 ): Promise<{ offset: number; audioFrameS: number }> {
-  // No fast start: the index goes at the end, so nothing has to be held back in memory.
-  const output = new Output({ format: new Mp4OutputFormat({ fastStart: false }), target: new FilePathTarget(temp, { chunked: true, chunkSize: 1 << 20 }) });
+  // No fast start: the index goes at the end, so nothing has to be held back in memory. Not chunked either: each
+  // write goes straight to the file, where 1 MiB chunks were one more copy of the whole film, left to the GC.
+  const output = new Output({ format: new Mp4OutputFormat({ fastStart: false }), target: new FilePathTarget(temp, { chunked: false }) });
   const video = new EncodedVideoPacketSource('avc');
   output.addVideoTrack(video);
   const audio = audioCodec ? new EncodedAudioPacketSource(audioCodec) : undefined;

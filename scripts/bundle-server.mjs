@@ -10,7 +10,7 @@
  * empties dist/chunks/ first so no stale chunk ships. Plain JavaScript, so it
  * runs without tsx. esbuild comes with tsx.
  */
-import { rmSync } from 'node:fs';
+import { readFileSync, rmSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { build } from 'esbuild';
@@ -21,9 +21,9 @@ export async function bundleServer(root) {
   // tsc's map of the server module would describe a file the bundle replaces.
   rmSync(path.join(dist, 'server.js.map'), { force: true });
   await build({
-    entryPoints: [path.join(root, 'src', 'server.ts')],
+    // lean-heap goes with the chunks, which the package and the bundle ship whole (package.json "files").
+    entryPoints: { server: path.join(root, 'src', 'server.ts'), 'chunks/lean-heap': path.join(root, 'src', 'util', 'lean-heap.ts') },
     outdir: dist,
-    entryNames: '[name]',
     chunkNames: 'chunks/[name]-[hash]',
     bundle: true,
     splitting: true,
@@ -35,6 +35,13 @@ export async function bundleServer(root) {
     banner: { js: "import { createRequire as __createRequire } from 'node:module'; const require = __createRequire(import.meta.url);" },
     logLevel: 'warning',
   });
+  // The V8 settings of util/lean-heap.ts apply only to what V8 does after them, so they must run before every chunk the
+  // bin imports: as its first import (esbuild orders the imports of chunks as it likes).
+  const bin = path.join(dist, 'server.js');
+  writeFileSync(
+    bin,
+    readFileSync(bin, 'utf8').replace(/^(#!.*\n)?/, (shebang) => `${shebang}import './chunks/lean-heap.js';\n`),
+  );
 }
 
 if (process.argv[1] === fileURLToPath(import.meta.url)) {

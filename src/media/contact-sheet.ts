@@ -3,7 +3,7 @@
  * wraps, each with its label (shot numbers) drawn beneath it, saved as PNG, so
  * a person sees the board at a glance.
  */
-import sharp from './sharp.js';
+import sharp, { oneAtATime } from './sharp.js';
 import { KlingError } from '../errors.js';
 import { writeFileAtomically, type WrittenFile } from './atomic-file.js';
 import { sevenSegment, type Rect } from './seven-segment.js';
@@ -59,9 +59,7 @@ export async function contactSheet(frames: SheetFrame[], outPath: string, o: Con
   const thumbW = o.thumbWidth ?? 320;
   const columns = Math.min(frames.length, o.columns ?? DEFAULT_COLUMNS);
   const rows = Math.ceil(frames.length / columns);
-  const first = await sharp(frames[0]!.image)
-    .metadata()
-    .catch((err: unknown) => unreadable(0, err));
+  const first = await oneAtATime(() => sharp(frames[0]!.image).metadata()).catch((err: unknown) => unreadable(0, err));
   const thumbH = Math.max(1, Math.round((thumbW * (first.pageHeight ?? first.height ?? 9)) / (first.width ?? 16)));
   const cellH = thumbH + GAP / 2 + LABEL_HEIGHT + GAP;
   const width = GAP + columns * (thumbW + GAP);
@@ -70,13 +68,14 @@ export async function contactSheet(frames: SheetFrame[], outPath: string, o: Con
   const canvas = new Canvas(width, height, BACKGROUND);
   for (const [i, frame] of frames.entries()) {
     const { left, top } = tileAt(i, columns, thumbW, thumbH);
-    const tile = await sharp(frame.image)
-      .resize(thumbW, thumbH, { fit: 'contain', background: '#000' })
-      .removeAlpha()
-      .toColourspace('srgb')
-      .raw({ depth: 'uchar' })
-      .toBuffer({ resolveWithObject: true })
-      .catch((err: unknown) => unreadable(i, err));
+    const tile = await oneAtATime(() =>
+      sharp(frame.image)
+        .resize(thumbW, thumbH, { fit: 'contain', background: '#000' })
+        .removeAlpha()
+        .toColourspace('srgb')
+        .raw({ depth: 'uchar' })
+        .toBuffer({ resolveWithObject: true }),
+    ).catch((err: unknown) => unreadable(i, err));
     canvas.paste(tile.data, tile.info.width, tile.info.height, left, top);
     const label = (h: number) => sevenSegment(frame.label, left, top + thumbH + GAP / 2, h);
     const full = label(LABEL_HEIGHT);
@@ -85,9 +84,11 @@ export async function contactSheet(frames: SheetFrame[], outPath: string, o: Con
     for (const rect of drawn.rects) canvas.fill(rect, INK);
   }
   const written = await writeFileAtomically(outPath, async (temp) => {
-    await sharp(canvas.pixels, { raw: { width, height, channels: 3 } })
-      .png()
-      .toFile(temp);
+    await oneAtATime(() =>
+      sharp(canvas.pixels, { raw: { width, height, channels: 3 } })
+        .png()
+        .toFile(temp),
+    );
   });
   return { path: written.path, bytes: written.bytes, sha256: written.sha256, width, height };
 }

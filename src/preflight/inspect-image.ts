@@ -34,10 +34,10 @@ export type Inspection = { ok: true; report: ImageReport } | { ok: false; proble
 type SharpFormat = { format?: string; compression?: string; width?: number; height?: number; pageHeight?: number };
 
 async function readHeader(buffer: Buffer): Promise<SharpFormat | undefined> {
-  const { default: sharp } = await import('../media/sharp.js');
+  const { default: sharp, oneAtATime } = await import('../media/sharp.js');
   try {
     // Only the header is read; the pixel limit is checked below, with a message that says so.
-    return await sharp(buffer, { limitInputPixels: false, failOn: 'none', animated: false }).metadata();
+    return await oneAtATime(() => sharp(buffer, { limitInputPixels: false, failOn: 'none', animated: false }).metadata());
   } catch {
     return undefined;
   }

@@ -16,8 +16,8 @@ const thumbPath = (call: JobCall, sha256: string) => path.join(thumbDir(call), `
 
 /** Makes a keyframe small (a 24-shot board must not hold 48 full images) and keeps it for later cuts' sheets. */
 export async function keepThumbnail(call: JobCall, image: Buffer, sha256: string): Promise<void> {
-  const { default: sharp } = await import('../media/sharp.js');
-  const small = await sharp(image, { animated: false }).resize(320, 320, { fit: 'inside' }).png().toBuffer();
+  const { default: sharp, oneAtATime } = await import('../media/sharp.js');
+  const small = await oneAtATime(() => sharp(image, { animated: false }).resize(320, 320, { fit: 'inside' }).png().toBuffer());
   await fs.mkdir(thumbDir(call), { recursive: true });
   await fs.writeFile(thumbPath(call, sha256), small);
 }

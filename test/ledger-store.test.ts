@@ -1,17 +1,18 @@
 /** The ledger as a database: durable, shared, imported from the old jsonl once, paged, and clear when it cannot be opened. */
+import { execFileSync } from 'node:child_process';
 import { mkdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import Database from 'libsql';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { LEDGER_DB, LEGACY_FILE, Ledger, type LedgerChange } from '../src/jobs/ledger.js';
 import { spendSince } from '../src/costs/spend.js';
-import { SCHEMA_VERSION } from '../src/jobs/ledger-db.js';
+import { SCHEMA_VERSION, WAL_FOLD_BYTES } from '../src/jobs/ledger-db.js';
 import { DEFAULT_MODEL } from '../src/models/registry.js';
 
 const MODEL_ID = DEFAULT_MODEL.id;
 import type { RunComfySimulator } from '../src/simulator/simulator.js';
 import { createLogger } from '../src/util/log.js';
-import { call, connectInMemory, keyframes, readJson, simEnv, startSim, tempDir, textOf } from './helpers.js';
+import { ROOT, call, connectInMemory, keyframes, readJson, simEnv, startSim, tempDir, textOf } from './helpers.js';
 import { T0, at, input } from './records.js';
 
 const silent = createLogger('silent');
@@ -148,6 +149,37 @@ describe('the ledger database', () => {
       const check = new Database(path.join(tmp.dir, LEDGER_DB), { readonly: true });
       expect((check.prepare('PRAGMA user_version').raw().get() as unknown[])[0]).toBe(SCHEMA_VERSION + 1);
       check.close();
+    } finally {
+      tmp.cleanup();
+    }
+  });
+  it('leaves no large write-ahead log for the next start to read: not after a large import, nor after a process that stopped without its checkpoint', async () => {
+    const tmp = tempDir();
+    try {
+      const dir = path.join(tmp.dir, 'state');
+      mkdirSync(dir, { recursive: true });
+      // Jobs of long prompts: the import's one transaction writes a log well past WAL_FOLD_BYTES.
+      const prompt = 'a slow dolly shot through a rainy neon street '.repeat(2_500);
+      const lines = Array.from({ length: 120 }, (_, i) => JSON.stringify({ t: 'submitted', id: `job-${i}`, at: at(i), input: { ...input(), prompt } }));
+      writeFileSync(path.join(dir, LEGACY_FILE), lines.join('\n'));
+      const wal = path.join(dir, `${LEDGER_DB}-wal`);
+      const ledger = await opened(dir);
+      expect(statSync(wal).size).toBe(0);
+      expect(ledger.jobs({ limit: 1 }).total).toBe(120);
+
+      // Another process writes as much in one transaction and exits without closing the file (as a killed server does).
+      const script = [
+        `const db = new (require('libsql'))(${JSON.stringify(path.join(dir, LEDGER_DB))});`,
+        `db.transaction(() => { for (let i = 0; i < 200; i++) db.prepare('INSERT INTO quotes VALUES (?, ?, 0)').run('q' + i, 'x'.repeat(100000)); })();`,
+        'process.exit(0);',
+      ].join('\n');
+      execFileSync(process.execPath, ['-e', script], { cwd: ROOT });
+      expect(statSync(wal).size).toBeGreaterThan(WAL_FOLD_BYTES);
+      ledger.close();
+      const next = await opened(dir);
+      expect(statSync(wal).size).toBe(0);
+      expect(next.jobs({ limit: 1 }).total).toBe(120);
+      next.close();
     } finally {
       tmp.cleanup();
     }

@@ -85,7 +85,7 @@ export function newClient(capabilities: ClientCapabilities = {}): Client {
   return new Client({ name: 'test-client', version: '1.0.0' }, { capabilities });
 }
 
-export async function connectInMemory(env: Env, clock?: Clock, client: Client = newClient()): Promise<Connected> {
+export async function connectInMemory(env: Env, clock?: Clock, client: Client = newClient(), diskClock?: Clock): Promise<Connected> {
   registerSecret(env.RUNCOMFY_API_TOKEN);
   const logs: string[] = [];
   const config = loadConfig(env);
@@ -93,6 +93,7 @@ export async function connectInMemory(env: Env, clock?: Clock, client: Client = 
     config,
     createLogger(config.logLevel, (l) => logs.push(l)),
     clock,
+    diskClock,
   );
   const server = createServer(app);
   const [clientSide, serverSide] = InMemoryTransport.createLinkedPair();

@@ -38,6 +38,8 @@ export interface ConnectOptions {
   client?: Client;
   /** The in-memory server's clock (default: the lab's), e.g. real time beside a server over stdio. */
   clock?: Clock;
+  /** The clock of the ledger open's limit (default: real time), to drive a hung open. */
+  diskClock?: Clock;
 }
 
 export function labTest(lab: LabOptions = {}) {
@@ -68,7 +70,7 @@ export function labTest(lab: LabOptions = {}) {
       const open: Connected[] = [];
       onCleanup(() => closeAll(open));
       return async (o: ConnectOptions = {}): Promise<Connected> => {
-        const c = await connectInMemory(simEnv(o.sim ?? sim, o.dir ?? dir, { ...lab.env, ...o.env }), o.clock ?? lab.clock, o.client);
+        const c = await connectInMemory(simEnv(o.sim ?? sim, o.dir ?? dir, { ...lab.env, ...o.env }), o.clock ?? lab.clock, o.client, o.diskClock);
         open.push(c);
         return c;
       };

@@ -229,7 +229,10 @@ export class Jobs {
     if (!download) return { files: job?.files ?? [] };
     const urls = outputUrls(result.output);
     const files: SavedFile[] = [];
-    const budget = AbortSignal.timeout(Math.ceil(saveWithinMs));
+    // On the server's clock, like every other wait of a call.
+    const over = new AbortController();
+    const budget = over.signal;
+    const stopBudget = this.clock.after(Math.ceil(saveWithinMs), () => over.abort());
     const saveSignal = signal ? AbortSignal.any([signal, budget]) : budget;
     try {
       for (const [i, { url }] of urls.entries()) {
@@ -248,6 +251,8 @@ export class Jobs {
       await this.note('error', requestId, { code: 'download_failed', message });
       this.log.warn(`${requestId}: ${message}`);
       return { files, downloadError: message };
+    } finally {
+      stopBudget();
     }
     return { files };
   }

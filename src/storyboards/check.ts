@@ -41,7 +41,10 @@ export async function checkRefs(
   onImage?: (image: Buffer, sha256: string) => Promise<void>,
 ): Promise<Map<string, CheckedFrame>> {
   const limitMs = Math.max(call.deadline.budgetMs, call.app.config.maxWaitS * 1000) - SUBMIT_MARGIN_MS - call.deadline.elapsedMs();
-  const overTime = AbortSignal.timeout(Math.max(1, limitMs));
+  // On the call's clock, like the call's other waits.
+  const over = new AbortController();
+  const overTime = over.signal;
+  const stopLimit = call.app.clock.after(Math.max(1, limitMs), () => over.abort());
   try {
     const specs = frames.map((f) => ({ label: f.label, ref: f.ref, spec: klingO1ImageToVideo.images[f.field] }));
     return await checkFrames(specs, await call.app.imageSources(), AbortSignal.any([call.signal, overTime]), onImage);
@@ -52,6 +55,8 @@ export async function checkRefs(
       `Checking the frames of ${what} took longer than this call may run (${Math.round(limitMs / 1000)} s), so nothing was submitted. ` +
         'Use faster image hosts (or local files), fewer distinct frames per board, or a longer KLING_MCP_MAX_WAIT_S.',
     );
+  } finally {
+    stopLimit();
   }
 }
 

@@ -20,16 +20,20 @@ import { build } from 'esbuild';
 
 /**
  * Modules the bin never runs, replaced at bundle time. ajv (with its formats, about 280 KB) backs the SDK's default
- * JSON Schema validator, which the server never builds: app.ts passes its own (util/json-schema-validator.ts). zod's
- * error messages in some 60 languages (about 360 KB) are there for z.config(z.locales.xx()), which the server never calls;
- * English, zod's default, stays.
+ * JSON Schema validator, which the server never builds: app.ts passes its own (util/json-schema-validator.ts). zod 3
+ * and zod-to-json-schema (about 110 KB) serve the SDK for tools declared with zod 3 schemas; every schema here is zod
+ * 4's. zod's error messages in some 60 languages (about 360 KB) are there for z.config(z.locales.xx()), which the
+ * server never calls; English, zod's default, stays.
  */
+const ZOD_4_ONLY = JSON.stringify('kling-o1-mcp declares its tools with zod 4 schemas only: its bin leaves zod 3 out (scripts/bundle-server.mjs).');
 const LEFT_OUT = [
   {
     filter: /[\\/]@modelcontextprotocol[\\/]sdk[\\/]dist[\\/]esm[\\/]validation[\\/]ajv-provider\.js$/,
     contents:
       "export class AjvJsonSchemaValidator { constructor() { throw new Error('kling-o1-mcp passes the MCP server its own JSON Schema validator (src/app.ts).'); } }",
   },
+  { filter: /[\\/]zod[\\/]v3[\\/]index\.js$/, contents: `export function object() { throw new Error(${ZOD_4_ONLY}); }` },
+  { filter: /[\\/]zod-to-json-schema[\\/]dist[\\/]esm[\\/]index\.js$/, contents: `export function zodToJsonSchema() { throw new Error(${ZOD_4_ONLY}); }` },
   { filter: /[\\/]zod[\\/]v4[\\/]locales[\\/]index\.js$/, contents: "export { default as en } from './en.js';" },
 ];
 
@@ -61,7 +65,7 @@ export async function bundleServer(root) {
     plugins: [leaveOut],
     minifyWhitespace: true,
     minifySyntax: true,
-    // Bundled CommonJS (ajv, undici) still require() Node's own modules.
+    // Bundled CommonJS (undici) still require() Node's own modules.
     banner: { js: "import { createRequire as __createRequire } from 'node:module'; const require = __createRequire(import.meta.url);" },
     logLevel: 'warning',
   });

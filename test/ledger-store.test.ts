@@ -5,6 +5,7 @@ import path from 'node:path';
 import Database from 'libsql';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { LEDGER_DB, LEGACY_FILE, Ledger, type LedgerChange } from '../src/jobs/ledger.js';
+import type { LedgerEvent } from '../src/jobs/records.js';
 import { spendSince } from '../src/costs/spend.js';
 import { SCHEMA_VERSION, WAL_FOLD_BYTES } from '../src/jobs/ledger-db.js';
 import { DEFAULT_MODEL } from '../src/models/registry.js';
@@ -13,7 +14,7 @@ const MODEL_ID = DEFAULT_MODEL.id;
 import type { RunComfySimulator } from '../src/simulator/simulator.js';
 import { createLogger } from '../src/util/log.js';
 import { ROOT, call, connectInMemory, keyframes, readJson, simEnv, startSim, tempDir, textOf } from './helpers.js';
-import { T0, at, input } from './records.js';
+import { T0, at, fold, input } from './records.js';
 
 const silent = createLogger('silent');
 
@@ -110,6 +111,37 @@ describe('the ledger database', () => {
       const second = await opened(dir);
       second.close();
       expect(eventCount(dir)).toBe(8);
+    } finally {
+      tmp.cleanup();
+    }
+  });
+
+  it('imports a history longer than it holds at once: every job as if folded whole, the totals per phase exact', async () => {
+    const tmp = tempDir();
+    try {
+      const dir = path.join(tmp.dir, 'state');
+      mkdirSync(dir, { recursive: true });
+      // Every job's later events come after all the submissions, so each is folded onto a row written before.
+      const n = 2_500;
+      const id = (i: number) => `job-${String(i).padStart(5, '0')}`;
+      const events: LedgerEvent[] = [
+        ...Array.from({ length: n }, (_, i): LedgerEvent => ({ t: 'submitted', id: id(i), at: at(i), input: input(`job ${i}`), estimate_usd: 0.56 })),
+        ...Array.from({ length: n }, (_, i): LedgerEvent => ({ t: 'state', id: id(i), at: at(n + i), status: i % 5 === 0 ? 'failed' : 'completed' })),
+        ...Array.from({ length: n / 2 }, (_, i): LedgerEvent => ({ t: 'cost', id: id(2 * i), at: at(2 * n + i), charged_usd: 0.56 })),
+      ];
+      writeFileSync(path.join(dir, LEGACY_FILE), `${events.map((e) => JSON.stringify(e)).join('\n')}\n`);
+      const ledger = await opened(dir);
+      try {
+        const whole = fold(events);
+        for (const i of [0, 1, 999, 1_000, 1_001, 2_499]) expect(await ledger.get(id(i))).toEqual(whole.jobs.get(id(i)));
+        expect(ledger.jobs({ limit: 1 }).total).toBe(n);
+        expect(ledger.jobs({ limit: 1, phases: ['completed'] }).total).toBe(n - n / 5);
+        expect(ledger.jobs({ limit: 1, phases: ['failed'] }).total).toBe(n / 5);
+        expect(ledger.jobs({ limit: 1, phases: ['queued', 'running'] }).total).toBe(0);
+        expect(eventCount(dir)).toBe(events.length);
+      } finally {
+        ledger.close();
+      }
     } finally {
       tmp.cleanup();
     }

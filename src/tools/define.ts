@@ -9,7 +9,7 @@ import { registerAppTool } from '@modelcontextprotocol/ext-apps/server';
 import type { McpServer, RegisteredTool } from '@modelcontextprotocol/sdk/server/mcp.js';
 import type { RequestHandlerExtra } from '@modelcontextprotocol/sdk/shared/protocol.js';
 import { ElicitResultSchema, type ServerNotification, type ServerRequest, type ToolAnnotations } from '@modelcontextprotocol/sdk/types.js';
-import { z } from 'zod';
+import type { z } from 'zod';
 import type { AppContext } from '../context.js';
 import type { JobCall, ToolCall } from '../calls/call.js';
 import type { Confirm } from '../costs/confirm.js';
@@ -18,7 +18,6 @@ import { spendInWindow } from '../costs/spend.js';
 import { DEFAULT_MODEL } from '../models/registry.js';
 import type { ProgressSink } from '../polling/progress.js';
 import { Deadline } from '../util/deadline.js';
-import { PROCESS_INSTANCE } from '../util/process-instance.js';
 import { redact } from '../util/redact.js';
 import { toToolError, toToolResult, type ToolReply } from '../calls/respond.js';
 
@@ -118,35 +117,19 @@ function uiMeta(tool: ToolDefinition<Shape, Shape>, player: PlayerUi): { ui: { r
 }
 
 /**
- * Tools that answer alike (the storyboard tools, check_status and get_result) get one output schema under one
- * JSON Schema $id, so a client that validates answers compiles it once, not once per tool (the SDK's client reuses
- * its validator by $id; compiling is most of what listing the tools costs it). The id names this process: a client
- * that reconnects to a newer server never reuses a validator of the old one.
- */
-function sharedOutput(outputs: Map<Shape, z.ZodObject<Shape>>, tool: ToolDefinition<Shape, Shape>): z.ZodObject<Shape> {
-  let schema = outputs.get(tool.output);
-  if (!schema) {
-    schema = z.object(tool.output).meta({ $id: `urn:kling-o1-mcp:${PROCESS_INSTANCE}:output:${tool.name}` });
-    outputs.set(tool.output, schema);
-  }
-  return schema;
-}
-
-/**
  * Registers the tools. App-only tools start disabled: a client without the MCP Apps extension never lists them;
  * the returned function shows them once the client's capabilities are known (on initialized).
  */
 export function registerTools(server: McpServer, app: AppContext, tools: ToolDefinition<Shape, Shape>[], player: PlayerUi): () => void {
   const quotes = new QuoteBook(app.clock, app.ledger);
   const appOnly: RegisteredTool[] = [];
-  const outputs = new Map<Shape, z.ZodObject<Shape>>();
   for (const tool of tools) {
     const meta = uiMeta(tool, player);
     const config = {
       title: tool.title,
       description: tool.description,
       inputSchema: tool.input,
-      outputSchema: sharedOutput(outputs, tool),
+      outputSchema: tool.output,
       annotations: { title: tool.title, ...tool.annotations },
     };
     const handler = async (args: Record<string, unknown>, extra: Extra) => {

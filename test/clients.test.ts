@@ -131,7 +131,7 @@ describe('resource list_changed is sent only when the list changes', () => {
     await quietThenOnce(c.client, methods, frames);
   });
 
-  test('over stdio: nothing at start-up (the server reads its ledger as it starts), one after a submission', async ({ dir, frames, spawn }) => {
+  test('over stdio: nothing at start-up (the server reads its ledger when first asked), one after a submission', async ({ dir, frames, spawn }) => {
     const { client, methods } = recordingClient();
     const c = await spawn({ env: { KLING_MCP_STATE_DIR: stateWithAJob(dir) }, client });
     await quietThenOnce(c.client, methods, frames);

@@ -1,4 +1,4 @@
-/** The JSON Schema checks the SDK's server makes (a form elicitation's answer), on zod instead of ajv. */
+/** The JSON Schema validator the server gives the SDK in ajv's place (src/util/json-schema-validator.ts), on zod. */
 import { describe, expect, it } from 'vitest';
 import { ZodJsonSchemaValidator } from '../src/util/json-schema-validator.js';
 
@@ -9,9 +9,10 @@ describe('the JSON Schema validator the server passes the SDK', () => {
     required: ['confirm'],
   } as const;
 
-  it('accepts an answer that fits the schema, as it is', () => {
+  it('accepts an answer that fits the schema, as it is; a missing field with a default gets it (where ajv would refuse)', () => {
     const check = new ZodJsonSchemaValidator().getValidator<{ confirm: boolean }>(confirm);
     expect(check({ confirm: true, note: 'ok' })).toEqual({ valid: true, data: { confirm: true, note: 'ok' }, errorMessage: undefined });
+    expect(check({})).toEqual({ valid: true, data: { confirm: false }, errorMessage: undefined });
   });
 
   it('refuses one that does not, saying which field and why', () => {

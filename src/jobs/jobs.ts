@@ -12,7 +12,7 @@ import type { WaitOutcome, Waiter } from '../polling/wait.js';
 import type { RunComfyClient } from '../runcomfy/client.js';
 import { errorText, type ResultResponse } from '../runcomfy/schemas.js';
 import { phaseOf, type Phase } from './phase.js';
-import type { Clock } from '../util/clock.js';
+import { timeoutOn, type Clock } from '../util/clock.js';
 import type { Logger } from '../util/log.js';
 import type { Downloader } from './downloads.js';
 import type { Ledger, LedgerEvent, SavedFile } from './ledger.js';
@@ -230,10 +230,8 @@ export class Jobs {
     const urls = outputUrls(result.output);
     const files: SavedFile[] = [];
     // On the server's clock, like every other wait of a call.
-    const over = new AbortController();
-    const budget = over.signal;
-    const stopBudget = this.clock.after(Math.ceil(saveWithinMs), () => over.abort());
-    const saveSignal = signal ? AbortSignal.any([signal, budget]) : budget;
+    const budget = timeoutOn(this.clock, Math.ceil(saveWithinMs));
+    const saveSignal = signal ? AbortSignal.any([signal, budget.signal]) : budget.signal;
     try {
       for (const [i, { url }] of urls.entries()) {
         const known = job?.files.find((f) => f.url === url);
@@ -243,7 +241,7 @@ export class Jobs {
       }
     } catch (err) {
       if (signal?.aborted) throw err;
-      const message = budget.aborted
+      const message = budget.signal.aborted
         ? `Saving did not finish within this call's time (${Math.round(saveWithinMs / 1000)} s).`
         : err instanceof Error
           ? err.message
@@ -252,7 +250,7 @@ export class Jobs {
       this.log.warn(`${requestId}: ${message}`);
       return { files, downloadError: message };
     } finally {
-      stopBudget();
+      budget.stop();
     }
     return { files };
   }

@@ -104,13 +104,17 @@ export async function openDb(file: string, fill: (db: Db) => void): Promise<Db> 
  * it is left for the next open.
  */
 function foldWal(db: Db, file: string): void {
-  const wal = `${file}-wal`;
-  if (!existsSync(wal) || statSync(wal).size <= WAL_FOLD_BYTES) return;
+  if ((statSync(`${file}-wal`, { throwIfNoEntry: false })?.size ?? 0) <= WAL_FOLD_BYTES) return;
+  // Without waiting: a checkpoint blocked by another process would otherwise hold this one (and every call it
+  // answers) for the whole busy timeout; a busy one just reports it in its row, and the next open tries again.
+  db.pragma('busy_timeout = 0');
   try {
     db.pragma('wal_checkpoint(TRUNCATE)');
   } catch (err) {
     const code = (err as { code?: string }).code;
     if (code !== 'SQLITE_BUSY' && code !== 'SQLITE_LOCKED') throw err;
+  } finally {
+    db.pragma(`busy_timeout = ${BUSY_TIMEOUT_MS}`);
   }
 }
 

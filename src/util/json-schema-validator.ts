@@ -1,9 +1,11 @@
 /**
- * The JSON Schema checks the MCP SDK's server makes (it validates a form
- * elicitation's answer against the schema it asked with), run on zod, which the
- * server loads anyway. The SDK's default is ajv: a quarter of a megabyte the bin
- * would parse at every start for checks it seldom makes (scripts/bundle-server.mjs
- * leaves it out).
+ * The JSON Schema validator the MCP SDK's server is given, so it builds no ajv
+ * (a quarter of a megabyte the bin would parse at every start; scripts/
+ * bundle-server.mjs leaves it out). The SDK would use it to check an answer to
+ * Server.elicitInput; this server sends its confirmation request itself and
+ * reads the answer with its own schema (tools/define.ts), so today nothing calls
+ * it. Should something, it checks on zod, which the server loads anyway; unlike
+ * ajv, zod fills in a field's `default` when the field is missing.
  */
 import type { JsonSchemaType, JsonSchemaValidator, jsonSchemaValidator } from '@modelcontextprotocol/sdk/validation';
 import { z } from 'zod';

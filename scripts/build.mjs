@@ -23,7 +23,7 @@ try {
   }
   throw new Error('TypeScript is not installed: run `npm ci` (with dev dependencies) first.');
 }
-// --bin-only (the test suite's global setup): `npm test` has type-checked already, and the tests run only the bin.
+// --bin-only (the test suite's global setup): `npm test` type-checks beside the tests, which run only the bin.
 if (!process.argv.includes('--bin-only')) execFileSync(process.execPath, [tsc, '-p', path.join(root, 'tsconfig.build.json')], { stdio: 'inherit' });
 
 // Deepest first, so a folder emptied of stale modules goes too. The bin's chunks have no source: bundleServer

@@ -8,6 +8,7 @@ import { registerStoryboardResources } from './resources/storyboards.js';
 import { followClientRoots } from './roots.js';
 import { registerTools } from './tools/define.js';
 import { TOOLS } from './tools/index.js';
+import { ZodJsonSchemaValidator } from './util/json-schema-validator.js';
 
 export const SERVER_NAME = 'kling-o1-mcp';
 export const SERVER_VERSION = '0.1.0';
@@ -17,6 +18,7 @@ export function createServer(app: AppContext): McpServer {
     { name: SERVER_NAME, version: SERVER_VERSION },
     {
       capabilities: { logging: {}, tools: {}, resources: { subscribe: true, listChanged: true } },
+      jsonSchemaValidator: new ZodJsonSchemaValidator(),
       instructions:
         'Turns a start frame and an end frame into a video with Kling O1. Call generate_video; if it returns before the video is ' +
         'done, continue with get_result (wait_seconds) using the request_id. For a film of several shots (keyframe 0 → 1 → … → N), ' +

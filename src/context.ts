@@ -20,8 +20,9 @@ import type { Logger } from './util/log.js';
 /**
  * How long a call waits for the ledger to open. Opening is local file work that
  * takes milliseconds; a state folder on a hung file system (or one Node's
- * recursive mkdir loops on) must not hang every call with it. Real time, not
- * the injected clock: this waits on the disk, not on RunComfy.
+ * recursive mkdir loops on) must not hang every call with it. Measured on the
+ * disk's clock (real time), not the calls' clock: a virtual clock racing through
+ * a two-minute job must not declare a real open hung.
  */
 export const LEDGER_OPEN_LIMIT_MS = 5_000;
 
@@ -45,6 +46,8 @@ export class AppContext {
     readonly config: Config,
     readonly log: Logger,
     readonly clock: Clock = systemClock,
+    /** The clock of the ledger open's limit; a test drives a hung open with its own. */
+    private readonly diskClock: Clock = systemClock,
   ) {
     this.ledger = new Ledger(config.stateDir, log);
     this.imageFolders = new AllowedFolders(config.imageDirs);
@@ -70,11 +73,10 @@ export class AppContext {
         throw err;
       },
     );
-    let timer: NodeJS.Timeout | undefined;
+    let stopLimit = () => {};
     const limit = new Promise<never>((_, reject) => {
-      timer = setTimeout(
-        () => reject(new Error(`it did not answer within ${LEDGER_OPEN_LIMIT_MS / 1000} s; the folder's file system may be hung`)),
-        LEDGER_OPEN_LIMIT_MS,
+      stopLimit = this.diskClock.after(LEDGER_OPEN_LIMIT_MS, () =>
+        reject(new Error(`it did not answer within ${LEDGER_OPEN_LIMIT_MS / 1000} s; the folder's file system may be hung`)),
       );
     });
     try {
@@ -87,7 +89,7 @@ export class AppContext {
         `The job ledger in ${this.config.stateDir} cannot be opened (${(err as Error).message}). Set KLING_MCP_STATE_DIR to a folder this user can write, or fix its permissions; the next call tries again. Nothing was submitted.`,
       );
     } finally {
-      clearTimeout(timer);
+      stopLimit();
     }
   }
 

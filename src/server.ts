@@ -7,6 +7,9 @@ import { LineTransport } from './transport.js';
 import { createLogger } from './util/log.js';
 import { redact, registerSecret } from './util/redact.js';
 
+/** When the ledger opens if no call has opened it yet: after a client's initialize and tools/list, in practice. */
+const LEDGER_WARMUP_MS = 1_000;
+
 async function main(): Promise<void> {
   registerSecret(process.env.RUNCOMFY_API_TOKEN?.trim());
   const config = loadConfig();
@@ -15,7 +18,11 @@ async function main(): Promise<void> {
   const server = createServer(app);
   await server.connect(new LineTransport(log));
   log.info(`ready on stdio; RunComfy at ${config.baseUrl}; ${config.token ? 'token set' : 'RUNCOMFY_API_TOKEN not set (tools will explain)'}`);
-  void app.init().catch((err: unknown) => log.error((err as Error).message));
+  const init = () => void app.init().catch((err: unknown) => log.error((err as Error).message));
+  // Bad settings are reported at once. The ledger (libsql's native binary, the file) waits until the handshake is
+  // answered, which needs neither: a call before then opens it itself.
+  if (config.problems.length > 0) init();
+  else setTimeout(init, LEDGER_WARMUP_MS).unref();
   const stop = () => {
     void server.close().finally(() => process.exit(0));
   };

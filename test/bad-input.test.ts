@@ -1,11 +1,10 @@
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import sharp from 'sharp';
 import { ImageFetcher } from '../src/preflight/fetch-image.js';
 import { guardedLookup } from '../src/preflight/url-policy.js';
 import type { RunComfySimulator } from '../src/simulator/simulator.js';
-import { call, connectInMemory, image, simEnv, textOf, type Connected } from './helpers.js';
+import { call, connectInMemory, image, pngBomb, simEnv, textOf, type Connected } from './helpers.js';
 import { labTest } from './lab.js';
 
 /**
@@ -179,12 +178,7 @@ async function hostedUrls(sim: RunComfySimulator): Promise<Urls> {
     empty: sim.host('empty.png', Buffer.alloc(0), 'image/png'),
     big: sim.host('big.png', eleven, 'image/png'),
     bigChunked: sim.host('bigc.png', eleven, 'image/png', true),
-    bomb: sim.host(
-      'bomb.png',
-      await sharp({ create: { width: 20000, height: 20000, channels: 3, background: '#000' }, limitInputPixels: false })
-        .png({ compressionLevel: 9 })
-        .toBuffer(),
-    ),
+    bomb: sim.host('bomb.png', pngBomb(20000, 20000)),
     ratio250: sim.host('r250.png', await image(800, 320)),
     ratio040: sim.host('r040.png', await image(320, 800)),
     toFile: sim.redirect('tofile', 'file:///etc/passwd'),

@@ -13,6 +13,7 @@ import type { LedgerEvent } from '../src/jobs/records.js';
 import { MODEL_TOOLS } from '../src/tools/index.js';
 import { LEDGER_OPEN_LIMIT_MS } from '../src/context.js';
 import type { JobDocument } from '../src/resources/jobs.js';
+import { VirtualClock } from '../src/util/clock.js';
 import { call, newClient, readJson, textOf, until } from './helpers.js';
 import { labTest } from './lab.js';
 
@@ -130,7 +131,7 @@ describe('resource list_changed is sent only when the list changes', () => {
     await quietThenOnce(c.client, methods, frames);
   });
 
-  test('over stdio: nothing at start-up (the server reads its ledger as it starts), one after a submission', async ({ dir, frames, spawn }) => {
+  test('over stdio: nothing at start-up (the server reads its ledger when first asked), one after a submission', async ({ dir, frames, spawn }) => {
     const { client, methods } = recordingClient();
     const c = await spawn({ env: { KLING_MCP_STATE_DIR: stateWithAJob(dir) }, client });
     await quietThenOnce(c.client, methods, frames);
@@ -208,33 +209,33 @@ describe('a state folder that cannot be opened', () => {
     },
   );
 
-  test(
-    'whose open hangs: the call answers state_unavailable after the limit, and a later call waits on the same open',
-    async ({ connect }) => {
-      const c = await connect();
-      const ledger = c.app.ledger;
-      const realOpen = ledger.open.bind(ledger);
-      let opens = 0;
-      let release!: () => void;
-      const gate = new Promise<void>((resolve) => (release = resolve));
-      // A file system that does not answer, until the test lets it.
-      ledger.open = async () => {
-        opens++;
-        await gate;
-        return realOpen();
-      };
-      const r = await call(c.client, 'list_jobs', {});
-      expect(r).toBeToolError('state_unavailable');
-      expect(textOf(r)).toMatch(/did not answer within \d+ s/);
-      expect(textOf(r)).toMatch(/the next call tries again/);
+  test('whose open hangs: the call answers state_unavailable after the limit, and a later call waits on the same open', async ({ connect }) => {
+    const disk = new VirtualClock();
+    const c = await connect({ diskClock: disk });
+    const ledger = c.app.ledger;
+    const realOpen = ledger.open.bind(ledger);
+    let opens = 0;
+    let release!: () => void;
+    const gate = new Promise<void>((resolve) => (release = resolve));
+    // A file system that does not answer, until the test lets it.
+    ledger.open = async () => {
+      opens++;
+      await gate;
+      return realOpen();
+    };
+    const pending = call(c.client, 'list_jobs', {});
+    await until(() => opens === 1);
+    await disk.sleep(LEDGER_OPEN_LIMIT_MS);
+    const r = await pending;
+    expect(r).toBeToolError('state_unavailable');
+    expect(textOf(r)).toMatch(/did not answer within \d+ s/);
+    expect(textOf(r)).toMatch(/the next call tries again/);
 
-      release();
-      const again = await call(c.client, 'list_jobs', {});
-      expect(again.isError).toBeFalsy();
-      expect(opens).toBe(1);
-    },
-    LEDGER_OPEN_LIMIT_MS + 20_000,
-  );
+    release();
+    const again = await call(c.client, 'list_jobs', {});
+    expect(again.isError).toBeFalsy();
+    expect(opens).toBe(1);
+  });
 });
 
 describe('the per-job resource', () => {

@@ -1,12 +1,12 @@
 import { execFile } from 'node:child_process';
-import { readdirSync } from 'node:fs';
+import { readdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { promisify } from 'node:util';
 import sharp from 'sharp';
 import { describe, expect } from 'vitest';
 import { demoKeyframes } from '../scripts/keyframes.js';
 import { probeClip } from '../src/media/probe.js';
-import { ROOT } from './helpers.js';
+import { image, ROOT } from './helpers.js';
 import { labTest } from './lab.js';
 import { decodePcmClip, rgbDistance } from './pcm-decoder.js';
 
@@ -67,6 +67,26 @@ describe('npm run demo', () => {
       const probe = await probeClip(film!);
       expect(probe.durationS).toBeCloseTo(15, 0);
       expect((await sharp(sheet!).metadata()).format).toBe('png');
+    },
+    LIMIT_MS,
+  );
+
+  it(
+    '`npm run demo -- start.png end.png` reads relative paths from the folder it was run in (INIT_CWD)',
+    async ({ dir }) => {
+      writeFileSync(path.join(dir, 'start.png'), await image(640, 360, 'png', '#aa2222'));
+      writeFileSync(path.join(dir, 'end.png'), await image(640, 360, 'png', '#22aa22'));
+      // npm runs the script in the clone; INIT_CWD is where the user typed the command.
+      const { stdout } = await promisify(execFile)(
+        process.execPath,
+        [path.join(ROOT, 'node_modules', 'tsx', 'dist', 'cli.mjs'), path.join(ROOT, 'scripts', 'demo.ts'), 'start.png', 'end.png'],
+        {
+          cwd: ROOT,
+          env: { PATH: process.env.PATH, HOME: process.env.HOME, INIT_CWD: dir, KLING_DEMO_OUTPUT_DIR: path.join(dir, 'out') },
+          timeout: LIMIT_MS,
+        },
+      );
+      expect(stdout).toContain('Video ready');
     },
     LIMIT_MS,
   );

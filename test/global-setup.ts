@@ -1,7 +1,7 @@
 /**
  * The stdio tests run the built bin (the bundle, as shipped), so bundle it once before any test runs. Only the bin:
- * `npm test` has run tsc already, and a second compile of src/ here would cost the suite a quarter of its time. A
- * tree never built (no dist/, e.g. installed with --ignore-scripts) gets the whole build once.
+ * `npm test` type-checks beside the tests, and a second compile of src/ here would cost the suite a quarter of its
+ * time. A tree never built (no dist/, e.g. installed with --ignore-scripts) gets the whole build once.
  */
 import { execFileSync } from 'node:child_process';
 import { existsSync } from 'node:fs';

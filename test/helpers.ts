@@ -3,6 +3,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import zlib from 'node:zlib';
 import { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { StdioClientTransport } from '@modelcontextprotocol/sdk/client/stdio.js';
 import { InMemoryTransport } from '@modelcontextprotocol/sdk/inMemory.js';
@@ -35,6 +36,29 @@ export async function image(
   return sharp({ create: { width, height, channels: 3, background: color } })
     .toFormat(format)
     .toBuffer();
+}
+
+/**
+ * A decompression bomb: a valid 1-bit greyscale PNG of width×height black pixels, written by hand (a few KB that
+ * decode to hundreds of megapixels). Encoding it through sharp would push every pixel through libvips: seconds.
+ */
+export function pngBomb(width: number, height: number): Buffer {
+  const chunk = (type: string, data: Buffer) => {
+    const body = Buffer.concat([Buffer.from(type, 'latin1'), data]);
+    const framed = Buffer.alloc(body.length + 8);
+    framed.writeUInt32BE(data.length, 0);
+    body.copy(framed, 4);
+    framed.writeUInt32BE(zlib.crc32(body), body.length + 4);
+    return framed;
+  };
+  const header = Buffer.alloc(13);
+  header.writeUInt32BE(width, 0);
+  header.writeUInt32BE(height, 4);
+  header[8] = 1; // bit depth; colour type 0 (grey), deflate, filter 0, no interlace
+  // Each row: filter byte 0, then width bits of 0.
+  const rows = Buffer.alloc((1 + Math.ceil(width / 8)) * height);
+  const signature = Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]);
+  return Buffer.concat([signature, chunk('IHDR', header), chunk('IDAT', zlib.deflateSync(rows)), chunk('IEND', Buffer.alloc(0))]);
 }
 
 export async function startSim(opts: SimulatorOptions = {}): Promise<RunComfySimulator> {
@@ -85,7 +109,7 @@ export function newClient(capabilities: ClientCapabilities = {}): Client {
   return new Client({ name: 'test-client', version: '1.0.0' }, { capabilities });
 }
 
-export async function connectInMemory(env: Env, clock?: Clock, client: Client = newClient()): Promise<Connected> {
+export async function connectInMemory(env: Env, clock?: Clock, client: Client = newClient(), diskClock?: Clock): Promise<Connected> {
   registerSecret(env.RUNCOMFY_API_TOKEN);
   const logs: string[] = [];
   const config = loadConfig(env);
@@ -93,6 +117,7 @@ export async function connectInMemory(env: Env, clock?: Clock, client: Client = 
     config,
     createLogger(config.logLevel, (l) => logs.push(l)),
     clock,
+    diskClock,
   );
   const server = createServer(app);
   const [clientSide, serverSide] = InMemoryTransport.createLinkedPair();

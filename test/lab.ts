@@ -9,7 +9,10 @@
  * `frames`, a valid pair of keyframes it hosts; `shared`, one in-memory connection the file's tests share, with its
  * folder `sharedDir`. Test-scoped: `dir`, a fresh temp folder; `connect` (in memory, on the lab's clock) and `spawn`
  * (the built bin over stdio, on real time) open servers against `sim` with their state in `dir`, closed after the test.
- * With a clock, the simulator and every in-memory server share it: a two-minute job runs in milliseconds.
+ * With a clock, the simulator and every in-memory server share it: a two-minute job runs in milliseconds. A call's
+ * budgets (its wait, the time it may save a result or check frames in) run on that clock too, and a sleep on it
+ * fires every timer it passes: so a test that runs calls at once on one virtual clock must not rely on a budget of
+ * one outlasting the real I/O (a download, a frame fetch) of another.
  */
 /* eslint-disable no-empty-pattern -- vitest reads a fixture's dependencies from its first parameter: none is {} */
 import type { Client } from '@modelcontextprotocol/sdk/client/index.js';
@@ -38,6 +41,8 @@ export interface ConnectOptions {
   client?: Client;
   /** The in-memory server's clock (default: the lab's), e.g. real time beside a server over stdio. */
   clock?: Clock;
+  /** The clock of the ledger open's limit (default: real time), to drive a hung open. */
+  diskClock?: Clock;
 }
 
 export function labTest(lab: LabOptions = {}) {
@@ -68,7 +73,7 @@ export function labTest(lab: LabOptions = {}) {
       const open: Connected[] = [];
       onCleanup(() => closeAll(open));
       return async (o: ConnectOptions = {}): Promise<Connected> => {
-        const c = await connectInMemory(simEnv(o.sim ?? sim, o.dir ?? dir, { ...lab.env, ...o.env }), o.clock ?? lab.clock, o.client);
+        const c = await connectInMemory(simEnv(o.sim ?? sim, o.dir ?? dir, { ...lab.env, ...o.env }), o.clock ?? lab.clock, o.client, o.diskClock);
         open.push(c);
         return c;
       };

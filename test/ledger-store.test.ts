@@ -1,18 +1,20 @@
 /** The ledger as a database: durable, shared, imported from the old jsonl once, paged, and clear when it cannot be opened. */
+import { execFileSync } from 'node:child_process';
 import { mkdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import Database from 'libsql';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { LEDGER_DB, LEGACY_FILE, Ledger, type LedgerChange } from '../src/jobs/ledger.js';
+import type { LedgerEvent } from '../src/jobs/records.js';
 import { spendSince } from '../src/costs/spend.js';
-import { SCHEMA_VERSION } from '../src/jobs/ledger-db.js';
+import { SCHEMA_VERSION, WAL_FOLD_BYTES } from '../src/jobs/ledger-db.js';
 import { DEFAULT_MODEL } from '../src/models/registry.js';
 
 const MODEL_ID = DEFAULT_MODEL.id;
 import type { RunComfySimulator } from '../src/simulator/simulator.js';
 import { createLogger } from '../src/util/log.js';
-import { call, connectInMemory, keyframes, readJson, simEnv, startSim, tempDir, textOf } from './helpers.js';
-import { T0, at, input } from './records.js';
+import { ROOT, call, connectInMemory, keyframes, readJson, simEnv, startSim, tempDir, textOf } from './helpers.js';
+import { T0, at, fold, input } from './records.js';
 
 const silent = createLogger('silent');
 
@@ -114,6 +116,37 @@ describe('the ledger database', () => {
     }
   });
 
+  it('imports a history longer than it holds at once: every job as if folded whole, the totals per phase exact', async () => {
+    const tmp = tempDir();
+    try {
+      const dir = path.join(tmp.dir, 'state');
+      mkdirSync(dir, { recursive: true });
+      // Every job's later events come after all the submissions, so each is folded onto a row written before.
+      const n = 2_500;
+      const id = (i: number) => `job-${String(i).padStart(5, '0')}`;
+      const events: LedgerEvent[] = [
+        ...Array.from({ length: n }, (_, i): LedgerEvent => ({ t: 'submitted', id: id(i), at: at(i), input: input(`job ${i}`), estimate_usd: 0.56 })),
+        ...Array.from({ length: n }, (_, i): LedgerEvent => ({ t: 'state', id: id(i), at: at(n + i), status: i % 5 === 0 ? 'failed' : 'completed' })),
+        ...Array.from({ length: n / 2 }, (_, i): LedgerEvent => ({ t: 'cost', id: id(2 * i), at: at(2 * n + i), charged_usd: 0.56 })),
+      ];
+      writeFileSync(path.join(dir, LEGACY_FILE), `${events.map((e) => JSON.stringify(e)).join('\n')}\n`);
+      const ledger = await opened(dir);
+      try {
+        const whole = fold(events);
+        for (const i of [0, 1, 999, 1_000, 1_001, 2_499]) expect(await ledger.get(id(i))).toEqual(whole.jobs.get(id(i)));
+        expect(ledger.jobs({ limit: 1 }).total).toBe(n);
+        expect(ledger.jobs({ limit: 1, phases: ['completed'] }).total).toBe(n - n / 5);
+        expect(ledger.jobs({ limit: 1, phases: ['failed'] }).total).toBe(n / 5);
+        expect(ledger.jobs({ limit: 1, phases: ['queued', 'running'] }).total).toBe(0);
+        expect(eventCount(dir)).toBe(events.length);
+      } finally {
+        ledger.close();
+      }
+    } finally {
+      tmp.cleanup();
+    }
+  });
+
   it('records the model of every job, and learns run times per (model, clip length)', async () => {
     const tmp = tempDir();
     try {
@@ -148,6 +181,37 @@ describe('the ledger database', () => {
       const check = new Database(path.join(tmp.dir, LEDGER_DB), { readonly: true });
       expect((check.prepare('PRAGMA user_version').raw().get() as unknown[])[0]).toBe(SCHEMA_VERSION + 1);
       check.close();
+    } finally {
+      tmp.cleanup();
+    }
+  });
+  it('leaves no large write-ahead log for the next start to read: not after a large import, nor after a process that stopped without its checkpoint', async () => {
+    const tmp = tempDir();
+    try {
+      const dir = path.join(tmp.dir, 'state');
+      mkdirSync(dir, { recursive: true });
+      // Jobs of long prompts: the import's one transaction writes a log well past WAL_FOLD_BYTES.
+      const prompt = 'a slow dolly shot through a rainy neon street '.repeat(2_500);
+      const lines = Array.from({ length: 120 }, (_, i) => JSON.stringify({ t: 'submitted', id: `job-${i}`, at: at(i), input: { ...input(), prompt } }));
+      writeFileSync(path.join(dir, LEGACY_FILE), lines.join('\n'));
+      const wal = path.join(dir, `${LEDGER_DB}-wal`);
+      const ledger = await opened(dir);
+      expect(statSync(wal).size).toBe(0);
+      expect(ledger.jobs({ limit: 1 }).total).toBe(120);
+
+      // Another process writes as much in one transaction and exits without closing the file (as a killed server does).
+      const script = [
+        `const db = new (require('libsql'))(${JSON.stringify(path.join(dir, LEDGER_DB))});`,
+        `db.transaction(() => { for (let i = 0; i < 200; i++) db.prepare('INSERT INTO quotes VALUES (?, ?, 0)').run('q' + i, 'x'.repeat(100000)); })();`,
+        'process.exit(0);',
+      ].join('\n');
+      execFileSync(process.execPath, ['-e', script], { cwd: ROOT });
+      expect(statSync(wal).size).toBeGreaterThan(WAL_FOLD_BYTES);
+      ledger.close();
+      const next = await opened(dir);
+      expect(statSync(wal).size).toBe(0);
+      expect(next.jobs({ limit: 1 }).total).toBe(120);
+      next.close();
     } finally {
       tmp.cleanup();
     }

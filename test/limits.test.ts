@@ -16,6 +16,7 @@ import type { RunComfySimulator } from '../src/simulator/simulator.js';
 import { MAX_SHOTS } from '../src/tools/generate-storyboard.js';
 import { MAX_MESSAGE_BYTES } from '../src/transport.js';
 import { call, connectInMemory, connectStdio, image, simEnv, startSim, tempDir, textOf } from './helpers.js';
+import { labTest } from './lab.js';
 
 const MAX_IMAGE_BYTES = sizeCap(klingO1ImageToVideo.images.start_image_url.rules).maxBytes;
 // The model and fields.ts keep these to themselves; each refusal must name its figure.
@@ -210,15 +211,16 @@ describe.each(Object.entries(transports))('limits %s', (transport, connect) => {
   });
 });
 
+const processes = labTest();
+
 describe('the stdio cap itself', () => {
-  it(`a message of ${MAX_MESSAGE_BYTES} bytes and more never closes the connection; a request without a tool is answered as a JSON-RPC error`, async () => {
-    const c = await connectStdio(env());
-    try {
+  processes(
+    `a message of ${MAX_MESSAGE_BYTES} bytes and more never closes the connection; a request without a tool is answered as a JSON-RPC error`,
+    async ({ spawn }) => {
+      const c = await spawn();
       // Not a tool call: a resource read whose URI alone is over the cap.
       await expect(c.client.readResource({ uri: `kling://jobs/${'a'.repeat(MAX_MESSAGE_BYTES)}` })).rejects.toThrow(/over the 10\.00 MiB one MCP message/);
       expect((await call(c.client, 'list_jobs', {})).isError).toBeFalsy();
-    } finally {
-      await c.close();
-    }
-  });
+    },
+  );
 });

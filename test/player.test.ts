@@ -7,44 +7,36 @@
  */
 import { createHash } from 'node:crypto';
 import { readFileSync, truncateSync } from 'node:fs';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect } from 'vitest';
 import { EXTENSION_ID, RESOURCE_MIME_TYPE } from '@modelcontextprotocol/ext-apps/server';
 import { PLAYER_URI } from '../src/resources/player.js';
-import type { RunComfySimulator } from '../src/simulator/simulator.js';
 import { CHUNK_BYTES } from '../src/tools/player-file.js';
 import { hasUnsubmitted, isFinal, parseAnswer, stateText, type BoardData } from '../src/player/model.js';
-import { call, connectInMemory, image, keyframes, newClient, simEnv, startSim, tempDir, textOf, type Connected } from './helpers.js';
+import { VirtualClock } from '../src/util/clock.js';
+import { call, connectInMemory, image, newClient, simEnv, textOf, type Connected } from './helpers.js';
+import { labTest } from './lab.js';
 
 const uiClient = () => newClient({ extensions: { [EXTENSION_ID]: { mimeTypes: [RESOURCE_MIME_TYPE] } } });
 const OPENS_PLAYER = ['generate_video', 'get_result', 'generate_storyboard', 'get_storyboard', 'revise_storyboard'];
 const MiB = 1024 * 1024;
 
+/** Two servers on one state folder, one whose client renders MCP Apps and one whose client does not, on a virtual clock. */
+const it = labTest({ clock: new VirtualClock() })
+  .extend('ui', { scope: 'file' }, async ({ lab, sim, sharedDir }, { onCleanup }) => {
+    const c = await connectInMemory(simEnv(sim, sharedDir), lab.clock, uiClient());
+    onCleanup(c.close);
+    return c;
+  })
+  .extend('plain', { scope: 'file' }, ({ shared }) => shared)
+  .extend(
+    'clip',
+    ({ frames }) =>
+      (client: Connected, extra: Record<string, unknown> = {}) =>
+        call(client.client, 'generate_video', { prompt: 'red to green', start_image_url: frames.start, end_image_url: frames.end, ...extra }),
+  );
+
 describe('the player, server side', () => {
-  let sim: RunComfySimulator;
-  let tmp: ReturnType<typeof tempDir>;
-  let ui: Connected;
-  let plain: Connected;
-  let frames: { start: string; end: string };
-
-  beforeAll(async () => {
-    sim = await startSim();
-    tmp = tempDir();
-    // Two clients on one state dir: one renders MCP Apps, one does not.
-    ui = await connectInMemory(simEnv(sim, tmp.dir), undefined, uiClient());
-    plain = await connectInMemory(simEnv(sim, tmp.dir));
-    frames = await keyframes(sim);
-  });
-  afterAll(async () => {
-    await ui.close();
-    await plain.close();
-    await sim.stop();
-    tmp.cleanup();
-  });
-
-  const clip = (client: Connected, extra: Record<string, unknown> = {}) =>
-    call(client.client, 'generate_video', { prompt: 'red to green', start_image_url: frames.start, end_image_url: frames.end, ...extra });
-
-  it('the video and storyboard tools declare the player (both keys ext-apps writes); player_file is app-only', async () => {
+  it('the video and storyboard tools declare the player (both keys ext-apps writes); player_file is app-only', async ({ ui }) => {
     const { tools } = await ui.client.listTools();
     const meta = Object.fromEntries(tools.map((t) => [t.name, t._meta]));
     for (const name of OPENS_PLAYER) {
@@ -54,14 +46,14 @@ describe('the player, server side', () => {
     for (const name of ['check_status', 'cancel', 'list_jobs']) expect(meta[name], name).toBeUndefined();
   });
 
-  it('a client without the extension is never offered player_file, and cannot call it', async () => {
+  it('a client without the extension is never offered player_file, and cannot call it', async ({ plain }) => {
     const { tools } = await plain.client.listTools();
     expect(tools.map((t) => t.name)).not.toContain('player_file');
     const r = await call(plain.client, 'player_file', { kind: 'clip', request_id: 'abc' });
     expect(r.isError).toBe(true);
   });
 
-  it('the resource: MCP Apps MIME type, media allowed from RunComfy storage and the API host, one self-contained page', async () => {
+  it('the resource: MCP Apps MIME type, media allowed from RunComfy storage and the API host, one self-contained page', async ({ sim, ui }) => {
     const { resources } = await ui.client.listResources();
     expect(resources.find((r) => r.uri === PLAYER_URI)?.mimeType).toBe(RESOURCE_MIME_TYPE);
     const content = (await ui.client.readResource({ uri: PLAYER_URI })).contents[0]!;
@@ -78,7 +70,7 @@ describe('the player, server side', () => {
     expect(html).toContain('@media (prefers-reduced-motion: reduce)');
   });
 
-  it('clients without the extension get exactly the answers they got before; beside the player only the resource_links go', async () => {
+  it('clients without the extension get exactly the answers they got before; beside the player only the resource_links go', async ({ ui, plain, clip }) => {
     const done = await clip(plain);
     expect(done.structuredContent?.status, textOf(done)).toBe('completed');
     const id = done.structuredContent!.request_id;
@@ -94,7 +86,7 @@ describe('the player, server side', () => {
     expect(status).toEqual(await call(plain.client, 'check_status', { request_id: id }));
   });
 
-  it('player_file: a 20 MB clip comes in chunks of at most 2 MiB of base64 that join into the saved file', async () => {
+  it('player_file: a 20 MB clip comes in chunks of at most 2 MiB of base64 that join into the saved file', async ({ sim, ui, clip }) => {
     sim.planNext({ queueMs: 0, runMs: 0, outputBytes: 20_000_000 });
     const done = await clip(ui);
     const file = done.structuredContent!.files![0]!;
@@ -116,7 +108,7 @@ describe('the player, server side', () => {
     expect(createHash('sha256').update(Buffer.concat(parts)).digest('hex')).toBe(file.sha256);
   });
 
-  it('player_file serves only recorded outputs: unknown ids, traversal, files never saved or changed since, a path argument', async () => {
+  it('player_file serves only recorded outputs: unknown ids, traversal, files never saved or changed since, a path argument', async ({ ui, clip }) => {
     const refuse = async (args: Record<string, unknown>, expected: RegExp) => {
       const r = await call(ui.client, 'player_file', args);
       expect(r.isError, JSON.stringify(args)).toBe(true);
@@ -144,7 +136,7 @@ describe('the player, server side', () => {
     await refuse({ kind: 'clip', request_id: id }, /gone or was changed since it was saved/);
   });
 
-  it("player_file keyframes: thumbnails of a few KB cut from the board's contact sheet, labelled as on the sheet", async () => {
+  it("player_file keyframes: thumbnails of a few KB cut from the board's contact sheet, labelled as on the sheet", async ({ sim, ui }) => {
     const colours = ['#d04040', '#d0a040', '#40a0d0', '#8040d0'];
     const k = await Promise.all(colours.map(async (c, i) => sim.host(`kf-${i}.png`, await image(640, 360, 'png', c), 'image/png')));
     const shots = [0, 1, 2].map((i) => ({ prompt: `shot ${i + 1}`, start_image_url: k[i]!, end_image_url: k[i + 1]! }));

@@ -3,50 +3,36 @@
  * and submits nothing; the same call with the quote's confirm_quote goes ahead once. Reused, expired and mismatched
  * tokens are refused with nothing submitted. Time is the virtual clock, so "five minutes later" takes no time.
  */
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect } from 'vitest';
 import { QUOTE_TTL_MS } from '../src/costs/quote.js';
-import type { RunComfySimulator } from '../src/simulator/simulator.js';
 import { ERROR_META_KEY } from '../src/calls/respond.js';
 import { VirtualClock } from '../src/util/clock.js';
-import { call, connectInMemory, connectStdio, keyframes, simEnv, startSim, tempDir, textOf, type Connected, type ToolResult } from './helpers.js';
+import { call, textOf, type ToolResult } from './helpers.js';
+import { labTest } from './lab.js';
 
 const tokenOf = (r: ToolResult<unknown>) => (r._meta?.[ERROR_META_KEY] as { confirm_quote?: string } | undefined)?.confirm_quote;
 
-describe('quotes for clients without elicitation (KLING_MCP_CONFIRM_ABOVE_USD)', () => {
-  let sim: RunComfySimulator;
-  let frames: { start: string; end: string };
-  let tmp: ReturnType<typeof tempDir>;
-  let c: Connected;
-  const clock = new VirtualClock();
-
-  beforeAll(async () => {
-    sim = await startSim();
-    frames = await keyframes(sim);
-    tmp = tempDir();
-    c = await connectInMemory(simEnv(sim, tmp.dir, { KLING_MCP_CONFIRM_ABOVE_USD: '0.50' }), clock);
-  });
-  afterAll(async () => {
-    await c.close();
-    await sim.stop();
-    tmp.cleanup();
-  });
-
-  const clip = (extra: Record<string, unknown> = {}) => ({
+const clock = new VirtualClock();
+const it = labTest({ clock, env: { KLING_MCP_CONFIRM_ABOVE_USD: '0.50' } })
+  .extend('clip', ({ frames }) => (extra: Record<string, unknown> = {}) => ({
     prompt: '@Image1 to @Image2',
     start_image_url: frames.start,
     end_image_url: frames.end,
     wait_seconds: 0,
     ...extra,
+  }))
+  /** Calls the shared server and says how many jobs reached RunComfy meanwhile. */
+  .extend('submitting', ({ sim, shared }) => async (name: 'generate_video' | 'generate_storyboard', args: Record<string, unknown>) => {
+    const before = sim.submissions;
+    const r = await call(shared.client, name, args);
+    return { r, submitted: sim.submissions - before };
   });
 
-  /** Calls and says how many jobs reached RunComfy meanwhile. */
-  async function submitting(name: 'generate_video' | 'generate_storyboard', args: Record<string, unknown>) {
-    const before = sim.submissions;
-    const r = await call(c.client, name, args);
-    return { r, submitted: sim.submissions - before };
-  }
-
-  it('the first call answers with the quote (what, price, spend so far, token) and submits nothing; the confirmed call submits once', async () => {
+describe('quotes for clients without elicitation (KLING_MCP_CONFIRM_ABOVE_USD)', () => {
+  it('the first call answers with the quote (what, price, spend so far, token) and submits nothing; the confirmed call submits once', async ({
+    submitting,
+    clip,
+  }) => {
     const first = await submitting('generate_video', clip());
     expect(first.r).toBeToolError('confirmation_required');
     expect(first.submitted).toBe(0);
@@ -70,7 +56,7 @@ describe('quotes for clients without elicitation (KLING_MCP_CONFIRM_ABOVE_USD)',
     expect(tokenOf(again.r)).not.toBe(token);
   });
 
-  it('a token for other inputs is refused, and used up', async () => {
+  it('a token for other inputs is refused, and used up', async ({ submitting, clip }) => {
     const token = tokenOf((await submitting('generate_video', clip())).r)!;
     const other = await submitting('generate_video', clip({ prompt: '@Image1 somewhere else until @Image2', confirm_quote: token }));
     expect(other.r).toBeToolError('confirmation_required');
@@ -81,7 +67,7 @@ describe('quotes for clients without elicitation (KLING_MCP_CONFIRM_ABOVE_USD)',
     expect(back.submitted).toBe(0);
   });
 
-  it('a token past its few minutes (on the server clock) is refused', async () => {
+  it('a token past its few minutes (on the server clock) is refused', async ({ submitting, clip }) => {
     const token = tokenOf((await submitting('generate_video', clip({ duration: 10 }))).r)!;
     await clock.sleep(QUOTE_TTL_MS + 1);
     const late = await submitting('generate_video', clip({ duration: 10, confirm_quote: token }));
@@ -90,7 +76,7 @@ describe('quotes for clients without elicitation (KLING_MCP_CONFIRM_ABOVE_USD)',
     expect(late.submitted).toBe(0);
   });
 
-  it('a storyboard above the threshold is quoted whole, and its token plans and submits every shot once', async () => {
+  it('a storyboard above the threshold is quoted whole, and its token plans and submits every shot once', async ({ submitting, frames, shared: c }) => {
     const shots = [1, 2].map(() => ({ prompt: '@Image1 to @Image2', start_image_url: frames.start, end_image_url: frames.end }));
     const first = await submitting('generate_storyboard', { shots, wait_seconds: 0, stitch: false });
     expect(first.r).toBeToolError('confirmation_required');
@@ -103,32 +89,22 @@ describe('quotes for clients without elicitation (KLING_MCP_CONFIRM_ABOVE_USD)',
   });
 });
 
+const processes = labTest({ env: { KLING_MCP_CONFIRM_ABOVE_USD: '0.10' } });
+
 describe('quotes over stdio (the shipped bin)', () => {
-  it('a quote from one server process is honoured once by the next (clients that start a server per call, restarts)', async () => {
-    const sim = await startSim();
-    const tmp = tempDir();
-    const frames = await keyframes(sim);
-    const env = simEnv(sim, tmp.dir, { KLING_MCP_CONFIRM_ABOVE_USD: '0.10' });
+  processes('a quote from one server process is honoured once by the next (clients that start a server per call, restarts)', async ({ sim, frames, spawn }) => {
     const args = { prompt: '@Image1 to @Image2', start_image_url: frames.start, end_image_url: frames.end, wait_seconds: 0 };
-    try {
-      const first = await connectStdio(env);
-      const quoted = await call(first.client, 'generate_video', args).finally(() => first.close());
-      expect(quoted).toBeToolError('confirmation_required');
-      expect(sim.submissions).toBe(0);
-      const second = await connectStdio(env);
-      try {
-        const confirmed = await call(second.client, 'generate_video', { ...args, confirm_quote: tokenOf(quoted) });
-        expect(confirmed.isError, textOf(confirmed)).toBeFalsy();
-        expect(sim.submissions).toBe(1);
-        const again = await call(second.client, 'generate_video', { ...args, confirm_quote: tokenOf(quoted) });
-        expect(again).toBeToolError('confirmation_required');
-        expect(sim.submissions).toBe(1);
-      } finally {
-        await second.close();
-      }
-    } finally {
-      await sim.stop();
-      tmp.cleanup();
-    }
+    const first = await spawn();
+    const quoted = await call(first.client, 'generate_video', args);
+    await first.close();
+    expect(quoted).toBeToolError('confirmation_required');
+    expect(sim.submissions).toBe(0);
+    const second = await spawn();
+    const confirmed = await call(second.client, 'generate_video', { ...args, confirm_quote: tokenOf(quoted) });
+    expect(confirmed.isError, textOf(confirmed)).toBeFalsy();
+    expect(sim.submissions).toBe(1);
+    const again = await call(second.client, 'generate_video', { ...args, confirm_quote: tokenOf(quoted) });
+    expect(again).toBeToolError('confirmation_required');
+    expect(sim.submissions).toBe(1);
   });
 });

@@ -2,23 +2,11 @@
 import { existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { ElicitRequestSchema } from '@modelcontextprotocol/sdk/types.js';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect } from 'vitest';
 import type { RunComfySimulator } from '../src/simulator/simulator.js';
-import {
-  call,
-  connectInMemory,
-  connectStdio,
-  image,
-  newClient,
-  readJson,
-  simEnv,
-  startSim,
-  tempDir,
-  textOf,
-  until,
-  type Connected,
-  type ToolOutput,
-} from './helpers.js';
+import { VirtualClock } from '../src/util/clock.js';
+import { call, image, newClient, readJson, textOf, until, type ToolOutput } from './helpers.js';
+import { labTest } from './lab.js';
 
 type Board = ToolOutput<'get_storyboard'>;
 type Shot = { prompt: string; start_image_url: string; end_image_url: string; duration?: number; take?: number | 'new' };
@@ -37,57 +25,56 @@ const chain = (frames: string[], n: number): Shot[] =>
 const sources = (b: Board) => b.shots.map((s) => s.source);
 const takesOf = (b: Board) => b.shots.map((s) => s.take);
 
-describe('revise_storyboard: a 4-shot board, then revisions', () => {
-  let sim: RunComfySimulator;
-  let c: Connected;
-  let tmp: ReturnType<typeof tempDir>;
-  let k: string[];
-  let shots: Shot[];
-  let id: string;
-  let cut1: Board;
-
-  beforeAll(async () => {
-    sim = await startSim();
-    tmp = tempDir();
-    c = await connectInMemory(simEnv(sim, tmp.dir));
-    k = await hostFrames(sim, 'k');
-    shots = chain(k, 4);
-    const r = await call(c.client, 'generate_storyboard', { title: 'walk', shots });
+/** In memory, the simulator and the servers share a virtual clock: a queued render waits in no real time. */
+const it = labTest({ clock: new VirtualClock() })
+  /**
+   * A 4-shot board made by the shared server (cut 1), which the revisions build on, each test from what the one before
+   * left: `shots` is the board's shot list as last revised.
+   */
+  .extend('board', { scope: 'file' }, async ({ sim, shared }) => {
+    const k = await hostFrames(sim, 'k');
+    const r = await call(shared.client, 'generate_storyboard', { title: 'walk', shots: chain(k, 4) });
     expect(r.isError, textOf(r)).toBeFalsy();
-    cut1 = r.structuredContent!;
-    id = cut1.storyboard_id;
-  });
-  afterAll(async () => {
-    await c.close();
-    await sim.stop();
-    tmp.cleanup();
-  });
+    const cut1 = r.structuredContent!;
+    return { k, cut1, id: cut1.storyboard_id, shots: chain(k, 4) };
+  })
+  .extend(
+    'revise',
+    ({ shared, board }) =>
+      (args: Record<string, unknown>, client = shared.client) =>
+        call(client, 'revise_storyboard', { storyboard_id: board.id, ...args }),
+  );
 
-  const revise = (args: Record<string, unknown>, client = c.client) => call(client, 'revise_storyboard', { storyboard_id: id, ...args });
-  const preflightFetches = () => sim.requests.filter((r) => r.route === 'file' && r.userAgent === PREFLIGHT_UA).map((r) => r.path);
+const preflightFetches = (sim: RunComfySimulator) => sim.requests.filter((r) => r.route === 'file' && r.userAgent === PREFLIGHT_UA).map((r) => r.path);
 
-  it('the plan is cut 1: every shot rendered, takes 1–4', () => {
+describe('revise_storyboard: a 4-shot board, then revisions', () => {
+  it('the plan is cut 1: every shot rendered, takes 1–4', ({ board: { cut1 } }) => {
     expect(cut1).toMatchObject({ status: 'completed', cut: 1, cuts: 1 });
     expect(takesOf(cut1)).toEqual([1, 2, 3, 4]);
     expect(sources(cut1)).toEqual(['rendered', 'rendered', 'rendered', 'rendered']);
     expect(cut1.shots[1]!.takes.map((t) => t.take)).toEqual([2]);
   });
 
-  it('(a) a changed keyframe 2: exactly shots 2 and 3 rendered, shots 1 and 4 reused; only the new frame is fetched; a film of its own', async () => {
+  it('(a) a changed keyframe 2: exactly shots 2 and 3 rendered, shots 1 and 4 reused; only the new frame is fetched; a film of its own', async ({
+    sim,
+    board,
+    revise,
+  }) => {
+    const { cut1, id } = board;
     const k2 = sim.host('k2-new.png', await image(640, 360, 'png', '#202020'), 'image/png');
     // The same bytes as keyframe 0 under another URL: compared by content, it still matches.
     const k0copy = sim.host('k0-elsewhere.png', await image(640, 360, 'png', colors[0]), 'image/png');
-    const next = shots.map((s) => ({ ...s }));
+    const next = board.shots.map((s) => ({ ...s }));
     next[0]!.start_image_url = k0copy;
     next[1]!.end_image_url = k2;
     next[2]!.start_image_url = k2;
     const before = sim.submissions;
-    const fetched = preflightFetches().length;
+    const fetched = preflightFetches(sim).length;
     const r = await revise({ shots: next });
     expect(r.isError, textOf(r)).toBeFalsy();
     const b = r.structuredContent!;
     expect(sim.submissions - before).toBe(2);
-    expect(preflightFetches().slice(fetched).sort()).toEqual(['/files/k0-elsewhere.png', '/files/k2-new.png']);
+    expect(preflightFetches(sim).slice(fetched).sort()).toEqual(['/files/k0-elsewhere.png', '/files/k2-new.png']);
     expect(b).toMatchObject({ status: 'completed', cut: 2, cuts: 2 });
     expect(sources(b)).toEqual(['reused', 'rendered', 'rendered', 'reused']);
     expect(takesOf(b)).toEqual([1, 5, 6, 4]);
@@ -102,10 +89,10 @@ describe('revise_storyboard: a 4-shot board, then revisions', () => {
     expect(path.basename(b.sheet!.path)).toBe(`${id}-cut2.png`);
     expect(existsSync(cut1.film!.path)).toBe(true);
     expect(readFileSync(cut1.film!.path).length).toBe(cut1.film!.bytes);
-    shots = next;
+    board.shots = next;
   });
 
-  it('(b) reorder and drop: nothing submitted, no network at all, a new film', async () => {
+  it('(b) reorder and drop: nothing submitted, no network at all, a new film', async ({ sim, board: { id, shots }, revise }) => {
     const requests = sim.requests.length;
     const r = await revise({ shots: [shots[3], shots[0], shots[1]] });
     expect(r.isError, textOf(r)).toBeFalsy();
@@ -119,7 +106,7 @@ describe('revise_storyboard: a 4-shot board, then revisions', () => {
     expect(b.film!.clips).toEqual([b.shots[0]!.files![0]!.sha256, b.shots[1]!.files![0]!.sha256, b.shots[2]!.files![0]!.sha256]);
   });
 
-  it('(c) a re-roll of shot 1 renders one take; picking take 1 back submits nothing', async () => {
+  it('(c) a re-roll of shot 1 renders one take; picking take 1 back submits nothing', async ({ sim, board: { shots }, revise }) => {
     let before = sim.submissions;
     const rerolled = await revise({ shots: [{ ...shots[0], take: 'new' }, ...shots.slice(1)] });
     expect(rerolled.isError, textOf(rerolled)).toBeFalsy();
@@ -140,7 +127,12 @@ describe('revise_storyboard: a 4-shot board, then revisions', () => {
     expect(sim.submissions).toBe(before);
   });
 
-  it('a take that does not exist, or was made from other inputs, is refused with nothing submitted and no new cut', async () => {
+  it('a take that does not exist, or was made from other inputs, is refused with nothing submitted and no new cut', async ({
+    sim,
+    shared: c,
+    board: { id, shots },
+    revise,
+  }) => {
     const cuts = (await readJson<{ cuts: unknown[] }>(c.client, `kling://storyboards/${id}`)).cuts.length;
     const before = sim.submissions;
     const missing = await revise({ shots: [{ ...shots[0], take: 99 }] });
@@ -153,7 +145,7 @@ describe('revise_storyboard: a 4-shot board, then revisions', () => {
     expect((await readJson<{ cuts: unknown[] }>(c.client, `kling://storyboards/${id}`)).cuts.length).toBe(cuts);
   });
 
-  it('(d) a bad frame in one changed shot: nothing is submitted at all', async () => {
+  it('(d) a bad frame in one changed shot: nothing is submitted at all', async ({ sim, board: { shots }, revise }) => {
     const wide = sim.host('wide.png', await image(1000, 300), 'image/png');
     const next = shots.map((s) => ({ ...s }));
     next[0]!.prompt = 'shot 1, again';
@@ -165,49 +157,47 @@ describe('revise_storyboard: a 4-shot board, then revisions', () => {
     expect(sim.submissions).toBe(before);
   });
 
-  it('(e) over the spend limit: the revision is refused whole; a pure re-cut still goes through', async () => {
-    const capped = await connectInMemory(simEnv(sim, tmp.dir, { KLING_MCP_SPEND_LIMIT_USD: '4.50' }));
-    try {
-      const before = sim.submissions;
-      const next = shots.map((s, i) => ({ ...s, prompt: `${s.prompt}, in the rain (${i})` }));
-      const r = await revise({ shots: next }, capped.client);
-      expect(r).toBeToolError('spend_limit');
-      expect(textOf(r)).toMatch(/4 new take\(s\) for storyboard/);
-      expect(sim.submissions).toBe(before);
-      const recut = await revise({ shots: shots.slice(0, 2) }, capped.client);
-      expect(recut.isError, textOf(recut)).toBeFalsy();
-      expect(sim.submissions).toBe(before);
-    } finally {
-      await capped.close();
-    }
+  it('(e) over the spend limit: the revision is refused whole; a pure re-cut still goes through', async ({
+    sim,
+    sharedDir,
+    board: { shots },
+    revise,
+    connect,
+  }) => {
+    const capped = await connect({ dir: sharedDir, env: { KLING_MCP_SPEND_LIMIT_USD: '4.50' } });
+    const before = sim.submissions;
+    const next = shots.map((s, i) => ({ ...s, prompt: `${s.prompt}, in the rain (${i})` }));
+    const r = await revise({ shots: next }, capped.client);
+    expect(r).toBeToolError('spend_limit');
+    expect(textOf(r)).toMatch(/4 new take\(s\) for storyboard/);
+    expect(sim.submissions).toBe(before);
+    const recut = await revise({ shots: shots.slice(0, 2) }, capped.client);
+    expect(recut.isError, textOf(recut)).toBeFalsy();
+    expect(sim.submissions).toBe(before);
   });
 
-  it('(f) a declined confirmation: nothing is submitted and no cut is made', async () => {
+  it('(f) a declined confirmation: nothing is submitted and no cut is made', async ({ sim, sharedDir, board: { id, shots }, revise, connect }) => {
     const client = newClient({ elicitation: {} });
     const asked: string[] = [];
     client.setRequestHandler(ElicitRequestSchema, async (req) => {
       asked.push(req.params.message);
       return { action: 'decline' };
     });
-    const asking = await connectInMemory(simEnv(sim, tmp.dir, { KLING_MCP_CONFIRM_ABOVE_USD: '0.10' }), undefined, client);
-    try {
-      const cuts = (await readJson<{ cuts: unknown[] }>(asking.client, `kling://storyboards/${id}`)).cuts.length;
-      const before = sim.submissions;
-      const r = await revise({ shots: [{ ...shots[0], prompt: 'a new take, declined' }, ...shots.slice(1)] }, asking.client);
-      expect(r).toBeToolError('declined');
-      expect(asked.at(-1)).toMatch(/1 new take\(s\) for storyboard .* \(shot 1\).*about \$0\.56/);
-      expect(sim.submissions).toBe(before);
-      expect((await readJson<{ cuts: unknown[] }>(asking.client, `kling://storyboards/${id}`)).cuts.length).toBe(cuts);
-      // A pure re-cut costs nothing, so nobody is asked.
-      const n = asked.length;
-      expect((await revise({ shots: shots.slice(1) }, asking.client)).isError).toBeFalsy();
-      expect(asked.length).toBe(n);
-    } finally {
-      await asking.close();
-    }
+    const asking = await connect({ dir: sharedDir, env: { KLING_MCP_CONFIRM_ABOVE_USD: '0.10' }, client });
+    const cuts = (await readJson<{ cuts: unknown[] }>(asking.client, `kling://storyboards/${id}`)).cuts.length;
+    const before = sim.submissions;
+    const r = await revise({ shots: [{ ...shots[0], prompt: 'a new take, declined' }, ...shots.slice(1)] }, asking.client);
+    expect(r).toBeToolError('declined');
+    expect(asked.at(-1)).toMatch(/1 new take\(s\) for storyboard .* \(shot 1\).*about \$0\.56/);
+    expect(sim.submissions).toBe(before);
+    expect((await readJson<{ cuts: unknown[] }>(asking.client, `kling://storyboards/${id}`)).cuts.length).toBe(cuts);
+    // A pure re-cut costs nothing, so nobody is asked.
+    const n = asked.length;
+    expect((await revise({ shots: shots.slice(1) }, asking.client)).isError).toBeFalsy();
+    expect(asked.length).toBe(n);
   });
 
-  it('the resource shows every cut with the take of each shot; get_storyboard shows the current one', async () => {
+  it('the resource shows every cut with the take of each shot; get_storyboard shows the current one', async ({ shared: c, board: { id } }) => {
     const doc = await readJson<{ cut: number; cuts: { cut: number; takes: (number | null)[]; film: { path: string } | null }[] }>(
       c.client,
       `kling://storyboards/${id}`,
@@ -221,7 +211,11 @@ describe('revise_storyboard: a 4-shot board, then revisions', () => {
     expect(now.structuredContent!.cuts).toBe(doc.cuts.length);
   });
 
-  it('cancel with the storyboard_id cancels the queued renders of the current cut; a render of the cut before is kept', async () => {
+  it('cancel with the storyboard_id cancels the queued renders of the current cut; a render of the cut before is kept', async ({
+    sim,
+    shared: c,
+    board: { k },
+  }) => {
     sim.planNext({}, { queueMs: 60_000 });
     const b = await call(c.client, 'generate_storyboard', { shots: chain(k, 2), wait_seconds: 5 });
     const board = b.structuredContent!.storyboard_id;
@@ -246,52 +240,43 @@ describe('revise_storyboard: a 4-shot board, then revisions', () => {
   });
 });
 
+/**
+ * Server processes over stdio run on real time, so their simulator does too; its jobs are short, since what these
+ * tests prove is decided in the ledger, not by how long a render takes.
+ */
+const FAST = { queueMs: 50, runMs: 150 };
+const processes = labTest({ sim: { timing: { 5: FAST, 10: FAST } }, env: { KLING_MCP_EXPECTED_RUN_S: '5:0.15,10:0.15' } }).extend(
+  'p',
+  { scope: 'file' },
+  ({ sim }) => hostFrames(sim, 'p'),
+);
+
 describe('revisions at once, in two server processes, and a server killed mid-revision', () => {
-  let sim: RunComfySimulator;
-  let tmp: ReturnType<typeof tempDir>;
-  let k: string[];
-
-  beforeAll(async () => {
-    sim = await startSim();
-    tmp = tempDir();
-    k = await hostFrames(sim, 'p');
-  });
-  afterAll(async () => {
-    await sim.stop();
-    tmp.cleanup();
-  });
-
-  it('(g) the same revision sent at once to two processes and twice to one: every take is rendered once', async () => {
-    const env = simEnv(sim, tmp.dir);
-    const a = await connectStdio(env);
-    const b = await connectStdio(env);
-    try {
-      const first = await call(a.client, 'generate_storyboard', { shots: chain(k, 4) });
-      expect(first.isError, textOf(first)).toBeFalsy();
-      const id = first.structuredContent!.storyboard_id;
-      const k3 = sim.host('p3-new.png', await image(640, 360, 'png', '#101010'), 'image/png');
-      const next = chain(k, 4);
-      next[2]!.end_image_url = k3;
-      next[3]!.start_image_url = k3;
-      const before = sim.submissions;
-      const answers = await Promise.all([a.client, b.client, b.client].map((client) => call(client, 'revise_storyboard', { storyboard_id: id, shots: next })));
-      for (const r of answers) expect(r.isError, textOf(r)).toBeFalsy();
-      expect(sim.submissions - before).toBe(2);
-      const done = await call(a.client, 'get_storyboard', { storyboard_id: id, wait_seconds: 30 });
-      expect(done.structuredContent!.status).toBe('completed');
-      expect(done.structuredContent!.cuts).toBe(4);
-      expect(takesOf(done.structuredContent!)).toEqual([1, 2, 5, 6]);
-    } finally {
-      await a.close();
-      await b.close();
-    }
+  processes('(g) the same revision sent at once to two processes and twice to one: every take is rendered once', async ({ sim, p: k, spawn }) => {
+    const a = await spawn();
+    const b = await spawn();
+    const first = await call(a.client, 'generate_storyboard', { shots: chain(k, 4) });
+    expect(first.isError, textOf(first)).toBeFalsy();
+    const id = first.structuredContent!.storyboard_id;
+    const k3 = sim.host('p3-new.png', await image(640, 360, 'png', '#101010'), 'image/png');
+    const next = chain(k, 4);
+    next[2]!.end_image_url = k3;
+    next[3]!.start_image_url = k3;
+    const before = sim.submissions;
+    const answers = await Promise.all([a.client, b.client, b.client].map((client) => call(client, 'revise_storyboard', { storyboard_id: id, shots: next })));
+    for (const r of answers) expect(r.isError, textOf(r)).toBeFalsy();
+    expect(sim.submissions - before).toBe(2);
+    const done = await call(a.client, 'get_storyboard', { storyboard_id: id, wait_seconds: 30 });
+    expect(done.structuredContent!.status).toBe('completed');
+    expect(done.structuredContent!.cuts).toBe(4);
+    expect(takesOf(done.structuredContent!)).toEqual([1, 2, 5, 6]);
   });
 
-  it('(h) SIGKILL while the second render of a revision is on the wire: after a restart it is of unknown outcome; get_storyboard resends it and finishes the cut, no take twice', async () => {
-    const dir = tempDir();
-    const env = simEnv(sim, dir.dir);
-    try {
-      const setup = await connectStdio(env);
+  processes(
+    '(h) SIGKILL while the second render of a revision is on the wire: after a restart it is of unknown outcome; get_storyboard resends it and finishes the cut, no take twice',
+    async ({ sim, p: k, spawn, onTestFinished }) => {
+      onTestFinished(() => sim.clearFaults());
+      const setup = await spawn();
       const first = await call(setup.client, 'generate_storyboard', { shots: chain(k, 3) });
       await setup.close();
       const id = first.structuredContent!.storyboard_id;
@@ -303,35 +288,27 @@ describe('revisions at once, in two server processes, and a server killed mid-re
       // server dies with render 2 reserved and sent but never created.
       sim.inject({ route: 'submit', afterProcessing: true, delayMs: 300, times: 1 });
       sim.inject({ route: 'submit', delayMs: 3_000, reset: 'before-headers' });
-      const doomed = await connectStdio(env);
+      const doomed = await spawn();
       const pending = call(doomed.client, 'revise_storyboard', { storyboard_id: id, shots: next, wait_seconds: 60 }).catch(() => undefined);
       await until(() => sent() === sentBefore + 2, 20_000);
       process.kill(doomed.transport.pid!, 'SIGKILL');
       await pending;
-      await doomed.close().catch(() => undefined);
       sim.clearFaults();
       expect(sim.submissions).toBe(before + 1);
 
-      const again = await connectStdio(env);
-      try {
-        const lost = await call(again.client, 'get_storyboard', { storyboard_id: id, wait_seconds: 0 });
-        expect(lost.structuredContent!).toMatchObject({ cut: 2 });
-        expect(lost.structuredContent!.shots[1]).toMatchObject({ status: 'outcome_unknown' });
-        const r = await call(again.client, 'get_storyboard', { storyboard_id: id, resubmit_unknown: true, wait_seconds: 40 });
-        expect(r.isError, textOf(r)).toBeFalsy();
-        const b = r.structuredContent!;
-        expect(sim.submissions).toBe(before + 3);
-        expect(b).toMatchObject({ status: 'completed', cut: 2 });
-        // Take 5 was the lost submission's number, never handed out again; the first look submitted shot 3 (take 6).
-        expect(takesOf(b)).toEqual([4, 7, 6]);
-        expect(b.shots.every((s) => !s.earlier_request_ids)).toBe(true);
-        expect(path.basename(b.film!.path)).toBe(`${id}-cut2.mp4`);
-      } finally {
-        await again.close();
-      }
-    } finally {
-      sim.clearFaults();
-      dir.cleanup();
-    }
-  });
+      const again = await spawn();
+      const lost = await call(again.client, 'get_storyboard', { storyboard_id: id, wait_seconds: 0 });
+      expect(lost.structuredContent!).toMatchObject({ cut: 2 });
+      expect(lost.structuredContent!.shots[1]).toMatchObject({ status: 'outcome_unknown' });
+      const r = await call(again.client, 'get_storyboard', { storyboard_id: id, resubmit_unknown: true, wait_seconds: 40 });
+      expect(r.isError, textOf(r)).toBeFalsy();
+      const b = r.structuredContent!;
+      expect(sim.submissions).toBe(before + 3);
+      expect(b).toMatchObject({ status: 'completed', cut: 2 });
+      // Take 5 was the lost submission's number, never handed out again; the first look submitted shot 3 (take 6).
+      expect(takesOf(b)).toEqual([4, 7, 6]);
+      expect(b.shots.every((s) => !s.earlier_request_ids)).toBe(true);
+      expect(path.basename(b.film!.path)).toBe(`${id}-cut2.mp4`);
+    },
+  );
 });

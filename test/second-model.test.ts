@@ -1,5 +1,5 @@
 import { existsSync } from 'node:fs';
-import { beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { z } from 'zod';
 import { estimateUsd } from '../src/costs/price.js';
 import type { JobDocument } from '../src/resources/jobs.js';
@@ -81,7 +81,7 @@ const stillToVideo: Model<StillInput, 'image_url'> = {
   inputJsonSchema,
 };
 
-registerModel(stillToVideo);
+afterAll(registerModel(stillToVideo));
 
 describe('a second, test-only model, end to end through the simulator and the ledger', () => {
   const clock = new VirtualClock();

@@ -1,11 +1,13 @@
 /** Soundtracks: AAC and MP3 muxed into a board's film without re-encoding, read back with mediabunny; anything else refused up front. */
-import { closeSync, openSync, ftruncateSync, writeFileSync } from 'node:fs';
+import { closeSync, mkdirSync, openSync, ftruncateSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { ALL_FORMATS, FilePathSource, Input } from 'mediabunny';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect } from 'vitest';
 import type { RunComfySimulator } from '../src/simulator/simulator.js';
 import { writeSilence } from './audio.js';
-import { call, connectInMemory, image, simEnv, startSim, tempDir, textOf, type Connected } from './helpers.js';
+import { VirtualClock } from '../src/util/clock.js';
+import { call, connectInMemory, image, simEnv, textOf, type Connected } from './helpers.js';
+import { labTest } from './lab.js';
 
 /** What a film holds, per track, as mediabunny reads it back. */
 async function tracks(file: string) {
@@ -26,33 +28,34 @@ async function tracks(file: string) {
   }
 }
 
-describe('a soundtrack for the film', () => {
-  let sim: RunComfySimulator;
-  let c: Connected;
-  let tmp: ReturnType<typeof tempDir>;
-  let music: ReturnType<typeof tempDir>;
-  let k: string[];
+/** The keyframes' URLs and the folder soundtracks are written to (an allowed image and audio folder of the server). */
+interface Rig {
+  c: Connected;
+  sim: RunComfySimulator;
+  music: string;
+  outside: string;
+  shots: () => { prompt: string; start_image_url: string; end_image_url: string }[];
+}
+
+/** In memory, on a virtual clock the simulator shares: the boards' clips render in no real time. */
+const it = labTest({ clock: new VirtualClock() }).extend('rig', { scope: 'file' }, async ({ lab, sim, sharedDir }, { onCleanup }): Promise<Rig> => {
+  const music = path.join(sharedDir, 'music');
+  mkdirSync(music);
+  const c = await connectInMemory(simEnv(sim, sharedDir, { KLING_MCP_IMAGE_DIRS: music, KLING_MCP_LOCAL_IMAGES: '1' }), lab.clock);
+  onCleanup(c.close);
+  const k = await Promise.all(
+    ['#aa3030', '#30aa30', '#3030aa'].map(async (color, i) => sim.host(`s${i}.png`, await image(640, 360, 'png', color), 'image/png')),
+  );
   const shots = () => [
-    { prompt: 'one', start_image_url: k[0], end_image_url: k[1] },
-    { prompt: 'two', start_image_url: k[1], end_image_url: k[2] },
+    { prompt: 'one', start_image_url: k[0]!, end_image_url: k[1]! },
+    { prompt: 'two', start_image_url: k[1]!, end_image_url: k[2]! },
   ];
+  return { c, sim, music, outside: sharedDir, shots };
+});
 
-  beforeAll(async () => {
-    sim = await startSim();
-    tmp = tempDir();
-    music = tempDir();
-    c = await connectInMemory(simEnv(sim, tmp.dir, { KLING_MCP_IMAGE_DIRS: music.dir, KLING_MCP_LOCAL_IMAGES: '1' }));
-    k = await Promise.all(['#aa3030', '#30aa30', '#3030aa'].map(async (color, i) => sim.host(`s${i}.png`, await image(640, 360, 'png', color), 'image/png')));
-  });
-  afterAll(async () => {
-    await c.close();
-    await sim.stop();
-    tmp.cleanup();
-    music.cleanup();
-  });
-
-  it('a 3 s AAC track (.m4a, a local file): the film has one video and one audio track, the sound ends early', async () => {
-    const file = path.join(music.dir, 'short.m4a');
+describe('a soundtrack for the film', () => {
+  it('a 3 s AAC track (.m4a, a local file): the film has one video and one audio track, the sound ends early', async ({ rig: { c, music, shots } }) => {
+    const file = path.join(music, 'short.m4a');
     const seconds = await writeSilence(file, 'm4a', 3);
     const r = await call(c.client, 'generate_storyboard', { shots: shots(), soundtrack: file });
     expect(r.isError, textOf(r)).toBeFalsy();
@@ -65,12 +68,13 @@ describe('a soundtrack for the film', () => {
     expect(textOf(r)).toMatch(/with sound: the AAC soundtrack, 3\.0 s of it/);
   });
 
-  it('a 30 s MP3 track by https URL, on a re-cut: cut at the film’s end (within one audio frame), no clip rendered again', async () => {
+  it('a 30 s MP3 track by https URL, on a re-cut: cut at the film’s end (within one audio frame), no clip rendered again', async ({
+    rig: { c, sim, music, shots },
+  }) => {
     const first = await call(c.client, 'generate_storyboard', { shots: shots() });
     const id = first.structuredContent!.storyboard_id;
-    const file = path.join(music.dir, 'long.mp3');
+    const file = path.join(music, 'long.mp3');
     await writeSilence(file, 'mp3', 30);
-    const { readFileSync } = await import('node:fs');
     const url = sim.host('long.mp3', readFileSync(file), 'audio/mpeg');
     const before = sim.submissions;
     const r = await call(c.client, 'revise_storyboard', { storyboard_id: id, shots: shots().reverse(), soundtrack: url });
@@ -85,47 +89,47 @@ describe('a soundtrack for the film', () => {
     expect((await tracks(first.structuredContent!.film!.path)).audio).toBe(0);
   });
 
-  it('an ADTS .aac track is accepted too', async () => {
-    const file = path.join(music.dir, 'track.aac');
+  it('an ADTS .aac track is accepted too', async ({ rig: { c, music, shots } }) => {
+    const file = path.join(music, 'track.aac');
     await writeSilence(file, 'aac', 4);
     const r = await call(c.client, 'generate_storyboard', { shots: shots().slice(0, 1), soundtrack: `file://${file}` });
     expect(r.isError, textOf(r)).toBeFalsy();
     expect(await tracks(r.structuredContent!.film!.path)).toMatchObject({ video: 1, audio: 1, codec: 'aac', audioS: expect.closeTo(4, 1) });
   });
 
-  const refused: [string, () => Promise<string>, RegExp][] = [
-    ['a WAV file', async () => (await writeSilence(path.join(music.dir, 'a.wav'), 'wav', 1), path.join(music.dir, 'a.wav')), /its audio is pcm-s16/],
-    ['an Ogg Opus file', async () => (await writeSilence(path.join(music.dir, 'a.opus'), 'opus', 1), path.join(music.dir, 'a.opus')), /its audio is opus/],
+  const refused: [string, (rig: Rig) => Promise<string>, RegExp][] = [
+    ['a WAV file', async ({ music }) => (await writeSilence(path.join(music, 'a.wav'), 'wav', 1), path.join(music, 'a.wav')), /its audio is pcm-s16/],
+    ['an Ogg Opus file', async ({ music }) => (await writeSilence(path.join(music, 'a.opus'), 'opus', 1), path.join(music, 'a.opus')), /its audio is opus/],
     [
       'a FLAC file',
-      async () => {
-        writeFileSync(path.join(music.dir, 'a.flac'), Buffer.concat([Buffer.from('fLaC'), Buffer.alloc(64)]));
-        return path.join(music.dir, 'a.flac');
+      async ({ music }) => {
+        writeFileSync(path.join(music, 'a.flac'), Buffer.concat([Buffer.from('fLaC'), Buffer.alloc(64)]));
+        return path.join(music, 'a.flac');
       },
       /not an audio file this server can read|its audio is flac/,
     ],
     [
       'a text file named .m4a',
-      async () => {
-        writeFileSync(path.join(music.dir, 'notes.m4a'), 'not music at all\n');
-        return path.join(music.dir, 'notes.m4a');
+      async ({ music }) => {
+        writeFileSync(path.join(music, 'notes.m4a'), 'not music at all\n');
+        return path.join(music, 'notes.m4a');
       },
       /not an audio file this server can read/,
     ],
     [
       'a video without audio',
-      async () => {
+      async ({ c, music, shots }) => {
         const film = (await call(c.client, 'generate_storyboard', { shots: shots().slice(0, 1) })).structuredContent!.film!.path;
-        const copy = path.join(music.dir, 'silent.mp4');
-        writeFileSync(copy, (await import('node:fs')).readFileSync(film));
+        const copy = path.join(music, 'silent.mp4');
+        writeFileSync(copy, readFileSync(film));
         return copy;
       },
       /file without an audio track/,
     ],
     [
       'a file over 100 MiB',
-      async () => {
-        const big = path.join(music.dir, 'big.mp3');
+      async ({ music }) => {
+        const big = path.join(music, 'big.mp3');
         const fd = openSync(big, 'w');
         ftruncateSync(fd, 101 * 1024 * 1024);
         closeSync(fd);
@@ -133,11 +137,12 @@ describe('a soundtrack for the film', () => {
       },
       /is 101\.00 MiB; a soundtrack can be at most 100 MiB/,
     ],
-    ['a file outside the allowed folders', async () => path.join(tmp.dir, 'elsewhere.m4a'), /outside the folders/],
+    ['a file outside the allowed folders', async ({ outside }) => path.join(outside, 'elsewhere.m4a'), /outside the folders/],
   ];
 
-  it.each(refused)('%s is refused before anything is submitted, naming what is accepted', async (_name, make, why) => {
-    const soundtrack = await make();
+  it.for(refused)('%s is refused before anything is submitted, naming what is accepted', async ([, make, why], { rig }) => {
+    const { c, sim, shots } = rig;
+    const soundtrack = await make(rig);
     const before = sim.submissions;
     const r = await call(c.client, 'generate_storyboard', { shots: shots(), soundtrack });
     expect(r).toBeToolError('invalid_input');

@@ -3,47 +3,34 @@
  * README now say (each failed on the text before).
  */
 import { execFile } from 'node:child_process';
-import { readFileSync, writeFileSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { promisify } from 'node:util';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { RunComfySimulator } from '../src/simulator/simulator.js';
+import { describe, expect } from 'vitest';
 import { formatBytes } from '../src/util/format.js';
-import { call, connectInMemory, image, keyframes, ROOT, simEnv, startSim, tempDir, textOf, type Connected } from './helpers.js';
+import { call, ROOT, textOf } from './helpers.js';
+import { labTest } from './lab.js';
 
 const run = promisify(execFile);
 const TSX = path.join(ROOT, 'node_modules', 'tsx', 'dist', 'cli.mjs');
 const README = readFileSync(path.join(ROOT, 'README.md'), 'utf8');
 
+// Shots stay in the queue long enough to be cancelled there.
+const it = labTest({ sim: { timing: { 5: { queueMs: 60_000, runMs: 600 }, 10: { queueMs: 300, runMs: 600 } } }, env: { KLING_MCP_MAX_WAIT_S: '20' } }).extend(
+  'clip',
+  ({ frames }) =>
+    (extra: Record<string, unknown> = {}) => ({ prompt: '@Image1 to @Image2', start_image_url: frames.start, end_image_url: frames.end, ...extra }),
+);
+
 describe('what the tools say', () => {
-  let sim: RunComfySimulator;
-  let tmp: ReturnType<typeof tempDir>;
-  let c: Connected;
-  let frames: { start: string; end: string };
-
-  beforeAll(async () => {
-    // Shots stay in the queue long enough to be cancelled there.
-    sim = await startSim({ timing: { 5: { queueMs: 60_000, runMs: 600 }, 10: { queueMs: 300, runMs: 600 } } });
-    tmp = tempDir();
-    frames = await keyframes(sim);
-    c = await connectInMemory(simEnv(sim, tmp.dir, { KLING_MCP_MAX_WAIT_S: '20' }));
-  });
-  afterAll(async () => {
-    await c.close();
-    await sim.stop();
-    tmp.cleanup();
-  });
-
-  const clip = (extra: Record<string, unknown> = {}) => ({ prompt: '@Image1 to @Image2', start_image_url: frames.start, end_image_url: frames.end, ...extra });
-
-  it('list_jobs with a filter that matches nothing says what the filter found, not that nothing is recorded', async () => {
+  it('list_jobs with a filter that matches nothing says what the filter found, not that nothing is recorded', async ({ shared: c, clip }) => {
     expect((await call(c.client, 'generate_video', clip({ duration: 10 }))).isError).toBeFalsy();
     const r = await call(c.client, 'list_jobs', { status: 'failed' });
     expect(textOf(r)).not.toContain('No jobs recorded yet.');
     expect(textOf(r)).toMatch(/^No failed jobs among the 1 recorded/);
   });
 
-  it('next steps advise the wait the server allows (KLING_MCP_MAX_WAIT_S), for jobs and boards', async () => {
+  it('next steps advise the wait the server allows (KLING_MCP_MAX_WAIT_S), for jobs and boards', async ({ shared: c, clip }) => {
     const job = await call(c.client, 'generate_video', clip({ wait_seconds: 0 }));
     expect(job.structuredContent?.next_step).toContain('"wait_seconds":20');
     expect(textOf(job)).not.toContain('"wait_seconds":50');
@@ -52,7 +39,7 @@ describe('what the tools say', () => {
     expect(textOf(board)).not.toContain('"wait_seconds": 50');
   });
 
-  it("a shot's state has one name in every answer: RunComfy's (in_queue), in the board, check_status and list_jobs", async () => {
+  it("a shot's state has one name in every answer: RunComfy's (in_queue), in the board, check_status and list_jobs", async ({ shared: c, clip }) => {
     const board = await call(c.client, 'generate_storyboard', { shots: [clip(), clip()], wait_seconds: 0, stitch: false });
     const shot = board.structuredContent!.shots[0]!;
     expect(shot.status).toBe('in_queue');
@@ -67,7 +54,7 @@ describe('what the tools say', () => {
     expect(textOf(former)).toContain('(in_queue)');
   });
 
-  it('a cancelled board whose shots were all cancelled in the queue expects no cost', async () => {
+  it('a cancelled board whose shots were all cancelled in the queue expects no cost', async ({ shared: c, clip }) => {
     const board = await call(c.client, 'generate_storyboard', { shots: [clip(), clip()], wait_seconds: 0, stitch: false });
     const id = board.structuredContent!.storyboard_id;
     expect(textOf(board)).toContain('Cost: about $1.12 expected');
@@ -79,16 +66,12 @@ describe('what the tools say', () => {
     expect(after.structuredContent?.cost.estimate_usd).toBe(0);
   });
 
-  it('an http:// image URL, private URLs not allowed: the hint names local files and KLING_MCP_ALLOW_PRIVATE_URLS', async () => {
-    const strict = await connectInMemory(simEnv(sim, tmp.dir, { KLING_MCP_ALLOW_PRIVATE_URLS: undefined }));
-    try {
-      const r = await call(strict.client, 'generate_video', clip({ start_image_url: 'http://example.com/start.png' }));
-      expect(r).toBeToolError('invalid_input');
-      expect(textOf(r)).toMatch(/absolute path or a file:\/\/ URL/);
-      expect(textOf(r)).toContain('KLING_MCP_ALLOW_PRIVATE_URLS=1');
-    } finally {
-      await strict.close();
-    }
+  it('an http:// image URL, private URLs not allowed: the hint names local files and KLING_MCP_ALLOW_PRIVATE_URLS', async ({ connect, clip }) => {
+    const strict = await connect({ env: { KLING_MCP_ALLOW_PRIVATE_URLS: undefined } });
+    const r = await call(strict.client, 'generate_video', clip({ start_image_url: 'http://example.com/start.png' }));
+    expect(r).toBeToolError('invalid_input');
+    expect(textOf(r)).toMatch(/absolute path or a file:\/\/ URL/);
+    expect(textOf(r)).toContain('KLING_MCP_ALLOW_PRIVATE_URLS=1');
   });
 });
 
@@ -110,23 +93,6 @@ describe('the commands', () => {
     expect(stderr).toContain('Usage: npm run simulator');
     expect(stderr).not.toMatch(/\n\s+at /);
   });
-
-  it('`npm run demo -- start.png end.png` reads relative paths from the folder it was run in (INIT_CWD)', async () => {
-    const tmp = tempDir();
-    try {
-      writeFileSync(path.join(tmp.dir, 'start.png'), await image(640, 360, 'png', '#aa2222'));
-      writeFileSync(path.join(tmp.dir, 'end.png'), await image(640, 360, 'png', '#22aa22'));
-      // npm runs the script in the clone; INIT_CWD is where the user typed the command.
-      const { stdout } = await run(process.execPath, [TSX, path.join(ROOT, 'scripts', 'demo.ts'), 'start.png', 'end.png'], {
-        cwd: ROOT,
-        env: { PATH: process.env.PATH, HOME: process.env.HOME, INIT_CWD: tmp.dir, KLING_DEMO_OUTPUT_DIR: path.join(tmp.dir, 'out') },
-        timeout: 60_000,
-      });
-      expect(stdout).toContain('Video ready');
-    } finally {
-      tmp.cleanup();
-    }
-  }, 90_000);
 
   it("`npm pack`'s tarball is ignored by git", async () => {
     const { stdout } = await run('git', ['check-ignore', 'kling-o1-mcp-0.1.0.tgz'], { cwd: ROOT });

@@ -12,7 +12,7 @@ import type { WaitOutcome, Waiter } from '../polling/wait.js';
 import type { RunComfyClient } from '../runcomfy/client.js';
 import { errorText, type ResultResponse } from '../runcomfy/schemas.js';
 import { phaseOf, type Phase } from './phase.js';
-import type { Clock } from '../util/clock.js';
+import { timeoutOn, type Clock } from '../util/clock.js';
 import type { Logger } from '../util/log.js';
 import type { Downloader } from './downloads.js';
 import type { Ledger, LedgerEvent, SavedFile } from './ledger.js';
@@ -229,8 +229,9 @@ export class Jobs {
     if (!download) return { files: job?.files ?? [] };
     const urls = outputUrls(result.output);
     const files: SavedFile[] = [];
-    const budget = AbortSignal.timeout(Math.ceil(saveWithinMs));
-    const saveSignal = signal ? AbortSignal.any([signal, budget]) : budget;
+    // On the server's clock, like every other wait of a call.
+    const budget = timeoutOn(this.clock, Math.ceil(saveWithinMs));
+    const saveSignal = signal ? AbortSignal.any([signal, budget.signal]) : budget.signal;
     try {
       for (const [i, { url }] of urls.entries()) {
         const known = job?.files.find((f) => f.url === url);
@@ -240,7 +241,7 @@ export class Jobs {
       }
     } catch (err) {
       if (signal?.aborted) throw err;
-      const message = budget.aborted
+      const message = budget.signal.aborted
         ? `Saving did not finish within this call's time (${Math.round(saveWithinMs / 1000)} s).`
         : err instanceof Error
           ? err.message
@@ -248,6 +249,8 @@ export class Jobs {
       await this.note('error', requestId, { code: 'download_failed', message });
       this.log.warn(`${requestId}: ${message}`);
       return { files, downloadError: message };
+    } finally {
+      budget.stop();
     }
     return { files };
   }

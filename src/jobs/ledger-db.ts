@@ -4,7 +4,7 @@
  * imported) once, in one transaction, and every way it can fail to open turned
  * into an error that names the file and what to do.
  */
-import { existsSync } from 'node:fs';
+import { existsSync, statSync } from 'node:fs';
 import type Database from 'libsql';
 import { KlingError } from '../errors.js';
 
@@ -19,6 +19,12 @@ export function scalar(stmt: Database.Statement, ...params: unknown[]): unknown 
 export const SCHEMA_VERSION = 1;
 /** How long a write waits for another process's transaction before the call is refused. */
 export const BUSY_TIMEOUT_MS = 10_000;
+/**
+ * A write-ahead log larger than this at open is folded into the database and emptied (foldWal). In use,
+ * SQLite's automatic checkpoints keep it near 4 MB (1,000 pages); only one large transaction (an import) or
+ * a process that stopped before its checkpoint leaves more.
+ */
+export const WAL_FOLD_BYTES = 16 * 1024 * 1024;
 
 /*
  * events: the audit trail, append-only. jobs, boards, pending: each record as
@@ -81,10 +87,34 @@ export async function openDb(file: string, fill: (db: Db) => void): Promise<Db> 
         })
         .immediate();
     }
+    foldWal(opened, file);
     return db;
   } catch (err) {
     db?.close();
     throw openError(file, err);
+  }
+}
+
+/**
+ * The first process to open the file rebuilds the log's index by reading every
+ * frame in it, so a log left large (by the import that created the file, or by
+ * a process that stopped before its checkpoint) would slow each start in
+ * proportion to the history: a truncating checkpoint, once, makes every later
+ * start read an empty one. Best effort: while another process reads or writes,
+ * it is left for the next open.
+ */
+function foldWal(db: Db, file: string): void {
+  if ((statSync(`${file}-wal`, { throwIfNoEntry: false })?.size ?? 0) <= WAL_FOLD_BYTES) return;
+  // Without waiting: a checkpoint blocked by another process would otherwise hold this one (and every call it
+  // answers) for the whole busy timeout; a busy one just reports it in its row, and the next open tries again.
+  db.pragma('busy_timeout = 0');
+  try {
+    db.pragma('wal_checkpoint(TRUNCATE)');
+  } catch (err) {
+    const code = (err as { code?: string }).code;
+    if (code !== 'SQLITE_BUSY' && code !== 'SQLITE_LOCKED') throw err;
+  } finally {
+    db.pragma(`busy_timeout = ${BUSY_TIMEOUT_MS}`);
   }
 }
 

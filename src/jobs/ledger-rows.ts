@@ -44,6 +44,7 @@ export class Rows {
         `INSERT INTO job_totals (phase, n, usd, unpriced) VALUES (?1, ?2, coalesce(?3, 0) * ?2, (?3 IS NULL) * ?2)
          ON CONFLICT (phase) DO UPDATE SET n = n + excluded.n, usd = usd + excluded.usd, unpriced = unpriced + excluded.unpriced`,
       ),
+      clearTotals: p('DELETE FROM job_totals'),
       recount: p(
         `INSERT OR REPLACE INTO job_totals (phase, n, usd, unpriced) SELECT phase, count(*), total(cost_usd), count(*) - count(cost_usd) FROM jobs GROUP BY phase`,
       ),
@@ -135,11 +136,16 @@ export class Rows {
     this.q.addTotal.run(jobPhase(job), 1, jobCostUsd(job) ?? null);
   }
 
-  /** Stores many new jobs (an import), then counts job_totals afresh. */
+  /** Stores many jobs (an import, a batch at a time), leaving job_totals to recountTotals once they are all in. */
   putJobs(jobs: JobRecord[], seq: number): void {
     let i = 0;
     for (; i + BATCH <= jobs.length; i += BATCH) this.q.putJobs.run(...jobs.slice(i, i + BATCH).flatMap((j) => jobColumns(j, seq)));
     for (; i < jobs.length; i++) this.q.putJob.run(...jobColumns(jobs[i]!, seq));
+  }
+
+  /** Counts job_totals afresh from the jobs table (after an import); a phase no job is in keeps no count. */
+  recountTotals(): void {
+    this.q.clearTotals.run();
     this.q.recount.run();
   }
 

@@ -480,6 +480,9 @@ export class Records {
   readonly boards = new Map<string, BoardRecord>();
   readonly pending = new Map<string, PendingSubmission>();
 
+  /** `stored` finds a job folded earlier and no longer held here (an import writes jobs out as it goes). */
+  constructor(private readonly stored: (id: string) => JobRecord | undefined = () => undefined) {}
+
   apply(event: LedgerEvent): void {
     const resolved = resolvedPending(event);
     if (resolved) this.pending.delete(resolved);
@@ -493,7 +496,7 @@ export class Records {
       const board = foldBoard(this.boards.get(e.id), e);
       if (board) this.boards.set(e.id, board);
     } else {
-      this.jobs.set(e.id, foldJob(this.jobs.get(e.id), e));
+      this.jobs.set(e.id, foldJob(this.jobs.get(e.id) ?? this.stored(e.id), e));
     }
   }
 }

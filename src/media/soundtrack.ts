@@ -3,7 +3,7 @@
  * decoded or re-encoded): which codec, how long, and whether the film's MP4
  * can carry its packets as they are. AAC (in .m4a/.mp4 or ADTS .aac) and MP3 can.
  */
-import { ALL_FORMATS, BufferSource, FilePathSource, Input, type InputAudioTrack } from 'mediabunny';
+import type { Input, InputAudioTrack } from 'mediabunny';
 import { KlingError } from '../errors.js';
 
 export const SOUNDTRACK_CODECS = ['aac', 'mp3'] as const;
@@ -26,6 +26,7 @@ export async function probeSoundtrack(label: string, bytes: Uint8Array): Promise
       'invalid_input',
       `${label}: ${what}. A soundtrack must be ${ACCEPTED_SOUNDTRACKS}, so it can be added without re-encoding; convert it first (e.g. to .m4a). Nothing was submitted.`,
     );
+  const { ALL_FORMATS, BufferSource, Input } = await import('mediabunny');
   const input = new Input({ source: new BufferSource(bytes), formats: ALL_FORMATS });
   try {
     let track: InputAudioTrack | null;
@@ -56,6 +57,7 @@ export async function probeSoundtrack(label: string, bytes: Uint8Array): Promise
 
 /** Opens a kept soundtrack for copying its packets; the caller disposes the Input. */
 export async function openSoundtrack(filePath: string): Promise<{ input: Input; track: InputAudioTrack }> {
+  const { ALL_FORMATS, FilePathSource, Input } = await import('mediabunny');
   const input = new Input({ source: new FilePathSource(filePath), formats: ALL_FORMATS });
   const track = await input.getPrimaryAudioTrack().catch(() => null);
   if (!track) {

@@ -16,8 +16,9 @@ const byKey = new Map<string, AnyModel>();
  * Adds a model. Its id and key must be new, and it must hold together: a key that fits a URI segment, a
  * default among its durations, a run time and a simulated timing for each, media fields among its inputs.
  * (Image rules are read, not checked, here: test/models.test.ts fails on a rule the interpreter cannot read.)
+ * Returns what removes it again.
  */
-export function registerModel<I extends ModelInputBase, F extends string>(model: Model<I, F>): void {
+export function registerModel<I extends ModelInputBase, F extends string>(model: Model<I, F>): () => void {
   const m: AnyModel = model;
   const problems = [
     byId.has(m.id) && `a model with id "${m.id}" is already registered`,
@@ -33,6 +34,11 @@ export function registerModel<I extends ModelInputBase, F extends string>(model:
   if (problems.length > 0) throw new Error(`cannot register model ${m.id}: ${problems.join('; ')}`);
   byId.set(m.id, m);
   byKey.set(m.key, m);
+  // A test's model leaves with its test file: the suite's files share a process.
+  return () => {
+    byId.delete(m.id);
+    byKey.delete(m.key);
+  };
 }
 
 registerModel(DEFAULT_MODEL);

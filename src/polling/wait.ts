@@ -9,7 +9,7 @@ import { KlingError } from '../errors.js';
 import { retryVerdictOf } from '../http/retry.js';
 import type { RunComfyClient } from '../runcomfy/client.js';
 import { isTerminal, phaseOf } from '../jobs/phase.js';
-import type { Clock } from '../util/clock.js';
+import { timeoutOn, type Clock } from '../util/clock.js';
 import { jobProgress, ProgressReporter, type ProgressSink } from './progress.js';
 import { delayAfter } from './schedule.js';
 import { sight, startTimeline, type JobTimeline, type StatusSnapshot } from './timeline.js';
@@ -56,8 +56,7 @@ export class Waiter {
   async wait(o: WaitOptions): Promise<WaitOutcome> {
     const deadline = this.clock.now() + o.budgetMs;
     // A read that is still retrying when the budget ends is cut off, so the call answers in time.
-    const budget = new AbortController();
-    const stopBudget = this.clock.after(o.budgetMs + READ_GRACE_MS, () => budget.abort());
+    const budget = timeoutOn(this.clock, o.budgetMs + READ_GRACE_MS);
     // A submission time ahead of this clock (another process's) would make elapsed times negative.
     let timeline = startTimeline(Math.min(o.since ?? Infinity, this.clock.now()), o.earlier);
     const expected = { queueMs: this.settings.queueMinMs, runMs: o.expectedRunMs };
@@ -78,7 +77,7 @@ export class Waiter {
         await this.clock.sleep(Math.min(delayAfter(timeline, o.expectedRunMs, this.clock.now(), this.settings), remaining), o.signal);
       }
     } finally {
-      stopBudget();
+      budget.stop();
       reporter?.stop();
     }
   }

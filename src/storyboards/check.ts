@@ -8,6 +8,7 @@ import type { RecordedInput } from '../jobs/records.js';
 import { klingO1ImageToVideo, modelInputShape, type ModelInput } from '../models/kling-o1-image-to-video.js';
 import { checkFrames, type CheckedFrame } from '../preflight/frames.js';
 import type { JobCall } from '../calls/call.js';
+import { timeoutOn } from '../util/clock.js';
 import { continuityWarnings } from './continuity.js';
 
 export interface ShotInput {
@@ -41,17 +42,20 @@ export async function checkRefs(
   onImage?: (image: Buffer, sha256: string) => Promise<void>,
 ): Promise<Map<string, CheckedFrame>> {
   const limitMs = Math.max(call.deadline.budgetMs, call.app.config.maxWaitS * 1000) - SUBMIT_MARGIN_MS - call.deadline.elapsedMs();
-  const overTime = AbortSignal.timeout(Math.max(1, limitMs));
+  // On the call's clock, like the call's other waits.
+  const overTime = timeoutOn(call.app.clock, Math.max(1, limitMs));
   try {
     const specs = frames.map((f) => ({ label: f.label, ref: f.ref, spec: klingO1ImageToVideo.images[f.field] }));
-    return await checkFrames(specs, await call.app.imageSources(), AbortSignal.any([call.signal, overTime]), onImage);
+    return await checkFrames(specs, await call.app.imageSources(), AbortSignal.any([call.signal, overTime.signal]), onImage);
   } catch (err) {
-    if (!overTime.aborted || call.signal.aborted) throw err;
+    if (!overTime.signal.aborted || call.signal.aborted) throw err;
     throw new KlingError(
       'image_unreachable',
       `Checking the frames of ${what} took longer than this call may run (${Math.round(limitMs / 1000)} s), so nothing was submitted. ` +
         'Use faster image hosts (or local files), fewer distinct frames per board, or a longer KLING_MCP_MAX_WAIT_S.',
     );
+  } finally {
+    overTime.stop();
   }
 }
 

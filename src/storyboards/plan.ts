@@ -16,7 +16,8 @@ import { checkSoundtrack, keepSoundtrack } from './soundtrack.js';
 import { submitShots } from './submit.js';
 
 function newStoryboardId(now: number): string {
-  return `sb-${now.toString(36)}${randomBytes(3).toString('hex')}`;
+  // Whole milliseconds: a clock may give fractions, and a '.' would make an id its own pattern refuses.
+  return `sb-${Math.floor(now).toString(36)}${randomBytes(3).toString('hex')}`;
 }
 
 export interface Planned {

@@ -85,3 +85,9 @@ export class VirtualClock implements Clock {
     };
   }
 }
+
+/** A signal that aborts ms from now on this clock (AbortSignal.timeout's, on any clock), and what stops it. */
+export function timeoutOn(clock: Clock, ms: number): { signal: AbortSignal; stop: () => void } {
+  const over = new AbortController();
+  return { signal: over.signal, stop: clock.after(ms, () => over.abort()) };
+}

@@ -74,7 +74,7 @@ export async function bundleServer(root) {
   const bin = path.join(dist, 'server.js');
   writeFileSync(
     bin,
-    readFileSync(bin, 'utf8').replace(/^(#!.*\n)?/, (shebang) => `${shebang}import './chunks/lean-heap.js';\n`),
+    readFileSync(bin, 'utf8').replace(/^(#!.*\n)?/, (shebang) => `${shebang}import "./chunks/lean-heap.js";\n`),
   );
 }
 

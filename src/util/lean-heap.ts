@@ -9,7 +9,7 @@
  *   2×16 MB after a burst of work. A small one is also collected often, and
  *   that is when dead ArrayBuffers (image and clip bytes) are freed: stitching
  *   a film otherwise piles up ~30 MB of them between two collections.
- * - WebAssembly stays on V8's baseline compiler. undici's HTTP parser (llhttp)
+ * - WebAssembly stays on V8's baseline compiler (Liftoff). undici's HTTP parser (llhttp)
  *   is WebAssembly; once it is hot, the optimizing compiler rebuilds it on a
  *   background thread, holding ~25 MB of native memory for a moment, which a
  *   server parsing a few MB a minute has no use for.
@@ -17,4 +17,7 @@
 import v8 from 'node:v8';
 
 v8.setFlagsFromString('--semi-space-growth-factor=1');
-v8.setFlagsFromString('--liftoff-only');
+// Not --liftoff-only, V8's testing flag, which leaves a function Liftoff cannot compile with no compiler at all:
+// these two only stop the tier-up, on hot functions (dynamic tiering) and the eager one it replaced.
+v8.setFlagsFromString('--no-wasm-dynamic-tiering');
+v8.setFlagsFromString('--no-wasm-tier-up');

@@ -128,6 +128,18 @@ class Canvas {
   }
 }
 
+/** Tile i of a saved sheet of `count` keyframes, cut out and made `width` px wide, as WebP (a few KB). */
+export async function sheetThumbnail(sheet: Buffer, count: number, i: number, width: number): Promise<Buffer> {
+  return oneAtATime(async () => {
+    const meta = await sharp(sheet).metadata();
+    return sharp(sheet)
+      .extract(sheetTile(count, meta.width, meta.height, i))
+      .resize(width)
+      .webp({ quality: 70 })
+      .toBuffer();
+  });
+}
+
 function unreadable(index: number, err: unknown): never {
   throw new KlingError('media_unreadable', `Keyframe ${index} cannot be read as an image: ${(err as Error).message}.`, { cause: err });
 }

@@ -126,13 +126,6 @@ async function keyframe(board: BoardRecord, i: number): Promise<{ image: Buffer;
   const frame = frames[i];
   if (!frame) throw new KlingError('not_found', `Storyboard ${board.storyboard_id} has ${frames.length} keyframes (index 0 to ${frames.length - 1}).`);
   const { data } = await readRecorded(board.sheet, 0, (size) => size);
-  const { default: sharp } = await import('sharp');
-  const meta = await sharp(data).metadata();
-  const { sheetTile } = await import('../media/contact-sheet.js');
-  const image = await sharp(data)
-    .extract(sheetTile(frames.length, meta.width, meta.height, i))
-    .resize(THUMB_WIDTH)
-    .webp({ quality: 70 })
-    .toBuffer();
-  return { image, label: frame.label, count: frames.length };
+  const { sheetThumbnail } = await import('../media/contact-sheet.js');
+  return { image: await sheetThumbnail(data, frames.length, i, THUMB_WIDTH), label: frame.label, count: frames.length };
 }

@@ -182,7 +182,7 @@ export class Rows {
 }
 
 /** The cut a job or pending row's board reference names (cut 1 when it names none, as ledgers older than revisions wrote). */
-const CUT_OF = (doc: string) => `coalesce(json_extract(${doc}, '$.board.cut'), 1)`;
+export const CUT_OF = (doc: string) => `coalesce(json_extract(${doc}, '$.board.cut'), 1)`;
 const slotRow = z.object({ cut: z.number(), shot: z.number() });
 const slotKey = (s: { cut: number; shot: number }) => `${s.cut}#${s.shot}`;
 

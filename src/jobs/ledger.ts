@@ -16,7 +16,7 @@ import type { Logger } from '../util/log.js';
 import { makeDir } from '../util/make-dir.js';
 import { busyError, openDb, openError, scalar, type Db } from './ledger-db.js';
 import { LEGACY_FILE, importEvents, readLegacy } from './ledger-import.js';
-import { Rows, parseDoc } from './ledger-rows.js';
+import { CUT_OF, Rows, parseDoc } from './ledger-rows.js';
 import {
   boardDocSchema,
   jobDocSchema,
@@ -251,7 +251,7 @@ export class Ledger {
       .pluck()
       .all(Number.isFinite(since) ? since : Number.MIN_SAFE_INTEGER)
       .map((d) => parseDoc(boardDocSchema, d));
-    const taken = db.prepare("SELECT board_id, shot, coalesce(json_extract(doc, '$.board.cut'), 1) AS cut FROM jobs WHERE board_id = ?");
+    const taken = db.prepare(`SELECT board_id, shot, ${CUT_OF('doc')} AS cut FROM jobs WHERE board_id = ?`);
     return {
       jobs: { usd: jobs.usd, jobs: jobs.n, unpriced: jobs.unpriced },
       pending,

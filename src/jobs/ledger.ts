@@ -220,12 +220,12 @@ export class Ledger {
       .map(String);
   }
 
-  /** Run times of the newest `n` finished jobs of a model and clip length, newest first. */
-  recentRunsMs(model: string, duration: number, n: number): number[] {
+  /** Run times of the newest `n` finished jobs of a model and clip length (none, for a model without durations), newest first. */
+  recentRunsMs(model: string, duration: number | undefined, n: number): number[] {
     return this.handle()
-      .prepare('SELECT run_ms FROM jobs WHERE model = ? AND duration = ? AND run_ms IS NOT NULL ORDER BY submitted_at DESC LIMIT ?')
+      .prepare('SELECT run_ms FROM jobs WHERE model = ? AND duration IS ? AND run_ms IS NOT NULL ORDER BY submitted_at DESC LIMIT ?')
       .pluck()
-      .all(model, duration, n)
+      .all(model, duration ?? null, n)
       .map(Number);
   }
 

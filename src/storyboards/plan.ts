@@ -6,6 +6,7 @@
 import { randomBytes } from 'node:crypto';
 import { confirmSpend } from '../costs/confirm.js';
 import { estimateUsd } from '../costs/price.js';
+import { DEFAULT_MODEL } from '../models/registry.js';
 import type { BoardRecord, SoundtrackFile } from '../jobs/records.js';
 import type { JobCall } from '../calls/call.js';
 import { boardError } from './board-errors.js';
@@ -40,7 +41,7 @@ export async function planBoard(call: JobCall, args: BoardArgs, progress: BoardP
   const warnings = shotWarnings(checked);
 
   const price = await call.price();
-  const shots = args.shots.map((s, i) => ({ ...checked.get(i + 1)!.record, estimate_usd: estimateUsd(price, s.duration) }));
+  const shots = args.shots.map((s, i) => ({ ...checked.get(i + 1)!.record, estimate_usd: estimateUsd(DEFAULT_MODEL, price, s) }));
   const known = shots.every((s) => s.estimate_usd !== undefined);
   const total = known ? shots.reduce((sum, s) => sum + s.estimate_usd!, 0) : undefined;
   const seconds = args.shots.reduce((sum, s) => sum + s.duration, 0);

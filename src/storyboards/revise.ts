@@ -9,6 +9,7 @@
  */
 import { confirmSpend } from '../costs/confirm.js';
 import { estimateUsd } from '../costs/price.js';
+import { DEFAULT_MODEL } from '../models/registry.js';
 import { KlingError } from '../errors.js';
 import { atCut, type BoardRecord, type BoardSlice, type CutShot, type JobInput, type RecordedInput } from '../jobs/records.js';
 import { jobPhase } from '../jobs/summary.js';
@@ -58,7 +59,7 @@ export async function reviseBoard(call: JobCall, args: ReviseArgs, progress: Boa
   const first = decideCut(slice, args.shots, checked, processAlive);
   // A pure re-cut asks nothing of RunComfy, not even the price.
   const price = first.renders.length > 0 ? await call.price() : undefined;
-  const estimate = (i: number) => estimateUsd(price, args.shots[i - 1]!.duration);
+  const estimate = (i: number) => estimateUsd(DEFAULT_MODEL, price, args.shots[i - 1]!);
   const renders = first.renders.map((i) => ({ ...checked.get(i)!.record, estimate_usd: estimate(i) }));
   const known = renders.every((r) => r.estimate_usd !== undefined);
   const total = known ? renders.reduce((sum, r) => sum + r.estimate_usd!, 0) : undefined;

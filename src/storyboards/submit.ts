@@ -5,6 +5,7 @@
  */
 import { confirmSpend } from '../costs/confirm.js';
 import { estimateUsd } from '../costs/price.js';
+import { DEFAULT_MODEL } from '../models/registry.js';
 import { KlingError, isKlingError, withRequestIds } from '../errors.js';
 import type { BoardRecord, BoardSlice } from '../jobs/records.js';
 import { explainUrlRequired } from '../preflight/url-required.js';
@@ -54,7 +55,7 @@ export async function submitShots(
   if (!o.checked) refuseChangedFrames(board, checked);
   const price = await call.price();
   // The plan's own estimate for a shot it reserved; today's price for anything it did not.
-  const estimate = (i: number) => planned(i).estimate_usd ?? estimateUsd(price, planned(i).duration);
+  const estimate = (i: number) => planned(i).estimate_usd ?? estimateUsd(DEFAULT_MODEL, price, asShotInput(planned(i)));
   const again = states.filter((s) => s.phase !== 'not_submitted').map((s) => s.index);
   if (again.length > 0) await confirmResubmit(call, board, again, estimate);
 

@@ -57,7 +57,7 @@ export function defineJobTool<I extends Shape, O extends Shape, N extends string
       const waitS = (args as { wait_seconds?: number }).wait_seconds ?? (waitsByDefault ? call.app.config.maxWaitS : 0);
       const deadline = new Deadline(call.app.clock, waitS * 1000);
       const { client, jobs, prices } = await call.app.upstream();
-      return handle(args, { ...call, client, jobs, deadline, price: (model = DEFAULT_MODEL) => prices.current(model.id) });
+      return handle(args, { ...call, client, jobs, deadline, price: (model = DEFAULT_MODEL) => prices.current(model) });
     },
   };
 }

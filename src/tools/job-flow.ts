@@ -3,15 +3,16 @@ import { confirmSpend } from '../costs/confirm.js';
 import { estimateUsd } from '../costs/price.js';
 import type { JobFacts } from '../jobs/jobs.js';
 import type { RecordedInput } from '../jobs/records.js';
-import type { ModelInput } from '../models/kling-o1-image-to-video.js';
+import type { ModelInputOf } from '../models/model.js';
+import { DEFAULT_MODEL } from '../models/registry.js';
 import { MIN_SAVE_MS } from '../util/deadline.js';
 import type { JobCall } from '../calls/call.js';
 import { jobView, type JobView } from './job-view.js';
 import type { ToolReply } from '../calls/respond.js';
 
 /** Prices one clip, asks for confirmation when it is a big spend, and submits it once (spend limit included). */
-export async function submitClip(call: JobCall, input: ModelInput, recordAs?: RecordedInput) {
-  const estimate = estimateUsd(await call.price(), input.duration);
+export async function submitClip(call: JobCall, input: ModelInputOf<typeof DEFAULT_MODEL>, recordAs?: RecordedInput) {
+  const estimate = estimateUsd(DEFAULT_MODEL, await call.price(), input);
   const what = `this ${input.duration} s clip`;
   await call.jobs.precheckSpend([{ ...(recordAs ?? input), estimate_usd: estimate }], what);
   await confirmSpend(call.confirm, call.app.config.confirmAboveUsd, {

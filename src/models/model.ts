@@ -49,8 +49,11 @@ export interface MediaField extends ImageSpec {
 
 /** What the simulator makes for an input, by the model's output kind. */
 export type SimulatedOutput<I> =
-  /** A clip fading through these images in order (one: a still), of this width/height (default: the first image's). */
-  | { kind: 'video'; video(input: I): { frames: string[]; aspect?: number } }
+  /**
+   * A clip fading through these images in order (one: a still), of this width/height (default: the first image's),
+   * with sound when it says so (an AAC track playing a tune drawn from the input).
+   */
+  | { kind: 'video'; video(input: I): { frames: string[]; aspect?: number; sound?: boolean } }
   /** A picture of this size and format whose pixels follow the prompt and every reference image. */
   | { kind: 'image'; image(input: I): { width: number; height: number; format: 'png' | 'jpeg'; prompt: string; references: string[] } }
   /** An MP3 of this many seconds. */

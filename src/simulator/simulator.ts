@@ -488,13 +488,15 @@ export class RunComfySimulator {
     res.end(clip);
   }
 
-  /** The clip the job's model renders: a fade through its frames, shaped as the model says. */
+  /** The clip the job's model renders: a fade through its frames, shaped as the model says, with sound if it says so. */
   private async render(job: SimJob): Promise<Buffer> {
     const makes = job.model.simulator.makes;
     if (makes.kind !== 'video') throw new Error(`the simulator cannot make ${makes.kind} yet`);
-    const { frames, aspect } = makes.video(job.input);
+    const { frames, aspect, sound } = makes.video(job.input);
     const images = await Promise.all(frames.map((url) => this.fetchImage(url)));
-    return fadeClip(images, { durationS: Number(job.input.duration), width: this.opts.clipWidth, aspect });
+    // The tune is drawn from the whole request, so the same request always sounds the same.
+    const durationS = Number(job.input.duration);
+    return fadeClip(images, { durationS, width: this.opts.clipWidth, aspect, ...(sound && { soundSeed: JSON.stringify(job.input) }) });
   }
 
   private serveFile(res: http.ServerResponse, name: string): void {

@@ -4,7 +4,7 @@
  * must not hold the call past the client's timeout).
  */
 import { KlingError } from '../errors.js';
-import type { RecordedInput } from '../jobs/records.js';
+import type { RecordedInput } from '../ledger/records.js';
 import type { ModelInputOf } from '../models/model.js';
 import { DEFAULT_MODEL } from '../models/registry.js';
 import { checkFrames, type CheckedFrame } from '../preflight/frames.js';

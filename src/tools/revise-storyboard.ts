@@ -7,6 +7,7 @@ import { reviseBoard } from '../storyboards/revise.js';
 import { storyboardIdSchema } from '../storyboards/show.js';
 import { submitShots } from '../storyboards/submit.js';
 import { defineJobTool } from './define.js';
+import { strictObject } from './strict.js';
 import { filmArgs, filmTool, MAX_SHOTS, shotsArg } from './generate-storyboard.js';
 
 const takeArg = z
@@ -16,9 +17,10 @@ const takeArg = z
     'Omit to reuse the newest take with the same prompt, duration and frames (or render one); "new" renders another take (a re-roll); a number picks that take of the board.',
   );
 
-const revisedShotSchema = z.object(
+const revisedShotSchema = strictObject(
   { ...DEFAULT_MODEL.inputShape, take: takeArg },
-  { error: 'each shot must be an object with prompt, start_image_url, end_image_url, duration and optionally take.' },
+  'a shot',
+  'each shot must be an object with prompt, start_image_url, end_image_url, duration and optionally take.',
 );
 
 export const reviseStoryboard = defineJobTool({
@@ -44,7 +46,7 @@ export const reviseStoryboard = defineJobTool({
       await submitShots(call, board, { resubmit: { failed: false, unknown: false }, checked, progress });
       return await finishCut(call, board, { ...args, sheet }, progress);
     } catch (err) {
-      throw boardError(call, board.storyboard_id, err);
+      throw await boardError(call, board.storyboard_id, err);
     }
   },
 });

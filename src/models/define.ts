@@ -57,9 +57,17 @@ export function defineModel<const S extends PublishedSchema, const M extends Med
   problems.push(...read.problems);
   if (problems.length > 0) throw new Error(`model ${spec.id}: ${problems.join('; ')}`);
 
-  const images = Object.fromEntries(
-    Object.entries(media).flatMap(([name, m]) => (m.kind === 'image' ? [[name, { modelName: m.modelName, types: m.types, rules: m.rules }]] : [])),
-  ) as Record<ImageFieldOf<M>, ImageSpec>;
+  // Fields that accept the same are one spec, so pre-flight judges an image used in both once (frames.ts groups by spec).
+  const specs = new Map<string, ImageSpec>();
+  const specOf = ({ modelName, types, rules }: ImageSpec): ImageSpec => {
+    const key = JSON.stringify([modelName, types, rules]);
+    if (!specs.has(key)) specs.set(key, { modelName, types, rules });
+    return specs.get(key)!;
+  };
+  const images = Object.fromEntries(Object.entries(media).flatMap(([name, m]) => (m.kind === 'image' ? [[name, specOf(m)]] : []))) as Record<
+    ImageFieldOf<M>,
+    ImageSpec
+  >;
   const shape = read.shape as Model<InputOf<S>>['inputShape'];
   return {
     id: spec.id,

@@ -226,7 +226,11 @@ type RequiredOf<S extends PublishedSchema> = S extends { readonly required: read
 type GivenOf<S extends PublishedSchema> =
   | RequiredOf<S>
   | {
-      [K in keyof Props<S>]: Props<S>[K] extends { readonly format: string } ? never : Props<S>[K] extends { readonly default: NonNullable<unknown> } ? K : never;
+      [K in keyof Props<S>]: Props<S>[K] extends { readonly format: string }
+        ? never
+        : Props<S>[K] extends { readonly default: NonNullable<unknown> }
+          ? K
+          : never;
     }[keyof Props<S>];
 
 /** A schema's parsed input: `InputOf<typeof SCHEMA>`. */

@@ -151,7 +151,7 @@ describe('a second, test-only model, end to end through the simulator and the le
   it('has its own schema resource, listed beside the default model’s, by its short key', async () => {
     const { resources } = await lab.c.client.listResources();
     expect(resources.map((r) => r.uri)).toEqual(
-      expect.arrayContaining(['kling://model/schema', 'kling://models/kling-o1-image-to-video/schema', 'kling://models/test-still-to-video/schema']),
+      expect.arrayContaining(['kling://model/schema', `kling://models/${DEFAULT_MODEL.key}/schema`, 'kling://models/test-still-to-video/schema']),
     );
     const doc = await readJson<ReturnType<typeof modelSchemaDocument>>(lab.c.client, 'kling://models/test-still-to-video/schema');
     expect(doc).toMatchObject({

@@ -68,7 +68,7 @@ export function registerModelSchema(server: McpServer, app: AppContext): void {
     }),
     {
       title: 'A model: input and output schema',
-      description: "One model's input fields, image rules and output shape, by its short key (e.g. kling-o1-image-to-video).",
+      description: `One model's input fields, image rules and output shape, by its short key (e.g. ${DEFAULT_MODEL.key}).`,
       mimeType: 'application/json',
     },
     async (uri, vars) => {

@@ -1,6 +1,10 @@
 #!/usr/bin/env node
-/** Entry point: the kling-o1-mcp server on stdio. stdout carries JSON-RPC only; logs go to stderr. */
+/**
+ * Entry point: the kling-o1-mcp server on stdio. stdout carries JSON-RPC only; logs go to stderr. With arguments it is
+ * a terminal command instead (--help, --version), which answers and exits without reading stdin.
+ */
 import { createServer } from './app.js';
+import { commandOf, readPackageInfo, usage } from './cli/command.js';
 import { loadConfig } from './config.js';
 import { AppContext } from './context.js';
 import { LineTransport } from './transport.js';
@@ -10,8 +14,24 @@ import { redact, registerSecret } from './util/redact.js';
 /** When the ledger opens if no call has opened it yet: after a client's initialize and tools/list, in practice. */
 const LEDGER_WARMUP_MS = 1_000;
 
+/** The terminal commands write to stdout: no MCP client is on the other end of it. */
+function say(text: string): void {
+  process.stdout.write(text); // eslint-disable-line no-restricted-properties -- stdout-ok: --help and --version answer a terminal, not a client
+}
+
 async function main(): Promise<void> {
   registerSecret(process.env.RUNCOMFY_API_TOKEN?.trim());
+  const command = commandOf(process.argv.slice(2));
+  if (command.run === 'help') return say(usage(readPackageInfo(import.meta.url)));
+  if (command.run === 'version') return say(`${readPackageInfo(import.meta.url).version}\n`);
+  if (command.run === 'mistake') {
+    process.stderr.write(`${command.problem}\n\n${usage(readPackageInfo(import.meta.url))}`);
+    process.exitCode = 2;
+    return;
+  }
+  if (process.stdin.isTTY) {
+    process.stderr.write('kling-o1-mcp speaks MCP on stdio: an MCP client starts it. `kling-o1-mcp --help` says how to set it up.\n');
+  }
   const config = loadConfig();
   const log = createLogger(config.logLevel);
   const app = new AppContext(config, log);

@@ -1,4 +1,5 @@
 /** Shared test rigs: the simulator on loopback, images, and MCP clients in memory or over stdio. */
+import { spawn } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -141,19 +142,47 @@ export interface Spawned {
   close: () => Promise<void>;
 }
 
+/** A child process's environment: PATH and HOME, then `env` (undefined removes a setting). */
+function childEnv(env: Env): Record<string, string> {
+  return Object.fromEntries(
+    Object.entries({ PATH: process.env.PATH, HOME: process.env.HOME, ...env }).filter((e): e is [string, string] => e[1] !== undefined),
+  );
+}
+
 export async function connectStdio(env: Env, client: Client = newClient()): Promise<Spawned> {
   const transport = new StdioClientTransport({
     command: process.execPath,
     args: [BIN],
-    env: Object.fromEntries(
-      Object.entries({ PATH: process.env.PATH, HOME: process.env.HOME, ...env }).filter((e): e is [string, string] => e[1] !== undefined),
-    ),
+    env: childEnv(env),
     stderr: 'pipe',
   });
   let err = '';
   transport.stderr?.on('data', (d: Buffer) => (err += d.toString()));
   await client.connect(transport);
   return { client, stderr: () => err, transport, close: () => client.close() };
+}
+
+/** What the built bin printed and how it ended, run as a terminal command (stdin left open: it must not wait on it). */
+export interface BinRun {
+  code: number | null;
+  stdout: string;
+  stderr: string;
+}
+
+export function runBin(args: string[], env: Env = {}): Promise<BinRun> {
+  return new Promise((resolve, reject) => {
+    // The kill only keeps a hung bin from outliving its test; the test's own timeout is the budget.
+    const child = spawn(process.execPath, [BIN, ...args], { env: childEnv(env), stdio: ['pipe', 'pipe', 'pipe'], timeout: 30_000 });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
+    child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
+    child.on('error', reject);
+    child.on('close', (code) => {
+      child.stdin.destroy();
+      resolve({ code, stdout, stderr });
+    });
+  });
 }
 
 /** A tool's answer with its structured content typed. */

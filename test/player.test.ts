@@ -128,8 +128,9 @@ describe('the player, server side', () => {
     const saved = await clip(ui);
     const id = saved.structuredContent!.request_id;
     const file = saved.structuredContent!.files![0]!;
-    // A path from the caller is not an argument: what comes back is the recorded clip.
-    const r = await call(ui.client, 'player_file', { kind: 'clip', request_id: id, path: '/etc/passwd' });
+    // A path from the caller is not an argument: it is refused by name, and what is served is the recorded clip.
+    await refuse({ kind: 'clip', request_id: id, path: '/etc/passwd' }, /unknown argument `path`/);
+    const r = await call(ui.client, 'player_file', { kind: 'clip', request_id: id });
     expect(Buffer.from((r.structuredContent as { data: string }).data, 'base64')).toEqual(readFileSync(file.path));
     await refuse({ kind: 'clip', request_id: id, offset: file.bytes + 1 }, /past the end/);
     truncateSync(file.path, 10);

@@ -17,6 +17,7 @@ import type { ProgressSink } from '../polling/progress.js';
 import { Deadline } from '../util/deadline.js';
 import { redact } from '../util/redact.js';
 import { toToolError, toToolResult, type ToolReply } from '../calls/respond.js';
+import { strictObject } from './strict.js';
 
 type Shape = z.ZodRawShape;
 
@@ -119,7 +120,8 @@ export function registerTools(server: McpServer, app: AppContext, tools: ToolDef
     const config = {
       title: tool.title,
       description: tool.description,
-      inputSchema: tool.input,
+      // Strict: a misspelled key is refused by name (tools/strict.ts), never dropped.
+      inputSchema: strictObject(tool.input, tool.name),
       outputSchema: tool.output,
       annotations: { title: tool.title, ...tool.annotations },
     };

@@ -6,11 +6,12 @@ import { boardError } from '../storyboards/board-errors.js';
 import { startBoard } from '../storyboards/plan.js';
 import { boardViewShape } from '../storyboards/view.js';
 import { defineJobTool } from './define.js';
+import { strictObject } from './strict.js';
 import { confirmQuoteArg, downloadArg, soundtrackArg, stitchArg, waitSecondsArg } from './args.js';
 
 export const MAX_SHOTS = 24;
 
-const shotSchema = z.object(modelInputShape, { error: 'each shot must be an object with prompt, start_image_url, end_image_url and duration.' });
+const shotSchema = strictObject(modelInputShape, 'a shot', 'each shot must be an object with prompt, start_image_url, end_image_url and duration.');
 
 /** The shot list of a board, as generate_storyboard and revise_storyboard take it. */
 export function shotsArg<S extends z.ZodType>(shot: S) {

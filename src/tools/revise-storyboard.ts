@@ -7,6 +7,7 @@ import { reviseBoard } from '../storyboards/revise.js';
 import { storyboardIdSchema } from '../storyboards/show.js';
 import { submitShots } from '../storyboards/submit.js';
 import { defineJobTool } from './define.js';
+import { strictObject } from './strict.js';
 import { filmArgs, filmTool, MAX_SHOTS, shotsArg } from './generate-storyboard.js';
 
 const takeArg = z
@@ -16,9 +17,10 @@ const takeArg = z
     'Omit to reuse the newest take with the same prompt, duration and frames (or render one); "new" renders another take (a re-roll); a number picks that take of the board.',
   );
 
-const revisedShotSchema = z.object(
+const revisedShotSchema = strictObject(
   { ...modelInputShape, take: takeArg },
-  { error: 'each shot must be an object with prompt, start_image_url, end_image_url, duration and optionally take.' },
+  'a shot',
+  'each shot must be an object with prompt, start_image_url, end_image_url, duration and optionally take.',
 );
 
 export const reviseStoryboard = defineJobTool({

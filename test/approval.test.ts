@@ -7,6 +7,7 @@
 import { describe, expect, it } from 'vitest';
 import { Approval, type Confirmation } from '../src/costs/approval.js';
 import type { ModelPrice } from '../src/costs/price.js';
+import type { KlingError } from '../src/errors.js';
 import { VirtualClock } from '../src/util/clock.js';
 
 const IMAGES = { id: 'test/images', title: 'Test images' };
@@ -100,16 +101,22 @@ describe('the approval path', () => {
   it('a client that cannot ask gets a quote; the token approves exactly that work, once', async () => {
     const { a } = approval({ confirmAboveUsd: 0.1 });
     const quote = (token?: string) => ({ quote: { tool: 'generate_keyframes', token } });
+    /** The token of the quote a call is answered with. */
+    const quoted = (what: string, n: number) =>
+      a.approve(what, [images(n)], quote()).then(
+        () => expect.fail('no quote'),
+        (e: KlingError) => e.extra.quote!.token,
+      );
     const first = await a.approve('four images', [images(4)], quote()).catch((e: unknown) => e);
     expect(first).toMatchObject({ code: 'confirmation_required', extra: { quote: { estimateUsd: 0.16 } } });
-    const token = (first as { extra: { quote: { token: string } } }).extra.quote.token;
+    const token = (first as KlingError).extra.quote!.token;
     expect((first as Error).message).toContain(`confirm_quote: "${token}"`);
     await expect(a.approve('four images', [images(4)], quote(token))).resolves.toMatchObject({ totalUsd: 0.16 });
     await expect(a.approve('four images', [images(4)], quote(token))).rejects.toMatchObject({
       code: 'confirmation_required',
       message: expect.stringMatching(/not an open quote/),
     });
-    const other = await a.approve('four images', [images(4)], quote()).catch((e: { extra: { quote: { token: string } } }) => e.extra.quote.token);
+    const other = await quoted('four images', 4);
     await expect(a.approve('five images', [images(5)], quote(other))).rejects.toMatchObject({
       message: expect.stringMatching(/other inputs or another price/),
     });

@@ -12,6 +12,8 @@ export interface AudioProbe {
   codec: AudioCodec | null;
   sampleRate: number;
   channels: number;
+  /** Seconds to the end of the last audio packet. */
+  durationS: number;
   /** sha256 of the codec's decoder configuration bytes, or null if it has none. */
   configSha256: string | null;
 }
@@ -62,7 +64,7 @@ export async function probeClip(filePath: string): Promise<ClipProbe> {
       codecString: config?.codec ?? null,
       avcC,
       avcCSha256: avcC && sha256(avcC),
-      audio: audio && (await probeAudio(audio)),
+      audio: audio && (await probeAudio(input, audio)),
     };
   } catch (err) {
     if (err instanceof KlingError) throw err;
@@ -72,12 +74,13 @@ export async function probeClip(filePath: string): Promise<ClipProbe> {
   }
 }
 
-async function probeAudio(track: InputAudioTrack): Promise<AudioProbe> {
+async function probeAudio(input: Input, track: InputAudioTrack): Promise<AudioProbe> {
   const config = await track.getDecoderConfig();
   return {
     codec: await track.getCodec(),
     sampleRate: await track.getSampleRate(),
     channels: await track.getNumberOfChannels(),
+    durationS: await input.computeDuration([track]),
     configSha256: config?.description ? sha256(toBytes(config.description)) : null,
   };
 }

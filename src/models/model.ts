@@ -30,9 +30,10 @@ export interface SimulatedModel<I> {
   timing: Readonly<Record<number, { queueMs: number; runMs: number }>>;
   /**
    * The clip it renders for an input: the images the video passes through, in
-   * order (one image: a still), and its width/height (default: the first image's).
+   * order (one image: a still), its width/height (default: the first image's),
+   * and whether it has sound (an AAC track playing a tune drawn from the input).
    */
-  clip(input: I): { frames: string[]; aspect?: number };
+  clip(input: I): { frames: string[]; aspect?: number; sound?: boolean };
 }
 
 /** A field of a published input schema (RunComfy's JSON Schema, with `validations` on image fields). */

@@ -4,9 +4,11 @@
  * (start frame to end frame; one frame gives a still), so what a user sees is
  * true to the request. Its size follows the model's aspect ratio, or the first
  * frame's, so keyframes of different shapes give clips that cannot be stitched
- * without re-encoding, as with the real model.
+ * without re-encoding, as with the real model. A clip with sound carries an
+ * AAC-LC track (48 kHz stereo) as long as its picture.
  */
 import sharp from 'sharp';
+import { aacTrack } from '../media/aac.js';
 import { encodeMp4 } from '../media/mp4-encode.js';
 
 export interface ClipOptions {
@@ -15,6 +17,8 @@ export interface ClipOptions {
   /** Width/height of the clip (default: the first frame's). */
   aspect?: number;
   fps?: number;
+  /** Give the clip sound: a tune drawn from this string. */
+  soundSeed?: string;
 }
 
 const DEFAULT_CLIP_WIDTH = 256;
@@ -44,5 +48,6 @@ export async function fadeClip(images: Buffer[], o: ClipOptions): Promise<Buffer
       yield frame;
     }
   }
-  return encodeMp4(frames(), { width, height, fps });
+  const audio = o.soundSeed === undefined ? undefined : aacTrack({ seconds: count / fps, seed: o.soundSeed });
+  return encodeMp4(frames(), { width, height, fps, ...(audio && { audio }) });
 }

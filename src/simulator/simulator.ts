@@ -488,11 +488,12 @@ export class RunComfySimulator {
     res.end(clip);
   }
 
-  /** The clip the job's model renders: a fade through its frames, shaped as the model says. */
+  /** The clip the job's model renders: a fade through its frames, shaped as the model says, with sound if it says so. */
   private async render(job: SimJob): Promise<Buffer> {
-    const { frames, aspect } = job.model.simulator.clip(job.input);
+    const { frames, aspect, sound } = job.model.simulator.clip(job.input);
     const images = await Promise.all(frames.map((url) => this.fetchImage(url)));
-    return fadeClip(images, { durationS: job.input.duration, width: this.opts.clipWidth, aspect });
+    // The tune is drawn from the whole request, so the same request always sounds the same.
+    return fadeClip(images, { durationS: job.input.duration, width: this.opts.clipWidth, aspect, ...(sound && { soundSeed: JSON.stringify(job.input) }) });
   }
 
   private serveFile(res: http.ServerResponse, name: string): void {

@@ -1,13 +1,30 @@
+import { execFile } from 'node:child_process';
 import { mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
-import { describe, expect, it } from 'vitest';
-// @ts-expect-error -- a plain .mjs script without types; its two exports are used as documented there.
-import { checkLayers } from '../scripts/check-layers.mjs';
+import { pathToFileURL } from 'node:url';
+import { promisify } from 'node:util';
+import { describe, expect, it, onTestFinished } from 'vitest';
 import { ROOT, tempDir } from './helpers.js';
 
+/** The layer check exactly as `npm run lint` runs it (its arguments read from package.json), in the folder `cwd`. */
+async function lintLayers(cwd: string): Promise<{ code: number; violations: string[] }> {
+  const lint = (JSON.parse(readFileSync(path.join(ROOT, 'package.json'), 'utf8')) as { scripts: { lint: string } }).scripts.lint;
+  const args = /(?:^|&& )depcruise ([^&]+)/.exec(lint)?.[1]?.trim().split(/\s+/);
+  if (!args) throw new Error('npm run lint no longer runs depcruise: update this test with the new layer check');
+  const bin = path.join(ROOT, 'node_modules', 'dependency-cruiser', 'bin', 'dependency-cruise.mjs');
+  try {
+    await promisify(execFile)(process.execPath, [bin, ...args], { cwd });
+    return { code: 0, violations: [] };
+  } catch (err) {
+    const { code, stdout } = err as { code: number; stdout: string };
+    // err-long's first line of each: "  error <rule>: <from> → <to>", or "<from>" alone for a module-wide rule.
+    return { code, violations: [...stdout.matchAll(/^\s*error (layers: [^:]+): (.+)$/gm)].map((m) => `${m[1]}: ${m[2]}`).sort() };
+  }
+}
+
 describe('ARCHITECTURE.md', () => {
-  it('its Layers table holds every file of src/, and no import climbs it', () => {
-    expect(checkLayers(ROOT)).toEqual([]);
+  it('its Layers table holds every file of src/, and no import climbs it (npm run lint passes on the tree)', async () => {
+    expect(await lintLayers(ROOT)).toEqual({ code: 0, violations: [] });
   });
 
   it('names every folder under src/ and every file at its top', () => {
@@ -18,54 +35,56 @@ describe('ARCHITECTURE.md', () => {
   });
 });
 
-describe('the layer rule (scripts/check-layers.mjs)', () => {
-  const layers = (rows: string[]) => `# x\n\n## Layers\n\n| layer | units | what |\n| --- | --- | --- |\n${rows.join('\n')}\n\n## Next\n`;
-  function tree(files: Record<string, string>, rows: string[]): string {
-    const { dir } = tempDir('kling-layers-');
-    writeFileSync(path.join(dir, 'ARCHITECTURE.md'), layers(rows));
+describe("the layer check of npm run lint (.dependency-cruiser.mjs, from ARCHITECTURE.md's table)", () => {
+  it('fails an upward import of every form, a sideways one, a file in no unit and a player import; passes the rest', async () => {
+    const { dir, cleanup } = tempDir('kling-layers-');
+    onTestFinished(cleanup);
+    const rows = [
+      '| 1 | `src/jobs/phase.ts` | a file below its folder |',
+      '| 2 | `src/util/` | low |',
+      '| 3 | `src/jobs/` | mid |',
+      '| 4 | `src/tools/`, `src/resources/`, `src/player/` | top (the player imports only `jobs/phase.ts`) |',
+    ];
+    const files: Record<string, string> = {
+      // The project's rules, made from this tree's table.
+      '.dependency-cruiser.mjs': `export { default } from ${JSON.stringify(pathToFileURL(path.join(ROOT, '.dependency-cruiser.mjs')).href)};\n`,
+      'ARCHITECTURE.md': `# x\n\n## Layers\n\n| layer | units | what |\n| --- | --- | --- |\n${rows.join('\n')}\n\n## Next\n`,
+      // Down, or within a unit, in every form: none of these is reported.
+      'src/jobs/phase.ts': 'export const p = 1;\n',
+      'src/util/a.ts': "import { p } from '../jobs/phase.js';\nexport const a = p;\n",
+      'src/jobs/j.ts':
+        "import type { a as A } from '../util/a.js';\nimport '../util/a.js';\nimport { k } from './k.js';\nexport { a } from '../util/a.js';\n" +
+        "export const j: typeof A = k + (await import('../util/a.js')).a;\n",
+      'src/jobs/k.ts': 'export const k = 1;\n',
+      'src/tools/t.ts': "export * from '../jobs/j.js';\n",
+      'src/resources/r.ts': 'export const r = 1;\n',
+      'src/player/main.ts': "import { p } from '../jobs/phase.js';\nexport const m = p;\n",
+      // Up, in each form of import.
+      'src/util/side-effect.ts': "import '../tools/t.js';\n",
+      'src/util/dynamic.ts': "export const d = await import('../jobs/j.js');\n",
+      'src/util/type-only.ts': "import type { j } from '../jobs/j.js';\nexport type J = typeof j;\n",
+      'src/util/re-export.ts': "export { t } from '../tools/t.js';\n",
+      // Sideways between two units of one row; a file in no unit; the player reaching past phase.ts.
+      'src/tools/sideways.ts': "import { r } from '../resources/r.js';\nexport const s = r;\n",
+      'src/stray/s.ts': 'export const s = 1;\n',
+      'src/player/util.ts': "import { a } from '../util/a.js';\nexport const u = a;\n",
+    };
     for (const [file, text] of Object.entries(files)) {
       mkdirSync(path.dirname(path.join(dir, file)), { recursive: true });
       writeFileSync(path.join(dir, file), text);
     }
-    return dir;
-  }
-  const rows = [
-    '| 1 | `src/jobs/phase.ts` | a file below its folder |',
-    '| 2 | `src/util/` | low |',
-    '| 3 | `src/jobs/` | mid |',
-    '| 4 | `src/tools/`, `src/resources/` | top |',
-  ];
-
-  it('passes imports that go down or stay in their unit, type-only ones included', () => {
-    const dir = tree(
-      {
-        'src/util/a.ts': "import { p } from '../jobs/phase.js';",
-        'src/jobs/phase.ts': 'export const p = 1;',
-        'src/jobs/j.ts': "import type { A } from '../util/a.js';\nimport { k } from './k.js';",
-        'src/jobs/k.ts': 'export const k = 1;',
-        'src/tools/t.ts': "export { j } from '../jobs/j.js';\nconst m = await import('../util/a.js');",
-      },
-      rows,
+    const { code, violations } = await lintLayers(dir);
+    expect(code).not.toBe(0);
+    expect(violations).toEqual(
+      [
+        'layers: src/util/ (layer 2): src/util/side-effect.ts → src/tools/t.ts',
+        'layers: src/util/ (layer 2): src/util/dynamic.ts → src/jobs/j.ts',
+        'layers: src/util/ (layer 2): src/util/type-only.ts → src/jobs/j.ts',
+        'layers: src/util/ (layer 2): src/util/re-export.ts → src/tools/t.ts',
+        'layers: src/tools/ (layer 4): src/tools/sideways.ts → src/resources/r.ts',
+        'layers: in no unit: src/stray/s.ts',
+        'layers: the player is browser code: src/player/util.ts → src/util/a.ts',
+      ].sort(),
     );
-    expect(checkLayers(dir)).toEqual([]);
-  });
-
-  it('fails an upward import, a sideways one between units of one row, and a file no layer holds', () => {
-    const dir = tree(
-      {
-        'src/util/a.ts': "import type { J } from '../jobs/j.js';",
-        'src/jobs/j.ts': "const t = await import('../tools/t.js');",
-        'src/tools/t.ts': "import { r } from '../resources/r.js';",
-        'src/resources/r.ts': 'export const r = 1;',
-        'src/stray/s.ts': 'export const s = 1;',
-      },
-      rows,
-    );
-    const problems: string[] = checkLayers(dir);
-    expect(problems).toHaveLength(4);
-    expect(problems.join('\n')).toMatch(/src\/util\/a\.ts imports \.\.\/jobs\/j\.js: src\/util\/ \(layer 2\)/);
-    expect(problems.join('\n')).toMatch(/src\/jobs\/j\.ts imports \.\.\/tools\/t\.js/);
-    expect(problems.join('\n')).toMatch(/src\/tools\/t\.ts imports \.\.\/resources\/r\.js/);
-    expect(problems.join('\n')).toMatch(/src\/stray\/s\.ts: not in any layer/);
   });
 });

@@ -31,9 +31,9 @@ function approval(settings: { spendLimitUsd?: number; confirmAboveUsd?: number }
       },
     },
     ledger: {
-      spendSources: () => ({ jobs: { usd: spentUsd, jobs: spentUsd > 0 ? 1 : 0, unpriced: 0 }, pending: [], boards: [] }),
-      putQuote: (token, fingerprint, expiresAt) => void quotes.set(token, { fingerprint, expiresAt }),
-      takeQuote: (token) => {
+      spendSources: async () => ({ jobs: { usd: spentUsd, jobs: spentUsd > 0 ? 1 : 0, unpriced: 0 }, pending: [], boards: [] }),
+      putQuote: async (token, quote) => void quotes.set(token, quote),
+      takeQuote: async (token) => {
         const q = quotes.get(token);
         quotes.delete(token);
         return q;

@@ -8,8 +8,8 @@
  * which is what makes the limit hold across processes.
  */
 import { KlingError } from '../errors.js';
-import type { Ledger } from '../jobs/ledger.js';
 import type { SpendCheck } from '../jobs/submission-record.js';
+import type { LedgerStore } from '../ledger/store.js';
 import type { Clock } from '../util/clock.js';
 import { formatUsd } from '../util/format.js';
 import { spendLimit } from './guard.js';
@@ -49,7 +49,7 @@ export interface ApprovalDeps {
   /** A model's current price by its RunComfy id (price.ts#PriceBook). */
   prices: { current(model: string): Promise<ModelPrice | undefined> };
   /** Where the spend is read from and open quotes are kept. */
-  ledger: Pick<Ledger, 'spendSources' | 'putQuote' | 'takeQuote'>;
+  ledger: Pick<LedgerStore, 'spendSources' | 'putQuote' | 'takeQuote'>;
   clock: Clock;
   settings: { spendLimitUsd: number | undefined; confirmAboveUsd: number };
 }
@@ -83,7 +83,7 @@ export class Approval {
     const items = await this.price(work);
     const totalUsd = items.every((i) => i.estimateUsd !== undefined) ? roundUsd(items.reduce((sum, i) => sum + i.estimateUsd!, 0)) : undefined;
     // The limit's verdict first: nobody is asked to confirm a spend the limit would then refuse.
-    this.limit?.((since) => this.deps.ledger.spendSources(since), { work: items.map((i) => ({ estimate_usd: i.estimateUsd })) }, what);
+    await this.limit?.((since) => this.deps.ledger.spendSources(since), { work: items.map((i) => ({ estimate_usd: i.estimateUsd })) }, what);
     const { confirmAboveUsd } = this.deps.settings;
     const big = totalUsd === undefined ? items.length > 1 : totalUsd > confirmAboveUsd;
     if (big && consent) await this.confirm({ what, items, totalUsd }, consent);
@@ -105,17 +105,17 @@ export class Approval {
   }
 
   /** A valid token for exactly this work is a yes; otherwise the answer is a fresh quote. */
-  private quoted(
+  private async quoted(
     q: { what: string; items: Priced<Work>[]; totalUsd: number | undefined },
     quote: { tool: string; token: string | undefined },
     cost: string,
     above: string,
-  ): void {
+  ): Promise<void> {
     const fingerprint = fingerprintOf(quote.tool, [q.what, q.items.map((i) => [i.model.id, i.input, i.estimateUsd ?? null])]);
-    const refusal = quote.token === undefined ? undefined : this.quotes.redeem(quote.token, fingerprint);
+    const refusal = quote.token === undefined ? undefined : await this.quotes.redeem(quote.token, fingerprint);
     if (quote.token !== undefined && refusal === undefined) return;
-    const { token, expiresAt } = this.quotes.issue(fingerprint);
-    const spent = spendInWindow(this.deps.ledger, this.deps.clock.now()).usd;
+    const { token, expiresAt } = await this.quotes.issue(fingerprint);
+    const spent = (await spendInWindow(this.deps.ledger, this.deps.clock.now())).usd;
     throw new KlingError(
       'confirmation_required',
       `${refusal ? `${REFUSED[refusal]} ` : ''}Nothing was submitted. Quote: ${q.what} ${cost}, ${q.items.length} paid job(s); ` +

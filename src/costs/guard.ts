@@ -15,7 +15,7 @@ import { SPEND_WINDOW_MS, spendSince } from './spend.js';
 /** The check for a limit (throwing `spend_limit`, or `price_unknown`); none without one. */
 export function spendLimit(limitUsd: number | undefined, clock: Clock): SpendCheck | undefined {
   if (limitUsd === undefined) return undefined;
-  return (read, adding, what) => {
+  return async (read, adding, what) => {
     const work = adding.work ?? [];
     const pending = adding.pending ? [adding.pending] : [];
     if ([...pending, ...work].some((w) => w.estimate_usd === undefined)) {
@@ -25,7 +25,7 @@ export function spendLimit(limitUsd: number | undefined, clock: Clock): SpendChe
       );
     }
     const since = clock.now() - SPEND_WINDOW_MS;
-    const sources = read(since);
+    const sources = await read(since);
     const before = spendSince(since, sources);
     // A submission may take a render its storyboard reserved (then it adds nothing); new work adds its whole estimate.
     const withPending = spendSince(since, { ...sources, pending: [...sources.pending, ...pending] });

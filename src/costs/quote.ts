@@ -10,7 +10,7 @@
  * the approval path's decision (approval.ts).
  */
 import { createHash, randomBytes } from 'node:crypto';
-import type { Ledger } from '../jobs/ledger.js';
+import type { LedgerStore } from '../ledger/store.js';
 import type { Clock } from '../util/clock.js';
 
 export const QUOTE_TTL_MS = 5 * 60_000;
@@ -27,20 +27,20 @@ export const REFUSED: Record<Refusal, string> = {
 export class QuoteBook {
   constructor(
     private readonly clock: Clock,
-    private readonly ledger: Pick<Ledger, 'putQuote' | 'takeQuote'>,
+    private readonly ledger: Pick<LedgerStore, 'putQuote' | 'takeQuote'>,
   ) {}
 
-  issue(fingerprint: string): { token: string; expiresAt: number } {
+  async issue(fingerprint: string): Promise<{ token: string; expiresAt: number }> {
     const token = `q-${randomBytes(12).toString('hex')}`;
     const expiresAt = this.clock.now() + QUOTE_TTL_MS;
     // An expired token is still told it expired for another TTL; only then is it forgotten.
-    this.ledger.putQuote(token, fingerprint, expiresAt, this.clock.now() - QUOTE_TTL_MS);
+    await this.ledger.putQuote(token, { fingerprint, expiresAt }, this.clock.now() - QUOTE_TTL_MS);
     return { token, expiresAt };
   }
 
   /** Uses the token up, whatever the outcome: a token is presented once. Undefined when it confirms this fingerprint. */
-  redeem(token: string, fingerprint: string): Refusal | undefined {
-    const q = this.ledger.takeQuote(token);
+  async redeem(token: string, fingerprint: string): Promise<Refusal | undefined> {
+    const q = await this.ledger.takeQuote(token);
     if (!q) return 'unknown';
     if (q.expiresAt <= this.clock.now()) return 'expired';
     return q.fingerprint === fingerprint ? undefined : 'mismatch';

@@ -11,8 +11,8 @@ import { KlingError } from '../errors.js';
 import type { Clock } from '../util/clock.js';
 import type { Logger } from '../util/log.js';
 import { PROCESS_INSTANCE } from '../util/process-instance.js';
-import type { Ledger, LedgerSpend } from './ledger.js';
-import type { BoardSlice, EventOf, LedgerEvent, PendingSubmission } from './records.js';
+import type { BoardSlice, EventOf, LedgerEvent, PendingSubmission } from '../ledger/records.js';
+import type { LedgerSpend, LedgerStore } from '../ledger/store.js';
 
 /**
  * The spend limit's check (costs/guard.ts): throws to refuse what is being
@@ -21,10 +21,10 @@ import type { BoardSlice, EventOf, LedgerEvent, PendingSubmission } from './reco
  * spend sources for a window.
  */
 export type SpendCheck = (
-  read: (since: number) => LedgerSpend,
+  read: (since: number) => Promise<LedgerSpend>,
   adding: { pending?: PendingSubmission; work?: { estimate_usd?: number }[] },
   what: string,
-) => void;
+) => Promise<void>;
 
 /** What is reserved for one submission. */
 export type Reservation = Omit<PendingSubmission, 'id' | 'at' | 'pid' | 'instance'>;
@@ -39,7 +39,7 @@ export type Reserved = Reservation & { id: string };
 
 export class SubmissionRecord {
   constructor(
-    private readonly ledger: Ledger,
+    private readonly ledger: LedgerStore,
     /** The spend limit's check (costs/guard.ts), none without a limit. */
     private readonly checkSpend: SpendCheck | undefined,
     private readonly clock: Clock,
@@ -50,52 +50,47 @@ export class SubmissionRecord {
   async reserveBoard(plan: BoardPlan, what: string): Promise<void> {
     const at = this.clock.now();
     const { id, ...fields } = plan;
-    this.ledger.transaction(() => {
+    await this.ledger.transaction(async (tx) => {
       // Cut 1 renders every shot: each is new work.
-      this.checkSpend?.(this.read, { work: fields.shots }, what);
-      this.ledger.write({ t: 'storyboard', id, at, ...fields });
+      await this.checkSpend?.((since) => tx.spendSources(since), { work: fields.shots }, what);
+      await tx.write({ t: 'storyboard', id, at, ...fields });
     });
-    this.ledger.refresh();
   }
 
   /**
    * Decides a storyboard's new cut on its slice as this transaction reads it (so two revisions of one board are
    * numbered and decided one after the other, in any process), checks the limit for the renders it adds, and records it.
    */
-  async reserveCut(boardId: string, what: string, decide: DecideCut): Promise<number> {
+  reserveCut(boardId: string, what: string, decide: DecideCut): Promise<number> {
     const at = this.clock.now();
-    const cut = this.ledger.transaction(() => {
-      const slice = this.ledger.slice(boardId);
+    return this.ledger.transaction(async (tx) => {
+      const slice = await tx.slice(boardId);
       if (!slice) throw new KlingError('storyboard_not_found', `No storyboard ${boardId} is recorded in this server's ledger; nothing was submitted.`);
       const decided = decide(slice);
-      this.checkSpend?.(this.read, { work: decided.renders }, what);
-      this.ledger.write({ t: 'cut', id: boardId, at, ...decided.cut });
+      await this.checkSpend?.((since) => tx.spendSources(since), { work: decided.renders }, what);
+      await tx.write({ t: 'cut', id: boardId, at, ...decided.cut });
       return decided.cut.cut;
     });
-    this.ledger.refresh();
-    return cut;
   }
 
   /**
    * Checks the limit, then records the submission as pending. With a `claim`,
    * it is reserved only if the claim holds in the same transaction; undefined otherwise.
    */
-  async reserve(item: Claimed, what: string): Promise<Reserved | undefined> {
+  reserve(item: Claimed, what: string): Promise<Reserved | undefined> {
     const at = this.clock.now();
     const { claim, ...work } = item;
-    const reserved = this.ledger.transaction(() => {
+    return this.ledger.transaction(async (tx) => {
       if (claim && work.board) {
-        const slice = this.ledger.slice(work.board.id);
+        const slice = await tx.slice(work.board.id);
         if (!slice || !claim(slice)) return undefined;
       }
       const pending: PendingSubmission = { ...work, id: newPendingId(), at, pid: process.pid, instance: PROCESS_INSTANCE };
-      this.checkSpend?.(this.read, { pending }, what);
+      await this.checkSpend?.((since) => tx.spendSources(since), { pending }, what);
       const { id, ...fields } = pending;
-      this.ledger.write({ t: 'submitting', id, ...fields });
+      await tx.write({ t: 'submitting', id, ...fields });
       return { ...work, id };
     });
-    this.ledger.refresh();
-    return reserved;
   }
 
   /** RunComfy accepted it: recorded under its request_id the moment one exists. */
@@ -118,8 +113,6 @@ export class SubmissionRecord {
     return { model: r.model, input: r.input, estimate_usd: r.estimate_usd, intent: r.id, board: r.board };
   }
 
-  private readonly read = (since: number) => this.ledger.spendSources(since);
-
   private note<T extends LedgerEvent['t']>(t: T, id: string, fields: Omit<EventOf<T>, 't' | 'id' | 'at'>, at: number): Promise<void> {
     return noteEvent(this.ledger, this.log, t, id, fields, at);
   }
@@ -131,7 +124,7 @@ export class SubmissionRecord {
  * the request_id, and the call goes on to return that id.
  */
 export async function noteEvent<T extends LedgerEvent['t']>(
-  ledger: Ledger,
+  ledger: LedgerStore,
   log: Logger,
   t: T,
   id: string,

@@ -4,7 +4,7 @@
  * reserve and record the plan (cut 1); then its shots are submitted.
  */
 import { randomBytes } from 'node:crypto';
-import type { BoardRecord, SoundtrackFile } from '../jobs/records.js';
+import type { BoardRecord, SoundtrackFile } from '../ledger/records.js';
 import { DEFAULT_MODEL } from '../models/registry.js';
 import type { JobCall } from '../calls/call.js';
 import { boardError } from './board-errors.js';
@@ -58,7 +58,7 @@ export async function startBoard(call: JobCall, args: BoardArgs, progress: Board
   try {
     await submitShots(call, board, { resubmit: { failed: false, unknown: false }, checked, progress });
   } catch (err) {
-    throw boardError(call, board.storyboard_id, err);
+    throw await boardError(call, board.storyboard_id, err);
   }
   return board;
 }

@@ -8,8 +8,7 @@
  * revisions at once never render the same shot twice.
  */
 import { KlingError } from '../errors.js';
-import { atCut, type BoardRecord, type BoardSlice, type CutShot, type JobInput, type RecordedInput } from '../jobs/records.js';
-import { jobPhase } from '../jobs/summary.js';
+import { atCut, jobPhase, type BoardRecord, type BoardSlice, type CutShot, type JobInput, type RecordedInput } from '../ledger/records.js';
 import { DEFAULT_MODEL } from '../models/registry.js';
 import type { JobCall } from '../calls/call.js';
 import { checkRefs, FRAME_FIELDS, readyShot, sheetFrames, shotWarnings, type CheckedShots, type ReadyFrame, type ShotInput } from './check.js';

@@ -4,7 +4,7 @@
  * calls and processes; each submission takes the board's next take number.
  */
 import { KlingError, isKlingError, withRequestIds } from '../errors.js';
-import type { BoardRecord, BoardSlice } from '../jobs/records.js';
+import type { BoardRecord, BoardSlice } from '../ledger/records.js';
 import { DEFAULT_MODEL } from '../models/registry.js';
 import { explainUrlRequired } from '../preflight/url-required.js';
 import type { JobCall } from '../calls/call.js';
@@ -43,7 +43,7 @@ export async function submitShots(
     s.phase === 'not_submitted' ||
     (o.resubmit.failed && (s.phase === 'failed' || s.phase === 'cancelled')) ||
     (o.resubmit.unknown && s.phase === 'outcome_unknown');
-  const states = standing(call.app, board).filter(wanted);
+  const states = (await standing(call.app, board)).filter(wanted);
   const todo = states.map((s) => s.index);
   if (todo.length === 0) return [];
   const planned = (i: number) => board.shots[i - 1]!;
@@ -95,7 +95,7 @@ export async function submitShots(
               err.extra,
             )
           : err,
-        [...new Set([...sent, ...boardRequestIds(call, board.storyboard_id)])],
+        [...new Set([...sent, ...(await boardRequestIds(call, board.storyboard_id))])],
       );
     }
     o.progress.shotsSubmitted(++done, `shot ${index} submitted`);
@@ -119,7 +119,7 @@ async function submitSlot(
   const stillWanted = (slice: BoardSlice | undefined) =>
     slice !== undefined && !slice.board.closed && shotStates(slice, processAlive).some((s) => sameSlot(s.slot, slot) && wanted(s));
   for (let attempt = 0; attempt < TAKE_TRIES; attempt++) {
-    const slice = call.app.ledger.slice(id);
+    const slice = await call.app.ledger.slice(id);
     const take = nextTake(slice?.jobs ?? [], slice?.pending ?? []);
     const claim = (now: BoardSlice) => stillWanted(now) && nextTake(now.jobs, now.pending) === take;
     const sub = await call.jobs.submit(job.send, {
@@ -132,7 +132,7 @@ async function submitSlot(
     });
     if (sub) return sub.requestId;
     // Not claimed: taken by someone else (done), or only the take number was (try the next one).
-    if (!stillWanted(call.app.ledger.slice(id))) return undefined;
+    if (!stillWanted(await call.app.ledger.slice(id))) return undefined;
   }
   return undefined;
 }

@@ -1,6 +1,6 @@
 /** The steps the job tools share: pay for a clip, wait then collect, and turn the outcome into the reply. */
 import type { JobFacts } from '../jobs/jobs.js';
-import type { RecordedInput } from '../jobs/records.js';
+import type { RecordedInput } from '../ledger/records.js';
 import type { ModelInput } from '../models/kling-o1-image-to-video.js';
 import { DEFAULT_MODEL } from '../models/registry.js';
 import { MIN_SAVE_MS } from '../util/deadline.js';

@@ -28,7 +28,7 @@ export function imageFieldDoc(purpose: string, spec: ImageSpec): string {
   return (
     `${purpose}: a publicly reachable https:// URL, an absolute file path or file:// URL ` +
     "(inside the client's roots or KLING_MCP_IMAGE_DIRS, else the user's home folder), or a data:image/…;base64,… URI. " +
-    `Accepted file types: ${spec.types.join(', ')}. ${describeRules(spec.rules)} Checked before anything is submitted.`
+    `Accepted file types: ${spec.types.join(', ')}. ${describeRules(spec.rules)}`
   );
 }
 

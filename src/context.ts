@@ -8,7 +8,8 @@ import type { Config } from './config.js';
 import { KlingError, MISSING_TOKEN_MESSAGE, isKlingError } from './errors.js';
 import type { Jobs } from './jobs/jobs.js';
 import type { PriceBook } from './costs/price.js';
-import { Ledger } from './jobs/ledger.js';
+import { SqliteLedger } from './ledger/sqlite/ledger.js';
+import type { LedgerStore } from './ledger/store.js';
 import { DEFAULT_MODEL } from './models/registry.js';
 import { AllowedFolders } from './preflight/allowed-folders.js';
 import type { ImageFetcher } from './preflight/fetch-image.js';
@@ -33,7 +34,7 @@ export interface Upstream {
 }
 
 export class AppContext {
-  readonly ledger: Ledger;
+  readonly ledger: LedgerStore;
   /** Where local images may be read from; the client's roots are added once it declares them (roots.ts). */
   readonly imageFolders: AllowedFolders;
   /** The ledger's open in flight (or done); cleared when it fails, so the next call starts another. */
@@ -49,7 +50,8 @@ export class AppContext {
     /** The clock of the ledger open's limit; a test drives a hung open with its own. */
     private readonly diskClock: Clock = systemClock,
   ) {
-    this.ledger = new Ledger(config.stateDir, log);
+    // The one place a store is chosen: every other unit speaks LedgerStore.
+    this.ledger = new SqliteLedger(config.stateDir, log);
     this.imageFolders = new AllowedFolders(config.imageDirs);
   }
 

@@ -1,7 +1,7 @@
 /** Where a storyboard stands and how it is shown, and its continuity warnings: pure functions, checked without a server. */
 import { describe, expect, it } from 'vitest';
-import type { LedgerEvent, PendingSubmission } from '../src/jobs/records.js';
-import { atCut } from '../src/jobs/records.js';
+import type { LedgerEvent, PendingSubmission } from '../src/ledger/records.js';
+import { atCut } from '../src/ledger/records.js';
 import { readyShot } from '../src/storyboards/check.js';
 import { continuityWarnings, type FrameFacts } from '../src/storyboards/continuity.js';
 import { decideCut } from '../src/storyboards/revise.js';

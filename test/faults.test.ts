@@ -254,7 +254,7 @@ describe('cancellation from the client', () => {
     expect(await pending).toBeInstanceOf(Error);
     answer();
     const id = [...sim.jobs.keys()].at(-1)!;
-    await until(() => c.app.ledger.jobs({ limit: 10 }).items.some((j) => j.request_id === id));
+    await until(async () => (await c.app.ledger.jobs({ limit: 10 })).items.some((j) => j.request_id === id));
     const listed = await call(c.client, 'list_jobs', {});
     expect(listed.structuredContent!.jobs.map((j) => j.request_id)).toEqual([id]);
   });

@@ -226,9 +226,9 @@ export { textOf } from './tool-result.js';
  * Polls until cond holds: for a test waiting on another process or the simulator. Its real-time limit only bounds a
  * hang; never use it to assert how long something took (time that matters runs on a VirtualClock).
  */
-export async function until(cond: () => boolean, ms = 10_000): Promise<void> {
+export async function until(cond: () => boolean | Promise<boolean>, ms = 10_000): Promise<void> {
   const end = Date.now() + ms;
-  while (!cond()) {
+  while (!(await cond())) {
     if (Date.now() > end) throw new Error('condition not met in time');
     await new Promise((r) => setTimeout(r, 10));
   }

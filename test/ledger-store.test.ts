@@ -4,10 +4,11 @@ import { mkdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import Database from 'libsql';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { LEDGER_DB, LEGACY_FILE, Ledger, type LedgerChange } from '../src/jobs/ledger.js';
-import type { LedgerEvent } from '../src/jobs/records.js';
+import { LEDGER_DB, LEGACY_FILE, SqliteLedger } from '../src/ledger/sqlite/ledger.js';
+import type { LedgerChange } from '../src/ledger/store.js';
+import type { LedgerEvent } from '../src/ledger/records.js';
 import { spendSince } from '../src/costs/spend.js';
-import { SCHEMA_VERSION, WAL_FOLD_BYTES } from '../src/jobs/ledger-db.js';
+import { SCHEMA_VERSION, WAL_FOLD_BYTES } from '../src/ledger/sqlite/db.js';
 import { DEFAULT_MODEL } from '../src/models/registry.js';
 
 const MODEL_ID = DEFAULT_MODEL.id;
@@ -18,8 +19,8 @@ import { T0, at, fold, input } from './records.js';
 
 const silent = createLogger('silent');
 
-async function opened(dir: string, log = silent): Promise<Ledger> {
-  const ledger = new Ledger(dir, log);
+async function opened(dir: string, log = silent): Promise<SqliteLedger> {
+  const ledger = new SqliteLedger(dir, log);
   await ledger.open();
   return ledger;
 }
@@ -61,16 +62,16 @@ describe('the ledger database', () => {
       b.onChange((change) => seen.push(change));
       await a.record('submitted', 'job-1', { model: MODEL_ID, input: input(), estimate_usd: 0.56 }, at(1));
       await a.record('state', 'job-1', { status: 'in_progress' }, at(2));
-      expect((await b.get('job-1'))?.status).toBe('in_progress');
+      expect((await b.job('job-1'))?.status).toBe('in_progress');
       expect(seen).toEqual([{ ids: ['job-1'], added: true }]);
-      a.close();
-      b.close();
+      await a.close();
+      await b.close();
 
       const again = await opened(tmp.dir);
-      const job = await again.get('job-1');
+      const job = await again.job('job-1');
       expect(job).toMatchObject({ request_id: 'job-1', model: MODEL_ID, status: 'in_progress', submitted_at: at(1), estimate_usd: 0.56 });
       expect(job!.states.map((s) => s.status)).toEqual(['in_progress']);
-      again.close();
+      await again.close();
     } finally {
       tmp.cleanup();
     }
@@ -92,16 +93,16 @@ describe('the ledger database', () => {
       expect(logs.join('')).toMatch(/skipping unreadable line 7 of .*jobs\.jsonl/);
       expect(logs.join('')).toMatch(/skipping unreadable line 10 of .*jobs\.jsonl/);
       expect(logs.join('')).toMatch(/imported 8 event\(s\)/);
-      const job = await ledger.get('job-old-1');
+      const job = await ledger.job('job-old-1');
       expect(job).toMatchObject({ model: MODEL_ID, status: 'completed', charged_usd: 0.56 });
       expect(job!.input).toMatchObject({ prompt: 'a red door opens', duration: 5, image_sha256: { start_image_url: 'aa', end_image_url: 'bb' } });
-      expect(ledger.recentRunsMs(MODEL_ID, 5, 10)).toEqual([90_000]);
+      expect(await ledger.recentRunsMs(MODEL_ID, 5, 10)).toEqual([90_000]);
       // The first submission resolved into job-old-1; the second is still in flight (its process is gone).
-      const spend = ledger.spendSources(-Infinity);
+      const spend = await ledger.spendSources(-Infinity);
       expect([...spend.pending].map((p) => p.estimate_usd)).toEqual([1.12]);
       expect(spend.jobs).toEqual({ usd: 0.56, jobs: 1, unpriced: 0 });
-      expect(ledger.slice('sb-mh2k1b0a1b2c')?.board.title).toBe('door');
-      ledger.close();
+      expect((await ledger.slice('sb-mh2k1b0a1b2c'))?.board.title).toBe('door');
+      await ledger.close();
       expect(eventCount(dir)).toBe(8);
       expect(readFileSync(legacy).equals(before.bytes)).toBe(true);
       expect(statSync(legacy).mtimeMs).toBe(before.mtime);
@@ -109,7 +110,7 @@ describe('the ledger database', () => {
       // A second start reads the database; the jsonl, even grown, is not imported again.
       writeFileSync(legacy, `${OLD_LINES.join('\n')}\n${OLD_LINES[2]}\n`);
       const second = await opened(dir);
-      second.close();
+      await second.close();
       expect(eventCount(dir)).toBe(8);
     } finally {
       tmp.cleanup();
@@ -133,14 +134,14 @@ describe('the ledger database', () => {
       const ledger = await opened(dir);
       try {
         const whole = fold(events);
-        for (const i of [0, 1, 999, 1_000, 1_001, 2_499]) expect(await ledger.get(id(i))).toEqual(whole.jobs.get(id(i)));
-        expect(ledger.jobs({ limit: 1 }).total).toBe(n);
-        expect(ledger.jobs({ limit: 1, phases: ['completed'] }).total).toBe(n - n / 5);
-        expect(ledger.jobs({ limit: 1, phases: ['failed'] }).total).toBe(n / 5);
-        expect(ledger.jobs({ limit: 1, phases: ['queued', 'running'] }).total).toBe(0);
+        for (const i of [0, 1, 999, 1_000, 1_001, 2_499]) expect(await ledger.job(id(i))).toEqual(whole.jobs.get(id(i)));
+        expect((await ledger.jobs({ limit: 1 })).total).toBe(n);
+        expect((await ledger.jobs({ limit: 1, phases: ['completed'] })).total).toBe(n - n / 5);
+        expect((await ledger.jobs({ limit: 1, phases: ['failed'] })).total).toBe(n / 5);
+        expect((await ledger.jobs({ limit: 1, phases: ['queued', 'running'] })).total).toBe(0);
         expect(eventCount(dir)).toBe(events.length);
       } finally {
-        ledger.close();
+        await ledger.close();
       }
     } finally {
       tmp.cleanup();
@@ -160,12 +161,12 @@ describe('the ledger database', () => {
       await run('b', 'test/other-model', 5, 30, 100);
       await run('c', undefined, 5, 80, 200);
       await run('d', MODEL_ID, 10, 120, 300);
-      expect((await ledger.get('b'))?.model).toBe('test/other-model');
-      expect((await ledger.get('c'))?.model).toBe(MODEL_ID);
-      expect(ledger.recentRunsMs(MODEL_ID, 5, 10)).toEqual([80_000, 60_000]);
-      expect(ledger.recentRunsMs('test/other-model', 5, 10)).toEqual([30_000]);
-      expect(ledger.recentRunsMs(MODEL_ID, 10, 10)).toEqual([120_000]);
-      ledger.close();
+      expect((await ledger.job('b'))?.model).toBe('test/other-model');
+      expect((await ledger.job('c'))?.model).toBe(MODEL_ID);
+      expect(await ledger.recentRunsMs(MODEL_ID, 5, 10)).toEqual([80_000, 60_000]);
+      expect(await ledger.recentRunsMs('test/other-model', 5, 10)).toEqual([30_000]);
+      expect(await ledger.recentRunsMs(MODEL_ID, 10, 10)).toEqual([120_000]);
+      await ledger.close();
     } finally {
       tmp.cleanup();
     }
@@ -197,7 +198,7 @@ describe('the ledger database', () => {
       const wal = path.join(dir, `${LEDGER_DB}-wal`);
       const ledger = await opened(dir);
       expect(statSync(wal).size).toBe(0);
-      expect(ledger.jobs({ limit: 1 }).total).toBe(120);
+      expect((await ledger.jobs({ limit: 1 })).total).toBe(120);
 
       // Another process writes as much in one transaction and exits without closing the file (as a killed server does).
       const script = [
@@ -207,11 +208,11 @@ describe('the ledger database', () => {
       ].join('\n');
       execFileSync(process.execPath, ['-e', script], { cwd: ROOT });
       expect(statSync(wal).size).toBeGreaterThan(WAL_FOLD_BYTES);
-      ledger.close();
+      await ledger.close();
       const next = await opened(dir);
       expect(statSync(wal).size).toBe(0);
-      expect(next.jobs({ limit: 1 }).total).toBe(120);
-      next.close();
+      expect((await next.jobs({ limit: 1 })).total).toBe(120);
+      await next.close();
     } finally {
       tmp.cleanup();
     }
@@ -326,7 +327,7 @@ describe('the ledger database behind the tools', () => {
     const c = await connectInMemory(simEnv(sim, tmp.dir));
     try {
       const r = await call(c.client, 'generate_video', { prompt: 'model', start_image_url: frames.start, end_image_url: frames.end, wait_seconds: 0 });
-      const job = await c.app.ledger.get(r.structuredContent!.request_id);
+      const job = await c.app.ledger.job(r.structuredContent!.request_id);
       expect(job?.model).toBe(MODEL_ID);
     } finally {
       await c.close();
@@ -340,32 +341,32 @@ describe('the ledger: a board of several cuts', () => {
     const tmp = tempDir();
     try {
       const ledger = await opened(tmp.dir);
-      const rec = (e: Parameters<Ledger['write']>[0]) => ledger.transaction(() => ledger.write(e));
+      const rec = (e: LedgerEvent) => ledger.transaction((tx) => tx.write(e));
       const shot = (prompt: string) => ({ ...input(prompt), estimate_usd: 0.56 });
       const id = 'sb-cuts0a1b2c';
-      rec({ t: 'storyboard', id, at: T0, shots: [shot('one'), shot('two')], estimate_usd: 1.12 });
-      rec({ t: 'submitted', id: 'job-1', at: at(1), input: input('one'), estimate_usd: 0.56, board: { id, shot: 1, take: 1 } });
-      const reserved = () => {
-        const board = ledger.spendSources(-Infinity).boards.find((b) => b.board.storyboard_id === id);
+      await rec({ t: 'storyboard', id, at: T0, shots: [shot('one'), shot('two')], estimate_usd: 1.12 });
+      await rec({ t: 'submitted', id: 'job-1', at: at(1), input: input('one'), estimate_usd: 0.56, board: { id, shot: 1, take: 1 } });
+      const reserved = async () => {
+        const board = (await ledger.spendSources(-Infinity)).boards.find((b) => b.board.storyboard_id === id);
         return board && spendSince(-Infinity, { jobs: { usd: 0, jobs: 0, unpriced: 0 }, pending: [], boards: [board] }).usd;
       };
-      expect(reserved()).toBe(0.56);
+      expect(await reserved()).toBe(0.56);
       // Cut 2: shot 1 reuses take 1, shot 2 shares cut 1's unsent shot 2, shot 3 is a new render.
-      rec({
+      await rec({
         t: 'cut',
         id,
         at: at(2),
         cut: 2,
         shots: [{ ...shot('one'), take: 1 }, { ...shot('two'), slot: { cut: 1, shot: 2 } }, shot('three')],
       });
-      expect(ledger.slice(id)!.board).toMatchObject({ cut: 2, shots: [{ take: 1 }, { slot: { cut: 1, shot: 2 } }, { prompt: 'three' }] });
-      expect(reserved()).toBe(1.12);
-      rec({ t: 'submitted', id: 'job-2', at: at(3), input: input('two'), estimate_usd: 0.56, board: { id, shot: 2, cut: 1, take: 2 } });
-      expect(reserved()).toBe(0.56);
-      rec({ t: 'submitted', id: 'job-3', at: at(4), input: input('three'), estimate_usd: 0.56, board: { id, shot: 3, cut: 2, take: 3 } });
+      expect((await ledger.slice(id))!.board).toMatchObject({ cut: 2, shots: [{ take: 1 }, { slot: { cut: 1, shot: 2 } }, { prompt: 'three' }] });
+      expect(await reserved()).toBe(1.12);
+      await rec({ t: 'submitted', id: 'job-2', at: at(3), input: input('two'), estimate_usd: 0.56, board: { id, shot: 2, cut: 1, take: 2 } });
+      expect(await reserved()).toBe(0.56);
+      await rec({ t: 'submitted', id: 'job-3', at: at(4), input: input('three'), estimate_usd: 0.56, board: { id, shot: 3, cut: 2, take: 3 } });
       // Nothing left to submit: the board no longer reserves anything, and the spend reads it no more.
-      expect(reserved()).toBeUndefined();
-      ledger.close();
+      expect(await reserved()).toBeUndefined();
+      await ledger.close();
     } finally {
       tmp.cleanup();
     }

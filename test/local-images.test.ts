@@ -8,7 +8,7 @@ import type { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { ListRootsRequestSchema } from '@modelcontextprotocol/sdk/types.js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadConfig } from '../src/config.js';
-import { LEDGER_DB } from '../src/jobs/ledger.js';
+import { LEDGER_DB } from '../src/ledger/sqlite/ledger.js';
 import { isInside } from '../src/preflight/allowed-folders.js';
 import { ImageFetcher } from '../src/preflight/fetch-image.js';
 import { checkFrames, MAX_CONCURRENT_IMAGE_CHECKS } from '../src/preflight/frames.js';
@@ -90,11 +90,11 @@ describe('local keyframes: paths, file:// URLs and data: URIs', () => {
     const file = path.join(allowed, 'start.png');
     const a = await submitted(file);
     const b = await submitted(dataUri('image/png', png));
-    const jobA = await c.app.ledger.get(a.id);
+    const jobA = await c.app.ledger.job(a.id);
     expect(jobA!.input!.start_image_url).toBe(file);
     expect(jobA!.input!.end_image_url).toBe(end);
     expect(jobA!.input!.image_sha256).toEqual({ start_image_url: sha256(png), end_image_url: expect.stringMatching(/^[0-9a-f]{64}$/) });
-    const jobB = await c.app.ledger.get(b.id);
+    const jobB = await c.app.ledger.job(b.id);
     expect(jobB!.input!.start_image_url).toBe(`data:image/png;sha256=${sha256(png)}`);
     // The database and its write-ahead log, where recent writes sit until a checkpoint.
     const ledger = ['', '-wal'].map((x) => readFileSync(path.join(tmp.dir, 'state', LEDGER_DB + x), 'latin1')).join('');

@@ -4,7 +4,7 @@ import path from 'node:path';
 import { describe, expect } from 'vitest';
 import { request } from 'undici';
 import { CompleteResultSchema, ResourceUpdatedNotificationSchema } from '@modelcontextprotocol/sdk/types.js';
-import { Ledger } from '../src/jobs/ledger.js';
+import { SqliteLedger } from '../src/ledger/sqlite/ledger.js';
 import type { JobSummary } from '../src/jobs/summary.js';
 import type { JobDocument } from '../src/resources/jobs.js';
 import type { modelSchemaDocument } from '../src/resources/model-schema.js';
@@ -70,10 +70,10 @@ describe('nothing paid for is lost', () => {
         ),
       );
       expect(new Set(ids).size).toBe(100);
-      const ledger = new Ledger(path.join(dir, 'state'), createLogger('silent'));
+      const ledger = new SqliteLedger(path.join(dir, 'state'), createLogger('silent'));
       await ledger.open();
-      const jobs = ledger.jobs({ limit: 200 }).items;
-      ledger.close();
+      const jobs = (await ledger.jobs({ limit: 200 })).items;
+      await ledger.close();
       expect(jobs.map((j) => j.request_id).sort()).toEqual([...ids].sort());
       for (const j of jobs) expect(j.input?.prompt).toMatch(/^server [01] job \d+$/);
       const listed = await call(servers[0]!.client, 'list_jobs', { limit: 200 });
@@ -155,14 +155,14 @@ describe('nothing paid for is lost', () => {
     );
     appendFileSync(path.join(dir, 'jobs.jsonl'), 'this is not json\n{"t":"state","id":"job-a","at":1,"status":"in_pro');
     const logs: string[] = [];
-    const ledger = new Ledger(
+    const ledger = new SqliteLedger(
       dir,
       createLogger('warn', (l) => logs.push(l)),
     );
     await ledger.open();
     await ledger.record('state', 'job-a', { status: 'in_progress' }, at + 1);
-    const job = await ledger.get('job-a');
-    ledger.close();
+    const job = await ledger.job('job-a');
+    await ledger.close();
     expect(job?.status).toBe('in_progress');
     expect(logs.join('')).toMatch(/notes\.txt/);
     expect(logs.join('')).toMatch(/skipping unreadable line 2/);

@@ -57,7 +57,7 @@ describe('adaptive polling', () => {
     for (const queueMs of [6000, 75_000]) {
       for (const f of [0.25, 0.5, 1, 2, 4]) {
         // The expectation moves as the ledger learns from these very jobs: each run is planned against the current one.
-        const runMs = Math.round(f * jobs.expectedRunMs(DEFAULT_MODEL.id, 5));
+        const runMs = Math.round(f * (await jobs.expectedRunMs(DEFAULT_MODEL.id, 5)));
         const r = await runJob(lab, queueMs, runMs);
         expect(r.lagMs, `queued ${queueMs} ms, run ${runMs} ms`).toBeLessThanOrEqual(Math.max(1000, 0.1 * runMs));
       }
@@ -69,9 +69,10 @@ describe('adaptive polling', () => {
     const { jobs } = await lab.shared.app.upstream();
     for (let i = 0; i < 7; i++) await runJob(lab, 3000, 100_000 + i * 1000);
     // It expects the median of the last ten runs as its polls saw them: seven of those were 100–106 s.
-    expect(jobs.expectedRunMs(DEFAULT_MODEL.id, 5)).toBeGreaterThan(95_000);
-    expect(jobs.expectedRunMs(DEFAULT_MODEL.id, 5)).toBeLessThan(125_000);
-    expect(jobs.expectedRunMs(DEFAULT_MODEL.id, 10)).toBe(loadConfig({}).poll.expectedRunMs[DEFAULT_MODEL.id]![10]);
+    const learned = await jobs.expectedRunMs(DEFAULT_MODEL.id, 5);
+    expect(learned).toBeGreaterThan(95_000);
+    expect(learned).toBeLessThan(125_000);
+    expect(await jobs.expectedRunMs(DEFAULT_MODEL.id, 10)).toBe(loadConfig({}).poll.expectedRunMs[DEFAULT_MODEL.id]![10]);
   });
 });
 

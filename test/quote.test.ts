@@ -82,7 +82,7 @@ describe('quotes for clients without elicitation (KLING_MCP_CONFIRM_ABOVE_USD)',
     expect(first.r).toBeToolError('confirmation_required');
     expect(textOf(first.r)).toContain('Quote: a 2-shot storyboard (10 s of video) for about $1.12, 2 paid job(s)');
     expect(first.submitted).toBe(0);
-    expect(c.app.ledger.boards({ limit: 1 }).items).toHaveLength(0);
+    expect((await c.app.ledger.boards({ limit: 1 })).items).toHaveLength(0);
     const second = await submitting('generate_storyboard', { shots, wait_seconds: 0, stitch: false, confirm_quote: tokenOf(first.r) });
     expect(second.r.isError, textOf(second.r)).toBeFalsy();
     expect(second.submitted).toBe(2);

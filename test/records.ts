@@ -1,6 +1,6 @@
 /** Ledger records for pure unit tests, folded from events the way the ledger folds its lines: no file, no server. */
 import { spendSince, type SpendView } from '../src/costs/spend.js';
-import { jobCostUsd, Records, type BoardRecord, type BoardSlice, type JobRecord, type LedgerEvent, type RecordedInput } from '../src/jobs/records.js';
+import { jobCostUsd, Records, type BoardRecord, type BoardSlice, type JobRecord, type LedgerEvent, type RecordedInput } from '../src/ledger/records.js';
 
 export const T0 = Date.UTC(2026, 0, 1, 12);
 export const at = (s: number) => T0 + s * 1000;
@@ -36,7 +36,7 @@ export function slice(records: Records, id: string): BoardSlice {
   return { board: board(records, id), jobs, pending: [...records.pending.values()].filter((p) => p.board?.id === id) };
 }
 
-/** The spend of folded records, its sources made the way the ledger's queries make them (jobs/ledger.ts#spendSources). */
+/** The spend of folded records, its sources made the way the ledger's queries make them (ledger/store.ts#spendSources). */
 export function spendOf(r: Records, since: number): SpendView {
   const costs = [...r.jobs.values()].filter((j) => (j.submitted_at ?? -Infinity) >= since).map(jobCostUsd);
   const jobs = { usd: costs.reduce((a: number, c) => a + (c ?? 0), 0), jobs: costs.length, unpriced: costs.filter((c) => c === undefined).length };

@@ -138,8 +138,8 @@ describe('a second, test-only model, end to end through the simulator and the le
     const status = await call(lab.c.client, 'check_status', { request_id: sub.requestId });
     expect(status.structuredContent?.status, textOf(status)).toBe('in_queue');
     // Polling plans around its own run time for 8 s clips, not the seed's for 5 or 10.
-    expect(jobs.expectedRunMs(stillToVideo.id, 8)).toBe(80_000);
-    expect(jobs.expectedRunMs(DEFAULT_MODEL.id, 5)).toBe(600);
+    expect(await jobs.expectedRunMs(stillToVideo.id, 8)).toBe(80_000);
+    expect(await jobs.expectedRunMs(DEFAULT_MODEL.id, 5)).toBe(600);
 
     const done = await call(lab.c.client, 'get_result', { request_id: sub.requestId, wait_seconds: 600 });
     expect(done.structuredContent?.status, textOf(done)).toBe('completed');
@@ -150,7 +150,7 @@ describe('a second, test-only model, end to end through the simulator and the le
     expect(clip).toMatchObject({ codec: 'avc', width: 64, height: 36, frames: 32 });
     expect(clip.durationS).toBeCloseTo(8, 1);
 
-    const recorded = await lab.c.app.ledger.get(sub.requestId);
+    const recorded = await lab.c.app.ledger.job(sub.requestId);
     expect(recorded).toMatchObject({
       model: stillToVideo.id,
       input: { image_url: still, duration: 8, image_sha256: { image_url: checked.sha256.image_url } },

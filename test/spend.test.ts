@@ -1,10 +1,10 @@
 /** The spend as the ledger's records make it: pure, checked on folded events without a server. */
 import { describe, expect, it } from 'vitest';
-import { jobCostUsd } from '../src/jobs/records.js';
-import type { LedgerEvent } from '../src/jobs/records.js';
+import { jobCostUsd } from '../src/ledger/records.js';
+import type { LedgerEvent } from '../src/ledger/records.js';
 import { at, fold, input, job, spendOf, T0 } from './records.js';
 
-/** The spend of a folded history, with its sources made the way the ledger's queries make them (jobs/ledger.ts#spendSources). */
+/** The spend of a folded history, with its sources made the way the ledger's queries make them (ledger/store.ts#spendSources). */
 const spend = (since: number, events: LedgerEvent[]) => spendOf(fold(events), since);
 const submitted = (id: string, s: number, estimate_usd?: number, board?: { id: string; shot: number }): LedgerEvent => ({
   t: 'submitted',

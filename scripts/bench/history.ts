@@ -5,11 +5,11 @@
  */
 import { mkdirSync } from 'node:fs';
 import path from 'node:path';
-import { LEDGER_DB } from '../../src/jobs/ledger.js';
-import { openDb } from '../../src/jobs/ledger-db.js';
-import { importEvents } from '../../src/jobs/ledger-import.js';
-import { Rows } from '../../src/jobs/ledger-rows.js';
-import type { LedgerEvent } from '../../src/jobs/records.js';
+import type { LedgerEvent } from '../../src/ledger/records.js';
+import { openDb } from '../../src/ledger/sqlite/db.js';
+import { importEvents } from '../../src/ledger/sqlite/jsonl-import.js';
+import { LEDGER_DB } from '../../src/ledger/sqlite/ledger.js';
+import { Rows } from '../../src/ledger/sqlite/rows.js';
 import { DEFAULT_MODEL } from '../../src/models/registry.js';
 
 const [dir, count] = process.argv.slice(2);

@@ -6,7 +6,7 @@ import path from 'node:path';
 import { pathToFileURL } from 'node:url';
 import type { ResourceLink } from '@modelcontextprotocol/sdk/types.js';
 import { z } from 'zod';
-import type { SavedFile } from '../jobs/records.js';
+import type { SavedFile } from '../ledger/records.js';
 
 // zod writes .nullable() as `type: ["number", "null"]`, which strict clients (MCP Inspector --strict) flag as
 // unportable; a union with the literal null is written as `anyOf`, one type per branch.

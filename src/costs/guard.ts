@@ -14,7 +14,7 @@ import { SPEND_WINDOW_MS, spendSince } from './spend.js';
 /** The check for a limit (throwing `spend_limit`, or `price_unknown`); none without one. */
 export function spendLimit(limitUsd: number | undefined, clock: Clock): SpendCheck | undefined {
   if (limitUsd === undefined) return undefined;
-  return (read, extra, what) => {
+  return async (read, extra, what) => {
     const estimates = [...(extra.pending ?? []).map((p) => p.estimate_usd), ...(extra.boards ?? []).flatMap((b) => b.shots.map((s) => s.estimate_usd))];
     if (estimates.some((u) => u === undefined)) {
       throw new KlingError(
@@ -23,7 +23,7 @@ export function spendLimit(limitUsd: number | undefined, clock: Clock): SpendChe
       );
     }
     const since = clock.now() - SPEND_WINDOW_MS;
-    const sources = read(since);
+    const sources = await read(since);
     const before = spendSince(since, sources);
     const after = spendSince(since, {
       jobs: sources.jobs,

@@ -10,7 +10,7 @@
  */
 import { createHash, randomBytes } from 'node:crypto';
 import { KlingError } from '../errors.js';
-import type { Ledger } from '../jobs/ledger.js';
+import type { LedgerStore } from '../ledger/store.js';
 import type { Clock } from '../util/clock.js';
 import { formatUsd } from '../util/format.js';
 import { priceText, type Confirm, type SpendQuestion } from './confirm.js';
@@ -23,20 +23,20 @@ export type Refusal = 'unknown' | 'expired' | 'mismatch';
 export class QuoteBook {
   constructor(
     private readonly clock: Clock,
-    private readonly ledger: Ledger,
+    private readonly ledger: LedgerStore,
   ) {}
 
-  issue(fingerprint: string): { token: string; expiresAt: number } {
+  async issue(fingerprint: string): Promise<{ token: string; expiresAt: number }> {
     const token = `q-${randomBytes(12).toString('hex')}`;
     const expiresAt = this.clock.now() + QUOTE_TTL_MS;
     // An expired token is still told it expired for another TTL; only then is it forgotten.
-    this.ledger.putQuote(token, fingerprint, expiresAt, this.clock.now() - QUOTE_TTL_MS);
+    await this.ledger.putQuote(token, { fingerprint, expiresAt }, this.clock.now() - QUOTE_TTL_MS);
     return { token, expiresAt };
   }
 
   /** Uses the token up, whatever the outcome: a token is presented once. Undefined when it confirms this fingerprint. */
-  redeem(token: string, fingerprint: string): Refusal | undefined {
-    const q = this.ledger.takeQuote(token);
+  async redeem(token: string, fingerprint: string): Promise<Refusal | undefined> {
+    const q = await this.ledger.takeQuote(token);
     if (!q) return 'unknown';
     if (q.expiresAt <= this.clock.now()) return 'expired';
     return q.fingerprint === fingerprint ? undefined : 'mismatch';
@@ -63,20 +63,21 @@ export interface QuoteContext {
   token: string | undefined;
   thresholdUsd: number;
   /** The expected spend over the last 24 h, shown beside the quote. */
-  spendSoFarUsd: () => number;
+  spendSoFarUsd: () => Promise<number>;
 }
 
 /** A Confirm for a client without elicitation: a valid token is a yes; otherwise the answer is a fresh quote. */
 export function quoteConfirm(ctx: QuoteContext): Confirm {
   return async (_message, q) => {
     const fingerprint = fingerprintOf(ctx.tool, q);
-    const refusal = ctx.token === undefined ? undefined : ctx.book.redeem(ctx.token, fingerprint);
+    const refusal = ctx.token === undefined ? undefined : await ctx.book.redeem(ctx.token, fingerprint);
     if (ctx.token !== undefined && refusal === undefined) return 'accept';
-    const { token, expiresAt } = ctx.book.issue(fingerprint);
+    const { token, expiresAt } = await ctx.book.issue(fingerprint);
+    const spent = await ctx.spendSoFarUsd();
     throw new KlingError(
       'confirmation_required',
       `${refusal ? `${REFUSED[refusal]} ` : ''}Nothing was submitted. Quote: ${q.what} ${priceText(q)}, ${q.jobs} paid job(s); ` +
-        `spend so far ${formatUsd(ctx.spendSoFarUsd())} over the last 24 h. This is above ${formatUsd(ctx.thresholdUsd)} ` +
+        `spend so far ${formatUsd(spent)} over the last 24 h. This is above ${formatUsd(ctx.thresholdUsd)} ` +
         '(KLING_MCP_CONFIRM_ABOVE_USD) and this client cannot ask the user to confirm, so show the user this quote; if they agree, ' +
         `call ${ctx.tool} again with the same arguments plus confirm_quote: "${token}" ` +
         `(valid once, until ${new Date(expiresAt).toISOString()}, ${QUOTE_TTL_MS / 60_000} minutes from now).`,

@@ -3,11 +3,11 @@
  * expected to cost when it was submitted. Submissions in flight and the
  * unsubmitted shots of open storyboards count too, so a cap holds while work
  * is under way and across every process sharing the ledger. Pure: the ledger
- * reads the sources through its indexes (jobs/ledger.ts#spendSources), with
- * each job's cost as jobs/records.ts#jobCostUsd makes it.
+ * reads the sources through its indexes (ledger/store.ts#spendSources), with
+ * each job's cost as ledger/records.ts#jobCostUsd makes it.
  */
 
-import { renderSlots } from '../jobs/records.js';
+import { renderSlots } from '../ledger/records.js';
 
 /** The spend limit's rolling window. */
 export const SPEND_WINDOW_MS = 24 * 60 * 60 * 1000;
@@ -75,7 +75,7 @@ export function spendSince(since: number, src: SpendSources): SpendView {
 }
 
 /** The expected spend over the rolling window ending `now`, as the spend limit counts it, read from a ledger's sources. */
-export function spendInWindow(ledger: { spendSources(since: number): SpendSources }, now: number): SpendView {
+export async function spendInWindow(ledger: { spendSources(since: number): Promise<SpendSources> }, now: number): Promise<SpendView> {
   const since = now - SPEND_WINDOW_MS;
-  return spendSince(since, ledger.spendSources(since));
+  return spendSince(since, await ledger.spendSources(since));
 }

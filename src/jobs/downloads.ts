@@ -14,7 +14,7 @@ import { DEFAULT_RETRY, parseRetryAfter, retryVerdictOf, withRetry } from '../ht
 import { discard, networkCode } from '../http/network-errors.js';
 import type { Clock } from '../util/clock.js';
 import { EXT_BY_MIME, MIME_BY_EXT, extOf } from '../util/media-types.js';
-import type { SavedFile } from './ledger.js';
+import type { SavedFile } from '../ledger/records.js';
 import { makeDir } from '../util/make-dir.js';
 
 export class Downloader {

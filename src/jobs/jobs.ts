@@ -15,8 +15,8 @@ import { phaseOf, type Phase } from './phase.js';
 import { timeoutOn, type Clock } from '../util/clock.js';
 import type { Logger } from '../util/log.js';
 import type { Downloader } from './downloads.js';
-import type { Ledger, LedgerEvent, SavedFile } from './ledger.js';
-import type { BoardRef, JobInput } from './records.js';
+import type { BoardRef, JobInput, LedgerEvent, SavedFile } from '../ledger/records.js';
+import type { LedgerStore } from '../ledger/store.js';
 import { noteEvent, type BoardPlan, type Claimed, type DecideCut, type SubmissionRecord } from './submission-record.js';
 
 export interface SubmitOptions {
@@ -71,7 +71,7 @@ export interface JobsDeps {
   client: RunComfyClient;
   waiter: Waiter;
   downloader: Downloader;
-  ledger: Ledger;
+  ledger: LedgerStore;
   submissions: SubmissionRecord;
   /** The configured run time per model id and clip length, until the ledger has seen enough runs. */
   expectedRunMs: Record<string, Record<number, number>>;
@@ -83,7 +83,7 @@ export class Jobs {
   private readonly client: RunComfyClient;
   private readonly waiter: Waiter;
   private readonly downloader: Downloader;
-  private readonly ledger: Ledger;
+  private readonly ledger: LedgerStore;
   private readonly submissions: SubmissionRecord;
   private readonly clock: Clock;
   private readonly log: Logger;
@@ -99,8 +99,8 @@ export class Jobs {
   }
 
   /** Whether the spend limit would let this work through (nothing is reserved yet). */
-  async precheckSpend(work: { estimate_usd?: number }[], what: string): Promise<void> {
-    this.submissions.precheck(work, what);
+  precheckSpend(work: { estimate_usd?: number }[], what: string): Promise<void> {
+    return this.submissions.precheck(work, what);
   }
 
   /** Checks the spend limit for a whole storyboard and records its plan, which reserves its shots. */
@@ -153,13 +153,13 @@ export class Jobs {
   }
 
   async wait(requestId: string, o: { until: 'end' | 'change'; budgetMs: number; signal?: AbortSignal; progress?: ProgressSink }): Promise<WaitOutcome> {
-    const job = await this.ledger.get(requestId);
+    const job = await this.ledger.job(requestId);
     return this.waiter.wait({
       requestId,
       ...o,
       since: job?.submitted_at,
       earlier: job?.states.map((s) => ({ status: s.status, phase: phaseOf(s.status), queuePosition: s.queue_position, at: s.at })),
-      expectedRunMs: this.expectedRunMs(job?.model ?? DEFAULT_MODEL.id, job?.input?.duration),
+      expectedRunMs: await this.expectedRunMs(job?.model ?? DEFAULT_MODEL.id, job?.input?.duration),
       onSnapshot: (snap) => this.observe(requestId, snap),
       onTransientError: (err) => this.log.warn(`${requestId}: still waiting after an upstream error: ${(err as Error).message}`),
     });
@@ -192,7 +192,7 @@ export class Jobs {
 
   /** What the ledger knows of a job, as of now. */
   private async recorded(requestId: string): Promise<Omit<JobFacts, 'status' | 'phase'>> {
-    const job = await this.ledger.get(requestId);
+    const job = await this.ledger.job(requestId);
     return {
       requestId,
       output: job?.output,
@@ -215,10 +215,10 @@ export class Jobs {
     saveWithinMs: number,
   ): Promise<{ files: SavedFile[]; downloadError?: string }> {
     await this.observe(requestId, { status: result.status, phase, queuePosition: result.queue_position, at: this.clock.now() });
-    if (result.cost !== undefined && (await this.ledger.get(requestId))?.charged_usd !== result.cost) {
+    if (result.cost !== undefined && (await this.ledger.job(requestId))?.charged_usd !== result.cost) {
       await this.note('cost', requestId, { charged_usd: result.cost });
     }
-    const job = await this.ledger.get(requestId);
+    const job = await this.ledger.job(requestId);
     if (phase === 'failed' && !job?.errors.some((e) => e.code === 'job_failed')) {
       await this.note('error', requestId, { code: 'job_failed', message: errorText(result.error) ?? `RunComfy reported the state "${result.status}".` });
     }
@@ -259,10 +259,10 @@ export class Jobs {
    * Expected upstream run time of a model's clip length (model by RunComfy id): learned from the ledger's newest
    * runs once it has seen enough of both, else the setting, else what the model declares for it (or for its default length).
    */
-  expectedRunMs(model: string, duration: number | undefined): number {
+  async expectedRunMs(model: string, duration: number | undefined): Promise<number> {
     const declared = modelById(model) ?? DEFAULT_MODEL;
     const length = duration !== undefined && declared.durations.includes(duration) ? duration : declared.defaultDuration;
-    const runs = this.ledger.recentRunsMs(declared.id, length, LEARN_FROM);
+    const runs = await this.ledger.recentRunsMs(declared.id, length, LEARN_FROM);
     if (runs.length >= LEARN_AFTER) {
       const sorted = runs.sort((a, b) => a - b);
       return sorted[Math.floor(sorted.length / 2)]!;
@@ -276,7 +276,7 @@ export class Jobs {
   }
 
   private async observe(requestId: string, snap: StatusSnapshot): Promise<void> {
-    const job = await this.ledger.get(requestId);
+    const job = await this.ledger.job(requestId);
     const last = job?.states.at(-1);
     if (last && last.status === snap.status && last.queue_position === snap.queuePosition) return;
     await this.note('state', requestId, { status: snap.status, queue_position: snap.queuePosition }, snap.at);

@@ -11,18 +11,18 @@ import { KlingError } from '../errors.js';
 import type { Clock } from '../util/clock.js';
 import type { Logger } from '../util/log.js';
 import { PROCESS_INSTANCE } from '../util/process-instance.js';
-import type { Ledger, LedgerSpend } from './ledger.js';
-import type { BoardRecord, BoardSlice, EventOf, LedgerEvent, PendingSubmission } from './records.js';
+import type { BoardRecord, BoardSlice, EventOf, LedgerEvent, PendingSubmission } from '../ledger/records.js';
+import type { LedgerSpend, LedgerStore } from '../ledger/store.js';
 
 /**
  * The spend limit's check (costs/guard.ts): throws to refuse the work in
  * `extra`; `read` gives the ledger's spend sources for a window.
  */
 export type SpendCheck = (
-  read: (since: number) => LedgerSpend,
+  read: (since: number) => Promise<LedgerSpend>,
   extra: { pending?: PendingSubmission[]; boards?: { storyboard_id: string; created_at: number; shots: { estimate_usd?: number }[] }[] },
   what: string,
-) => void;
+) => Promise<void>;
 
 /** What is reserved for one submission. */
 export type Reservation = Omit<PendingSubmission, 'id' | 'at' | 'pid' | 'instance'>;
@@ -37,7 +37,7 @@ export type Reserved = Reservation & { id: string };
 
 export class SubmissionRecord {
   constructor(
-    private readonly ledger: Ledger,
+    private readonly ledger: LedgerStore,
     /** The spend limit's check (costs/guard.ts), none without a limit. */
     private readonly checkSpend: SpendCheck | undefined,
     private readonly clock: Clock,
@@ -45,9 +45,9 @@ export class SubmissionRecord {
   ) {}
 
   /** The limit's verdict on new work, recording nothing: so nobody is asked to confirm a spend the limit would then refuse. */
-  precheck(work: { estimate_usd?: number }[], what: string): void {
+  async precheck(work: { estimate_usd?: number }[], what: string): Promise<void> {
     const at = this.clock.now();
-    this.checkSpend?.(this.read, { boards: [{ storyboard_id: 'precheck', created_at: at, shots: work }] }, what);
+    await this.checkSpend?.((since) => this.ledger.spendSources(since), { boards: [{ storyboard_id: 'precheck', created_at: at, shots: work }] }, what);
   }
 
   /** Checks the limit for a whole storyboard and records its plan, which reserves every shot until it is submitted. */
@@ -55,51 +55,46 @@ export class SubmissionRecord {
     const at = this.clock.now();
     const { id, ...fields } = plan;
     const board: BoardRecord = { storyboard_id: id, created_at: at, cut: 1, cuts: [], ...fields, updated_at: at };
-    this.ledger.transaction(() => {
-      this.checkSpend?.(this.read, { boards: [board] }, what);
-      this.ledger.write({ t: 'storyboard', id, at, ...fields });
+    await this.ledger.transaction(async (tx) => {
+      await this.checkSpend?.((since) => tx.spendSources(since), { boards: [board] }, what);
+      await tx.write({ t: 'storyboard', id, at, ...fields });
     });
-    this.ledger.refresh();
   }
 
   /**
    * Decides a storyboard's new cut on its slice as this transaction reads it (so two revisions of one board are
    * numbered and decided one after the other, in any process), checks the limit for the renders it adds, and records it.
    */
-  async reserveCut(boardId: string, what: string, decide: DecideCut): Promise<number> {
+  reserveCut(boardId: string, what: string, decide: DecideCut): Promise<number> {
     const at = this.clock.now();
-    const cut = this.ledger.transaction(() => {
-      const slice = this.ledger.slice(boardId);
+    return this.ledger.transaction(async (tx) => {
+      const slice = await tx.slice(boardId);
       if (!slice) throw new KlingError('storyboard_not_found', `No storyboard ${boardId} is recorded in this server's ledger; nothing was submitted.`);
       const decided = decide(slice);
-      this.checkSpend?.(this.read, { boards: [{ storyboard_id: 'new work', created_at: at, shots: decided.renders }] }, what);
-      this.ledger.write({ t: 'cut', id: boardId, at, ...decided.cut });
+      await this.checkSpend?.((since) => tx.spendSources(since), { boards: [{ storyboard_id: 'new work', created_at: at, shots: decided.renders }] }, what);
+      await tx.write({ t: 'cut', id: boardId, at, ...decided.cut });
       return decided.cut.cut;
     });
-    this.ledger.refresh();
-    return cut;
   }
 
   /**
    * Checks the limit, then records the submission as pending. With a `claim`,
    * it is reserved only if the claim holds in the same transaction; undefined otherwise.
    */
-  async reserve(item: Claimed, what: string): Promise<Reserved | undefined> {
+  reserve(item: Claimed, what: string): Promise<Reserved | undefined> {
     const at = this.clock.now();
     const { claim, ...work } = item;
-    const reserved = this.ledger.transaction(() => {
+    return this.ledger.transaction(async (tx) => {
       if (claim && work.board) {
-        const slice = this.ledger.slice(work.board.id);
+        const slice = await tx.slice(work.board.id);
         if (!slice || !claim(slice)) return undefined;
       }
       const pending: PendingSubmission = { ...work, id: newPendingId(), at, pid: process.pid, instance: PROCESS_INSTANCE };
-      this.checkSpend?.(this.read, { pending: [pending] }, what);
+      await this.checkSpend?.((since) => tx.spendSources(since), { pending: [pending] }, what);
       const { id, ...fields } = pending;
-      this.ledger.write({ t: 'submitting', id, ...fields });
+      await tx.write({ t: 'submitting', id, ...fields });
       return { ...work, id };
     });
-    this.ledger.refresh();
-    return reserved;
   }
 
   /** RunComfy accepted it: recorded under its request_id the moment one exists. */
@@ -122,8 +117,6 @@ export class SubmissionRecord {
     return { model: r.model, input: r.input, estimate_usd: r.estimate_usd, intent: r.id, board: r.board };
   }
 
-  private readonly read = (since: number) => this.ledger.spendSources(since);
-
   private note<T extends LedgerEvent['t']>(t: T, id: string, fields: Omit<EventOf<T>, 't' | 'id' | 'at'>, at: number): Promise<void> {
     return noteEvent(this.ledger, this.log, t, id, fields, at);
   }
@@ -135,7 +128,7 @@ export class SubmissionRecord {
  * the request_id, and the call goes on to return that id.
  */
 export async function noteEvent<T extends LedgerEvent['t']>(
-  ledger: Ledger,
+  ledger: LedgerStore,
   log: Logger,
   t: T,
   id: string,

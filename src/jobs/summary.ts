@@ -3,8 +3,8 @@
  * from the ledger record, never stored.
  */
 import { z } from 'zod';
-import { phaseOf, isTerminal, type Phase } from './phase.js';
-import { jobCostUsd, type JobRecord } from './records.js';
+import { isTerminal } from './phase.js';
+import { jobCostUsd, jobPhase, type JobRecord } from '../ledger/records.js';
 
 export const jobSummarySchema = z.object({
   request_id: z.string(),
@@ -23,11 +23,6 @@ export const jobSummarySchema = z.object({
 });
 
 export type JobSummary = z.output<typeof jobSummarySchema>;
-
-export function jobPhase(job: JobRecord): Phase | 'outcome_unknown' {
-  if (job.outcome_unknown && !job.status) return 'outcome_unknown';
-  return job.status ? phaseOf(job.status) : 'queued';
-}
 
 export function summarize(job: JobRecord, now: number): JobSummary {
   const prompt = job.input?.prompt ?? '';

@@ -7,7 +7,7 @@ import { ResourceTemplate, type McpServer } from '@modelcontextprotocol/sdk/serv
 import { SubscribeRequestSchema, UnsubscribeRequestSchema } from '@modelcontextprotocol/sdk/types.js';
 import type { AppContext } from '../context.js';
 import { KlingError } from '../errors.js';
-import type { JobRecord } from '../jobs/ledger.js';
+import type { JobRecord } from '../ledger/records.js';
 import { summarize } from '../jobs/summary.js';
 import { LIST_LIMIT, completeIds, listFromLedger, readFromLedger } from './read.js';
 
@@ -42,7 +42,7 @@ export function registerJobResources(server: McpServer, app: AppContext): void {
     (uri) =>
       readFromLedger(app, uri, async () => {
         const now = app.clock.now();
-        return app.ledger.jobs({ limit: LIST_LIMIT }).items.map((j) => summarize(j, now));
+        return (await app.ledger.jobs({ limit: LIST_LIMIT })).items.map((j) => summarize(j, now));
       }),
   );
 
@@ -51,7 +51,7 @@ export function registerJobResources(server: McpServer, app: AppContext): void {
     new ResourceTemplate(`${JOBS_URI}/{request_id}`, {
       list: async () => ({
         resources: await listFromLedger(app, async () =>
-          app.ledger.jobs({ limit: LIST_LIMIT }).items.map((j) => ({
+          (await app.ledger.jobs({ limit: LIST_LIMIT })).items.map((j) => ({
             uri: jobUri(j.request_id),
             name: j.request_id,
             mimeType: 'application/json',
@@ -71,7 +71,7 @@ export function registerJobResources(server: McpServer, app: AppContext): void {
     (uri, vars) =>
       readFromLedger(app, uri, async () => {
         const id = String(vars.request_id);
-        const job = await app.ledger.get(id);
+        const job = await app.ledger.job(id);
         if (!job)
           throw new KlingError(
             'not_found',

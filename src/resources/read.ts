@@ -39,5 +39,5 @@ export const LIST_LIMIT = 200;
 
 /** Completion of an id argument: the known ids that start with what was typed, at most 100 (MCP's limit per answer). */
 export function completeIds(app: AppContext, kind: 'jobs' | 'boards', typed: string): Promise<string[]> {
-  return listFromLedger(app, async () => app.ledger.completeIds(kind, typed, 100));
+  return listFromLedger(app, () => app.ledger.completeIds(kind, typed, 100));
 }

@@ -5,7 +5,7 @@
  */
 import { ResourceTemplate, type McpServer } from '@modelcontextprotocol/sdk/server/mcp.js';
 import type { AppContext } from '../context.js';
-import { atCut } from '../jobs/records.js';
+import { atCut } from '../ledger/records.js';
 import { processAlive, shotStates } from '../storyboards/shots.js';
 import { loadSlice, standing, STORYBOARDS_URI, storyboardUri } from '../storyboards/show.js';
 import { boardView } from '../storyboards/view.js';
@@ -43,18 +43,20 @@ export function registerStoryboardResources(server: McpServer, app: AppContext):
     },
     (uri) =>
       readFromLedger(app, uri, async () =>
-        app.ledger.boards({ limit: LIST_LIMIT }).items.map((b) => {
-          const view = boardView(b, standing(app, b), app.config.maxWaitS).structured;
-          return {
-            storyboard_id: b.storyboard_id,
-            title: b.title,
-            created_at: new Date(b.created_at).toISOString(),
-            status: view.status,
-            shots: b.shots.length,
-            cut: b.cut,
-            film: view.film?.path,
-          };
-        }),
+        Promise.all(
+          (await app.ledger.boards({ limit: LIST_LIMIT })).items.map(async (b) => {
+            const view = boardView(b, await standing(app, b), app.config.maxWaitS).structured;
+            return {
+              storyboard_id: b.storyboard_id,
+              title: b.title,
+              created_at: new Date(b.created_at).toISOString(),
+              status: view.status,
+              shots: b.shots.length,
+              cut: b.cut,
+              film: view.film?.path,
+            };
+          }),
+        ),
       ),
   );
 
@@ -63,9 +65,11 @@ export function registerStoryboardResources(server: McpServer, app: AppContext):
     new ResourceTemplate(`${STORYBOARDS_URI}/{storyboard_id}`, {
       list: async () => ({
         resources: await listFromLedger(app, async () =>
-          app.ledger
-            .boards({ limit: LIST_LIMIT })
-            .items.map((b) => ({ uri: storyboardUri(b.storyboard_id), name: b.title ?? b.storyboard_id, mimeType: 'application/json' })),
+          (await app.ledger.boards({ limit: LIST_LIMIT })).items.map((b) => ({
+            uri: storyboardUri(b.storyboard_id),
+            name: b.title ?? b.storyboard_id,
+            mimeType: 'application/json',
+          })),
         ),
       }),
       complete: {

@@ -4,7 +4,7 @@
  * must not hold the call past the client's timeout).
  */
 import { KlingError } from '../errors.js';
-import type { RecordedInput } from '../jobs/records.js';
+import type { RecordedInput } from '../ledger/records.js';
 import { klingO1ImageToVideo, modelInputShape, type ModelInput } from '../models/kling-o1-image-to-video.js';
 import { checkFrames, type CheckedFrame } from '../preflight/frames.js';
 import type { JobCall } from '../calls/call.js';

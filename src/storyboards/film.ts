@@ -7,7 +7,7 @@
  */
 import path from 'node:path';
 import { isKlingError } from '../errors.js';
-import { atCut, type BoardRecord } from '../jobs/records.js';
+import { atCut, type BoardRecord } from '../ledger/records.js';
 import type { JobCall } from '../calls/call.js';
 import type { BoardProgress } from './progress.js';
 import { cutFileName, standing, storyboardUri } from './show.js';
@@ -15,7 +15,7 @@ import { cutFileName, standing, storyboardUri } from './show.js';
 export async function stitchFilm(call: JobCall, given: BoardRecord, progress: BoardProgress): Promise<void> {
   // As the ledger has it now: another call may have made this cut's film meanwhile.
   const board = atCut((await call.app.ledger.board(given.storyboard_id)) ?? given, given.cut);
-  const shots = standing(call.app, board);
+  const shots = await standing(call.app, board);
   if (!shots.every((s) => s.phase === 'completed')) return;
   const clips = shots.map((s) => s.job!.files.find((f) => f.mime.startsWith('video/')));
   if (clips.some((c) => !c)) return;

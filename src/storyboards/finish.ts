@@ -1,5 +1,5 @@
 /** The end of every storyboard call: wait for the cut's shots, save their clips, stitch its film, and show the cut as the ledger has it now. */
-import { atCut, type BoardRecord } from '../jobs/records.js';
+import { atCut, type BoardRecord } from '../ledger/records.js';
 import type { JobCall } from '../calls/call.js';
 import type { ToolReply } from '../calls/respond.js';
 import { stitchFilm } from './film.js';
@@ -19,5 +19,5 @@ export async function finishCut(
   await o.sheet;
   // This call's cut: a revision made meanwhile may already be the current one.
   const now = atCut((await call.app.ledger.board(board.storyboard_id)) ?? board, board.cut);
-  return boardView(now, standing(call.app, now), call.app.config.maxWaitS);
+  return boardView(now, await standing(call.app, now), call.app.config.maxWaitS);
 }

@@ -6,7 +6,7 @@
 import { randomBytes } from 'node:crypto';
 import { confirmSpend } from '../costs/confirm.js';
 import { estimateUsd } from '../costs/price.js';
-import type { BoardRecord, SoundtrackFile } from '../jobs/records.js';
+import type { BoardRecord, SoundtrackFile } from '../ledger/records.js';
 import type { JobCall } from '../calls/call.js';
 import { boardError } from './board-errors.js';
 import { checkShots, sheetFrames, shotWarnings, type CheckedShots, type ShotInput } from './check.js';
@@ -62,7 +62,7 @@ export async function startBoard(call: JobCall, args: BoardArgs, progress: Board
   try {
     await submitShots(call, board, { resubmit: { failed: false, unknown: false }, checked, progress });
   } catch (err) {
-    throw boardError(call, board.storyboard_id, err);
+    throw await boardError(call, board.storyboard_id, err);
   }
   return board;
 }

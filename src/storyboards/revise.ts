@@ -10,8 +10,7 @@
 import { confirmSpend } from '../costs/confirm.js';
 import { estimateUsd } from '../costs/price.js';
 import { KlingError } from '../errors.js';
-import { atCut, type BoardRecord, type BoardSlice, type CutShot, type JobInput, type RecordedInput } from '../jobs/records.js';
-import { jobPhase } from '../jobs/summary.js';
+import { atCut, jobPhase, type BoardRecord, type BoardSlice, type CutShot, type JobInput, type RecordedInput } from '../ledger/records.js';
 import type { JobCall } from '../calls/call.js';
 import { checkRefs, FRAME_FIELDS, readyShot, sheetFrames, shotWarnings, type CheckedShots, type ReadyFrame, type ShotInput } from './check.js';
 import type { BoardProgress } from './progress.js';

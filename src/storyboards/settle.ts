@@ -5,7 +5,7 @@
  * never fails the others.
  */
 import { isKlingError } from '../errors.js';
-import type { BoardRecord } from '../jobs/records.js';
+import type { BoardRecord } from '../ledger/records.js';
 import type { JobCall } from '../calls/call.js';
 import { MIN_SAVE_MS } from '../util/deadline.js';
 import { Semaphore } from '../util/semaphore.js';
@@ -17,7 +17,7 @@ import { standing } from './show.js';
 const saving = new Semaphore(4);
 
 export async function settleShots(call: JobCall, board: BoardRecord, o: { download: boolean; progress: BoardProgress }): Promise<void> {
-  const shots = standing(call.app, board);
+  const shots = await standing(call.app, board);
   const running = shots.filter((s) => s.job && (s.phase === 'queued' || s.phase === 'running'));
   for (const s of shots) if (s.phase === 'completed' || s.phase === 'failed' || s.phase === 'cancelled') o.progress.shotDone(s.index);
   // A take shown by two shots of the cut is waited for once.
@@ -30,7 +30,7 @@ export async function settleShots(call: JobCall, board: BoardRecord, o: { downlo
     );
     rethrowAbort(waits);
   }
-  const after = standing(call.app, board);
+  const after = await standing(call.app, board);
   // A completed shot is read once more for its outputs and charge, and its clip saved (again, if the copy is gone); a failed one for its reason.
   const toCollect = [
     ...new Map(

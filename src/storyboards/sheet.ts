@@ -6,7 +6,7 @@
  */
 import { promises as fs } from 'node:fs';
 import path from 'node:path';
-import type { BoardRecord } from '../jobs/records.js';
+import type { BoardRecord } from '../ledger/records.js';
 import type { JobCall } from '../calls/call.js';
 import { keyframeOrder } from './keyframes.js';
 import { cutFileName, storyboardUri } from './show.js';

@@ -4,8 +4,7 @@
  * slot), a submission in flight, or nothing yet. Pure, so every process and
  * tool sees the same board.
  */
-import type { BoardRecord, BoardSlice, CutShot, JobRecord, PendingSubmission } from '../jobs/records.js';
-import { jobPhase } from '../jobs/summary.js';
+import { jobPhase, type BoardRecord, type BoardSlice, type CutShot, type JobRecord, type PendingSubmission } from '../ledger/records.js';
 import type { Phase } from '../jobs/phase.js';
 import { isProcessAlive } from '../util/process-instance.js';
 import { boardTakes, fingerprint, sameSlot, slotOf, type Slot, type Take } from './takes.js';

@@ -3,7 +3,7 @@ import { z } from 'zod';
 import type { AppContext } from '../context.js';
 import { KlingError } from '../errors.js';
 import { typeError } from '../models/fields.js';
-import type { BoardRecord, BoardSlice } from '../jobs/records.js';
+import type { BoardRecord, BoardSlice } from '../ledger/records.js';
 import { processAlive, shotStates, type ShotState } from './shots.js';
 
 /** Where a board is served as a resource (and what its film and sheet say they came from). */
@@ -24,7 +24,7 @@ export async function loadBoard(app: AppContext, id: string): Promise<BoardRecor
 
 /** The board with its jobs and submissions in flight, or a clear error. */
 export async function loadSlice(app: AppContext, id: string): Promise<BoardSlice> {
-  const slice = (await app.ledger.board(id)) && app.ledger.slice(id);
+  const slice = await app.ledger.slice(id);
   if (!slice) {
     throw new KlingError(
       'storyboard_not_found',
@@ -35,8 +35,8 @@ export async function loadSlice(app: AppContext, id: string): Promise<BoardSlice
 }
 
 /** Where each shot of `board` (as of the cut it shows) stands, from the board's slice of the ledger as it is now. */
-export function standing(app: AppContext, board: BoardRecord): ShotState[] {
-  const slice = app.ledger.slice(board.storyboard_id);
+export async function standing(app: AppContext, board: BoardRecord): Promise<ShotState[]> {
+  const slice = await app.ledger.slice(board.storyboard_id);
   return shotStates({ board, jobs: slice?.jobs ?? [], pending: slice?.pending ?? [] }, processAlive);
 }
 

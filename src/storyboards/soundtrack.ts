@@ -9,7 +9,7 @@ import { createHash } from 'node:crypto';
 import { promises as fs } from 'node:fs';
 import path from 'node:path';
 import { KlingError } from '../errors.js';
-import type { SoundtrackFile } from '../jobs/records.js';
+import type { SoundtrackFile } from '../ledger/records.js';
 import { writeFileAtomically } from '../media/atomic-file.js';
 import { ACCEPTED_SOUNDTRACKS, probeSoundtrack, type SoundtrackProbe } from '../media/soundtrack.js';
 import type { FetchedImage } from '../preflight/fetch-image.js';

@@ -6,7 +6,7 @@
 import { confirmSpend } from '../costs/confirm.js';
 import { estimateUsd } from '../costs/price.js';
 import { KlingError, isKlingError, withRequestIds } from '../errors.js';
-import type { BoardRecord, BoardSlice } from '../jobs/records.js';
+import type { BoardRecord, BoardSlice } from '../ledger/records.js';
 import { explainUrlRequired } from '../preflight/url-required.js';
 import type { JobCall } from '../calls/call.js';
 import { boardRequestIds } from './board-errors.js';
@@ -44,7 +44,7 @@ export async function submitShots(
     s.phase === 'not_submitted' ||
     (o.resubmit.failed && (s.phase === 'failed' || s.phase === 'cancelled')) ||
     (o.resubmit.unknown && s.phase === 'outcome_unknown');
-  const states = standing(call.app, board).filter(wanted);
+  const states = (await standing(call.app, board)).filter(wanted);
   const todo = states.map((s) => s.index);
   if (todo.length === 0) return [];
   const planned = (i: number) => board.shots[i - 1]!;
@@ -90,7 +90,7 @@ export async function submitShots(
               err.extra,
             )
           : err,
-        [...new Set([...sent, ...boardRequestIds(call, board.storyboard_id)])],
+        [...new Set([...sent, ...(await boardRequestIds(call, board.storyboard_id))])],
       );
     }
     o.progress.shotsSubmitted(++done, `shot ${index} submitted`);
@@ -114,7 +114,7 @@ async function submitSlot(
   const stillWanted = (slice: BoardSlice | undefined) =>
     slice !== undefined && !slice.board.closed && shotStates(slice, processAlive).some((s) => sameSlot(s.slot, slot) && wanted(s));
   for (let attempt = 0; attempt < TAKE_TRIES; attempt++) {
-    const slice = call.app.ledger.slice(id);
+    const slice = await call.app.ledger.slice(id);
     const take = nextTake(slice?.jobs ?? [], slice?.pending ?? []);
     const claim = (now: BoardSlice) => stillWanted(now) && nextTake(now.jobs, now.pending) === take;
     const sub = await call.jobs.submit(job.send, {
@@ -127,7 +127,7 @@ async function submitSlot(
     });
     if (sub) return sub.requestId;
     // Not claimed: taken by someone else (done), or only the take number was (try the next one).
-    if (!stillWanted(call.app.ledger.slice(id))) return undefined;
+    if (!stillWanted(await call.app.ledger.slice(id))) return undefined;
   }
   return undefined;
 }

@@ -4,7 +4,7 @@
  * two processes never hand out the same one); jobs of ledgers older than
  * revisions have none and are numbered first, in submission order. Pure.
  */
-import type { BoardRef, JobInput, JobRecord, PendingSubmission } from '../jobs/records.js';
+import type { BoardRef, JobInput, JobRecord, PendingSubmission } from '../ledger/records.js';
 
 export interface Take {
   take: number;

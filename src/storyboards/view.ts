@@ -5,8 +5,8 @@
  */
 import type { ResourceLink } from '@modelcontextprotocol/sdk/types.js';
 import { z } from 'zod';
-import { jobCostUsd } from '../jobs/records.js';
-import { filmSchema, savedFileSchema, type BoardRecord } from '../jobs/records.js';
+import { jobCostUsd } from '../ledger/records.js';
+import { filmSchema, savedFileSchema, type BoardRecord } from '../ledger/records.js';
 import { DEFAULT_MAX_WAIT_S } from '../config.js';
 import { modelOutputSchema } from '../models/output.js';
 import { errorText } from '../runcomfy/schemas.js';

@@ -85,7 +85,7 @@ async function cancelBoard(call: JobCall, boardId: string) {
   // Closed first, so no other call submits a shot while the queued ones are cancelled.
   if (!board.closed) await call.app.ledger.record('storyboard_closed', boardId, { reason: 'cancelled by the user' }, call.app.clock.now());
   // The current cut's shots: takes of earlier cuts that it does not use keep running (they are paid for, and may be reused).
-  const shots = shotStates(call.app.ledger.slice(boardId)!, processAlive);
+  const shots = shotStates((await call.app.ledger.slice(boardId))!, processAlive);
   const lines: string[] = [];
   const outcomes = await Promise.all(
     shots.map(async (s) => {

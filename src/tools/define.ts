@@ -80,7 +80,7 @@ function confirmer(server: McpServer, extra: Extra, app: AppContext, quotes: Quo
       tool,
       token,
       thresholdUsd: app.config.confirmAboveUsd,
-      spendSoFarUsd: () => spendInWindow(app.ledger, app.clock.now()).usd,
+      spendSoFarUsd: async () => (await spendInWindow(app.ledger, app.clock.now())).usd,
     });
   }
   return async (message) => {

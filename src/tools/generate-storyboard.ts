@@ -72,7 +72,7 @@ export const generateStoryboard = defineJobTool({
     try {
       return await finishCut(call, board, args, progress);
     } catch (err) {
-      throw boardError(call, board.storyboard_id, err);
+      throw await boardError(call, board.storyboard_id, err);
     }
   },
 });

@@ -44,7 +44,7 @@ export const getStoryboard = defineJobTool({
       await submitShots(call, board, { resubmit: { failed: args.resubmit_failed, unknown: args.resubmit_unknown }, progress });
       return await finishCut(call, board, args, progress);
     } catch (err) {
-      throw boardError(call, board.storyboard_id, err);
+      throw await boardError(call, board.storyboard_id, err);
     }
   },
 });

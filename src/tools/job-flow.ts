@@ -2,7 +2,7 @@
 import { confirmSpend } from '../costs/confirm.js';
 import { estimateUsd } from '../costs/price.js';
 import type { JobFacts } from '../jobs/jobs.js';
-import type { RecordedInput } from '../jobs/records.js';
+import type { RecordedInput } from '../ledger/records.js';
 import type { ModelInput } from '../models/kling-o1-image-to-video.js';
 import { MIN_SAVE_MS } from '../util/deadline.js';
 import type { JobCall } from '../calls/call.js';

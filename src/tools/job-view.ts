@@ -9,7 +9,7 @@ import { modelOutputSchema, outputUrls } from '../models/output.js';
 import { formatBytes, formatUsd } from '../util/format.js';
 import { mimeFromUrl } from '../util/media-types.js';
 import type { JobFacts } from '../jobs/jobs.js';
-import { savedFileSchema } from '../jobs/records.js';
+import { savedFileSchema } from '../ledger/records.js';
 import { errorText } from '../runcomfy/schemas.js';
 import { isTerminal } from '../jobs/phase.js';
 import { costSchema, fileLink } from '../calls/reply-shapes.js';

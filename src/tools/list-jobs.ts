@@ -13,7 +13,7 @@ type Filter = (typeof FILTERS)[number];
 const FORMER: Record<string, Filter> = { queued: 'in_queue', running: 'in_progress' };
 const ACCEPTED = [...FILTERS, ...(Object.keys(FORMER) as ('queued' | 'running')[])] as const;
 
-/** The job phases (jobs/summary.ts#jobPhase) a filter keeps: RunComfy's state words map back onto phases. */
+/** The job phases (ledger/records.ts#jobPhase) a filter keeps: RunComfy's state words map back onto phases. */
 const phasesOf = (filter: Filter): string[] =>
   filter === 'unfinished' ? ['queued', 'running'] : [(Object.keys(RUNCOMFY_STATE) as Phase[]).find((p) => RUNCOMFY_STATE[p] === filter) ?? filter];
 
@@ -48,9 +48,9 @@ export const listJobs = defineTool({
   annotations: { readOnlyHint: true, destructiveHint: false, idempotentHint: true, openWorldHint: false },
   async handle(args, { app }) {
     const now = app.clock.now();
-    const page = app.ledger.jobs({ limit: args.limit, cursor: args.cursor, ...(args.status && { phases: phasesOf(args.status) }) });
+    const page = await app.ledger.jobs({ limit: args.limit, cursor: args.cursor, ...(args.status && { phases: phasesOf(args.status) }) });
     const jobs = page.items.map((j) => summarize(j, now));
-    const spend = spendReport(app, now);
+    const spend = await spendReport(app, now);
     const lines = jobs.map(
       (j) =>
         `- ${j.request_id} · ${j.status}${j.age_s !== undefined ? ` · ${formatAge(j.age_s)} ago` : ''}` +
@@ -60,16 +60,16 @@ export const listJobs = defineTool({
     const more = page.next ? `\nOlder jobs: call list_jobs again with cursor "${page.next}".` : '';
     const head = jobs.length
       ? `${shown} job(s)${args.status ? ` (${args.status})` : ''}, newest first:\n${lines.join('\n')}${more}`
-      : noneText(args.status, args.status ? app.ledger.jobs({ limit: 1 }).total : 0);
+      : noneText(args.status, args.status ? (await app.ledger.jobs({ limit: 1 })).total : 0);
     const limit = spend.limit_usd !== undefined ? ` (limit ${formatUsd(spend.limit_usd)}, KLING_MCP_SPEND_LIMIT_USD)` : '';
     const text = `${head}\nSpend: ${formatUsd(spend.last_24h_usd)} over the last 24 h${limit}; ${formatUsd(spend.total_usd)} in total${spend.unpriced_jobs ? ` (${spend.unpriced_jobs} job(s) of unknown price not counted)` : ''}.`;
     return { structured: { jobs, total: page.total, ...(page.next && { next_cursor: page.next }), spend }, text };
   },
 });
 
-function spendReport(app: AppContext, now: number) {
-  const day = spendInWindow(app.ledger, now);
-  const all = spendSince(-Infinity, app.ledger.spendSources(-Infinity));
+async function spendReport(app: AppContext, now: number) {
+  const day = await spendInWindow(app.ledger, now);
+  const all = spendSince(-Infinity, await app.ledger.spendSources(-Infinity));
   return {
     last_24h_usd: day.usd,
     total_usd: all.usd,

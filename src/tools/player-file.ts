@@ -9,7 +9,7 @@ import { open } from 'node:fs/promises';
 import { z } from 'zod';
 import type { AppContext } from '../context.js';
 import { KlingError } from '../errors.js';
-import type { BoardRecord, SavedFile } from '../jobs/records.js';
+import type { BoardRecord, SavedFile } from '../ledger/records.js';
 import { keyframeOrder } from '../storyboards/keyframes.js';
 import { loadBoard, storyboardIdSchema } from '../storyboards/show.js';
 import { formatBytes } from '../util/format.js';
@@ -83,7 +83,7 @@ function need(value: string | undefined, name: string, kind: string): string {
 async function savedFile(app: AppContext, args: { kind: 'clip' | 'film' | 'sheet'; request_id?: string; storyboard_id?: string }): Promise<SavedFile> {
   if (args.kind === 'clip') {
     const id = need(args.request_id, 'request_id', args.kind);
-    const job = await app.ledger.get(id);
+    const job = await app.ledger.job(id);
     if (!job) throw new KlingError('not_found', `No job ${id} is recorded in this server's ledger.`);
     const clip = job.files.find((f) => f.mime.startsWith('video/'));
     if (!clip) throw new KlingError('not_found', `Job ${id} has no saved clip: get_result saves it once the job is completed.`);

@@ -46,7 +46,7 @@ export const reviseStoryboard = defineJobTool({
       await submitShots(call, board, { resubmit: { failed: false, unknown: false }, checked, progress });
       return await finishCut(call, board, { ...args, sheet }, progress);
     } catch (err) {
-      throw boardError(call, board.storyboard_id, err);
+      throw await boardError(call, board.storyboard_id, err);
     }
   },
 });

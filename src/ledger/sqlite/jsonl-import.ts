@@ -7,9 +7,9 @@
  */
 import { closeSync, existsSync, openSync, readSync } from 'node:fs';
 import { StringDecoder } from 'node:string_decoder';
-import type { Logger } from '../util/log.js';
-import type { Rows } from './ledger-rows.js';
-import { eventSchema, Records, type LedgerEvent } from './records.js';
+import type { Logger } from '../../util/log.js';
+import { eventSchema, Records, type LedgerEvent } from '../records.js';
+import type { Rows } from './rows.js';
 
 export const LEGACY_FILE = 'jobs.jsonl';
 

@@ -2,13 +2,13 @@
  * What the ledger's events mean: the event schema, and the fold of events into
  * the records the tools read, one entity at a time (a job, a storyboard, a
  * submission in flight). Pure, so every process arrives at the same records;
- * the ledger stores what the fold returns (ledger.ts), the import of an old
+ * a store keeps what the fold returns (sqlite/rows.ts), the import of an old
  * jobs.jsonl folds in memory (Records).
  */
 import { z } from 'zod';
 import { modelOutputSchema } from '../models/output.js';
 import { DEFAULT_MODEL } from '../models/registry.js';
-import { isTerminal, phaseOf } from './phase.js';
+import { isTerminal, phaseOf, type Phase } from '../jobs/phase.js';
 
 /** sha256 of each image as checked before submitting, by field. */
 const imageShaSchema = z.record(z.string(), z.string());
@@ -342,10 +342,12 @@ export const boardDocSchema: z.ZodType<BoardRecord> = boardDocFields.transform((
 });
 
 type PendingEvent = EventOf<'submitting' | 'submit_failed'>;
-export type BoardEvent = EventOf<'storyboard' | 'cut' | 'storyboard_closed' | 'film' | 'film_error' | 'sheet'>;
 export type JobEvent = Exclude<LedgerEvent, PendingEvent | BoardEvent>;
 
-const BOARD_EVENTS: ReadonlySet<LedgerEvent['t']> = new Set(['storyboard', 'cut', 'storyboard_closed', 'film', 'film_error', 'sheet']);
+/** The events that fold into a storyboard, listed once: the fold reads it, and so do the store's change notices. */
+const BOARD_EVENT_TYPES = ['storyboard', 'cut', 'storyboard_closed', 'film', 'film_error', 'sheet'] as const;
+export type BoardEvent = EventOf<(typeof BOARD_EVENT_TYPES)[number]>;
+export const BOARD_EVENTS: ReadonlySet<string> = new Set(BOARD_EVENT_TYPES);
 
 /** Which record an event folds into. */
 export function entityOf(e: LedgerEvent): { kind: 'pending'; e: PendingEvent } | { kind: 'board'; e: BoardEvent } | { kind: 'job'; e: JobEvent } {
@@ -465,6 +467,12 @@ export function jobCostUsd(job: JobRecord): number | undefined {
   if (job.charged_usd !== undefined) return job.charged_usd;
   if (job.status && phaseOf(job.status) === 'cancelled') return 0;
   return job.estimate_usd;
+}
+
+/** Where a job stands, from its last state seen; a submission that got no answer and no state since is its own phase. */
+export function jobPhase(job: JobRecord): Phase | 'outcome_unknown' {
+  if (job.outcome_unknown && !job.status) return 'outcome_unknown';
+  return job.status ? phaseOf(job.status) : 'queued';
 }
 
 /** Run time of a finished job: first seen in progress → first seen completed. */

@@ -6,7 +6,7 @@
  */
 import { existsSync, statSync } from 'node:fs';
 import type Database from 'libsql';
-import { KlingError } from '../errors.js';
+import { KlingError } from '../../errors.js';
 
 export type Db = Database.Database;
 
@@ -145,7 +145,7 @@ export function openError(file: string, err: unknown): KlingError {
   );
 }
 
-export function busyError(file: string): KlingError {
+function busyError(file: string): KlingError {
   return new KlingError(
     'state_unavailable',
     `Another process has held the job ledger ${file} for over ${BUSY_TIMEOUT_MS / 1000} s, so nothing was submitted. Try again; if it persists, stop the kling-o1-mcp process that hangs.`,

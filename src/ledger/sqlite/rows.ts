@@ -4,7 +4,7 @@
  * columns. Every write here runs inside the caller's transaction.
  */
 import { z } from 'zod';
-import { scalar, type Db } from './ledger-db.js';
+import { scalar, type Db } from './db.js';
 import {
   boardDocSchema,
   entityOf,
@@ -12,6 +12,7 @@ import {
   foldJob,
   jobCostUsd,
   jobDocSchema,
+  jobPhase,
   pendingDocSchema,
   pendingOf,
   renderSlots,
@@ -21,8 +22,7 @@ import {
   type JobRecord,
   type LedgerEvent,
   type PendingSubmission,
-} from './records.js';
-import { jobPhase } from './summary.js';
+} from '../records.js';
 
 /** A stored document, read back: types at the edges. */
 export function parseDoc<T>(schema: z.ZodType<T>, text: unknown): T {

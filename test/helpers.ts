@@ -83,6 +83,7 @@ export type Env = Record<string, string | undefined>;
 export function simEnv(sim: RunComfySimulator, dir: string, extra: Env = {}): Env {
   return {
     RUNCOMFY_BASE_URL: sim.url,
+    RUNCOMFY_ACCOUNT_BASE_URL: sim.url,
     RUNCOMFY_API_TOKEN: SIM_TOKEN,
     KLING_MCP_ALLOW_PRIVATE_URLS: '1',
     KLING_MCP_STATE_DIR: path.join(dir, 'state'),

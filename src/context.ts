@@ -127,6 +127,7 @@ export class AppContext {
     const agent = createAgent(this.config.httpTimeoutMs);
     const client = new RunComfyClient({
       baseUrl: this.config.baseUrl,
+      accountBaseUrl: this.config.accountBaseUrl,
       token,
       clock: this.clock,
       readsPerSecond: this.config.upstreamRps,

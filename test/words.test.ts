@@ -7,6 +7,7 @@ import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { promisify } from 'node:util';
 import { describe, expect } from 'vitest';
+import { cutFileName } from '../src/storyboards/show.js';
 import { formatBytes, roundUsd } from '../src/util/format.js';
 import { call, ROOT, textOf } from './helpers.js';
 import { labTest } from './lab.js';
@@ -66,6 +67,27 @@ describe('what the tools say', () => {
     expect(after.structuredContent?.cost.estimate_usd).toBe(0);
   });
 
+  it('each wait_seconds description says once what the call returns when the wait ends first', async ({ shared: c }) => {
+    const { tools } = await c.client.listTools();
+    const waits = tools.flatMap((t) => {
+      const d = (t.inputSchema.properties?.wait_seconds as { description?: string } | undefined)?.description;
+      return d ? [[t.name, d] as const] : [];
+    });
+    expect(waits.length).toBe(6);
+    for (const [name, d] of waits) {
+      const returns = /the call still returns (.+)\.$/.exec(d)?.[1];
+      expect(returns, name).toBeDefined();
+      expect(d.split(returns!).length - 1, `${name}: ${d}`).toBe(1);
+    }
+  });
+
+  it("the stitch description names each cut's film as the server writes it (cutFileName)", async ({ shared: c }) => {
+    const { tools } = await c.client.listTools();
+    const stitch = (tools.find((t) => t.name === 'revise_storyboard')!.inputSchema.properties!.stitch as { description: string }).description;
+    expect(stitch).toContain(cutFileName({ storyboard_id: '<storyboard_id>', cut: 1 }, 'mp4'));
+    expect(stitch).toContain(cutFileName({ storyboard_id: '<storyboard_id>', cut: '<n>' as unknown as number }, 'mp4'));
+  });
+
   it("a quote's price is in cents, in the text and in structured content, never a float's tail (5 × $0.56 = $2.80)", async ({ connect, clip }) => {
     const c = await connect({ env: { KLING_MCP_CONFIRM_ABOVE_USD: '1' } });
     const r = await call(c.client, 'generate_storyboard', { shots: Array.from({ length: 5 }, () => clip()) });
@@ -121,9 +143,21 @@ describe('the README', () => {
     expect(perf).toMatch(/\| measure \| 2026-11-25[^|]*\| 2026-12-01[^|]*\|/);
   });
 
-  it('says what npm 11 warns about when installing the tarball, and what to do', () => {
-    expect(README).toMatch(/npm 11 runs no install scripts\s+by default and warns that sharp's was not run: that is fine, nothing is missing/);
-    expect(README).toMatch(/There is nothing to approve; the server starts as is/);
+  it("says what npm 11's install-scripts warnings mean, for `npm ci` and for the global install, as the package is made", () => {
+    const flat = README.replace(/\s+/g, ' ');
+    const pkg = JSON.parse(readFileSync(path.join(ROOT, 'package.json'), 'utf8')) as { scripts: Record<string, string>; files: string[] };
+    const lock = readFileSync(path.join(ROOT, 'package-lock.json'), 'utf8');
+    // npm ci: esbuild's and sharp's scripts, whose binaries come as optional dependencies for the platform.
+    expect(flat).toMatch(/`npm ci` ends with `npm warn install-scripts 2 packages have install scripts not yet covered by allowScripts`/);
+    expect(flat).toContain('`esbuild@… (postinstall: node install.js)`');
+    expect(flat).toContain('`sharp@… (install: node install/check.js || npm run build)`');
+    for (const optional of ['@esbuild/linux-x64', '@img/sharp-linux-x64', '@libsql/linux-x64-gnu']) expect(lock).toContain(`"node_modules/${optional}"`);
+    expect(flat).toContain("The project's own `prepare` runs, and builds `dist/`. There is nothing to approve or run.");
+    // The global install: the package's own prepare, which names a script the tarball does not hold.
+    expect(flat).toContain(`\`kling-o1-mcp@0.1.0 (prepare: ${pkg.scripts.prepare})\``);
+    expect(pkg.files.some((f) => f.startsWith('scripts'))).toBe(false);
+    expect(pkg.files).toContain('dist/server.js');
+    expect(flat).toMatch(/There is nothing to approve; the server starts as is/);
   });
 
   const examples = [...README.matchAll(/```text\n([\s\S]*?)```/g)].map((m) => m[1]!);
@@ -145,6 +179,18 @@ describe('the README', () => {
         expect.stringMatching(/^Cost of the whole board: \$\d+\.\d\d charged so far \(\d+ takes?, \d+ cuts?\)\.$/),
       ]);
     }
+  });
+
+  it('says what resubmit_failed and resubmit_unknown each send again, as get_storyboard declares them', async () => {
+    const { getStoryboard } = await import('../src/tools/get-storyboard.js');
+    const failed = getStoryboard.input.resubmit_failed.description!;
+    const unknown = getStoryboard.input.resubmit_unknown.description!;
+    expect(failed).toMatch(/failed or were cancelled/);
+    expect(failed).not.toMatch(/no answer/);
+    expect(unknown).toMatch(/got no answer/);
+    const sentences = README.replace(/\s+/g, ' ').split(/(?<=\.) /);
+    for (const s of sentences.filter((x) => x.includes('resubmit_failed'))) expect(s).not.toMatch(/no answer|outcome_unknown/);
+    expect(sentences.some((s) => /got no answer/.test(s) && s.includes('`resubmit_unknown: true`'))).toBe(true);
   });
 
   it('says the bundle is unsigned and what that means; names where each limit of a message comes from', () => {

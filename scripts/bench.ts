@@ -18,6 +18,7 @@ import { fadeClip } from '../src/simulator/clip.js';
 import { RunComfySimulator, SIM_TOKEN } from '../src/simulator/simulator.js';
 import { VirtualClock } from '../src/util/clock.js';
 import { BIN, ROOT, call, connectInMemory, connectStdio, image, simEnv, tempDir, type Connected } from '../test/helpers.js';
+import { listedTools, MODEL_FACING_BUDGET_BYTES, modelFacingBytes, modelTools } from '../test/tool-definitions.js';
 
 const TSX = path.join(ROOT, 'node_modules', 'tsx', 'dist', 'cli.mjs');
 const rows: [string, string][] = [];
@@ -40,6 +41,19 @@ async function coldStartMs(script: string): Promise<number> {
   const t = performance.now() - t0;
   await client.close();
   return t;
+}
+
+/** What every turn of a conversation carries: the JSON a model reads of the tools, against its budget. */
+async function benchToolDefinitions(): Promise<void> {
+  const tools = modelTools(await listedTools());
+  const each = tools
+    .map((t) => ({ name: t.name, bytes: modelFacingBytes([t]) }))
+    .sort((a, b) => b.bytes - a.bytes)
+    .map((t) => `${t.name} ${t.bytes.toLocaleString('en')}`);
+  rows.push([
+    `Tool definitions a model reads: name + description + input schema of the ${tools.length} tools it is shown, as JSON (budget ${MODEL_FACING_BUDGET_BYTES.toLocaleString('en')} bytes)`,
+    `${modelFacingBytes(tools).toLocaleString('en')} bytes (${each.join(', ')})`,
+  ]);
 }
 
 /** Ours and the yardstick alternately (A B A B…), so drift in the machine's load hits both alike. */
@@ -410,6 +424,7 @@ async function benchRevisions(sim: RunComfySimulator, client: Connected['client'
 
 /** Every row by name: `npm run bench -- --only history,storyboard` measures just those (while working on one goal). */
 const BENCHES: Record<string, (sim: RunComfySimulator) => Promise<void>> = {
+  'tool-definitions': benchToolDefinitions,
   'cold-start': benchColdStart,
   preflight: benchPreflight,
   polling: benchPolling,

@@ -22,6 +22,7 @@ describe('npm run bench', () => {
       );
       expect(stdout).toContain('| measure | result |');
       for (const row of [
+        'Tool definitions a model reads',
         'Cold start',
         'Pre-flight check, two 1280×720',
         'Simulated 120 s job',

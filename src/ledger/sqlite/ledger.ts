@@ -10,7 +10,10 @@
  *
  * libsql's calls are synchronous; the store answers in Promises (store.ts), so
  * while a transaction awaits its checks another call of this process could
- * reach the same connection: every operation takes the one lock in turn.
+ * reach the same connection, or begin a transaction on another connection to
+ * the file and wait for its lock without ever letting this one finish: every
+ * operation on a file takes that file's one lock in this process, in turn.
+ * Other processes wait on SQLite's lock (busy_timeout) as before.
  */
 import { promises as fs } from 'node:fs';
 import path from 'node:path';
@@ -50,6 +53,9 @@ const takenRow = z.object({ board_id: z.string(), shot: z.number(), cut: z.numbe
 const pageRow = z.object({ doc: z.string(), sort: z.number(), id: z.string() });
 const quoteRow = z.object({ fingerprint: z.string(), expires_at: z.number() });
 
+/** The lock of each ledger file in this process, shared by every store opened on it. */
+const locks = new Map<string, Semaphore>();
+
 /** `fn`'s value, or its throw, as a Promise. */
 const settled = <T>(fn: () => T): Promise<T> => new Promise<T>((resolve) => resolve(fn()));
 
@@ -60,14 +66,17 @@ export class SqliteLedger implements LedgerStore {
   /** The last event seq this process has reported; undefined until the first read (which reports nothing). */
   private seen: number | undefined;
   private readonly listeners = new Set<(change: LedgerChange) => void>();
-  /** One operation on the connection at a time: a transaction awaiting its checks holds it. */
-  private readonly lock = new Semaphore(1);
+  /** One operation on the file at a time in this process: a transaction awaiting its checks holds it. */
+  private readonly lock: Semaphore;
 
   constructor(
     readonly dir: string,
     private readonly log: Logger,
   ) {
     this.location = path.join(dir, LEDGER_DB);
+    const key = path.resolve(this.location);
+    this.lock = locks.get(key) ?? new Semaphore(1);
+    locks.set(key, this.lock);
   }
 
   /** Creates the folder and the database (importing an old jobs.jsonl once), and reports foreign files. */

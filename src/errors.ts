@@ -85,11 +85,13 @@ export function abortError(cause?: unknown): KlingError {
   return new KlingError('aborted', 'The call was cancelled by the client.', cause === undefined ? {} : { cause });
 }
 
-export const MISSING_TOKEN_MESSAGE =
-  'RUNCOMFY_API_TOKEN is not set. Create an API token in your RunComfy profile and give it to this server, then restart it. ' +
+/** Where the token goes, per client: the missing-token and refused-token errors both end with it. */
+export const TOKEN_SETUP =
   'Claude Desktop extension: Settings → Extensions → Kling O1 video (RunComfy) → RunComfy API token. ' +
   'JSON config (claude_desktop_config.json, .mcp.json, Cursor, VS Code): the "env" block of this server. ' +
   'Claude Code: `claude mcp add kling-o1 -e RUNCOMFY_API_TOKEN=... -- node /absolute/path/to/kling-o1-mcp/dist/server.js`.';
+
+export const MISSING_TOKEN_MESSAGE = `RUNCOMFY_API_TOKEN is not set. Create an API token in your RunComfy profile (Profile → API keys) and give it to this server, then restart it. ${TOKEN_SETUP}`;
 
 /** After jobs exist upstream, every error must still name them, so no paid request_id is ever lost. */
 export function withRequestIds(caught: unknown, requestIds: string[]): unknown {

@@ -181,14 +181,20 @@ describe('the simulator raises each code by itself', () => {
   const gen = (c: Connected, f: { start: string; end: string }, wait = 0) =>
     call(c.client, 'generate_video', { prompt: 'p', start_image_url: f.start, end_image_url: f.end, wait_seconds: wait });
 
-  it('a bad token: 400004 (here with HTTP 200) names RUNCOMFY_API_TOKEN; nothing is billed', async () => {
-    const { sim, c, frames } = await rig({ errorStatus: { 400004: 200 } }, { RUNCOMFY_API_TOKEN: 'not-the-right-token-42' });
-    const r = await gen(c, frames);
-    expect(r).toBeToolError('unauthorized');
-    expect(textOf(r)).toMatch(/RUNCOMFY_API_TOKEN/);
-    expect(sim.submissions).toBe(0);
-    expect(sim.requests.find((q) => q.route === 'submit')?.status).toBe(200);
-  });
+  for (const status of [200, 401, 403])
+    it(`a bad token: 400004 on HTTP ${status} to the price lookup stops there, naming RUNCOMFY_API_TOKEN and where to set it; nothing is posted`, async () => {
+      const { sim, c, frames } = await rig({ errorStatus: { 400004: status } }, { RUNCOMFY_API_TOKEN: 'not-the-right-token-42' });
+      for (const r of [
+        await gen(c, frames),
+        await call(c.client, 'generate_storyboard', { shots: [{ prompt: 'p', start_image_url: frames.start, end_image_url: frames.end }] }),
+      ]) {
+        expect(r).toBeToolError('unauthorized');
+        expect(textOf(r)).toMatch(/RUNCOMFY_API_TOKEN/);
+        expect(textOf(r)).toContain('Claude Desktop extension: Settings → Extensions');
+      }
+      expect(sim.requests.filter((q) => q.route === 'model').map((q) => q.status)).toEqual([status, status]);
+      expect(sim.requests.filter((q) => q.route === 'submit')).toEqual([]);
+    });
 
   it('a base URL with a model path in it: 400001 says to check RUNCOMFY_BASE_URL', async () => {
     const sim = await startSim();

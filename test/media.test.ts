@@ -152,7 +152,7 @@ describe('stitchClips', () => {
     const probes = await Promise.all(shots.map(probeClip));
     expect(Math.abs(film.durationS - probes.reduce((s, p) => s + p.durationS, 0))).toBeLessThanOrEqual(0.1);
     expect(film.frames).toBe(probes.reduce((s, p) => s + p.frames, 0));
-    expect(film).toMatchObject({ path: out, width: 64, height: 36, frames: 80, audio: false, warnings: [] });
+    expect(film).toMatchObject({ path: out, width: 64, height: 36, frames: 80, audio: { from: 'none', why: 'no clip has sound' }, warnings: [] });
     const bytes = readFileSync(out);
     expect(film.bytes).toBe(bytes.length);
     expect(film.sha256).toBe(createHash('sha256').update(bytes).digest('hex'));
@@ -209,22 +209,26 @@ describe('stitchClips', () => {
     expect(leftovers()).toEqual([]);
   });
 
-  it('copies sound when every clip has the same audio; drops it with a warning otherwise', async () => {
+  it('copies sound when every clip has the same audio; drops it with a warning when it cannot be joined or padded', async () => {
     const [a, b] = [await withSound(shots[0]!, 'a-sound.mp4', 8000), await withSound(shots[1]!, 'b-sound.mp4', 8000)];
     const both = await stitchClips([a, b], path.join(tmp.dir, 'sound.mp4'));
-    expect(both).toMatchObject({ audio: true, warnings: [], frames: 60 });
+    expect(both).toMatchObject({ audio: { from: 'clips', codec: 'pcm-s16', durationS: expect.closeTo(15, 1) }, warnings: [], frames: 60 });
     expect(both.durationS).toBeCloseTo(15, 1);
     expect((await probeClip(both.path)).audio).toMatchObject({ codec: 'pcm-s16', sampleRate: 8000, channels: 1 });
 
     const mixed = await stitchClips([a, shots[1]!, shots[2]!], path.join(tmp.dir, 'mixed.mp4'));
-    expect(mixed).toMatchObject({ audio: false, warnings: ['The film has no sound: shots 2–3 have no audio track.'], frames: 80 });
+    expect(mixed).toMatchObject({
+      audio: { from: 'none' },
+      warnings: ["The film has no sound: shots 2–3 have no audio track, and the others' pcm-s16 audio cannot be padded with silence without re-encoding."],
+      frames: 80,
+    });
     expect((await probeClip(mixed.path)).audio).toBeNull();
 
     const other = await withSound(shots[2]!, 'c-sound.mp4', 16000);
     const differ = await stitchClips([a, other], path.join(tmp.dir, 'differ.mp4'));
-    expect(differ.audio).toBe(false);
+    expect(differ.audio.from).toBe('none');
     expect(differ.warnings[0]).toMatch(
-      /^The film has no sound: the clips' audio differs \(shot 2 has pcm-s16 audio, 16000 Hz.*, shot 1 has pcm-s16 audio, 8000 Hz/,
+      /^The film has no sound: the clips' sound is not all in one format \(shot 2 has pcm-s16 audio, 16000 Hz.*, shot 1 has pcm-s16 audio, 8000 Hz.*\), and sound of different formats cannot be joined without re-encoding\.$/,
     );
   });
 });

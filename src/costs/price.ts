@@ -4,8 +4,9 @@
  * model, KLING_MCP_PRICE_PER_SECOND_USD when the user sets it; the clip's
  * duration does the rest (estimateUsd). A price endpoint that is down leaves
  * that model's price unknown for a few minutes, then it is asked again; it
- * never holds a tool call up for long.
+ * never holds a tool call up for long. A refused token is thrown, not priced as unknown: nothing is posted with it.
  */
+import { KlingError } from '../errors.js';
 import type { Logger } from '../util/log.js';
 import type { Clock } from '../util/clock.js';
 
@@ -66,6 +67,8 @@ export class PriceBook {
       this.cached.set(model, { price, until: Infinity });
       return price;
     } catch (err) {
+      // A refused token is the answer every later request would get too: stop here, before anything is posted.
+      if (err instanceof KlingError && err.code === 'unauthorized') throw err;
       this.log.warn(`could not read RunComfy's price for ${model} (${(err as Error).message}); costs are unknown for now.`);
       this.cached.set(model, { price: undefined, until: this.clock.now() + RETRY_AFTER_MS });
       return undefined;

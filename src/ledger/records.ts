@@ -57,6 +57,19 @@ export const filmSchema = savedFileSchema.extend({
     .object({ codec: z.string(), duration_s: z.number(), sha256: z.string() })
     .optional()
     .describe('the soundtrack muxed into the film (packets copied, cut at the film’s end): codec, its length in the film, sha256 of the track'),
+  audio: z
+    .object({
+      from: z.enum(['clips', 'soundtrack', 'none']).describe("where the film's sound comes from: the clips' own, the board's soundtrack, or none"),
+      why: z
+        .string()
+        .optional()
+        .describe('why, when there is more to it: no clip has sound, formats that cannot be joined, silent shots, a soundtrack over the clips’ sound'),
+      codec: z.string().optional(),
+      duration_s: z.number().optional().describe('seconds of sound in the film'),
+      silent_shots: z.array(z.number().int().min(1)).optional().describe('shots with no sound of their own, silent in a film that carries the others’ sound'),
+    })
+    .optional()
+    .describe('the sound the film carries (absent on films made before it was recorded)'),
 });
 export type FilmFile = z.output<typeof filmSchema>;
 

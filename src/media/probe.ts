@@ -14,7 +14,9 @@ export interface AudioProbe {
   channels: number;
   /** Seconds to the end of the last audio packet. */
   durationS: number;
-  /** sha256 of the codec's decoder configuration bytes, or null if it has none. */
+  /** The codec's decoder configuration bytes (for AAC, the AudioSpecificConfig), or null if it has none. */
+  config: Uint8Array | null;
+  /** sha256 of `config`. */
   configSha256: string | null;
 }
 
@@ -75,13 +77,15 @@ export async function probeClip(filePath: string): Promise<ClipProbe> {
 }
 
 async function probeAudio(input: Input, track: InputAudioTrack): Promise<AudioProbe> {
-  const config = await track.getDecoderConfig();
+  const description = (await track.getDecoderConfig())?.description;
+  const config = description ? toBytes(description) : null;
   return {
     codec: await track.getCodec(),
     sampleRate: await track.getSampleRate(),
     channels: await track.getNumberOfChannels(),
     durationS: await input.computeDuration([track]),
-    configSha256: config?.description ? sha256(toBytes(config.description)) : null,
+    config,
+    configSha256: config && sha256(config),
   };
 }
 

@@ -3,6 +3,7 @@
  * local file (absolute path or file:// URL), or a data: URI. Local files and
  * data: URIs are checked here and sent inline, since RunComfy cannot reach them.
  */
+import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { KlingError } from '../errors.js';
@@ -14,9 +15,18 @@ export type ImageSource = { kind: 'url'; url: string } | { kind: 'file'; path: s
 const LOCAL_OFF =
   'local images (file paths, file:// URLs and data: URIs) are turned off on this server (KLING_MCP_LOCAL_IMAGES=0); give a public https:// URL of the image instead.';
 
+/** `~` and `~/…` name the home folder, as a shell reads them (agents write them all the time); `~user/…` is not read. */
+function homePath(ref: string): string | undefined {
+  return /^~(?:$|[\\/])/.test(ref) ? path.join(os.homedir(), ref.slice(1)) : undefined;
+}
+
+// What looks like a file name rather than a URL: images, and the soundtracks this server takes.
+const FILE_NAME = /\.(png|jpe?g|webp|gif|avif|m4a|mp4|aac|mp3)$/i;
+
 /** Classifies a reference; throws `invalid_input` for local ones when they are turned off, or malformed. */
 export function imageSourceOf(label: string, ref: string, localImages: boolean): ImageSource {
-  const local = isDataUri(ref) || /^file:/i.test(ref) || path.isAbsolute(ref);
+  const home = homePath(ref);
+  const local = isDataUri(ref) || /^file:/i.test(ref) || path.isAbsolute(ref) || home !== undefined;
   if (local && !localImages) throw new KlingError('invalid_input', `${label}: ${LOCAL_OFF}`);
   if (isDataUri(ref)) return parseDataUri(label, ref);
   if (/^file:/i.test(ref)) {
@@ -29,12 +39,15 @@ export function imageSourceOf(label: string, ref: string, localImages: boolean):
       );
     }
   }
+  if (home !== undefined) return { kind: 'file', path: path.resolve(home) };
   if (path.isAbsolute(ref)) return { kind: 'file', path: path.resolve(ref) };
-  if (localImages && !URL.canParse(ref) && /[\\/]|\.(png|jpe?g|webp|gif|avif)$/i.test(ref)) {
+  if (localImages && !URL.canParse(ref) && (/[\\/]/.test(ref) || FILE_NAME.test(ref))) {
+    const relative = ref.slice(0, 200);
     throw new KlingError(
       'invalid_input',
-      `${label}: "${ref.slice(0, 200)}" is a relative path, and this server cannot know what it is relative to. ` +
-        'Give an absolute path (e.g. /home/me/frames/start.png or C:\\frames\\start.png), a file:// URL, a data:image/…;base64,… URI or a public https:// URL.',
+      `${label}: "${relative}" is a relative path, and this server cannot know what it is relative to. ` +
+        `Give an absolute path (such as ${path.join(os.homedir(), relative)}), one that starts with ~/ for your home folder (~/${relative.replace(/^[\\/]+/, '')}), ` +
+        'a file:// URL or a public https:// URL.',
     );
   }
   return { kind: 'url', url: ref };

@@ -3,7 +3,7 @@
  * Its error codes decide first, whatever HTTP status they came with (400 to
  * 404, or even 200); the HTTP status decides only for answers without a code.
  */
-import { KlingError } from '../errors.js';
+import { KlingError, TOKEN_SETUP } from '../errors.js';
 import { errorText, upstreamErrorOf, type UpstreamError } from './schemas.js';
 
 export interface AnswerContext {
@@ -16,7 +16,8 @@ export interface AnswerContext {
 }
 
 const TOKEN_ADVICE =
-  'Check that RUNCOMFY_API_TOKEN in your MCP client config holds a valid, current RunComfy API token of an active account, then restart the server.';
+  'Check that RUNCOMFY_API_TOKEN in your MCP client config holds a valid, current RunComfy API token of an active account ' +
+  `(Profile → API keys), then restart the server. ${TOKEN_SETUP}`;
 const TOP_UP = 'Top up your RunComfy balance, then try again.';
 
 /** The documented codes. Each message names the cause and the fix; RunComfy's own words are appended. */

@@ -7,8 +7,9 @@
  */
 import path from 'node:path';
 import { isKlingError } from '../errors.js';
-import { atCut, type BoardRecord } from '../ledger/records.js';
+import { atCut, type BoardRecord, type FilmFile } from '../ledger/records.js';
 import type { JobCall } from '../calls/call.js';
+import type { FilmAudio } from '../media/stitch.js';
 import type { BoardProgress } from './progress.js';
 import { cutFileName, standing, storyboardUri } from './show.js';
 
@@ -46,11 +47,23 @@ export async function stitchFilm(call: JobCall, given: BoardRecord, progress: Bo
         frames: film.frames,
         clips: shas,
         ...(film.warnings.length > 0 && { notes: film.warnings }),
-        ...(track && film.soundtrackS !== undefined && { sound: { codec: track.codec, duration_s: film.soundtrackS, sha256: track.sha256 } }),
+        ...(track && film.audio.durationS !== undefined && { sound: { codec: track.codec, duration_s: film.audio.durationS, sha256: track.sha256 } }),
+        audio: filmAudio(film.audio),
       },
     });
   } catch (err) {
     if (!isKlingError(err) || err.code === 'aborted') throw err;
     await record('film_error', { cut: board.cut, message: err.message });
   }
+}
+
+/** The film's sound as the ledger keeps it (shots 1-based, as the board shows them). */
+function filmAudio(a: FilmAudio): NonNullable<FilmFile['audio']> {
+  return {
+    from: a.from,
+    ...(a.why && { why: a.why }),
+    ...(a.codec && { codec: a.codec }),
+    ...(a.durationS !== undefined && { duration_s: a.durationS }),
+    ...(a.silentShots && { silent_shots: a.silentShots.map((i) => i + 1) }),
+  };
 }

@@ -6,7 +6,7 @@
 import type { ResourceLink } from '@modelcontextprotocol/sdk/types.js';
 import { z } from 'zod';
 import { jobCostUsd } from '../ledger/records.js';
-import { filmSchema, savedFileSchema, type BoardRecord } from '../ledger/records.js';
+import { filmSchema, savedFileSchema, type BoardRecord, type FilmFile } from '../ledger/records.js';
 import { DEFAULT_MAX_WAIT_S } from '../config.js';
 import { modelOutputSchema } from '../models/output.js';
 import { errorText } from '../runcomfy/schemas.js';
@@ -186,7 +186,7 @@ function summary(v: BoardView): string {
   if (v.film)
     lines.push(
       `Film: ${v.film.path} (${v.film.duration_s.toFixed(1)} s, ${v.film.frames} frames, ${formatBytes(v.film.bytes)}, sha256 ${v.film.sha256.slice(0, 12)}…)` +
-        (v.film.sound ? `, with sound: the ${v.film.sound.codec.toUpperCase()} soundtrack, ${v.film.sound.duration_s.toFixed(1)} s of it` : ''),
+        filmSound(v.film),
     );
   for (const note of v.film?.notes ?? []) lines.push(`Film note: ${note}`);
   if (v.film_error) lines.push(`Film not stitched: ${v.film_error}`);
@@ -207,4 +207,16 @@ function links(v: BoardView): ResourceLink[] {
   if (v.sheet) out.push(fileLink(v.sheet, 'contact sheet of the keyframes'));
   for (const s of v.shots) for (const f of s.files ?? []) out.push(fileLink(f, `clip of shot ${s.index}`));
   return out;
+}
+
+/** What the film's line says of its sound. */
+function filmSound(film: FilmFile): string {
+  if (film.sound) return `, with sound: the ${film.sound.codec.toUpperCase()} soundtrack, ${film.sound.duration_s.toFixed(1)} s of it`;
+  if (film.audio?.from === 'clips') {
+    const silent = film.audio.silent_shots?.length
+      ? `, silent in ${film.audio.silent_shots.length === 1 ? 'shot' : 'shots'} ${film.audio.silent_shots.join(', ')}`
+      : '';
+    return `, with the clips' own sound (${(film.audio.codec ?? 'audio').toUpperCase()})${silent}`;
+  }
+  return film.audio?.from === 'none' ? ', silent' : '';
 }

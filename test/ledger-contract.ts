@@ -230,6 +230,18 @@ export function describeLedgerContract(name: string, create: () => Promise<Ledge
       expect(changes).toEqual([{ ids: ['job-y'], added: true }]);
     });
 
+    it('a transaction’s LedgerTx kept past its end is refused: nothing is written outside a transaction', async () => {
+      const store = await (await place()).open();
+      let kept: LedgerTx | undefined;
+      await store.transaction((tx) => {
+        kept = tx;
+        return Promise.resolve();
+      });
+      await expect(kept!.write({ t: 'submitted', id: 'late', at: at(1), input: input() })).rejects.toThrow();
+      await expect(kept!.spendSources(-Infinity)).rejects.toThrow();
+      expect(await store.job('late')).toBeUndefined();
+    });
+
     it('reservations racing from two stores of one ledger: the spend check and the write in one transaction let through exactly what the limit allows', async () => {
       const p = await place();
       const [a, b] = [await p.open(), await p.open()];

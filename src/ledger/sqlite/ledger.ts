@@ -60,7 +60,7 @@ const locks = new Map<string, Semaphore>();
 const settled = <T>(fn: () => T): Promise<T> => new Promise<T>((resolve) => resolve(fn()));
 
 export class SqliteLedger implements LedgerStore {
-  readonly location: string;
+  readonly file: string;
   private db: Db | undefined;
   private rows: Rows | undefined;
   /** The last event seq this process has reported; undefined until the first read (which reports nothing). */
@@ -70,11 +70,11 @@ export class SqliteLedger implements LedgerStore {
   private readonly lock: Semaphore;
 
   constructor(
-    readonly dir: string,
+    private readonly dir: string,
     private readonly log: Logger,
   ) {
-    this.location = path.join(dir, LEDGER_DB);
-    const key = path.resolve(this.location);
+    this.file = path.join(dir, LEDGER_DB);
+    const key = path.resolve(this.file);
     this.lock = locks.get(key) ?? new Semaphore(1);
     locks.set(key, this.lock);
   }
@@ -86,9 +86,9 @@ export class SqliteLedger implements LedgerStore {
       if (!OURS.has(name)) this.log.warn(`ledger: ignoring ${path.join(this.dir, name)}, which is not kling-o1-mcp's.`);
     }
     const legacy = path.join(this.dir, LEGACY_FILE);
-    const db = await openDb(this.location, (db) => {
+    const db = await openDb(this.file, (db) => {
       const count = importEvents(new Rows(db), readLegacy(legacy, this.log));
-      if (count > 0) this.log.info(`ledger: imported ${count} event(s) from ${legacy} into ${this.location}; ${LEGACY_FILE} is left as it was.`);
+      if (count > 0) this.log.info(`ledger: imported ${count} event(s) from ${legacy} into ${this.file}; ${LEGACY_FILE} is left as it was.`);
     });
     this.rows = new Rows(db);
     this.db = db;
@@ -118,13 +118,16 @@ export class SqliteLedger implements LedgerStore {
     return this.lock.run(async () => {
       const db = this.handle();
       this.sqlite(() => db.exec('BEGIN IMMEDIATE'));
+      const tx = this.tx(db);
       let value: T;
       try {
-        value = await fn(this.tx(db));
+        value = await fn(tx.view);
         this.sqlite(() => db.exec('COMMIT'));
       } catch (err) {
         if (db.inTransaction) db.exec('ROLLBACK');
-        throw openError(this.location, err);
+        throw openError(this.file, err);
+      } finally {
+        tx.end();
       }
       this.refresh();
       return value;
@@ -206,12 +209,24 @@ export class SqliteLedger implements LedgerStore {
     });
   }
 
-  /** A write transaction's view of the connection: the lock and BEGIN IMMEDIATE are already held. */
-  private tx(db: Db): LedgerTx {
+  /**
+   * A write transaction's view of the connection, while the lock and BEGIN IMMEDIATE are held; once it ends, a
+   * call left over (not awaited inside it) is refused rather than run outside the transaction.
+   */
+  private tx(db: Db): { view: LedgerTx; end: () => void } {
+    let live = true;
+    const inside = <T>(fn: () => T) =>
+      settled(() => {
+        if (!live) throw new Error('a ledger transaction was used after it ended; await every call inside it');
+        return fn();
+      });
     return {
-      slice: (boardId) => settled(() => this.sliceOf(db, boardId)),
-      spendSources: (since) => settled(() => spendOf(db, since)),
-      write: (event) => settled(() => void this.rows!.apply(event)),
+      view: {
+        slice: (boardId) => inside(() => this.sliceOf(db, boardId)),
+        spendSources: (since) => inside(() => spendOf(db, since)),
+        write: (event) => inside(() => void this.rows!.apply(event)),
+      },
+      end: () => (live = false),
     };
   }
 
@@ -240,7 +255,7 @@ export class SqliteLedger implements LedgerStore {
     try {
       return fn();
     } catch (err) {
-      throw openError(this.location, err);
+      throw openError(this.file, err);
     }
   }
 
@@ -290,7 +305,7 @@ export class SqliteLedger implements LedgerStore {
   }
 
   private handle(): Db {
-    if (!this.db) throw new KlingError('state_unavailable', `The job ledger ${this.location} is not open yet.`);
+    if (!this.db) throw new KlingError('state_unavailable', `The job ledger ${this.file} is not open yet.`);
     return this.db;
   }
 }

@@ -3,7 +3,7 @@
  * table for the README. A benchmark, not a test: it asserts nothing.
  */
 import { execFile } from 'node:child_process';
-import { readFileSync } from 'node:fs';
+import { readFileSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { promisify } from 'node:util';
@@ -14,9 +14,11 @@ import { loadConfig } from '../src/config.js';
 import { ImageFetcher } from '../src/preflight/fetch-image.js';
 import { preflightImages } from '../src/preflight/preflight.js';
 import { klingO1ImageToVideo } from '../src/models/kling-o1-image-to-video.js';
+import { fadeClip } from '../src/simulator/clip.js';
 import { RunComfySimulator, SIM_TOKEN } from '../src/simulator/simulator.js';
 import { VirtualClock } from '../src/util/clock.js';
 import { BIN, ROOT, call, connectInMemory, connectStdio, image, simEnv, tempDir, type Connected } from '../test/helpers.js';
+import { listedTools, MODEL_FACING_BUDGET_BYTES, modelFacingBytes, modelTools } from '../test/tool-definitions.js';
 
 const TSX = path.join(ROOT, 'node_modules', 'tsx', 'dist', 'cli.mjs');
 const rows: [string, string][] = [];
@@ -39,6 +41,19 @@ async function coldStartMs(script: string): Promise<number> {
   const t = performance.now() - t0;
   await client.close();
   return t;
+}
+
+/** What every turn of a conversation carries: the JSON a model reads of the tools, against its budget. */
+async function benchToolDefinitions(): Promise<void> {
+  const tools = modelTools(await listedTools());
+  const each = tools
+    .map((t) => ({ name: t.name, bytes: modelFacingBytes([t]) }))
+    .sort((a, b) => b.bytes - a.bytes)
+    .map((t) => `${t.name} ${t.bytes.toLocaleString('en')}`);
+  rows.push([
+    `Tool definitions a model reads: name + description + input schema of the ${tools.length} tools it is shown, as JSON (budget ${MODEL_FACING_BUDGET_BYTES.toLocaleString('en')} bytes)`,
+    `${modelFacingBytes(tools).toLocaleString('en')} bytes (${each.join(', ')})`,
+  ]);
 }
 
 /** Ours and the yardstick alternately (A B A B…), so drift in the machine's load hits both alike. */
@@ -344,6 +359,37 @@ async function benchStoryboard(): Promise<void> {
   }
 }
 
+/** Stitching a 12-shot board whose clips have sound, in a process of its own so its memory is the stitching's alone. */
+async function benchStitchSound(): Promise<void> {
+  log('12-shot film with sound…');
+  const tmp = tempDir('kling-bench-sound-');
+  try {
+    // Clips as the simulator renders an engine's with sound: 256 px wide, 4 fps, 48 kHz stereo AAC.
+    const frames = await Promise.all(
+      [0, 1].map(async (i) =>
+        sharp(await noisePng(640 * 360 * 3))
+          .resize(640, 360)
+          .rotate(i * 180)
+          .png()
+          .toBuffer(),
+      ),
+    );
+    const clips: string[] = [];
+    for (let i = 0; i < 12; i++) {
+      const file = path.join(tmp.dir, `shot-${i + 1}.mp4`);
+      writeFileSync(file, await fadeClip(i % 2 ? [...frames].reverse() : frames, { durationS: i % 2 ? 10 : 5, soundSeed: `shot ${i + 1}` }));
+      clips.push(file);
+    }
+    const r = await child('stitch.ts', [path.join(tmp.dir, 'film.mp4'), ...clips]);
+    rows.push([
+      'Stitching a 12-shot board whose clips have sound (stitchClips in its own process: 256 px clips alternating 5 s and 10 s, each with 48 kHz stereo AAC; picture and sound packets copied, the film read back and verified; goal: RSS ≤ 150 MB)',
+      `${r.durationS!.toFixed(1)} s film with ${r.audioS!.toFixed(2)} s of sound (${(r.bytes! / 2 ** 20).toFixed(1)} MB); stitched and verified in ${ms(r.ms!)}; peak RSS ${r.peakRssMb!.toFixed(0)} MB (${r.rssBeforeMb!.toFixed(0)} MB before)`,
+    ]);
+  } finally {
+    tmp.cleanup();
+  }
+}
+
 /** Revising the 12-shot board: one keyframe changed (two shots rendered), then a re-cut of all 12 from existing takes. */
 async function benchRevisions(sim: RunComfySimulator, client: Connected['client'], id: string, shots: Record<string, unknown>[]) {
   log('12-shot revisions…');
@@ -378,6 +424,7 @@ async function benchRevisions(sim: RunComfySimulator, client: Connected['client'
 
 /** Every row by name: `npm run bench -- --only history,storyboard` measures just those (while working on one goal). */
 const BENCHES: Record<string, (sim: RunComfySimulator) => Promise<void>> = {
+  'tool-definitions': benchToolDefinitions,
   'cold-start': benchColdStart,
   preflight: benchPreflight,
   polling: benchPolling,
@@ -385,6 +432,7 @@ const BENCHES: Record<string, (sim: RunComfySimulator) => Promise<void>> = {
   download: benchDownload,
   history: benchHistory,
   storyboard: benchStoryboard,
+  'film-sound': benchStitchSound,
 };
 const onlyAt = process.argv.indexOf('--only');
 const ONLY = onlyAt < 0 ? [] : (process.argv[onlyAt + 1] ?? '').split(',');

@@ -114,6 +114,7 @@ async function main(): Promise<number> {
       PATH: process.env.PATH ?? '',
       HOME: process.env.HOME ?? '',
       RUNCOMFY_BASE_URL: sim.url,
+      RUNCOMFY_ACCOUNT_BASE_URL: sim.url,
       RUNCOMFY_API_TOKEN: SIM_TOKEN,
       KLING_MCP_ALLOW_PRIVATE_URLS: '1',
       KLING_MCP_STATE_DIR: path.join(outDir, 'state'),

@@ -25,6 +25,8 @@ export interface PollSettings {
 
 export interface Config {
   baseUrl: string;
+  /** RunComfy's core API, where the account's balance is (not the Model API's host). */
+  accountBaseUrl: string;
   /** Never logged, printed or returned; see util/redact.ts. */
   token: string | undefined;
   maxWaitS: number;
@@ -68,6 +70,12 @@ export const ENV_DOCS: { name: string; default: string; meaning: string }[] = [
     name: 'RUNCOMFY_BASE_URL',
     default: 'https://model-api.runcomfy.net',
     meaning: 'Where the RunComfy Model API lives; point it at `npm run simulator` to work offline.',
+  },
+  {
+    name: 'RUNCOMFY_ACCOUNT_BASE_URL',
+    default: 'https://api.runcomfy.net',
+    meaning:
+      "Where RunComfy's account API lives (the balance, `GET /prod/v2/balance`: one wallet pays for every RunComfy product); `npm run simulator` serves it too, at the same address as the Model API.",
   },
   {
     name: 'KLING_MCP_MAX_WAIT_S',
@@ -213,16 +221,18 @@ function folderList(src: Source, name: string): string[] {
 }
 
 const DEFAULT_BASE_URL = 'https://model-api.runcomfy.net';
+const DEFAULT_ACCOUNT_BASE_URL = 'https://api.runcomfy.net';
 
-function baseUrl(src: Source): string {
-  const url = (src.env.RUNCOMFY_BASE_URL?.trim() || DEFAULT_BASE_URL).replace(/\/+$/, '');
+/** An http(s) address without a trailing slash; a bad one is noted and its default used. */
+function baseUrl(src: Source, name: string, fallback: string): string {
+  const url = (src.env[name]?.trim() || fallback).replace(/\/+$/, '');
   let parsed: URL;
   try {
     parsed = new URL(url);
   } catch {
-    return bad(src, `RUNCOMFY_BASE_URL=${JSON.stringify(url)} is not a URL.`, DEFAULT_BASE_URL);
+    return bad(src, `${name}=${JSON.stringify(url)} is not a URL.`, fallback);
   }
-  if (parsed.protocol !== 'https:' && parsed.protocol !== 'http:') return bad(src, 'RUNCOMFY_BASE_URL must be an http:// or https:// URL.', DEFAULT_BASE_URL);
+  if (parsed.protocol !== 'https:' && parsed.protocol !== 'http:') return bad(src, `${name} must be an http:// or https:// URL.`, fallback);
   return url;
 }
 
@@ -249,7 +259,8 @@ export function loadConfig(env: Env = process.env): Config {
   const src: Source = { env, problems: [] };
   const [queueMinMs, queueMaxMs] = range(src, 'KLING_MCP_POLL_QUEUE_MS', [2000, 15000]);
   return {
-    baseUrl: baseUrl(src),
+    baseUrl: baseUrl(src, 'RUNCOMFY_BASE_URL', DEFAULT_BASE_URL),
+    accountBaseUrl: baseUrl(src, 'RUNCOMFY_ACCOUNT_BASE_URL', DEFAULT_ACCOUNT_BASE_URL),
     token: env.RUNCOMFY_API_TOKEN?.trim() || undefined,
     maxWaitS: num(src, 'KLING_MCP_MAX_WAIT_S', DEFAULT_MAX_WAIT_S, 0, 3600),
     allowPrivateUrls: env.KLING_MCP_ALLOW_PRIVATE_URLS === '1' || env.KLING_MCP_ALLOW_PRIVATE_URLS === 'true',

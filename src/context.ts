@@ -6,6 +6,7 @@
  */
 import type { Config } from './config.js';
 import { KlingError, MISSING_TOKEN_MESSAGE, isKlingError } from './errors.js';
+import type { Approval } from './costs/approval.js';
 import type { Jobs } from './jobs/jobs.js';
 import type { PriceBook } from './costs/price.js';
 import { SqliteLedger } from './ledger/sqlite/ledger.js';
@@ -31,6 +32,8 @@ export interface Upstream {
   client: RunComfyClient;
   jobs: Jobs;
   prices: PriceBook;
+  /** The one approval path for paid work (costs/approval.ts). */
+  approval: Approval;
 }
 
 export class AppContext {
@@ -115,18 +118,19 @@ export class AppContext {
   }
 
   private async buildUpstream(token: string): Promise<Upstream> {
-    const [{ RunComfyClient, createAgent }, { Downloader }, { Jobs }, { Waiter }, { PriceBook }, { spendLimit }, { SubmissionRecord }] = await Promise.all([
+    const [{ RunComfyClient, createAgent }, { Downloader }, { Jobs }, { Waiter }, { PriceBook }, { Approval }, { SubmissionRecord }] = await Promise.all([
       import('./runcomfy/client.js'),
       import('./jobs/downloads.js'),
       import('./jobs/jobs.js'),
       import('./polling/wait.js'),
       import('./costs/price.js'),
-      import('./costs/guard.js'),
+      import('./costs/approval.js'),
       import('./jobs/submission-record.js'),
     ]);
     const agent = createAgent(this.config.httpTimeoutMs);
     const client = new RunComfyClient({
       baseUrl: this.config.baseUrl,
+      accountBaseUrl: this.config.accountBaseUrl,
       token,
       clock: this.clock,
       readsPerSecond: this.config.upstreamRps,
@@ -137,7 +141,13 @@ export class AppContext {
     const downloader = new Downloader(this.config.outputDir, agent, this.clock);
     const override = { model: DEFAULT_MODEL.id, perSecondUsd: this.config.pricePerSecondUsd };
     const prices = new PriceBook((model, signal) => client.modelInfo(model, signal), override, this.clock, this.log);
-    const submissions = new SubmissionRecord(this.ledger, spendLimit(this.config.spendLimitUsd, this.clock), this.clock, this.log);
+    const approval = new Approval({
+      prices,
+      ledger: this.ledger,
+      clock: this.clock,
+      settings: { spendLimitUsd: this.config.spendLimitUsd, confirmAboveUsd: this.config.confirmAboveUsd },
+    });
+    const submissions = new SubmissionRecord(this.ledger, approval.limit, this.clock, this.log);
     const jobs = new Jobs({
       client,
       waiter,
@@ -148,7 +158,7 @@ export class AppContext {
       clock: this.clock,
       log: this.log,
     });
-    return { client, jobs, prices };
+    return { client, jobs, prices, approval };
   }
 }
 

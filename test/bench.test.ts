@@ -22,6 +22,7 @@ describe('npm run bench', () => {
       );
       expect(stdout).toContain('| measure | result |');
       for (const row of [
+        'Tool definitions a model reads',
         'Cold start',
         'Pre-flight check, two 1280×720',
         'Simulated 120 s job',
@@ -31,6 +32,7 @@ describe('npm run bench', () => {
         '12-shot storyboard',
         'One keyframe changed in the 12-shot board',
         'Re-cut of the 12-shot board',
+        'Stitching a 12-shot board whose clips have sound',
       ]) {
         expect(stdout).toContain(row);
       }

@@ -1,9 +1,18 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { loadConfig } from '../src/config.js';
 import type { ErrorCode } from '../src/errors.js';
 import { DEFAULT_MODEL } from '../src/models/registry.js';
 import { RunComfyClient } from '../src/runcomfy/client.js';
 import { priceBasis } from '../src/runcomfy/schemas.js';
-import { RUNCOMFY_CODES, SIM_TOKEN, type ErrorShape, type RunComfySimulator, type Route, type SimulatorOptions } from '../src/simulator/simulator.js';
+import {
+  RUNCOMFY_CODES,
+  SIM_DEFAULT_BALANCE_USD,
+  SIM_TOKEN,
+  type ErrorShape,
+  type RunComfySimulator,
+  type Route,
+  type SimulatorOptions,
+} from '../src/simulator/simulator.js';
 import { VirtualClock } from '../src/util/clock.js';
 import { call, connectInMemory, keyframes, simEnv, startSim, tempDir, textOf, type Connected } from './helpers.js';
 import { useLab } from './lab.js';
@@ -264,7 +273,13 @@ describe('result, cancel and cost as documented', () => {
   });
   const gen = (wait: number, duration = 5) =>
     call(lab.c.client, 'generate_video', { prompt: 'p', start_image_url: frames.start, end_image_url: frames.end, wait_seconds: wait, duration });
-  const client = () => new RunComfyClient({ baseUrl: lab.sim.url, token: SIM_TOKEN, retry: { attempts: 2, baseMs: 10, maxDelayMs: 20, totalMs: 2000 } });
+  const client = () =>
+    new RunComfyClient({
+      baseUrl: lab.sim.url,
+      accountBaseUrl: lab.sim.url,
+      token: SIM_TOKEN,
+      retry: { attempts: 2, baseMs: 10, maxDelayMs: 20, totalMs: 2000 },
+    });
 
   it('succeeded: the result answer says "succeeded", the tools say completed, the video is saved; the cost is asked for', async () => {
     const before = lab.sim.submissions;
@@ -364,7 +379,12 @@ describe("the model's price", () => {
   async function info(price: SimulatorOptions['price']) {
     const sim = await startSim({ price });
     sims.push(sim);
-    const client = new RunComfyClient({ baseUrl: sim.url, token: SIM_TOKEN, retry: { attempts: 2, baseMs: 10, maxDelayMs: 20, totalMs: 2000 } });
+    const client = new RunComfyClient({
+      baseUrl: sim.url,
+      accountBaseUrl: sim.url,
+      token: SIM_TOKEN,
+      retry: { attempts: 2, baseMs: 10, maxDelayMs: 20, totalMs: 2000 },
+    });
     return { client, sim };
   }
 
@@ -429,7 +449,7 @@ describe('any model, by its id', () => {
   it('a model RunComfy does not offer: 400001 names that id, on submit and on its price; nothing is created', async () => {
     const sim = await startSim();
     sims.push(sim);
-    const client = new RunComfyClient({ baseUrl: sim.url, token: SIM_TOKEN });
+    const client = new RunComfyClient({ baseUrl: sim.url, accountBaseUrl: sim.url, token: SIM_TOKEN });
     const body = { prompt: 'p', duration: 5 };
     await expect(client.submit('kling/no-such-model', body)).rejects.toMatchObject({
       code: 'invalid_model',
@@ -445,5 +465,73 @@ describe('any model, by its id', () => {
       });
     }
     expect(sim.requests.map((r) => r.path)).toEqual(['/v1/models/kling/no-such-model', '/v1/models/kling/no-such-model']);
+  });
+});
+
+describe("the account's balance (RunComfy's core API, RUNCOMFY_ACCOUNT_BASE_URL)", () => {
+  const sims: RunComfySimulator[] = [];
+  afterAll(async () => {
+    for (const s of sims) await s.stop();
+  });
+  async function account(o: SimulatorOptions = {}, token = SIM_TOKEN, accountBaseUrl?: string) {
+    const sim = await startSim(o);
+    sims.push(sim);
+    const retry = { attempts: 2, baseMs: 10, maxDelayMs: 20, totalMs: 2000 };
+    return { sim, client: new RunComfyClient({ baseUrl: sim.url, accountBaseUrl: accountBaseUrl ?? sim.url, token, retry }) };
+  }
+
+  it('its address is a setting of its own: https://api.runcomfy.net unless set, a bad one named like every bad setting', () => {
+    expect(loadConfig({})).toMatchObject({ baseUrl: 'https://model-api.runcomfy.net', accountBaseUrl: 'https://api.runcomfy.net', problems: [] });
+    expect(loadConfig({ RUNCOMFY_ACCOUNT_BASE_URL: 'http://127.0.0.1:8787/' }).accountBaseUrl).toBe('http://127.0.0.1:8787');
+    expect(loadConfig({ RUNCOMFY_ACCOUNT_BASE_URL: 'ftp://x' }).problems).toEqual(['RUNCOMFY_ACCOUNT_BASE_URL must be an http:// or https:// URL.']);
+  });
+
+  it('is read with the token, spending nothing, from GET /prod/v2/balance on the account host', async () => {
+    const { client, sim } = await account({ balanceUsd: 12.34 });
+    expect(await client.balance()).toEqual({ usd: 12.34, currency: 'USD' });
+    expect(sim.requests.at(-1)).toMatchObject({ route: 'balance', method: 'GET', path: '/prod/v2/balance', status: 200 });
+    expect(sim.submissions).toBe(0);
+    const unset = await account();
+    expect((await unset.client.balance()).usd).toBe(SIM_DEFAULT_BALANCE_USD);
+  });
+
+  it('may be 0 or negative (one wallet pays for every RunComfy product), and shrinks by what jobs cost', async () => {
+    expect((await (await account({ balanceUsd: 0 })).client.balance()).usd).toBe(0);
+    expect((await (await account({ balanceUsd: -3.5 })).client.balance()).usd).toBe(-3.5);
+    const { client, sim } = await account({ balanceUsd: 10 });
+    const frames = await keyframes(sim);
+    await client.submit(DEFAULT_MODEL.id, { prompt: 'p', start_image_url: frames.start, end_image_url: frames.end, duration: 5 });
+    // A job's price is held from its submission.
+    expect((await client.balance()).usd).toBeCloseTo(10 - 0.112 * 5, 6);
+  });
+
+  it('a refused token is unauthorized, with the setup steps, whatever the HTTP status', async () => {
+    const { client } = await account({}, 'not-the-token');
+    await expect(client.balance()).rejects.toMatchObject({ code: 'unauthorized', message: expect.stringMatching(/400004.*RUNCOMFY_API_TOKEN/) });
+    const { client: c2, sim } = await account();
+    sim.inject({ route: 'balance', status: 401, body: '{"detail":"Unauthorized"}' });
+    await expect(c2.balance()).rejects.toMatchObject({ code: 'unauthorized' });
+    sim.injectError('balance', RUNCOMFY_CODES.badToken, { status: 200 });
+    await expect(c2.balance()).rejects.toMatchObject({ code: 'unauthorized' });
+  });
+
+  it('reads microdollars (exact) over USD, numbers sent as strings, and refuses an answer with neither', async () => {
+    const { client, sim } = await account();
+    sim.inject({ route: 'balance', status: 200, body: JSON.stringify({ balance_usd: 1.23, balance_microdollars: '1234567', currency: 'USD' }) });
+    expect(await client.balance()).toEqual({ usd: 1.234567, currency: 'USD' });
+    sim.inject({ route: 'balance', status: 200, body: JSON.stringify({ balance_usd: '-0.50' }) });
+    expect(await client.balance()).toEqual({ usd: -0.5, currency: 'USD' });
+    sim.inject({ route: 'balance', status: 200, body: JSON.stringify({ currency: 'USD' }), times: 2 });
+    await expect(client.balance()).rejects.toMatchObject({ code: 'upstream_bad_response' });
+  });
+
+  it('a wrong or unreachable account address names RUNCOMFY_ACCOUNT_BASE_URL, not the Model API setting', async () => {
+    const sim = await startSim();
+    sims.push(sim);
+    const wrongPath = (await account({}, SIM_TOKEN, `${sim.url}/api`)).client;
+    await expect(wrongPath.balance()).rejects.toMatchObject({ code: 'not_found', message: expect.stringMatching(/balance.*RUNCOMFY_ACCOUNT_BASE_URL/) });
+    // Port 9 (discard) has no listener on loopback: connection refused at once.
+    const offline = (await account({}, SIM_TOKEN, 'http://127.0.0.1:9')).client;
+    await expect(offline.balance()).rejects.toMatchObject({ code: 'network', message: expect.stringContaining('RUNCOMFY_ACCOUNT_BASE_URL') });
   });
 });

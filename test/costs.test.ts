@@ -1,5 +1,6 @@
 import { describe, expect } from 'vitest';
 import { ElicitRequestSchema } from '@modelcontextprotocol/sdk/types.js';
+import { DEFAULT_MODEL } from '../src/models/registry.js';
 import { systemClock, VirtualClock } from '../src/util/clock.js';
 import { call, keyframes, newClient, startSim, textOf } from './helpers.js';
 import { labTest } from './lab.js';
@@ -116,6 +117,8 @@ describe('costs, the spend limit and confirmation', () => {
       expect(r.isError).toBeFalsy();
       expect(submitted).toBe(1);
       expect(asked[0]).toMatch(/a 5 s clip.*about \$0\.56/);
+      // The model is named from the work, not written into the question.
+      expect(asked[0]).toContain(DEFAULT_MODEL.title);
     });
 
     withAnswer.for(['decline', 'cancel'] as const)('%s submits nothing', async (action, { confirmWith }) => {

@@ -5,6 +5,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import zlib from 'node:zlib';
+import { EXTENSION_ID, RESOURCE_MIME_TYPE } from '@modelcontextprotocol/ext-apps/server';
 import { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { StdioClientTransport } from '@modelcontextprotocol/sdk/client/stdio.js';
 import { InMemoryTransport } from '@modelcontextprotocol/sdk/inMemory.js';
@@ -82,6 +83,7 @@ export type Env = Record<string, string | undefined>;
 export function simEnv(sim: RunComfySimulator, dir: string, extra: Env = {}): Env {
   return {
     RUNCOMFY_BASE_URL: sim.url,
+    RUNCOMFY_ACCOUNT_BASE_URL: sim.url,
     RUNCOMFY_API_TOKEN: SIM_TOKEN,
     KLING_MCP_ALLOW_PRIVATE_URLS: '1',
     KLING_MCP_STATE_DIR: path.join(dir, 'state'),
@@ -109,6 +111,9 @@ export interface Connected {
 export function newClient(capabilities: ClientCapabilities = {}): Client {
   return new Client({ name: 'test-client', version: '1.0.0' }, { capabilities });
 }
+
+/** A client that renders MCP Apps (the player page): it is offered the app-only tools too. */
+export const uiClient = () => newClient({ extensions: { [EXTENSION_ID]: { mimeTypes: [RESOURCE_MIME_TYPE] } } });
 
 export async function connectInMemory(env: Env, clock?: Clock, client: Client = newClient(), diskClock?: Clock): Promise<Connected> {
   registerSecret(env.RUNCOMFY_API_TOKEN);

@@ -8,15 +8,14 @@
 import { createHash } from 'node:crypto';
 import { readFileSync, truncateSync } from 'node:fs';
 import { describe, expect } from 'vitest';
-import { EXTENSION_ID, RESOURCE_MIME_TYPE } from '@modelcontextprotocol/ext-apps/server';
+import { RESOURCE_MIME_TYPE } from '@modelcontextprotocol/ext-apps/server';
 import { PLAYER_URI } from '../src/resources/player.js';
 import { CHUNK_BYTES } from '../src/tools/player-file.js';
 import { hasUnsubmitted, isFinal, parseAnswer, stateText, type BoardData } from '../src/player/model.js';
 import { VirtualClock } from '../src/util/clock.js';
-import { call, connectInMemory, image, newClient, simEnv, textOf, type Connected } from './helpers.js';
+import { call, connectInMemory, image, simEnv, textOf, uiClient, type Connected } from './helpers.js';
 import { labTest } from './lab.js';
 
-const uiClient = () => newClient({ extensions: { [EXTENSION_ID]: { mimeTypes: [RESOURCE_MIME_TYPE] } } });
 const OPENS_PLAYER = ['generate_video', 'get_result', 'generate_storyboard', 'get_storyboard', 'revise_storyboard'];
 const MiB = 1024 * 1024;
 

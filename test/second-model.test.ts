@@ -127,7 +127,7 @@ describe('a second, test-only model, end to end through the simulator and the le
     const sub = await jobs.submit(checked.submit, {
       model: stillToVideo,
       recordAs: { ...checked.record, image_sha256: checked.sha256 },
-      estimateUsd: estimateUsd(price, checked.submit.duration),
+      estimateUsd: estimateUsd(price, { seconds: checked.submit.duration }),
       what: 'this 8 s still',
     });
     expect(lab.sim.submissions).toBe(1);

@@ -5,10 +5,8 @@
  * costs all speak these types, so they live below all of them.
  */
 import type { AppContext } from '../context.js';
-import type { Confirm } from '../costs/confirm.js';
-import type { ModelPrice } from '../costs/price.js';
+import type { Approval, Consent } from '../costs/approval.js';
 import type { Jobs } from '../jobs/jobs.js';
-import type { AnyModel } from '../models/model.js';
 import type { ProgressSink } from '../polling/progress.js';
 import type { RunComfyClient } from '../runcomfy/client.js';
 import type { Deadline } from '../util/deadline.js';
@@ -18,14 +16,13 @@ export interface ToolCall {
   signal: AbortSignal;
   /** Present when the client asked for progress (sent a progressToken). */
   progress?: ProgressSink;
-  /** Asks the user about a spend: through elicitation where the client offers it, else with a quote (costs/quote.ts). */
-  confirm?: Confirm;
+  /** How this call gets the user's yes to a spend: elicitation where the client offers it, else a quote (costs/approval.ts). */
+  consent: Consent;
 }
 
 export interface JobCall extends ToolCall {
   client: RunComfyClient;
   jobs: Jobs;
   deadline: Deadline;
-  /** A model's current price (the default model's unless named; cached per process), or undefined when it is not known. */
-  price: (model?: AnyModel) => Promise<ModelPrice | undefined>;
+  approval: Approval;
 }

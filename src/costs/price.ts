@@ -1,8 +1,8 @@
 /**
- * What a clip costs: RunComfy's published price for its model (GET
+ * What work costs: RunComfy's published price for its model (GET
  * /v1/models/{id}), read once per model and process, or, for the default
- * model, KLING_MCP_PRICE_PER_SECOND_USD when the user sets it; the clip's
- * duration does the rest (estimateUsd). A price endpoint that is down leaves
+ * model, KLING_MCP_PRICE_PER_SECOND_USD when the user sets it; how much of the
+ * price's unit the work makes does the rest (estimateUsd). A price endpoint that is down leaves
  * that model's price unknown for a few minutes, then it is asked again; it
  * never holds a tool call up for long. A refused token is thrown, not priced as unknown: nothing is posted with it.
  */
@@ -76,8 +76,15 @@ export class PriceBook {
   }
 }
 
-/** The expected cost of one clip of `durationS` seconds, or undefined when the price is unknown. */
-export function estimateUsd(price: ModelPrice | undefined, durationS: number): number | undefined {
+/** How much one job makes, in whichever unit its model is priced: seconds of output, or outputs (1 when absent). */
+export interface WorkAmount {
+  seconds?: number;
+  count?: number;
+}
+
+/** The expected cost of one job, or undefined when the price (or the amount it is priced by) is unknown. */
+export function estimateUsd(price: ModelPrice | undefined, amount: WorkAmount): number | undefined {
   if (!price) return undefined;
-  return Math.round((price.per === 'second' ? price.usd * durationS : price.usd) * 1e6) / 1e6;
+  const units = price.per === 'second' ? amount.seconds : (amount.count ?? 1);
+  return units === undefined ? undefined : Math.round(price.usd * units * 1e6) / 1e6;
 }

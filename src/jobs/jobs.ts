@@ -98,11 +98,6 @@ export class Jobs {
     this.log = deps.log;
   }
 
-  /** Whether the spend limit would let this work through (nothing is reserved yet). */
-  precheckSpend(work: { estimate_usd?: number }[], what: string): Promise<void> {
-    return this.submissions.precheck(work, what);
-  }
-
   /** Checks the spend limit for a whole storyboard and records its plan, which reserves its shots. */
   planBoard(plan: BoardPlan, what: string): Promise<void> {
     return this.submissions.reserveBoard(plan, what);

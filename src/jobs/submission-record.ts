@@ -11,16 +11,18 @@ import { KlingError } from '../errors.js';
 import type { Clock } from '../util/clock.js';
 import type { Logger } from '../util/log.js';
 import { PROCESS_INSTANCE } from '../util/process-instance.js';
-import type { BoardRecord, BoardSlice, EventOf, LedgerEvent, PendingSubmission } from '../ledger/records.js';
+import type { BoardSlice, EventOf, LedgerEvent, PendingSubmission } from '../ledger/records.js';
 import type { LedgerSpend, LedgerStore } from '../ledger/store.js';
 
 /**
- * The spend limit's check (costs/guard.ts): throws to refuse the work in
- * `extra`; `read` gives the ledger's spend sources for a window.
+ * The spend limit's check (costs/guard.ts): throws to refuse what is being
+ * added, a submission (which may take a render its storyboard reserved) or
+ * new work (each item one paid job at its estimate); `read` gives the ledger's
+ * spend sources for a window.
  */
 export type SpendCheck = (
   read: (since: number) => Promise<LedgerSpend>,
-  extra: { pending?: PendingSubmission[]; boards?: { storyboard_id: string; created_at: number; shots: { estimate_usd?: number }[] }[] },
+  adding: { pending?: PendingSubmission; work?: { estimate_usd?: number }[] },
   what: string,
 ) => Promise<void>;
 
@@ -44,19 +46,13 @@ export class SubmissionRecord {
     private readonly log: Logger,
   ) {}
 
-  /** The limit's verdict on new work, recording nothing: so nobody is asked to confirm a spend the limit would then refuse. */
-  async precheck(work: { estimate_usd?: number }[], what: string): Promise<void> {
-    const at = this.clock.now();
-    await this.checkSpend?.((since) => this.ledger.spendSources(since), { boards: [{ storyboard_id: 'precheck', created_at: at, shots: work }] }, what);
-  }
-
   /** Checks the limit for a whole storyboard and records its plan, which reserves every shot until it is submitted. */
   async reserveBoard(plan: BoardPlan, what: string): Promise<void> {
     const at = this.clock.now();
     const { id, ...fields } = plan;
-    const board: BoardRecord = { storyboard_id: id, created_at: at, cut: 1, cuts: [], ...fields, updated_at: at };
     await this.ledger.transaction(async (tx) => {
-      await this.checkSpend?.((since) => tx.spendSources(since), { boards: [board] }, what);
+      // Cut 1 renders every shot: each is new work.
+      await this.checkSpend?.((since) => tx.spendSources(since), { work: fields.shots }, what);
       await tx.write({ t: 'storyboard', id, at, ...fields });
     });
   }
@@ -71,7 +67,7 @@ export class SubmissionRecord {
       const slice = await tx.slice(boardId);
       if (!slice) throw new KlingError('storyboard_not_found', `No storyboard ${boardId} is recorded in this server's ledger; nothing was submitted.`);
       const decided = decide(slice);
-      await this.checkSpend?.((since) => tx.spendSources(since), { boards: [{ storyboard_id: 'new work', created_at: at, shots: decided.renders }] }, what);
+      await this.checkSpend?.((since) => tx.spendSources(since), { work: decided.renders }, what);
       await tx.write({ t: 'cut', id: boardId, at, ...decided.cut });
       return decided.cut.cut;
     });
@@ -90,7 +86,7 @@ export class SubmissionRecord {
         if (!slice || !claim(slice)) return undefined;
       }
       const pending: PendingSubmission = { ...work, id: newPendingId(), at, pid: process.pid, instance: PROCESS_INSTANCE };
-      await this.checkSpend?.((since) => tx.spendSources(since), { pending: [pending] }, what);
+      await this.checkSpend?.((since) => tx.spendSources(since), { pending }, what);
       const { id, ...fields } = pending;
       await tx.write({ t: 'submitting', id, ...fields });
       return { ...work, id };

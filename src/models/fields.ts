@@ -26,9 +26,9 @@ function dataUriMaxChars(spec: ImageSpec): number {
 /** An image field's description: what it is for, the ways to give it, its types and its rules in words. */
 export function imageFieldDoc(purpose: string, spec: ImageSpec): string {
   return (
-    `${purpose}: a publicly reachable https:// URL, an absolute file path (~/ for the home folder) or file:// URL ` +
-    "(inside the client's roots or KLING_MCP_IMAGE_DIRS, else the user's home folder), or a data:image/…;base64,… URI. " +
-    `Accepted file types: ${spec.types.join(', ')}. ${describeRules(spec.rules)} Checked before anything is submitted.`
+    `${purpose}: a publicly reachable https:// URL, an absolute or ~/ file path or file:// URL ` +
+    "inside the client's roots or KLING_MCP_IMAGE_DIRS (else the home folder), or a data:image/…;base64,… URI. " +
+    `Accepted file types: ${spec.types.join(', ')}. ${describeRules(spec.rules)}`
   );
 }
 

@@ -1,7 +1,8 @@
 /**
  * HTTP client of the RunComfy Model API (submit, status, result, cancel, and a
- * model's price), for any model by its id. It knows HTTP, auth and retries;
- * nothing of MCP, and nothing of what a model's fields mean.
+ * model's price), for any model by its id, and of the account's balance on
+ * RunComfy's core API. It knows HTTP, auth and retries; nothing of MCP, and
+ * nothing of what a model's fields mean.
  */
 import { Agent, request, type Dispatcher } from 'undici';
 import type { z } from 'zod';
@@ -14,21 +15,26 @@ import { systemClock } from '../util/clock.js';
 import {
   MODEL_ID_PATTERN,
   REQUEST_ID_PATTERN,
+  balanceSchema,
   cancelResponseSchema,
   modelInfoSchema,
   resultResponseSchema,
   statusResponseSchema,
   submitResponseSchema,
+  type Balance,
   type CancelResponse,
   type ModelInfo,
   type ResultResponse,
   type StatusResponse,
   type SubmitResponse,
 } from './schemas.js';
-import { answerError, bodyText, httpError } from './upstream-errors.js';
+import { API_SETTING, answerError, bodyText, httpError, type Api } from './upstream-errors.js';
 
 export interface RunComfyClientOptions {
+  /** The Model API (RUNCOMFY_BASE_URL). */
   baseUrl: string;
+  /** RunComfy's core API, where the balance is (RUNCOMFY_ACCOUNT_BASE_URL). */
+  accountBaseUrl: string;
   token: string | undefined;
   clock?: Clock;
   retry?: RetryPolicy;
@@ -112,12 +118,20 @@ export class RunComfyClient {
     return this.read('model info', modelPath(model), modelInfoSchema, signal, { model });
   }
 
+  /**
+   * The account's balance, spending nothing: RunComfy's own integrations check a token with it. It may be 0 or
+   * negative (one wallet pays for every RunComfy product). A refused token is `unauthorized`, as on the Model API.
+   */
+  async balance(signal?: AbortSignal): Promise<Balance> {
+    return this.read('balance', '/prod/v2/balance', balanceSchema, signal, { api: 'account' });
+  }
+
   private read<S extends z.ZodType>(
     what: string,
     path: string,
     schema: S,
     signal?: AbortSignal,
-    about: { requestId?: string; model?: string } = {},
+    about: { requestId?: string; model?: string; api?: Api } = {},
   ): Promise<z.output<S>> {
     return this.retrying(
       what,
@@ -138,14 +152,15 @@ export class RunComfyClient {
     method: 'GET' | 'POST',
     path: string,
     schema: S,
-    o: { body?: string; signal?: AbortSignal; requestId?: string; model?: string },
+    o: { body?: string; signal?: AbortSignal; requestId?: string; model?: string; api?: Api },
   ): Promise<z.output<S>> {
+    const api = o.api ?? 'model';
     if (!this.opts.token) throw new KlingError('missing_token', MISSING_TOKEN_MESSAGE);
     const headers: Record<string, string> = { authorization: `Bearer ${this.opts.token}`, accept: 'application/json' };
     if (o.body !== undefined) headers['content-type'] = 'application/json';
     let res: Dispatcher.ResponseData;
     try {
-      res = await request(this.opts.baseUrl + path, {
+      res = await request((api === 'account' ? this.opts.accountBaseUrl : this.opts.baseUrl) + path, {
         method,
         headers,
         body: o.body,
@@ -153,18 +168,19 @@ export class RunComfyClient {
         dispatcher: this.dispatcher,
       });
     } catch (err) {
-      throw networkError(err, o.signal);
+      throw networkError(err, api, o.signal);
     }
     let text: string;
     try {
       text = await res.body.text();
     } catch (err) {
-      throw networkError(err, o.signal, true);
+      throw networkError(err, api, o.signal, true);
     }
     const answer = {
       httpStatus: res.statusCode,
       requestId: o.requestId,
       model: o.model,
+      api,
       retryAfterMs: parseRetryAfter(res.headers['retry-after'], Date.now()),
     };
     let json: unknown;
@@ -211,10 +227,10 @@ function requestPath(requestId: string, what: 'status' | 'result' | 'cancel'): s
   return `/v1/requests/${requestId}/${what}`;
 }
 
-function networkError(err: unknown, signal: AbortSignal | undefined, afterHeaders = false): KlingError {
+function networkError(err: unknown, api: Api, signal: AbortSignal | undefined, afterHeaders = false): KlingError {
   if (signal?.aborted) return abortError(err);
   const code = networkCode(err) ?? 'unknown';
-  return new KlingError('network', `Could not talk to RunComfy (${code}). Check your network, or RUNCOMFY_BASE_URL; then try again.`, {
+  return new KlingError('network', `Could not talk to RunComfy (${code}). Check your network, or ${API_SETTING[api]}; then try again.`, {
     retryable: true,
     // A reset after the answer began is never a "never reached the server" case.
     cause: afterHeaders ? { code, afterHeaders } : err,

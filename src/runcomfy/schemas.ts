@@ -124,6 +124,33 @@ export function priceBasis(unit: string): PriceBasis | undefined {
   return undefined;
 }
 
+/** The account's balance as RunComfy's core API answers it (GET /prod/v2/balance); 0 or negative when spent. */
+export interface Balance {
+  usd: number;
+  /** As sent ("USD"); RunComfy's wallet is in US dollars. */
+  currency: string;
+}
+
+/** A number, sent as one or as a numeric string, of either sign. */
+const signed = z.union([
+  z.number(),
+  z
+    .string()
+    .trim()
+    .regex(/^-?\d+(\.\d+)?$/)
+    .transform(Number),
+]);
+
+export const balanceSchema = z
+  .looseObject({
+    balance_usd: signed.optional(),
+    balance_microdollars: signed.pipe(z.int()).optional(),
+    currency: z.string().trim().min(1).max(16).optional().catch(undefined),
+  })
+  .refine((b) => b.balance_usd !== undefined || b.balance_microdollars !== undefined, { message: 'neither balance_usd nor balance_microdollars' })
+  // Microdollars are exact where a USD figure may have been rounded.
+  .transform((b): Balance => ({ usd: b.balance_microdollars !== undefined ? b.balance_microdollars / 1e6 : b.balance_usd!, currency: b.currency ?? 'USD' }));
+
 /** One error answer of RunComfy, from whichever of its two error shapes it came in. */
 export interface UpstreamError {
   /** As sent, as a string: "400004". */

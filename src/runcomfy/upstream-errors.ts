@@ -6,8 +6,16 @@
 import { KlingError, TOKEN_SETUP } from '../errors.js';
 import { errorText, upstreamErrorOf, type UpstreamError } from './schemas.js';
 
+/** Which of RunComfy's two hosts answered: the Model API, or the core API with the account's balance. */
+export type Api = 'model' | 'account';
+
+/** The setting that says where each API lives: what to check when it cannot be reached or has no such endpoint. */
+export const API_SETTING: Record<Api, string> = { model: 'RUNCOMFY_BASE_URL', account: 'RUNCOMFY_ACCOUNT_BASE_URL' };
+
 export interface AnswerContext {
   httpStatus: number;
+  /** Default: the Model API. */
+  api?: Api;
   /** The job the call was about; undefined for submissions and the model endpoint. */
   requestId?: string;
   /** The model the call was about (its RunComfy id): set for submissions and the model endpoint. */
@@ -83,7 +91,8 @@ function extraOf(a: AnswerContext): { httpStatus: number; requestId?: string } {
 
 function notFound(a: AnswerContext, how: string, said = ''): KlingError {
   if (!a.requestId) {
-    return new KlingError('not_found', `RunComfy answered "not found" (${how}) for the model endpoint. Check RUNCOMFY_BASE_URL.${said}`, extraOf(a));
+    const endpoint = a.api === 'account' ? "the account's balance" : 'the model endpoint';
+    return new KlingError('not_found', `RunComfy answered "not found" (${how}) for ${endpoint}. Check ${API_SETTING[a.api ?? 'model']}.${said}`, extraOf(a));
   }
   return new KlingError(
     'not_found',

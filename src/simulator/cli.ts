@@ -1,13 +1,14 @@
 /**
  * `npm run simulator`: the RunComfy simulator as a local service, so the
- * server (or any agent setup) can run offline against RUNCOMFY_BASE_URL.
+ * server (or any agent setup) can run offline against RUNCOMFY_BASE_URL (and RUNCOMFY_ACCOUNT_BASE_URL).
  */
 import { parseArgs } from 'node:util';
 import sharp from 'sharp';
-import { RunComfySimulator, SIM_TOKEN } from './simulator.js';
+import { RunComfySimulator, SIM_DEFAULT_BALANCE_USD, SIM_TOKEN } from './simulator.js';
 
-const USAGE = `Usage: npm run simulator -- [--port 8787] [--host 127.0.0.1] [--token T] [--queue-s 3] [--run5-s 20] [--run10-s 35]
-Each option also reads SIM_PORT, SIM_HOST, SIM_TOKEN, SIM_QUEUE_S, SIM_RUN5_S, SIM_RUN10_S.
+const USAGE = `Usage: npm run simulator -- [--port 8787] [--host 127.0.0.1] [--token T] [--queue-s 3] [--run5-s 20] [--run10-s 35] [--balance-usd ${SIM_DEFAULT_BALANCE_USD}]
+Each option also reads SIM_PORT, SIM_HOST, SIM_TOKEN, SIM_QUEUE_S, SIM_RUN5_S, SIM_RUN10_S, SIM_BALANCE_USD.
+--balance-usd is the account's balance before any job (0 or negative: spent); a job that would take it below 0 is refused (400002).
 `;
 
 /** A mistake in the arguments is the user's to fix: say what and how, not where in the code it was noticed. */
@@ -23,6 +24,7 @@ const options = {
   'queue-s': { type: 'string', default: process.env.SIM_QUEUE_S ?? '3' },
   'run5-s': { type: 'string', default: process.env.SIM_RUN5_S ?? '20' },
   'run10-s': { type: 'string', default: process.env.SIM_RUN10_S ?? '35' },
+  'balance-usd': { type: 'string', default: process.env.SIM_BALANCE_USD ?? '' },
   help: { type: 'boolean', default: false },
 } as const;
 const values = (() => {
@@ -50,10 +52,18 @@ const seconds = (name: string, v: string) => {
 const port = Number(values.port);
 if (!Number.isInteger(port) || port < 0 || port > 65535) fail(`--port must be a port number, 0 to 65535 (got "${values.port}").`);
 const queueMs = seconds('queue-s', values['queue-s']);
+const balanceUsd = (() => {
+  const v = values['balance-usd'].trim();
+  if (v === '') return undefined;
+  const n = Number(v);
+  if (!Number.isFinite(n)) fail(`--balance-usd must be a number of US dollars, of either sign (got "${v}").`);
+  return n;
+})();
 const sim = new RunComfySimulator({
   port,
   host: values.host,
   token: values.token,
+  balanceUsd,
   timing: { 5: { queueMs, runMs: seconds('run5-s', values['run5-s']) }, 10: { queueMs, runMs: seconds('run10-s', values['run10-s']) } },
   log: (l) => process.stderr.write(`[simulator] ${l}\n`),
 });
@@ -67,6 +77,7 @@ const end = sim.host('end.png', await frame('#264653'), 'image/png');
 say(`RunComfy simulator listening on ${url}
 Point kling-o1-mcp at it with:
   RUNCOMFY_BASE_URL=${url}
+  RUNCOMFY_ACCOUNT_BASE_URL=${url}
   RUNCOMFY_API_TOKEN=${values.token}
   KLING_MCP_ALLOW_PRIVATE_URLS=1
 Sample keyframes: ${start} and ${end}

@@ -26,7 +26,10 @@ import { acceptedFormat } from '../preflight/inspect-image.js';
 import { systemClock, type Clock } from '../util/clock.js';
 import { fadeClip } from './clip.js';
 
-export type Route = 'submit' | 'model' | 'status' | 'result' | 'cancel' | 'output' | 'file';
+export type Route = 'submit' | 'model' | 'status' | 'result' | 'cancel' | 'output' | 'file' | 'balance';
+
+/** The account's balance when `balanceUsd` is not set: enough that no test runs out by accident. */
+export const SIM_DEFAULT_BALANCE_USD = 1000;
 
 /** RunComfy's documented error codes. */
 export const RUNCOMFY_CODES = {
@@ -116,7 +119,11 @@ export interface SimulatorOptions {
   clock?: Clock;
   /** What every model endpoint publishes, and what jobs cost (default: each model's own, `simulator.price`). */
   price?: SimPrice;
-  /** Spending limit of the account: a submission whose price would take the spend beyond it gets 400002. */
+  /**
+   * The account's balance before any job: a submission whose price would take the spend beyond it gets 400002, and
+   * GET /prod/v2/balance (RunComfy's core API, served here too) answers it less the spend. It may be 0 or negative.
+   * Unset: SIM_DEFAULT_BALANCE_USD, and submissions are never refused for it.
+   */
   balanceUsd?: number;
   /** A finished job (and its output) is forgotten this long after it ended: then 404001. */
   expireAfterMs?: number;
@@ -358,6 +365,7 @@ export class RunComfySimulator {
   }
 
   private async api(route: Route, id: string, body: string, token: string, includeCost: boolean): Promise<{ status: number; body: unknown }> {
+    if (route === 'balance') return { status: 200, body: this.balance() };
     if (route === 'submit' || route === 'model') {
       const model = modelById(id);
       if (!model) return this.error(RUNCOMFY_CODES.invalidModel, `Invalid model id: ${id}.`);
@@ -384,6 +392,12 @@ export class RunComfySimulator {
       default:
         return { status: 404, body: { detail: 'Not Found' } };
     }
+  }
+
+  /** The core API's balance answer: what is left after every job's charge (or hold), across all tokens. */
+  private balance(): { balance_usd: number; balance_microdollars: number; currency: string } {
+    const micro = Math.round(((this.opts.balanceUsd ?? SIM_DEFAULT_BALANCE_USD) - this.spentUsd()) * 1e6);
+    return { balance_usd: micro / 1e6, balance_microdollars: micro, currency: 'USD' };
   }
 
   /** The result answer: `succeeded` with the output, `failed` with an error, or the current state while not done. */
@@ -568,6 +582,7 @@ function routeOf(method: string, path: string): { route: Route; id: string } | u
     if ((route === 'cancel') !== (method === 'POST')) return undefined;
     return { route, id: decodeURIComponent(m[1]!) };
   }
+  if (path === '/prod/v2/balance' && method === 'GET') return { route: 'balance', id: '' };
   const out = /^\/outputs\/([^/]+)$/.exec(path);
   if (out && method === 'GET') return { route: 'output', id: out[1]! };
   const file = /^\/files\/([^/]+)$/.exec(path);

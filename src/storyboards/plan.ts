@@ -4,9 +4,8 @@
  * reserve and record the plan (cut 1); then its shots are submitted.
  */
 import { randomBytes } from 'node:crypto';
-import { confirmSpend } from '../costs/confirm.js';
-import { estimateUsd } from '../costs/price.js';
 import type { BoardRecord, SoundtrackFile } from '../ledger/records.js';
+import { DEFAULT_MODEL } from '../models/registry.js';
 import type { JobCall } from '../calls/call.js';
 import { boardError } from './board-errors.js';
 import { checkShots, sheetFrames, shotWarnings, type CheckedShots, type ShotInput } from './check.js';
@@ -39,18 +38,15 @@ export async function planBoard(call: JobCall, args: BoardArgs, progress: BoardP
   progress.framesChecked();
   const warnings = shotWarnings(checked);
 
-  const price = await call.price();
-  const shots = args.shots.map((s, i) => ({ ...checked.get(i + 1)!.record, estimate_usd: estimateUsd(price, s.duration) }));
-  const known = shots.every((s) => s.estimate_usd !== undefined);
-  const total = known ? shots.reduce((sum, s) => sum + s.estimate_usd!, 0) : undefined;
   const seconds = args.shots.reduce((sum, s) => sum + s.duration, 0);
   const what = `a ${args.shots.length}-shot storyboard${args.title ? ` "${args.title}"` : ''} (${seconds} s of video)`;
-  await call.jobs.precheckSpend(shots, `this ${what}`);
-  await confirmSpend(call.confirm, call.app.config.confirmAboveUsd, { what, estimateUsd: total, jobs: args.shots.length, inputs: shots });
+  const work = args.shots.map((s, i) => ({ model: DEFAULT_MODEL, seconds: s.duration, input: checked.get(i + 1)!.record }));
+  const approved = await call.approval.approve(what, work, call.consent);
+  const shots = approved.items.map((w) => ({ ...w.input, estimate_usd: w.estimateUsd }));
 
   const id = newStoryboardId(call.app.clock.now());
   const soundtrack: SoundtrackFile | undefined = track && (await keepSoundtrack(call, track, id));
-  await call.jobs.planBoard({ id, title: args.title, shots, estimate_usd: total, warnings, ...(soundtrack && { soundtrack }) }, `this ${what}`);
+  await call.jobs.planBoard({ id, title: args.title, shots, estimate_usd: approved.totalUsd, warnings, ...(soundtrack && { soundtrack }) }, what);
   const board = (await call.app.ledger.board(id))!;
   await sheetOrWarn(call, board, sheetFrames(checked));
   return { board, checked };

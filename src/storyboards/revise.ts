@@ -7,10 +7,9 @@
  * ledger transaction, decided again on the board's slice as read there, so two
  * revisions at once never render the same shot twice.
  */
-import { confirmSpend } from '../costs/confirm.js';
-import { estimateUsd } from '../costs/price.js';
 import { KlingError } from '../errors.js';
 import { atCut, jobPhase, type BoardRecord, type BoardSlice, type CutShot, type JobInput, type RecordedInput } from '../ledger/records.js';
+import { DEFAULT_MODEL } from '../models/registry.js';
 import type { JobCall } from '../calls/call.js';
 import { checkRefs, FRAME_FIELDS, readyShot, sheetFrames, shotWarnings, type CheckedShots, type ReadyFrame, type ShotInput } from './check.js';
 import type { BoardProgress } from './progress.js';
@@ -55,22 +54,17 @@ export async function reviseBoard(call: JobCall, args: ReviseArgs, progress: Boa
   progress.framesChecked();
 
   const first = decideCut(slice, args.shots, checked, processAlive);
+  const work = args.shots.map((s, i) => ({ model: DEFAULT_MODEL, seconds: s.duration, input: checked.get(i + 1)!.record }));
   // A pure re-cut asks nothing of RunComfy, not even the price.
-  const price = first.renders.length > 0 ? await call.price() : undefined;
-  const estimate = (i: number) => estimateUsd(price, args.shots[i - 1]!.duration);
-  const renders = first.renders.map((i) => ({ ...checked.get(i)!.record, estimate_usd: estimate(i) }));
-  const known = renders.every((r) => r.estimate_usd !== undefined);
-  const total = known ? renders.reduce((sum, r) => sum + r.estimate_usd!, 0) : undefined;
-  const what = `${renders.length} new take(s) for storyboard ${id} (shot ${first.renders.join(', ')})`;
-  if (renders.length > 0) {
-    await call.jobs.precheckSpend(renders, what);
-    await confirmSpend(call.confirm, call.app.config.confirmAboveUsd, {
-      what,
-      estimateUsd: total,
-      jobs: renders.length,
-      inputs: { storyboard_id: id, renders },
-    });
-  }
+  const priced = first.renders.length > 0 ? await call.approval.price(work) : work.map((w) => ({ ...w, estimateUsd: undefined }));
+  const estimate = (i: number) => priced[i - 1]!.estimateUsd;
+  const what = `${first.renders.length} new take(s) for storyboard ${id} (shot ${first.renders.join(', ')})`;
+  // Only the renders are paid for; the shots shared with other takes are priced for the plan alone.
+  await call.approval.approve(
+    what,
+    first.renders.map((i) => priced[i - 1]!),
+    call.consent,
+  );
   const soundtrack = track && (await keepSoundtrack(call, track, id));
   const warnings = shotWarnings(checked);
 

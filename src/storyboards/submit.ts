@@ -3,10 +3,9 @@
  * claimed in a ledger transaction so no render slot is ever sent twice, across
  * calls and processes; each submission takes the board's next take number.
  */
-import { confirmSpend } from '../costs/confirm.js';
-import { estimateUsd } from '../costs/price.js';
 import { KlingError, isKlingError, withRequestIds } from '../errors.js';
 import type { BoardRecord, BoardSlice } from '../ledger/records.js';
+import { DEFAULT_MODEL } from '../models/registry.js';
 import { explainUrlRequired } from '../preflight/url-required.js';
 import type { JobCall } from '../calls/call.js';
 import { boardRequestIds } from './board-errors.js';
@@ -52,11 +51,17 @@ export async function submitShots(
   if (!o.checked && inline) refuseInlineFrames(board, todo);
   const checked = o.checked ?? (await checkShots(call, board.shots.map(asShotInput), todo));
   if (!o.checked) refuseChangedFrames(board, checked);
-  const price = await call.price();
   // The plan's own estimate for a shot it reserved; today's price for anything it did not.
-  const estimate = (i: number) => planned(i).estimate_usd ?? estimateUsd(price, planned(i).duration);
+  const work = todo.map((i) => ({ index: i, model: DEFAULT_MODEL, seconds: planned(i).duration, estimateUsd: planned(i).estimate_usd, input: planned(i) }));
+  const priced = new Map((await call.approval.price(work)).map((w) => [w.index, w]));
+  const estimate = (i: number) => priced.get(i)!.estimateUsd;
+  // Work beyond what the plan was confirmed for (shots sent again) is approved like a new board.
   const again = states.filter((s) => s.phase !== 'not_submitted').map((s) => s.index);
-  if (again.length > 0) await confirmResubmit(call, board, again, estimate);
+  await call.approval.approve(
+    `${again.length} shot(s) of storyboard ${board.storyboard_id} again (shot ${again.join(', ')})`,
+    again.map((i) => priced.get(i)!),
+    call.consent,
+  );
 
   const sent: string[] = [];
   let done = board.shots.length - todo.length;
@@ -138,16 +143,6 @@ async function cancelIfClosed(call: JobCall, boardId: string, requestId: string)
   await call.client
     .cancel(requestId)
     .catch((err: unknown) => call.app.log.warn(`storyboard ${boardId} was cancelled, but its new job ${requestId} could not be: ${(err as Error).message}`));
-}
-
-/** Work beyond what the plan was confirmed for (shots sent again) is priced, checked and confirmed like a new board. */
-async function confirmResubmit(call: JobCall, board: BoardRecord, indexes: number[], estimate: (i: number) => number | undefined): Promise<void> {
-  const work = indexes.map((i) => ({ ...board.shots[i - 1]!, estimate_usd: estimate(i) }));
-  const known = work.every((w) => w.estimate_usd !== undefined);
-  const total = known ? work.reduce((sum, w) => sum + w.estimate_usd!, 0) : undefined;
-  const what = `${indexes.length} shot(s) of storyboard ${board.storyboard_id} again (shot ${indexes.join(', ')})`;
-  await call.jobs.precheckSpend(work, what);
-  await confirmSpend(call.confirm, call.app.config.confirmAboveUsd, { what, estimateUsd: total, jobs: indexes.length, inputs: work });
 }
 
 const isInline = (ref: string) => /^data:[^,]*;sha256=/.test(ref);

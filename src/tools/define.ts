@@ -12,10 +12,7 @@ import { ElicitResultSchema, type ServerNotification, type ServerRequest, type T
 import type { z } from 'zod';
 import type { AppContext } from '../context.js';
 import type { JobCall, ToolCall } from '../calls/call.js';
-import type { Confirm } from '../costs/confirm.js';
-import { QuoteBook, quoteConfirm } from '../costs/quote.js';
-import { spendInWindow } from '../costs/spend.js';
-import { DEFAULT_MODEL } from '../models/registry.js';
+import type { Consent } from '../costs/approval.js';
 import type { ProgressSink } from '../polling/progress.js';
 import { Deadline } from '../util/deadline.js';
 import { redact } from '../util/redact.js';
@@ -57,8 +54,8 @@ export function defineJobTool<I extends Shape, O extends Shape, N extends string
     async handle(args, call) {
       const waitS = (args as { wait_seconds?: number }).wait_seconds ?? (waitsByDefault ? call.app.config.maxWaitS : 0);
       const deadline = new Deadline(call.app.clock, waitS * 1000);
-      const { client, jobs, prices } = await call.app.upstream();
-      return handle(args, { ...call, client, jobs, deadline, price: (model = DEFAULT_MODEL) => prices.current(model.id) });
+      const { client, jobs, approval } = await call.app.upstream();
+      return handle(args, { ...call, client, jobs, approval, deadline });
     },
   };
 }
@@ -72,18 +69,12 @@ function progressSink(extra: Extra): ProgressSink | undefined {
     extra.sendNotification({ method: 'notifications/progress', params: { progressToken: token, ...p, message: redact(p.message) } }).catch(() => undefined);
 }
 
-function confirmer(server: McpServer, extra: Extra, app: AppContext, quotes: QuoteBook, tool: string, args: Record<string, unknown>): Confirm {
+/** A client that offers elicitation is asked; any other gets a quote, which the call's `confirm_quote` may redeem. */
+function consentOf(server: McpServer, extra: Extra, tool: string, args: Record<string, unknown>): Consent {
   if (!server.server.getClientCapabilities()?.elicitation) {
-    const token = typeof args.confirm_quote === 'string' ? args.confirm_quote : undefined;
-    return quoteConfirm({
-      book: quotes,
-      tool,
-      token,
-      thresholdUsd: app.config.confirmAboveUsd,
-      spendSoFarUsd: async () => (await spendInWindow(app.ledger, app.clock.now())).usd,
-    });
+    return { quote: { tool, token: typeof args.confirm_quote === 'string' ? args.confirm_quote : undefined } };
   }
-  return async (message) => {
+  const ask = async (message: string) => {
     const res = await extra.sendRequest(
       {
         method: 'elicitation/create',
@@ -103,6 +94,7 @@ function confirmer(server: McpServer, extra: Extra, app: AppContext, quotes: Quo
     if (res.action === 'accept' && res.content?.confirm !== true) return 'decline';
     return res.action;
   };
+  return { ask };
 }
 
 /** The player page as the tools need it (app.ts passes resources/player.ts's): its URI, and whether this client renders it. */
@@ -122,7 +114,6 @@ function uiMeta(tool: ToolDefinition<Shape, Shape>, player: PlayerUi): { ui: { r
  * the returned function shows them once the client's capabilities are known (on initialized).
  */
 export function registerTools(server: McpServer, app: AppContext, tools: ToolDefinition<Shape, Shape>[], player: PlayerUi): () => void {
-  const quotes = new QuoteBook(app.clock, app.ledger);
   const appOnly: RegisteredTool[] = [];
   for (const tool of tools) {
     const meta = uiMeta(tool, player);
@@ -141,7 +132,7 @@ export function registerTools(server: McpServer, app: AppContext, tools: ToolDef
           app,
           signal: extra.signal,
           progress: progressSink(extra),
-          confirm: confirmer(server, extra, app, quotes, tool.name, args),
+          consent: consentOf(server, extra, tool.name, args),
         });
         // Beside the player, a resource_link has been seen to stop claude.ai from handing the result to it.
         return toToolResult(tool.ui === 'player' && player.shown() ? { ...reply, links: [] } : reply);

@@ -1,27 +1,20 @@
 /** The steps the job tools share: pay for a clip, wait then collect, and turn the outcome into the reply. */
-import { confirmSpend } from '../costs/confirm.js';
-import { estimateUsd } from '../costs/price.js';
 import type { JobFacts } from '../jobs/jobs.js';
 import type { RecordedInput } from '../ledger/records.js';
 import type { ModelInput } from '../models/kling-o1-image-to-video.js';
+import { DEFAULT_MODEL } from '../models/registry.js';
 import { MIN_SAVE_MS } from '../util/deadline.js';
 import type { JobCall } from '../calls/call.js';
 import { jobView, type JobView } from './job-view.js';
 import type { ToolReply } from '../calls/respond.js';
 
-/** Prices one clip, asks for confirmation when it is a big spend, and submits it once (spend limit included). */
+/** Has one clip approved (priced, within the spend limit, confirmed when it is a big spend) and submits it once. */
 export async function submitClip(call: JobCall, input: ModelInput, recordAs?: RecordedInput) {
-  const estimate = estimateUsd(await call.price(), input.duration);
-  const what = `this ${input.duration} s clip`;
-  await call.jobs.precheckSpend([{ ...(recordAs ?? input), estimate_usd: estimate }], what);
-  await confirmSpend(call.confirm, call.app.config.confirmAboveUsd, {
-    what: `a ${input.duration} s clip`,
-    estimateUsd: estimate,
-    jobs: 1,
-    inputs: recordAs ?? input,
-  });
-  const sub = await call.jobs.submit(input, { recordAs, estimateUsd: estimate, what, signal: call.signal });
-  return { ...sub, estimateUsd: estimate };
+  const what = `a ${input.duration} s clip`;
+  const work = { model: DEFAULT_MODEL, seconds: input.duration, input: recordAs ?? input };
+  const [clip] = (await call.approval.approve(what, [work], call.consent)).items;
+  const sub = await call.jobs.submit(input, { recordAs, estimateUsd: clip!.estimateUsd, what, signal: call.signal });
+  return { ...sub, estimateUsd: clip!.estimateUsd };
 }
 
 /**

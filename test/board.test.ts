@@ -136,7 +136,8 @@ describe('boardView', () => {
   const view = (events: LedgerEvent[]) => {
     const records = fold([planned, ...events]);
     const b = board(records, 'sb-1');
-    return boardView(b, shotStates(slice(records, 'sb-1'), isAlive));
+    const s = slice(records, 'sb-1');
+    return boardView(b, shotStates(s, isAlive), s);
   };
 
   it('a board with a resubmitted shot: each shot its current job, the replaced ones listed, and every charge counted', () => {
@@ -166,7 +167,9 @@ describe('boardView', () => {
     expect(structured.cost).toEqual({ estimate_usd: 1.68, charged_usd: 1.78 });
     expect(text).toContain('Storyboard sb-1 "sunrise": completed (3/3 shots completed).');
     expect(text).toContain('- shot 2 (5 s): completed · j-2b · /videos/j-2b.mp4');
-    expect(text).toContain('Cost: about $1.68 expected; $1.78 charged so far.');
+    expect(text).toContain('Cost of this cut: about $1.68 expected; $1.78 charged so far.');
+    expect(text).toContain('Cost of the whole board: $1.78 charged so far (4 takes, 1 cut).');
+    expect(structured.costs.this_call).toBeUndefined();
     expect(structured.film).toBeNull();
     expect(structured.next_step).toMatch(/call get_storyboard with \{"storyboard_id": "sb-1"\} to save the clips and stitch the film/);
   });
@@ -214,7 +217,8 @@ describe('boardView', () => {
     expect(structured.status).toBe('planned');
     expect(structured.cost).toEqual({ estimate_usd: 1.68, charged_usd: null });
     expect(text).toContain('- shot 1 (5 s): not_submitted');
-    expect(text).toContain('Cost: about $1.68 expected.');
+    expect(text).toContain('Cost of this cut: about $1.68 expected.');
+    expect(text).toContain('Cost of the whole board: $0.00 charged so far (0 takes, 1 cut).');
     expect(structured.next_step).toMatch(/"wait_seconds": 50/);
   });
 });
@@ -315,7 +319,7 @@ describe('takes and cuts', () => {
       ['running', 5, false, { cut: 2, shot: 2 }],
       ['not_submitted', undefined, false, { cut: 1, shot: 3 }],
     ]);
-    const view = boardView(b, states).structured;
+    const view = boardView(b, states, slice(records, 'sb-1')).structured;
     expect(view).toMatchObject({ cut: 2, cuts: 2 });
     expect(view.shots.map((s) => [s.source, s.reason])).toEqual([
       ['reused', 'same prompt, duration and frames as take 1'],

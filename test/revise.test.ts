@@ -53,6 +53,11 @@ describe('revise_storyboard: a 4-shot board, then revisions', () => {
     expect(takesOf(cut1)).toEqual([1, 2, 3, 4]);
     expect(sources(cut1)).toEqual(['rendered', 'rendered', 'rendered', 'rendered']);
     expect(cut1.shots[1]!.takes.map((t) => t.take)).toEqual([2]);
+    expect(cut1.costs).toEqual({
+      this_call: { estimate_usd: 2.24, renders: 4 },
+      cut: { estimate_usd: 2.24, charged_usd: 2.24 },
+      board: { charged_usd: 2.24, takes: 4, cuts: 1 },
+    });
   });
 
   it('(a) a changed keyframe 2: exactly shots 2 and 3 rendered, shots 1 and 4 reused; only the new frame is fetched; a film of its own', async ({
@@ -85,6 +90,16 @@ describe('revise_storyboard: a 4-shot board, then revisions', () => {
       'same prompt, duration and frames as take 4',
     ]);
     expect(textOf(r)).toMatch(/shot 2 \(5 s\): completed .* take 5 \(rendered: frame changed: end_image_url\)/);
+    // Three scopes, each named: the two renders of this call, the cut's four takes, every take of both cuts.
+    expect(b.costs).toEqual({
+      this_call: { estimate_usd: 1.12, renders: 2 },
+      cut: { estimate_usd: 2.24, charged_usd: 2.24 },
+      board: { charged_usd: 3.36, takes: 6, cuts: 2 },
+    });
+    expect(textOf(r)).toContain(
+      'Cost of this call: about $1.12 expected (2 new renders).\nCost of this cut: about $2.24 expected; $2.24 charged so far.\n' +
+        'Cost of the whole board: $3.36 charged so far (6 takes, 2 cuts).',
+    );
     expect(path.basename(b.film!.path)).toBe(`${id}-cut2.mp4`);
     expect(path.basename(b.sheet!.path)).toBe(`${id}-cut2.png`);
     expect(existsSync(cut1.film!.path)).toBe(true);
@@ -101,7 +116,14 @@ describe('revise_storyboard: a 4-shot board, then revisions', () => {
     expect(b).toMatchObject({ status: 'completed', cut: 3 });
     expect(takesOf(b)).toEqual([4, 1, 5]);
     expect(sources(b)).toEqual(['reused', 'reused', 'reused']);
-    expect(b.cost.estimate_usd).toBeNull();
+    // Rendering nothing costs $0.00, said as such (never "price unknown"); the cut's takes keep their estimates.
+    expect(b.costs).toEqual({
+      this_call: { estimate_usd: 0, renders: 0 },
+      cut: { estimate_usd: 1.68, charged_usd: 1.68 },
+      board: { charged_usd: 3.36, takes: 6, cuts: 3 },
+    });
+    expect(textOf(r)).toContain('Cost of this call: $0.00 (nothing rendered).');
+    expect(textOf(r)).not.toContain('unknown');
     expect(path.basename(b.film!.path)).toBe(`${id}-cut3.mp4`);
     expect(b.film!.clips).toEqual([b.shots[0]!.files![0]!.sha256, b.shots[1]!.files![0]!.sha256, b.shots[2]!.files![0]!.sha256]);
   });

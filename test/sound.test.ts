@@ -139,7 +139,7 @@ describe('films with their sound', () => {
     const out = path.join(tmp.dir, 'film-mixed.mp4');
     const film = await stitchClips(shots, out);
     expect(film.audio).toMatchObject({ from: 'clips', codec: 'aac', silentShots: [1, 3] });
-    expect(film.warnings).toEqual(['shots 2 and 4 have no sound of their own, so the film is silent during them; the other shots keep theirs.']);
+    expect(film.warnings).toEqual(['Shots 2 and 4 have no sound of their own, so the film is silent during them; the other shots keep theirs.']);
     const { videoS, audioS } = await lengths(out);
     expect(Math.abs(audioS - videoS)).toBeLessThanOrEqual(frameS);
     const sound = (await decodeAudio(out)).channels[0]!;

@@ -7,7 +7,7 @@ import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { promisify } from 'node:util';
 import { describe, expect } from 'vitest';
-import { formatBytes } from '../src/util/format.js';
+import { formatBytes, roundUsd } from '../src/util/format.js';
 import { call, ROOT, textOf } from './helpers.js';
 import { labTest } from './lab.js';
 
@@ -57,13 +57,24 @@ describe('what the tools say', () => {
   it('a cancelled board whose shots were all cancelled in the queue expects no cost', async ({ shared: c, clip }) => {
     const board = await call(c.client, 'generate_storyboard', { shots: [clip(), clip()], wait_seconds: 0, stitch: false });
     const id = board.structuredContent!.storyboard_id;
-    expect(textOf(board)).toContain('Cost: about $1.12 expected');
+    expect(textOf(board)).toContain('Cost of this cut: about $1.12 expected');
     const cancelled = await call(c.client, 'cancel', { storyboard_id: id });
     expect(textOf(cancelled)).toMatch(/shot 1 .*cancelled \(not billed\)[\s\S]*shot 2 .*cancelled \(not billed\)/);
     const after = await call(c.client, 'get_storyboard', { storyboard_id: id });
     expect(textOf(after)).not.toContain('about $1.12 expected');
-    expect(textOf(after)).toContain('Cost: nothing expected: no shot will be billed.');
+    expect(textOf(after)).toContain('Cost of this cut: nothing expected: no shot will be billed.');
     expect(after.structuredContent?.cost.estimate_usd).toBe(0);
+  });
+
+  it("a quote's price is in cents, in the text and in structured content, never a float's tail (5 × $0.56 = $2.80)", async ({ connect, clip }) => {
+    const c = await connect({ env: { KLING_MCP_CONFIRM_ABOVE_USD: '1' } });
+    const r = await call(c.client, 'generate_storyboard', { shots: Array.from({ length: 5 }, () => clip()) });
+    expect(r).toBeToolError('confirmation_required');
+    expect((r._meta?.['kling-o1-mcp/error'] as { estimate_usd: number }).estimate_usd).toBe(2.8);
+    expect(JSON.stringify(r)).not.toMatch(/\d\.\d*0000000/);
+    expect(roundUsd(0.56 * 5)).toBe(2.8);
+    // A price finer than a cent keeps its unit, without the tail.
+    expect(roundUsd(0.112 * 3)).toBe(0.336);
   });
 
   it('an http:// image URL, private URLs not allowed: the hint names local files and KLING_MCP_ALLOW_PRIVATE_URLS', async ({ connect, clip }) => {
@@ -113,6 +124,27 @@ describe('the README', () => {
   it('says what npm 11 warns about when installing the tarball, and what to do', () => {
     expect(README).toMatch(/npm 11 runs no install scripts\s+by default and warns that sharp's was not run: that is fine, nothing is missing/);
     expect(README).toMatch(/There is nothing to approve; the server starts as is/);
+  });
+
+  const examples = [...README.matchAll(/```text\n([\s\S]*?)```/g)].map((m) => m[1]!);
+
+  it('example outputs say sizes in MiB, as the server does (formatBytes), never MB', () => {
+    expect(examples.length).toBeGreaterThanOrEqual(3);
+    for (const ex of examples) expect(ex).not.toMatch(/\d MB\b/);
+    expect(examples.join('\n')).toMatch(/\(\d+\.\d\d MiB, sha256/);
+  });
+
+  it("example board answers carry the three cost scopes in the server's words", () => {
+    const boards = examples.filter((ex) => ex.includes('← Storyboard'));
+    expect(boards.length).toBe(2);
+    for (const ex of boards) {
+      const costs = ex.split('\n').filter((l) => l.trim().startsWith('Cost'));
+      expect(costs.map((l) => l.trim())).toEqual([
+        expect.stringMatching(/^Cost of this call: (\$0\.00 \(nothing rendered\)|about \$\d+\.\d\d expected \(\d+ new renders?\))\.$/),
+        expect.stringMatching(/^Cost of this cut: about \$\d+\.\d\d expected; \$\d+\.\d\d charged so far\.$/),
+        expect.stringMatching(/^Cost of the whole board: \$\d+\.\d\d charged so far \(\d+ takes?, \d+ cuts?\)\.$/),
+      ]);
+    }
   });
 
   it('says the bundle is unsigned and what that means; names where each limit of a message comes from', () => {

@@ -10,7 +10,7 @@ import type { SavedFile } from '../ledger/records.js';
 
 // zod writes .nullable() as `type: ["number", "null"]`, which strict clients (MCP Inspector --strict) flag as
 // unportable; a union with the literal null is written as `anyOf`, one type per branch.
-const usdOrNull = () => z.union([z.number(), z.literal(null)]);
+export const usdOrNull = () => z.union([z.number(), z.literal(null)]);
 
 export const costSchema = z
   .object({

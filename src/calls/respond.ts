@@ -5,6 +5,7 @@
  */
 import { ErrorCode, McpError, type CallToolResult, type ResourceLink } from '@modelcontextprotocol/sdk/types.js';
 import { KlingError, requestIdsOf, unexpectedError, type ErrorCode as KlingCode } from '../errors.js';
+import { roundUsd } from '../util/format.js';
 import { redact } from '../util/redact.js';
 import type { Logger } from '../util/log.js';
 
@@ -53,7 +54,7 @@ export function toToolError(err: unknown, log: Logger): CallToolResult {
         ...(e.extra.quote && {
           confirm_quote: e.extra.quote.token,
           expires_at: new Date(e.extra.quote.expiresAt).toISOString(),
-          estimate_usd: e.extra.quote.estimateUsd ?? null,
+          estimate_usd: e.extra.quote.estimateUsd === undefined ? null : roundUsd(e.extra.quote.estimateUsd),
         }),
       },
     },

@@ -185,7 +185,7 @@ function audioPlan(probes: ClipProbe[], soundtrack: Soundtrack | undefined): Aud
   const audio: FilmAudio = { from: 'clips', codec: first.codec };
   if (silent.length === 0) return { audio, codec: first.codec, ...(silence && { silence }), warnings: [] };
   if (!silence) return none(`${has(silent)} no audio track, and the others' ${first.codec} audio cannot be padded with silence without re-encoding`);
-  const why = `${has(silent)} no sound of ${silent.length === 1 ? 'its' : 'their'} own, so the film is silent during ${silent.length === 1 ? 'it' : 'them'}; the other shots keep theirs.`;
+  const why = `${capitalized(has(silent))} no sound of ${silent.length === 1 ? 'its' : 'their'} own, so the film is silent during ${silent.length === 1 ? 'it' : 'them'}; the other shots keep theirs.`;
   return { audio: { ...audio, why, silentShots: silent }, codec: first.codec, silence, warnings: [why] };
 }
 
@@ -373,6 +373,8 @@ async function trackDurations(file: string): Promise<{ videoS: number; audioS?: 
     input.dispose();
   }
 }
+
+const capitalized = (s: string) => s.charAt(0).toUpperCase() + s.slice(1);
 
 /** "shot 3", "shots 1–2", "shots 1, 3 and 5–7" (1-based). */
 function shots(indices: number[]): string {

@@ -7,7 +7,7 @@ import { ResourceTemplate, type McpServer } from '@modelcontextprotocol/sdk/serv
 import type { AppContext } from '../context.js';
 import { atCut } from '../ledger/records.js';
 import { processAlive, shotStates } from '../storyboards/shots.js';
-import { loadSlice, standing, STORYBOARDS_URI, storyboardUri } from '../storyboards/show.js';
+import { loadSlice, STORYBOARDS_URI, storyboardUri } from '../storyboards/show.js';
 import { boardView } from '../storyboards/view.js';
 import { LIST_LIMIT, completeIds, listFromLedger, readFromLedger } from './read.js';
 
@@ -15,11 +15,11 @@ export function registerStoryboardResources(server: McpServer, app: AppContext):
   const describe = async (id: string) => {
     const slice = await loadSlice(app, id);
     const { board } = slice;
-    const view = boardView(board, shotStates(slice, processAlive), app.config.maxWaitS).structured;
+    const view = boardView(board, shotStates(slice, processAlive), slice, app.config.maxWaitS).structured;
     // Every cut, each as it stands: its shot list with the take of each shot, its film and sheet.
     const cuts = board.cuts.map((c) => {
       const at = atCut(board, c.cut);
-      const v = boardView(at, shotStates({ ...slice, board: at }, processAlive), app.config.maxWaitS).structured;
+      const v = boardView(at, shotStates({ ...slice, board: at }, processAlive), slice, app.config.maxWaitS).structured;
       return {
         cut: c.cut,
         created_at: new Date(c.at).toISOString(),
@@ -45,7 +45,8 @@ export function registerStoryboardResources(server: McpServer, app: AppContext):
       readFromLedger(app, uri, async () =>
         Promise.all(
           (await app.ledger.boards({ limit: LIST_LIMIT })).items.map(async (b) => {
-            const view = boardView(b, await standing(app, b), app.config.maxWaitS).structured;
+            const slice = (await app.ledger.slice(b.storyboard_id)) ?? { board: b, jobs: [], pending: [] };
+            const view = boardView(b, shotStates({ ...slice, board: b }, processAlive), slice, app.config.maxWaitS).structured;
             return {
               storyboard_id: b.storyboard_id,
               title: b.title,

@@ -52,13 +52,15 @@ export async function planBoard(call: JobCall, args: BoardArgs, progress: BoardP
   return { board, checked };
 }
 
-/** Plans a new board and submits its shots; the checked frames (inline bytes included) are let go once they are sent. */
-export async function startBoard(call: JobCall, args: BoardArgs, progress: BoardProgress): Promise<BoardRecord> {
+/**
+ * Plans a new board and submits its shots (returning the request ids sent); the checked frames (inline bytes
+ * included) are let go once they are sent.
+ */
+export async function startBoard(call: JobCall, args: BoardArgs, progress: BoardProgress): Promise<{ board: BoardRecord; sent: string[] }> {
   const { board, checked } = await planBoard(call, args, progress);
   try {
-    await submitShots(call, board, { resubmit: { failed: false, unknown: false }, checked, progress });
+    return { board, sent: await submitShots(call, board, { resubmit: { failed: false, unknown: false }, checked, progress }) };
   } catch (err) {
     throw await boardError(call, board.storyboard_id, err);
   }
-  return board;
 }

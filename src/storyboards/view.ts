@@ -6,14 +6,14 @@
 import type { ResourceLink } from '@modelcontextprotocol/sdk/types.js';
 import { z } from 'zod';
 import { jobCostUsd } from '../ledger/records.js';
-import { filmSchema, savedFileSchema, type BoardRecord, type FilmFile } from '../ledger/records.js';
+import { filmSchema, savedFileSchema, type BoardRecord, type FilmFile, type JobRecord } from '../ledger/records.js';
 import { DEFAULT_MAX_WAIT_S } from '../config.js';
 import { modelOutputSchema } from '../models/output.js';
 import { errorText } from '../runcomfy/schemas.js';
 import { RUNCOMFY_STATE } from '../jobs/phase.js';
-import { costSchema, fileLink } from '../calls/reply-shapes.js';
+import { costSchema, fileLink, usdOrNull } from '../calls/reply-shapes.js';
 import type { ToolReply } from '../calls/respond.js';
-import { formatBytes, formatUsd } from '../util/format.js';
+import { formatBytes, formatUsd, roundUsd } from '../util/format.js';
 import { boardStatus, type BoardStatus, type ShotState } from './shots.js';
 import type { Take } from './takes.js';
 
@@ -59,18 +59,49 @@ export const boardViewShape = {
   film: filmSchema.nullable().describe('the stitched film, once every shot is done and the clips could be joined'),
   film_error: z.string().optional().describe('why the clips could not be joined (they are kept)'),
   sheet: savedFileSchema.optional().describe('contact sheet: the keyframes in order with shot numbers'),
-  cost: costSchema,
+  cost: costSchema.describe("the current cut's cost, as costs.cut"),
+  costs: z
+    .object({
+      this_call: z
+        .object({
+          estimate_usd: usdOrNull().describe('expected cost of the renders this call submitted (0: it rendered nothing; null: price unknown)'),
+          renders: z.number().describe('how many renders this call submitted'),
+        })
+        .optional()
+        .describe("this call's new work (absent where no call made any, as in the storyboard resource)"),
+      cut: costSchema.describe("the current cut: its shots' takes expected, and charged so far (with the takes they replaced)"),
+      board: z
+        .object({
+          charged_usd: z.number().describe('charged so far for every take of every cut (0 until RunComfy reports a charge)'),
+          takes: z.number().describe('how many takes the board has run'),
+          cuts: z.number(),
+        })
+        .describe('the whole board so far'),
+    })
+    .describe('what the work costs, in three scopes: this call, the current cut, the whole board'),
   warnings: z.array(z.string()).describe('cuts and aspect-ratio differences found when the board was checked'),
   next_step: z.string(),
 };
 export type BoardView = z.output<z.ZodObject<typeof boardViewShape>>;
 
+/** What the costs of a board answer are counted from: every job of the board, and the ones this call submitted (a tool's answer). */
+export interface BoardSpend {
+  jobs: readonly JobRecord[];
+  sent?: readonly string[];
+}
+
 /** `waitS`: the wait to advise in next steps, the server's KLING_MCP_MAX_WAIT_S. */
-export function boardView(board: BoardRecord, shots: ShotState[], waitS = DEFAULT_MAX_WAIT_S): ToolReply<BoardView> {
+export function boardView(board: BoardRecord, shots: ShotState[], spend: BoardSpend, waitS = DEFAULT_MAX_WAIT_S): ToolReply<BoardView> {
   const status = boardStatus(board, shots);
   const shotViews = shots.map((s) => shotView(board, s));
   const estimate = sum(shots.map((s) => expectedCost(board, s)));
   const charged = sum(shots.flatMap((s) => [s.job, ...s.earlier]).map((j) => j?.charged_usd));
+  const cut = { estimate_usd: estimate ?? null, charged_usd: charged ?? null };
+  const sent = spend.sent && spend.jobs.filter((j) => spend.sent!.includes(j.request_id));
+  const thisCall = sent && {
+    estimate_usd: sent.length === 0 ? 0 : sent.every((j) => j.estimate_usd !== undefined) ? sum(sent.map((j) => j.estimate_usd))! : null,
+    renders: sent.length,
+  };
   const structured: BoardView = {
     storyboard_id: board.storyboard_id,
     ...(board.title && { title: board.title }),
@@ -81,17 +112,25 @@ export function boardView(board: BoardRecord, shots: ShotState[], waitS = DEFAUL
     film: board.film ?? null,
     ...(board.film_error && !board.film && { film_error: board.film_error }),
     ...(board.sheet && { sheet: board.sheet }),
-    cost: { estimate_usd: estimate ?? null, charged_usd: charged ?? null },
+    cost: cut,
+    costs: {
+      ...(thisCall && { this_call: thisCall }),
+      cut,
+      board: { charged_usd: sum(spend.jobs.map((j) => j.charged_usd)) ?? 0, takes: spend.jobs.length, cuts: board.cuts.length },
+    },
     warnings: board.warnings ?? [],
     next_step: nextStep(board, status, shots, waitS),
   };
   return { structured, text: summary(structured), links: links(structured) };
 }
 
-/** What a shot is expected to cost: nothing once cancelled, or never to be submitted (its board is closed); else the plan's estimate. */
+/**
+ * What a shot is expected to cost: nothing once cancelled, or never to be submitted (its board is closed); else its
+ * take's estimate (a reused take keeps the one it was submitted with), or the plan's before it has a take.
+ */
 function expectedCost(board: BoardRecord, s: ShotState): number | undefined {
   if (s.phase === 'cancelled' || (board.closed && s.phase === 'not_submitted')) return 0;
-  return board.shots[s.index - 1]!.estimate_usd;
+  return s.job?.estimate_usd ?? board.shots[s.index - 1]!.estimate_usd;
 }
 
 function shotView(board: BoardRecord, s: ShotState): z.output<typeof shotViewSchema> {
@@ -135,7 +174,7 @@ function takeView({ take, job }: Take): z.output<typeof takeViewSchema> {
 
 function sum(xs: (number | undefined)[]): number | undefined {
   const known = xs.filter((x): x is number => x !== undefined);
-  return known.length === 0 ? undefined : Math.round(known.reduce((a, b) => a + b, 0) * 1e6) / 1e6;
+  return known.length === 0 ? undefined : roundUsd(known.reduce((a, b) => a + b, 0));
 }
 
 function nextStep(board: BoardRecord, status: BoardStatus, shots: ShotState[], waitS: number): string {
@@ -192,13 +231,26 @@ function summary(v: BoardView): string {
   if (v.film_error) lines.push(`Film not stitched: ${v.film_error}`);
   if (v.sheet) lines.push(`Contact sheet: ${v.sheet.path}`);
   for (const w of v.warnings) lines.push(`Warning: ${w}`);
-  const { estimate_usd: est, charged_usd: charged } = v.cost;
-  if (est !== null || charged !== null) {
-    const expected = est === null ? 'price unknown' : est === 0 ? 'nothing expected: no shot will be billed' : `about ${formatUsd(est)} expected`;
-    lines.push(`Cost: ${expected}${charged !== null ? `; ${formatUsd(charged)} charged so far` : ''}.`);
-  }
+  lines.push(...costLines(v.costs));
   lines.push(`Next: ${v.next_step}`);
   return lines.join('\n');
+}
+
+/** The three scopes, each named, so "expected" and "charged" are never read as the same thing. */
+function costLines({ this_call: call, cut, board }: BoardView['costs']): string[] {
+  const lines: string[] = [];
+  if (call) {
+    const renders = `${call.renders} new render${call.renders === 1 ? '' : 's'}`;
+    lines.push(
+      `Cost of this call: ${call.renders === 0 ? `${formatUsd(0)} (nothing rendered)` : call.estimate_usd === null ? `price unknown (${renders})` : `about ${formatUsd(call.estimate_usd)} expected (${renders})`}.`,
+    );
+  }
+  const est = cut.estimate_usd;
+  const expected = est === null ? 'price unknown' : est === 0 ? 'nothing expected: no shot will be billed' : `about ${formatUsd(est)} expected`;
+  lines.push(`Cost of this cut: ${expected}${cut.charged_usd !== null ? `; ${formatUsd(cut.charged_usd)} charged so far` : ''}.`);
+  const takes = `${board.takes} take${board.takes === 1 ? '' : 's'}`;
+  lines.push(`Cost of the whole board: ${formatUsd(board.charged_usd)} charged so far (${takes}, ${board.cuts} cut${board.cuts === 1 ? '' : 's'}).`);
+  return lines;
 }
 
 function links(v: BoardView): ResourceLink[] {

@@ -68,9 +68,9 @@ export const generateStoryboard = defineJobTool({
   ...filmTool,
   async handle(args, call) {
     const progress = new BoardProgress(call.progress, args.shots.length);
-    const board = await startBoard(call, args, progress);
+    const { board, sent } = await startBoard(call, args, progress);
     try {
-      return await finishCut(call, board, args, progress);
+      return await finishCut(call, board, { ...args, sent }, progress);
     } catch (err) {
       throw await boardError(call, board.storyboard_id, err);
     }

@@ -41,8 +41,8 @@ export const getStoryboard = defineJobTool({
     const board = await loadBoard(call.app, args.storyboard_id);
     const progress = new BoardProgress(call.progress, board.shots.length);
     try {
-      await submitShots(call, board, { resubmit: { failed: args.resubmit_failed, unknown: args.resubmit_unknown }, progress });
-      return await finishCut(call, board, args, progress);
+      const sent = await submitShots(call, board, { resubmit: { failed: args.resubmit_failed, unknown: args.resubmit_unknown }, progress });
+      return await finishCut(call, board, { ...args, sent }, progress);
     } catch (err) {
       throw await boardError(call, board.storyboard_id, err);
     }

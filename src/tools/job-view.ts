@@ -6,7 +6,7 @@ import type { ResourceLink } from '@modelcontextprotocol/sdk/types.js';
 import { z } from 'zod';
 import { DEFAULT_MAX_WAIT_S } from '../config.js';
 import { modelOutputSchema, outputUrls } from '../models/output.js';
-import { formatBytes, formatUsd } from '../util/format.js';
+import { formatBytes, formatUsd, roundUsd } from '../util/format.js';
 import { mimeFromUrl } from '../util/media-types.js';
 import type { JobFacts } from '../jobs/jobs.js';
 import { savedFileSchema } from '../ledger/records.js';
@@ -47,7 +47,12 @@ export function jobView(f: JobFacts, waitS = DEFAULT_MAX_WAIT_S): ToolReply<JobV
     ...(elapsed !== undefined && { elapsed_s: elapsed }),
     ...(error && { error }),
     ...(f.downloadError && { download_error: f.downloadError }),
-    ...(priced && { cost: { estimate_usd: f.estimateUsd ?? null, charged_usd: f.chargedUsd ?? null } }),
+    ...(priced && {
+      cost: {
+        estimate_usd: f.estimateUsd === undefined ? null : roundUsd(f.estimateUsd),
+        charged_usd: f.chargedUsd === undefined ? null : roundUsd(f.chargedUsd),
+      },
+    }),
     next_step: next,
   };
   return { structured, text: summary(f, elapsed, error, next), links: links(f) };

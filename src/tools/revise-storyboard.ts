@@ -43,8 +43,8 @@ export const reviseStoryboard = defineJobTool({
     const progress = new BoardProgress(call.progress, args.shots.length);
     const { board, checked, sheet } = await reviseBoard(call, args, progress);
     try {
-      await submitShots(call, board, { resubmit: { failed: false, unknown: false }, checked, progress });
-      return await finishCut(call, board, { ...args, sheet }, progress);
+      const sent = await submitShots(call, board, { resubmit: { failed: false, unknown: false }, checked, progress });
+      return await finishCut(call, board, { ...args, sheet, sent }, progress);
     } catch (err) {
       throw await boardError(call, board.storyboard_id, err);
     }

@@ -10,6 +10,15 @@ export function formatBytes(bytes: number): string {
   return `${(bytes / 1024 / 1024).toFixed(2)} MiB`;
 }
 
+/**
+ * An amount in USD as answers carry it: to the cent, or to the finer unit a price really has (a tenth of a cent
+ * per second), never with a float's binary tail (0.56 × 5 = 2.8000000000000003).
+ */
+export function roundUsd(usd: number): number {
+  const cents = usd * 100;
+  return Math.abs(cents - Math.round(cents)) < 1e-6 ? Math.round(cents) / 100 : Math.round(usd * 1e6) / 1e6;
+}
+
 export function formatUsd(usd: number): string {
   return `$${usd.toFixed(2).replace(/\B(?=(\d{3})+(?!\d))/g, ',')}`;
 }

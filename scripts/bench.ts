@@ -13,7 +13,7 @@ import sharp from 'sharp';
 import { loadConfig } from '../src/config.js';
 import { ImageFetcher } from '../src/preflight/fetch-image.js';
 import { preflightImages } from '../src/preflight/preflight.js';
-import { klingO1ImageToVideo } from '../src/models/kling-o1-image-to-video.js';
+import { DEFAULT_MODEL } from '../src/models/registry.js';
 import { fadeClip } from '../src/simulator/clip.js';
 import { RunComfySimulator, SIM_TOKEN } from '../src/simulator/simulator.js';
 import { VirtualClock } from '../src/util/clock.js';
@@ -107,7 +107,7 @@ async function benchPreflight(sim: RunComfySimulator): Promise<void> {
   const input = (s: string, e: string) => ({ prompt: 'p', start_image_url: s, end_image_url: e, duration: 5 as const });
   const time = async (s: string, e: string) => {
     const t0 = performance.now();
-    await preflightImages(klingO1ImageToVideo, input(s, e), { fetcher });
+    await preflightImages(DEFAULT_MODEL, input(s, e), { fetcher });
     return performance.now() - t0;
   };
   await time(a, b);
@@ -174,7 +174,7 @@ async function benchPolling(): Promise<void> {
     }
     // Jobs that do not match the expectation (the default 90 s for a 5 s clip). Each runs in a fresh server, so
     // the expectation is not learned from the runs before it.
-    const expected = loadConfig({}).poll.expectedRunMs[klingO1ImageToVideo.id]![5]!;
+    const expected = loadConfig({}).poll.expectedRunMs[DEFAULT_MODEL.id]![5]!;
     for (const factor of [0.25, 0.5, 1, 2, 4]) {
       const runs: JobFigures[] = [];
       for (const [i, f] of SCATTER.entries()) {

@@ -110,7 +110,7 @@ export const ENV_DOCS: { name: string; default: string; meaning: string }[] = [
   { name: 'KLING_MCP_POLL_QUEUE_MS', default: '2000-15000', meaning: 'Polling interval while queued: starts at the first figure and backs off to the second.' },
   {
     name: 'KLING_MCP_EXPECTED_RUN_S',
-    default: runTimesText(DEFAULT_MODEL.expectedRunMs),
+    default: runTimesText(declaredRunTimes()),
     meaning: 'Expected run time per clip duration; polling is densest around it.',
   },
   { name: 'KLING_MCP_POLL_NEAR_MS', default: '1000', meaning: 'Polling interval around the expected finish.' },
@@ -186,13 +186,19 @@ function runTimesText(ms: Readonly<Record<number, number>>): string {
     .join(',');
 }
 
+/** The default model's run times per clip length, as it declares them. */
+function declaredRunTimes(): Record<number, number> {
+  const declared = DEFAULT_MODEL.expectedRunMs;
+  return typeof declared === 'number' ? {} : { ...declared };
+}
+
 /** The default model's run times, with the setting's figures over its own. */
 function expectedRun(src: Source): Record<string, Record<number, number>> {
-  const declared = { ...DEFAULT_MODEL.expectedRunMs };
+  const declared = declaredRunTimes();
   const out = { [DEFAULT_MODEL.id]: { ...declared } };
   const raw = src.env.KLING_MCP_EXPECTED_RUN_S;
   if (!raw) return out;
-  const durations = DEFAULT_MODEL.durations;
+  const durations: readonly number[] = DEFAULT_MODEL.durations ?? [];
   for (const part of raw.split(',')) {
     const m = /^\s*(\d+)\s*:\s*(\d+(?:\.\d+)?)\s*$/.exec(part);
     if (!m || !durations.includes(Number(m[1]))) {

@@ -8,14 +8,36 @@ import { describe, expect, it } from 'vitest';
 import { Approval, type Confirmation } from '../src/costs/approval.js';
 import type { ModelPrice } from '../src/costs/price.js';
 import type { KlingError } from '../src/errors.js';
+import { defineModel } from '../src/models/define.js';
+import type { AnyModel, PriceRule } from '../src/models/model.js';
 import { VirtualClock } from '../src/util/clock.js';
 
-const IMAGES = { id: 'test/images', title: 'Test images' };
-const MUSIC = { id: 'test/music', title: 'Test music' };
-const UNPRICED = { id: 'test/unpriced', title: 'Test unpriced' };
+/** A test-only model of one kind, priced by `price`, with a prompt and a count of images. */
+function model(id: string, makes: 'image' | 'audio', price: PriceRule<{ prompt: string; num_images?: number }>): AnyModel {
+  const schema = { type: 'object', required: ['prompt'], properties: { prompt: { type: 'string' }, num_images: { type: 'integer', minimum: 1 } } } as const;
+  return defineModel({
+    id,
+    key: id.replace('/', '-'),
+    title: `Test ${id.split('/')[1]}`,
+    name: id,
+    schema,
+    makes,
+    price,
+    media: {},
+    expectedRunMs: 1_000,
+    simulator: {
+      price: { base_price_usd: 1, price_unit: price.unit },
+      timing: () => ({ queueMs: 1, runMs: 1 }),
+      makes: { kind: 'audio', audio: () => ({ seconds: 1 }) },
+    },
+  });
+}
+const IMAGES = model('test/images', 'image', { unit: 'image', units: (i) => i.num_images ?? 1 });
+const MUSIC = model('test/music', 'audio', { unit: 'output', units: () => 1 });
+const UNPRICED = model('test/unpriced', 'audio', { unit: 'output', units: () => 1 });
 const PRICES: Record<string, ModelPrice> = {
-  [IMAGES.id]: { per: 'request', usd: 0.04, source: 'test' },
-  [MUSIC.id]: { per: 'request', usd: 0.5, source: 'test' },
+  [IMAGES.id]: { unit: 'image', usd: 0.04, source: 'test' },
+  [MUSIC.id]: { unit: 'output', usd: 0.5, source: 'test' },
 };
 
 /** An approval over an empty ledger, with `spentUsd` already spent in the window; quotes kept in memory. */
@@ -25,9 +47,9 @@ function approval(settings: { spendLimitUsd?: number; confirmAboveUsd?: number }
   const priceAsks: string[] = [];
   const a = new Approval({
     prices: {
-      current: async (model) => {
-        priceAsks.push(model);
-        return PRICES[model];
+      current: async (m) => {
+        priceAsks.push(m.id);
+        return PRICES[m.id];
       },
     },
     ledger: {
@@ -51,8 +73,8 @@ function approval(settings: { spendLimitUsd?: number; confirmAboveUsd?: number }
   return { a, asked, ask, priceAsks };
 }
 
-const images = (n: number) => ({ model: IMAGES, count: n, input: { prompt: `${n} keyframes` } });
-const track = { model: MUSIC, seconds: 40, input: { prompt: 'a theme' } };
+const images = (n: number) => ({ model: IMAGES, input: { prompt: `${n} keyframes`, num_images: n } });
+const track = { model: MUSIC, input: { prompt: 'a theme' } };
 
 describe('the approval path', () => {
   it('prices each job in its own unit: per image by count, per output once; each model is asked once', async () => {
@@ -82,7 +104,7 @@ describe('the approval path', () => {
 
   it('an unknown price is asked about for more than one job, and refused under a spend limit', async () => {
     const { a, asked, ask } = approval();
-    const unknown = (n: number) => ({ model: UNPRICED, count: 1, input: { n } });
+    const unknown = (n: number) => ({ model: UNPRICED, input: { prompt: `job ${n}` } });
     const { totalUsd } = await a.approve('two unpriced jobs', [unknown(1), unknown(2)], ask('accept'));
     expect(totalUsd).toBeUndefined();
     expect(asked[0]).toMatch(/at a price RunComfy did not publish \(unknown\)/);

@@ -394,11 +394,11 @@ describe("the model's price", () => {
       basePriceUsd: 0.112,
       priceUnit: 'per_second',
       pricingNote: 'per second of video',
-      price: { per: 'second', usd: 0.112 },
+      price: { unit: 'second', usd: 0.112 },
     });
     expect(perSecond.sim.requests.at(-1)).toMatchObject({ route: 'model', method: 'GET', path: '/v1/models/kling/kling-video-o1/image-to-video' });
     const perRequest = await info({ base_price_usd: '0.90', price_unit: 'request' });
-    expect((await perRequest.client.modelInfo(DEFAULT_MODEL.id)).price).toEqual({ per: 'request', usd: 0.9 });
+    expect((await perRequest.client.modelInfo(DEFAULT_MODEL.id)).price).toEqual({ unit: 'output', usd: 0.9 });
     const odd = await info({ base_price_usd: 0.01, price_unit: 'per 1k tokens' });
     expect(await odd.client.modelInfo(DEFAULT_MODEL.id)).toEqual({ basePriceUsd: 0.01, priceUnit: 'per 1k tokens' });
     const bare = await info({});
@@ -426,11 +426,14 @@ describe("the model's price", () => {
     ['USD/s', 'second'],
     ['seconds', 'second'],
     ['per video second', 'second'],
-    ['request', 'request'],
-    ['per_request', 'request'],
-    ['run', 'request'],
-    ['per generation', 'request'],
-    ['video', 'request'],
+    ['request', 'output'],
+    ['per_request', 'output'],
+    ['run', 'output'],
+    ['per generation', 'output'],
+    ['video', 'output'],
+    ['output', 'output'],
+    ['image', 'image'],
+    ['per image', 'image'],
     ['per 5 seconds', undefined],
     ['minute', undefined],
     ['', undefined],

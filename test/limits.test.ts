@@ -11,14 +11,14 @@ import { pathToFileURL } from 'node:url';
 import type { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { sizeCap } from '../src/models/image-rules.js';
-import { klingO1ImageToVideo } from '../src/models/kling-o1-image-to-video.js';
+import { DEFAULT_MODEL } from '../src/models/registry.js';
 import type { RunComfySimulator } from '../src/simulator/simulator.js';
 import { MAX_SHOTS } from '../src/tools/generate-storyboard.js';
 import { MAX_MESSAGE_BYTES } from '../src/transport.js';
 import { call, connectInMemory, connectStdio, image, simEnv, startSim, tempDir, textOf } from './helpers.js';
 import { labTest } from './lab.js';
 
-const MAX_IMAGE_BYTES = sizeCap(klingO1ImageToVideo.images.start_image_url.rules).maxBytes;
+const MAX_IMAGE_BYTES = sizeCap(DEFAULT_MODEL.images.start_image_url.rules).maxBytes;
 // The model and fields.ts keep these to themselves; each refusal must name its figure.
 const PROMPT_MAX_CHARS = 2500;
 const IMAGE_URL_MAX_CHARS = 4096;

@@ -12,7 +12,7 @@ import { LEDGER_DB } from '../src/ledger/sqlite/ledger.js';
 import { isInside } from '../src/preflight/allowed-folders.js';
 import { ImageFetcher } from '../src/preflight/fetch-image.js';
 import { checkFrames, MAX_CONCURRENT_IMAGE_CHECKS } from '../src/preflight/frames.js';
-import { klingO1ImageToVideo } from '../src/models/kling-o1-image-to-video.js';
+import { DEFAULT_MODEL } from '../src/models/registry.js';
 import { errorBody, type RunComfySimulator } from '../src/simulator/simulator.js';
 import { call, connectInMemory, image, newClient, simEnv, startSim, tempDir, textOf, type Connected } from './helpers.js';
 import { labTest } from './lab.js';
@@ -347,7 +347,7 @@ describe('checkFrames: each distinct frame once, bounded, all problems at once',
   });
   afterAll(() => new Promise<void>((r) => server.close(() => r())));
 
-  const spec = klingO1ImageToVideo.images.start_image_url;
+  const spec = DEFAULT_MODEL.images.start_image_url;
   const sources = () => ({ fetcher: new ImageFetcher({ allowPrivate: true, timeoutMs: 5_000 }) });
 
   it('fetches a frame shared by several shots once, and returns it by ref', async () => {

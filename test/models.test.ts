@@ -1,6 +1,5 @@
 import { describe, expect, it } from 'vitest';
 import { describeRules, imageRuleViolations, MB, sizeCap, unknownRules, type ImageRule } from '../src/models/image-rules.js';
-import { klingO1ImageToVideo } from '../src/models/kling-o1-image-to-video.js';
 import type { ImageSpec } from '../src/models/model.js';
 import { DEFAULT_MODEL, models, registerModel } from '../src/models/registry.js';
 import { AllowedFolders } from '../src/preflight/allowed-folders.js';
@@ -29,28 +28,29 @@ describe('the model registry', () => {
     }
   });
 
-  it('every model publishes the rules it checks, field by field, and its durations', () => {
+  it('every model checks the rules its schema publishes, field by field, and its durations are its schema’s', () => {
     for (const model of models()) {
-      const schema = model.inputJsonSchema();
-      for (const [field, spec] of Object.entries(model.images)) expect(schema.properties[field]?.validations, `${model.id} ${field}`).toEqual(spec.rules);
-      expect(schema.properties.duration.enum).toEqual([...model.durations]);
+      for (const [field, spec] of Object.entries(model.images))
+        expect(model.schema.properties[field]?.validations ?? [], `${model.id} ${field}`).toEqual(spec.rules);
+      if (model.durations) expect(model.schema.properties.duration?.enum ?? model.durations).toEqual(model.durations);
     }
   });
 
   it('the seed is the default, and a model that does not hold together is refused with every reason', () => {
-    expect(DEFAULT_MODEL).toBe(klingO1ImageToVideo);
+    expect(DEFAULT_MODEL.id).toBe('kling/kling-video-o1/image-to-video');
     expect(models()[0]).toBe(DEFAULT_MODEL);
     expect(() => registerModel(DEFAULT_MODEL)).toThrow(/already registered/);
-    const broken = { ...DEFAULT_MODEL, id: 'x/broken', key: 'Broken Key', defaultDuration: 7, expectedRunMs: { 5: 1 }, videoFields: ['clip_url'] };
+    const renders = { ...DEFAULT_MODEL.simulator, makes: { kind: 'audio' as const, audio: () => ({ seconds: 1 }) } };
+    const broken = { ...DEFAULT_MODEL, id: 'x/broken', key: 'Broken Key', expectedRunMs: { 5: 1 }, simulator: renders };
     expect(() => registerModel(broken)).toThrow(
-      /must be lower-case.*default duration 7 is not one of its durations.*no expected run time for 10 s clips.*"clip_url" is not one of its input fields/,
+      /must be lower-case.*no expected run time for 10 s clips.*its simulator makes audio, but the model makes video/,
     );
     expect(models().map((m) => m.id)).not.toContain('x/broken');
   });
 });
 
 describe('image rules as data', () => {
-  const seed = klingO1ImageToVideo.images.start_image_url.rules;
+  const seed = DEFAULT_MODEL.images.start_image_url.rules;
 
   it("the seed's rules in words are the field description's sentence", () => {
     expect(describeRules(seed)).toBe('Must be under 10 MB, wider and taller than 300 px, with width/height between 0.40 and 2.50.');
@@ -86,7 +86,7 @@ describe('image rules as data', () => {
     const ref = `data:image/png;base64,${(await image(250, 250)).toString('base64')}`;
     const sources = { fetcher: new ImageFetcher({ allowPrivate: false, timeoutMs: 1000 }), local: new AllowedFolders([]) };
     const both = [
-      { label: 'seed start_image_url', ref, spec: klingO1ImageToVideo.images.start_image_url },
+      { label: 'seed start_image_url', ref, spec: DEFAULT_MODEL.images.start_image_url },
       { label: 'test image_url', ref, spec: lenient },
     ];
     await expect(checkFrames(both, sources)).rejects.toThrow(

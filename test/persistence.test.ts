@@ -175,7 +175,7 @@ describe('nothing paid for is lost', () => {
     expect(resources.map((r) => r.uri)).toEqual(expect.arrayContaining(['kling://model/schema', 'kling://jobs']));
     const schema = await readJson<ReturnType<typeof modelSchemaDocument>>(c.client, 'kling://model/schema');
     expect(schema.image_rules[0]!.validation_error).toBe('File size must be less than 10 MB.');
-    expect(schema.input.properties.duration.enum).toEqual([5, 10]);
+    expect(schema.input.properties.duration?.enum).toEqual([5, 10]);
 
     await c.client.subscribeResource({ uri: 'kling://jobs' });
     const updates: string[] = [];

@@ -1,14 +1,12 @@
 import { existsSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { z } from 'zod';
 import { estimateUsd } from '../src/costs/price.js';
 import type { JobDocument } from '../src/resources/jobs.js';
 import { probeClip } from '../src/media/probe.js';
-import { durationField, imageFieldDoc, imageUrlField } from '../src/models/fields.js';
+import { defineModel } from '../src/models/define.js';
 import { unknownRules, type ImageRule } from '../src/models/image-rules.js';
-import type { ImageSpec, InputJsonSchema, Model } from '../src/models/model.js';
-import { modelOutputSchema } from '../src/models/output.js';
 import { DEFAULT_MODEL, registerModel } from '../src/models/registry.js';
+import type { PublishedSchema } from '../src/models/schema.js';
 import { preflightImages } from '../src/preflight/preflight.js';
 import type { modelSchemaDocument } from '../src/resources/model-schema.js';
 import { VirtualClock } from '../src/util/clock.js';
@@ -17,13 +15,14 @@ import { useLab } from './lab.js';
 
 /**
  * A second model is one module: this test-only one is declared and registered
- * here, with fields, durations (4 or 8 s), one image and rules of its own, and
- * nothing else in the tree learns of it. The tools offer only the default
- * model (their arguments are the seed's), so its job is started the way a
- * tool for it would start one: pre-flight with the model, then `Jobs.submit`
- * with `model`, on the app the real client is connected to. From there the
- * ordinary tools (check_status, get_result, list_jobs), the ledger, the
- * schema resource and the simulator take it as they take the seed's.
+ * here, from a schema in RunComfy's dialect with fields, durations (4 or 8 s),
+ * one image and rules of its own, and nothing else in the tree learns of it.
+ * The tools offer only the default model (their arguments are the seed's), so
+ * its job is started the way a tool for it would start one: pre-flight with
+ * the model, then `Jobs.submit` with `model`, on the app the real client is
+ * connected to. From there the ordinary tools (check_status, get_result,
+ * list_jobs), the ledger, the schema resource and the simulator take it as
+ * they take the seed's.
  */
 
 /** Pasted as a schema would publish them: other limits, other texts, comparisons the seed does not use. */
@@ -33,53 +32,38 @@ const STILL_RULES: readonly ImageRule[] = [
   { validation_rule: 'height_pixels>=', validation_value: 200, validation_error: 'The image must be at least 200 pixels tall.' },
   { validation_rule: 'width/height<=', validation_value: 2, validation_error: 'The image may be at most twice as wide as it is tall.' },
 ];
-const STILL: ImageSpec = { modelName: 'Test Still', types: ['png', 'webp'], rules: STILL_RULES };
-const DURATIONS = [4, 8] as const;
-const IMAGE_DOC = imageFieldDoc('The image the video starts from and holds', STILL);
 
-const shape = {
-  image_url: imageUrlField('image_url', STILL, IMAGE_DOC),
-  camera: z.enum(['pan', 'zoom']).default('zoom').describe('How the camera moves over the image.'),
-  aspect_ratio: z.enum(['16:9', '1:1']).default('16:9').describe('Shape of the video.'),
-  duration: durationField(DURATIONS, 4),
-};
-const input = z.object(shape);
-type StillInput = z.output<typeof input>;
+const SCHEMA = {
+  type: 'object',
+  title: 'Input',
+  required: ['image_url'],
+  properties: {
+    image_url: { title: 'Image', description: 'The image the video starts from and holds.', type: 'string', format: 'image_uri', validations: STILL_RULES },
+    camera: { title: 'Camera', description: 'How the camera moves over the image.', type: 'string', enum: ['pan', 'zoom'], default: 'zoom' },
+    aspect_ratio: { title: 'Aspect ratio', description: 'Shape of the video.', type: 'string', enum: ['16:9', '1:1'], default: '16:9' },
+    duration: { title: 'Duration', description: 'Video duration in seconds.', type: 'integer', enum: [4, 8], default: 4 },
+  },
+} as const satisfies PublishedSchema;
 
-function inputJsonSchema(): InputJsonSchema {
-  return {
-    type: 'object',
-    title: 'Input',
-    required: ['image_url'],
-    properties: {
-      image_url: { title: 'Image', description: IMAGE_DOC, type: 'string', validations: STILL_RULES },
-      camera: { title: 'Camera', description: 'How the camera moves over the image.', type: 'string', enum: ['pan', 'zoom'], default: 'zoom' },
-      aspect_ratio: { title: 'Aspect ratio', description: 'Shape of the video.', type: 'string', enum: ['16:9', '1:1'], default: '16:9' },
-      duration: { title: 'Duration', description: 'Video duration in seconds.', type: 'integer', enum: [...DURATIONS], default: 4 },
-    },
-  };
-}
-
-const stillToVideo: Model<StillInput, 'image_url'> = {
+const stillToVideo = defineModel({
   id: 'test/still-to-video',
   key: 'test-still-to-video',
   title: 'Test still-to-video (simulator only)',
-  inputShape: shape,
-  input,
-  images: { image_url: STILL },
-  videoFields: [],
-  durations: DURATIONS,
-  defaultDuration: 4,
+  name: 'Test Still',
+  schema: SCHEMA,
+  makes: 'video',
+  // One price per video, whatever its length.
+  price: { unit: 'output', units: () => 1 },
+  media: { image_url: { kind: 'image', types: ['png', 'webp'] } },
   expectedRunMs: { 4: 40_000, 8: 80_000 },
-  output: modelOutputSchema,
   simulator: {
-    price: { base_price_usd: 0.5, price_unit: 'request' },
-    timing: { 4: { queueMs: 3_000, runMs: 40_000 }, 8: { queueMs: 3_000, runMs: 80_000 } },
+    price: { base_price_usd: 0.5, price_unit: 'output' },
+    timing: (i) => ({ queueMs: 3_000, runMs: i.duration * 10_000 }),
     // A still of the one image, in the shape the input asks for.
-    clip: (i) => ({ frames: [i.image_url], aspect: i.aspect_ratio === '1:1' ? 1 : 16 / 9 }),
+    makes: { kind: 'video', video: (i) => ({ frames: [i.image_url], aspect: i.aspect_ratio === '1:1' ? 1 : 16 / 9 }) },
   },
-  inputJsonSchema,
-};
+});
+const input = stillToVideo.input;
 
 afterAll(registerModel(stillToVideo));
 
@@ -119,15 +103,15 @@ describe('a second, test-only model, end to end through the simulator and the le
 
   it('submits once to its own endpoint, is followed by the job tools, and its MP4 is what the model renders', async () => {
     const { jobs, prices } = await lab.c.app.upstream();
-    const price = await prices.current(stillToVideo.id);
-    expect(price).toMatchObject({ per: 'request', usd: 0.5 });
+    const price = await prices.current(stillToVideo);
+    expect(price).toMatchObject({ unit: 'output', usd: 0.5 });
     const checked = await preflightImages(stillToVideo, input.parse({ image_url: still, duration: 8 }), await lab.c.app.imageSources());
     expect(checked.checks.image_url).toMatchObject({ format: 'png', width: 250, height: 250 });
 
     const sub = await jobs.submit(checked.submit, {
       model: stillToVideo,
       recordAs: { ...checked.record, image_sha256: checked.sha256 },
-      estimateUsd: estimateUsd(price, { seconds: checked.submit.duration }),
+      estimateUsd: estimateUsd(stillToVideo, price, checked.submit),
       what: 'this 8 s still',
     });
     expect(lab.sim.submissions).toBe(1);
@@ -167,11 +151,20 @@ describe('a second, test-only model, end to end through the simulator and the le
   it('has its own schema resource, listed beside the default model’s, by its short key', async () => {
     const { resources } = await lab.c.client.listResources();
     expect(resources.map((r) => r.uri)).toEqual(
-      expect.arrayContaining(['kling://model/schema', 'kling://models/kling-o1-image-to-video/schema', 'kling://models/test-still-to-video/schema']),
+      expect.arrayContaining(['kling://model/schema', `kling://models/${DEFAULT_MODEL.key}/schema`, 'kling://models/test-still-to-video/schema']),
     );
     const doc = await readJson<ReturnType<typeof modelSchemaDocument>>(lab.c.client, 'kling://models/test-still-to-video/schema');
-    expect(doc).toMatchObject({ model: 'test/still-to-video', durations: [4, 8], image_rules: STILL_RULES, accepted_image_types: ['png', 'webp'] });
-    expect(doc.input.properties.image_url?.description).toContain('Must be under 2 MB, at least 200 px wide and tall, with width/height at most 2.00.');
+    expect(doc).toMatchObject({
+      model: 'test/still-to-video',
+      makes: 'video',
+      price_unit: 'output',
+      input: SCHEMA,
+      durations: [4, 8],
+      image_rules: STILL_RULES,
+      accepted_image_types: ['png', 'webp'],
+      media: { image_url: { kind: 'image', list: false, types: ['png', 'webp'] } },
+    });
+    expect(JSON.stringify(doc.arguments)).toContain('Must be under 2 MB, at least 200 px wide and tall, with width/height at most 2.00.');
     await expect(lab.c.client.readResource({ uri: 'kling://models/no-such-model/schema' })).rejects.toThrow(
       /No model "no-such-model".*kling-o1-image-to-video, test-still-to-video/,
     );

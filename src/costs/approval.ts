@@ -13,18 +13,19 @@ import type { LedgerStore } from '../ledger/store.js';
 import type { Clock } from '../util/clock.js';
 import { formatUsd } from '../util/format.js';
 import { spendLimit } from './guard.js';
-import { estimateUsd, type ModelPrice, type WorkAmount } from './price.js';
+import type { AnyModel, ModelInputBase } from '../models/model.js';
+import { estimateUsd, type ModelPrice } from './price.js';
 import { fingerprintOf, QUOTE_TTL_MS, QuoteBook, REFUSED } from './quote.js';
 import { spendInWindow } from './spend.js';
 
-/** One paid job: what makes it, how much of its model's price unit it makes, and exactly what would be sent. */
-export interface Work extends WorkAmount {
-  /** Its id prices the work; its title names it when the user is asked. */
-  model: { id: string; title: string };
+/** One paid job: the model that makes it and exactly what would be sent. */
+export interface Work {
+  /** Its price rule prices the input; its title names it when the user is asked. */
+  model: AnyModel;
   /** The estimate the work was reserved at before (a storyboard's plan); absent: priced now. */
   estimateUsd?: number;
-  /** What would be sent (frames by their sha256): a quote holds for this work alone. */
-  input: unknown;
+  /** What would be sent (frames by their sha256): its model's price rule reads it, and a quote holds for this work alone. */
+  input: ModelInputBase;
 }
 
 /** Work with its estimate (undefined: its price is unknown). */
@@ -46,8 +47,8 @@ export type Confirmation = 'accept' | 'decline' | 'cancel';
 export type Consent = { ask: (message: string) => Promise<Confirmation> } | { quote: { tool: string; token: string | undefined } };
 
 export interface ApprovalDeps {
-  /** A model's current price by its RunComfy id (price.ts#PriceBook). */
-  prices: { current(model: string): Promise<ModelPrice | undefined> };
+  /** A model's current base price (price.ts#PriceBook). */
+  prices: { current(model: AnyModel): Promise<ModelPrice | undefined> };
   /** Where the spend is read from and open quotes are kept. */
   ledger: Pick<LedgerStore, 'spendSources' | 'putQuote' | 'takeQuote'>;
   clock: Clock;
@@ -66,9 +67,9 @@ export class Approval {
 
   /** Each item's estimate: the one it carries, else at its model's current price (each model asked once). */
   async price<W extends Work>(work: readonly W[]): Promise<Priced<W>[]> {
-    const unpriced = [...new Set(work.filter((w) => w.estimateUsd === undefined).map((w) => w.model.id))];
-    const prices = new Map(await Promise.all(unpriced.map(async (id) => [id, await this.deps.prices.current(id)] as const)));
-    return work.map((w) => ({ ...w, estimateUsd: w.estimateUsd ?? estimateUsd(prices.get(w.model.id), w) }));
+    const unpriced = [...new Map(work.filter((w) => w.estimateUsd === undefined).map((w) => [w.model.id, w.model])).values()];
+    const prices = new Map(await Promise.all(unpriced.map(async (m) => [m.id, await this.deps.prices.current(m)] as const)));
+    return work.map((w) => ({ ...w, estimateUsd: w.estimateUsd ?? estimateUsd(w.model, prices.get(w.model.id), w.input) }));
   }
 
   /**

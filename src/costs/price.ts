@@ -1,17 +1,20 @@
 /**
- * What work costs: RunComfy's published price for its model (GET
+ * What a piece of work costs: its model's price rule (models/) over its input,
+ * per unit at RunComfy's published base price for the model (GET
  * /v1/models/{id}), read once per model and process, or, for the default
- * model, KLING_MCP_PRICE_PER_SECOND_USD when the user sets it; how much of the
- * price's unit the work makes does the rest (estimateUsd). A price endpoint that is down leaves
- * that model's price unknown for a few minutes, then it is asked again; it
- * never holds a tool call up for long. A refused token is thrown, not priced as unknown: nothing is posted with it.
+ * model, KLING_MCP_PRICE_PER_SECOND_USD when the user sets it (estimateUsd).
+ * A price endpoint that is down leaves that model's base price unknown for a
+ * few minutes, then it is asked again; it never holds a tool call up for long.
+ * A refused token is thrown, not priced as unknown: nothing is posted with it.
  */
 import { KlingError } from '../errors.js';
+import type { AnyModel, Model, ModelInputBase, PriceUnit } from '../models/model.js';
 import type { Logger } from '../util/log.js';
 import type { Clock } from '../util/clock.js';
 
+/** A model's base price: USD per unit (RunComfy's `price_unit` word). */
 export interface ModelPrice {
-  per: 'second' | 'request';
+  unit: PriceUnit;
   usd: number;
   /** Where the figure comes from, as shown to the user. */
   source: string;
@@ -20,7 +23,7 @@ export interface ModelPrice {
 
 /** What the client's model-info call yields (only the parts pricing needs). */
 export interface PublishedPrice {
-  price?: { per: 'second' | 'request'; usd: number };
+  price?: { unit: PriceUnit; usd: number };
   pricingNote?: string;
   priceUnit?: string;
 }
@@ -43,11 +46,18 @@ export class PriceBook {
     private readonly log: Logger,
   ) {}
 
-  /** The price of `model` (its RunComfy id). */
-  async current(model: string): Promise<ModelPrice | undefined> {
-    if (model === this.override.model && this.override.perSecondUsd !== undefined) {
-      return { per: 'second', usd: this.override.perSecondUsd, source: 'KLING_MCP_PRICE_PER_SECOND_USD' };
+  /** The base price of `model`, in its own unit; undefined when unknown, or published in another unit than its price rule's. */
+  async current(model: AnyModel): Promise<ModelPrice | undefined> {
+    if (model.id === this.override.model && this.override.perSecondUsd !== undefined && model.price.unit === 'second') {
+      return { unit: 'second', usd: this.override.perSecondUsd, source: 'KLING_MCP_PRICE_PER_SECOND_USD' };
     }
+    const price = await this.published(model.id);
+    if (!price || price.unit === model.price.unit) return price;
+    this.log.warn(`RunComfy prices ${model.id} per ${price.unit}, but this server bills it per ${model.price.unit}; costs are shown as unknown.`);
+    return undefined;
+  }
+
+  private async published(model: string): Promise<ModelPrice | undefined> {
     const cached = this.cached.get(model);
     if (cached && this.clock.now() < cached.until) return cached.price;
     let asking = this.inFlight.get(model);
@@ -76,15 +86,13 @@ export class PriceBook {
   }
 }
 
-/** How much one job makes, in whichever unit its model is priced: seconds of output, or outputs (1 when absent). */
-export interface WorkAmount {
-  seconds?: number;
-  count?: number;
-}
-
-/** The expected cost of one job, or undefined when the price (or the amount it is priced by) is unknown. */
-export function estimateUsd(price: ModelPrice | undefined, amount: WorkAmount): number | undefined {
-  if (!price) return undefined;
-  const units = price.per === 'second' ? amount.seconds : (amount.count ?? 1);
-  return units === undefined ? undefined : Math.round(price.usd * units * 1e6) / 1e6;
+/**
+ * The expected cost of one input by its model's price rule: units × (the price RunComfy publishes for this input,
+ * else the base price × the input's factor); undefined when neither is known.
+ */
+export function estimateUsd<I extends ModelInputBase, F extends string>(model: Model<I, F>, price: ModelPrice | undefined, input: I): number | undefined {
+  const rule = model.price;
+  const perUnit = rule.published?.usd(input) ?? (price && price.usd * (rule.factor?.(input) ?? 1));
+  if (perUnit === undefined) return undefined;
+  return Math.round(perUnit * rule.units(input) * 1e6) / 1e6;
 }

@@ -3,6 +3,7 @@
  * moment a request_id exists), observe, wait, and collect results to disk.
  */
 import { abortError, isKlingError } from '../errors.js';
+import { declaredRunMs, defaultDuration } from '../models/define.js';
 import type { AnyModel, ModelInputBase } from '../models/model.js';
 import { outputUrls, type ModelOutput } from '../models/output.js';
 import { DEFAULT_MODEL, modelById, requestBody } from '../models/registry.js';
@@ -118,7 +119,8 @@ export class Jobs {
   async submit(input: ModelInputBase, o: SubmitOptions): Promise<Submission>;
   async submit(input: ModelInputBase, o: SubmitOptions & { claim?: Claimed['claim'] }): Promise<Submission | undefined> {
     const model = o.model ?? DEFAULT_MODEL;
-    const recordAs = o.recordAs ?? input;
+    // The input as the model's schema parsed it: its fields are what the ledger keeps of it.
+    const recordAs = o.recordAs ?? (input as JobInput);
     const reserved = await this.submissions.reserve({ model: model.id, input: recordAs, estimate_usd: o.estimateUsd, board: o.board, claim: o.claim }, o.what);
     // Another call took this storyboard shot first.
     if (reserved === undefined) return undefined;
@@ -129,8 +131,9 @@ export class Jobs {
       const res = await this.client.submit(model.id, requestBody(model, input));
       const at = this.clock.now();
       await this.submissions.submitted(reserved, res.request_id, at);
+      const length = typeof input.duration === 'number' ? `${input.duration} s ` : '';
       this.log.info(
-        `submitted ${res.request_id} (${input.duration} s clip of ${model.id}${o.board ? `, shot ${o.board.shot} of storyboard ${o.board.id}` : ''})`,
+        `submitted ${res.request_id} (${length}${model.makes} of ${model.id}${o.board ? `, shot ${o.board.shot} of storyboard ${o.board.id}` : ''})`,
       );
       // A new job is queued; RunComfy may say so itself.
       return { requestId: res.request_id, at, status: res.status ?? 'in_queue' };
@@ -251,18 +254,20 @@ export class Jobs {
   }
 
   /**
-   * Expected upstream run time of a model's clip length (model by RunComfy id): learned from the ledger's newest
-   * runs once it has seen enough of both, else the setting, else what the model declares for it (or for its default length).
+   * Expected upstream run time of a model's clip length (model by RunComfy id; no length for a model without
+   * durations): learned from the ledger's newest runs once it has seen enough of both, else the setting, else what
+   * the model declares for it (or for its default length).
    */
   async expectedRunMs(model: string, duration: number | undefined): Promise<number> {
     const declared = modelById(model) ?? DEFAULT_MODEL;
-    const length = duration !== undefined && declared.durations.includes(duration) ? duration : declared.defaultDuration;
+    const length =
+      declared.durations === undefined ? undefined : duration !== undefined && declared.durations.includes(duration) ? duration : defaultDuration(declared);
     const runs = await this.ledger.recentRunsMs(declared.id, length, LEARN_FROM);
     if (runs.length >= LEARN_AFTER) {
       const sorted = runs.sort((a, b) => a - b);
       return sorted[Math.floor(sorted.length / 2)]!;
     }
-    return this.deps.expectedRunMs[declared.id]?.[length] ?? declared.expectedRunMs[length]!;
+    return (length !== undefined ? this.deps.expectedRunMs[declared.id]?.[length] : undefined) ?? declaredRunMs(declared, length);
   }
 
   /** Records an event; a failure to write is logged, never thrown (submission-record.ts#noteEvent). */

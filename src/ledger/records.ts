@@ -16,11 +16,11 @@ const imageShaSchema = z.record(z.string(), z.string());
 /**
  * A job's input as the ledger keeps it, for any model: the fields that model
  * has (image fields hold URLs, file paths or data: digests, never base64).
- * Every model has a duration; prompt is read where a model has one.
+ * Duration (seconds of video) and prompt are read where a model has them.
  */
 const jobInputSchema = z.looseObject({
   prompt: z.string().optional(),
-  duration: z.number(),
+  duration: z.number().optional(),
   image_sha256: imageShaSchema.optional(),
 });
 export type JobInput = z.output<typeof jobInputSchema>;

@@ -82,8 +82,8 @@ export interface LedgerStore {
   boards(query: { limit: number; cursor?: string }): Promise<Page<BoardRecord>>;
   /** Ids of jobs or storyboards that start with `prefix`, at most `limit`, in order. */
   completeIds(kind: 'jobs' | 'boards', prefix: string, limit: number): Promise<string[]>;
-  /** Run times of the newest `n` finished jobs of a model and clip length, newest first. */
-  recentRunsMs(model: string, duration: number, n: number): Promise<number[]>;
+  /** Run times of the newest `n` finished jobs of a model and clip length (none, for a model without durations), newest first. */
+  recentRunsMs(model: string, duration: number | undefined, n: number): Promise<number[]>;
   /**
    * What the spend since `since` is made of (costs/spend.ts): the jobs submitted
    * since then (all of them for -Infinity), every submission in flight, and the

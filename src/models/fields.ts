@@ -54,25 +54,24 @@ export function imageUrlField(field: string, spec: ImageSpec, doc: string) {
 // eslint-disable-next-line no-control-regex
 const CONTROL_CHARS = /[\u0000-\u0008\u000b\u000c\u000e-\u001f\u007f-\u009f]/;
 
-/** A prompt argument: `what` completes "a string …", `empty` says what to write when it is blank. */
-export function promptField(o: { what: string; empty: string; maxChars: number; doc: string }) {
+/** A text argument (a prompt): `what` completes "a string …", `empty` says what to write when it is blank. */
+export function promptField(text: { field?: string; what: string; empty: string; minChars?: number; maxChars: number; doc: string }) {
+  const field = text.field ?? 'prompt';
+  const trimmed = z.string({ error: typeError(field, `a string ${text.what}`) }).trim();
+  return (text.minChars === 0 ? trimmed : trimmed.min(text.minChars ?? 1, { error: `${field} is empty: ${text.empty}` }))
+    .max(text.maxChars, { error: `${field} is longer than ${text.maxChars} characters; shorten it.` })
+    .refine((s) => !CONTROL_CHARS.test(s), { error: `${field} contains control characters; remove them.` })
+    .describe(text.doc);
+}
+
+/** A reference to audio or video: an https:// URL or a data: URI (pre-flight reads images only). */
+export function mediaUrlField(field: string, spec: ImageSpec, doc: string) {
+  const tooLong = `${field} is longer than ${IMAGE_URL_MAX_CHARS} characters; use a shorter (e.g. pre-signed) URL.`;
   return z
-    .string({ error: typeError('prompt', `a string ${o.what}`) })
+    .string({ error: typeError(field, 'a string holding an https:// URL or a data: URI') })
     .trim()
-    .min(1, { error: `prompt is empty: ${o.empty}` })
-    .max(o.maxChars, { error: `prompt is longer than ${o.maxChars} characters; shorten it.` })
-    .refine((s) => !CONTROL_CHARS.test(s), { error: 'prompt contains control characters; remove them.' })
-    .describe(o.doc);
-}
-
-/** The duration argument: one of the model's clip lengths, in seconds, with its default. */
-export function durationField<const D extends readonly [number, ...number[]]>(durations: D, defaultDuration: D[number]) {
-  return z
-    .literal(durations, { error: `duration must be ${durations.join(' or ')} (seconds, a number).` })
-    .default(defaultDuration)
-    .describe(durationDoc(durations, defaultDuration));
-}
-
-export function durationDoc(durations: readonly number[], defaultDuration: number): string {
-  return `Video duration in seconds: ${durations.join(' or ')} (default ${defaultDuration}).`;
+    .min(1, { error: `${field} is empty: give an https:// URL.` })
+    .max(dataUriMaxChars(spec), { error: tooLong })
+    .refine((s) => s.length <= IMAGE_URL_MAX_CHARS || isDataUri(s), { error: tooLong })
+    .describe(doc);
 }

@@ -1,16 +1,35 @@
 /**
- * What a RunComfy endpoint is to this server: one value per model, declared in
- * one module of this folder and registered in registry.ts. The client, pricing,
- * pre-flight, polling, the simulator and the schema resource all read it.
+ * What a RunComfy endpoint is to this server: its input schema as RunComfy
+ * publishes it, plus only what that schema cannot say (what it makes, its
+ * price rule, what its media fields accept, its run times, what the simulator
+ * makes for it). A module of this folder declares one with `defineModel`
+ * (define.ts), which derives the rest; registry.ts registers it. The client,
+ * pricing, pre-flight, polling, the simulator and the schema resource all read it.
  */
-import type { ZodRawShape, z } from 'zod';
+import type { z } from 'zod';
 import type { ImageRule } from './image-rules.js';
 import type { ModelOutput } from './output.js';
+import type { MediaKind, PublishedSchema } from './schema.js';
 
-/** What every model's input has: the clip length in seconds (prices and run times are keyed by it). */
-export type ModelInputBase = {
-  duration: number;
-};
+/** What a model makes: the kind of its result (RunComfy's `output_type`, in lower case). */
+export type OutputKind = 'video' | 'image' | 'audio';
+
+/** RunComfy's `price_unit` words: per second of output, per image made, per output (one run). */
+export type PriceUnit = 'second' | 'image' | 'output';
+
+/** A model's input, whatever its fields (each model module types its own, `InputOf<typeof SCHEMA>`). */
+export type ModelInputBase = Record<string, unknown>;
+
+/** How one input is priced: `units(input)` × the price per unit (what RunComfy publishes for the input, else its live base × `factor`). */
+export interface PriceRule<I> {
+  unit: PriceUnit;
+  /** How many units the input is billed for: its seconds of video, its images; 1 for a per-output price. */
+  units(input: I): number;
+  /** A price per unit RunComfy publishes for this input (a resolution tier's), and where it says so; it wins over the live base price. */
+  published?: { usd(input: I): number | undefined; source: string };
+  /** What the input does to the live base price (a sound switch adding 25 %: 1.25); 1 when absent. */
+  factor?(input: I): number;
+}
 
 /** What an image field accepts, as the model's schema publishes it. */
 export interface ImageSpec {
@@ -22,38 +41,35 @@ export interface ImageSpec {
   rules: readonly ImageRule[];
 }
 
+/** A media input field: what it holds (from the schema's `format`), whether it is a list, what it accepts. */
+export interface MediaField extends ImageSpec {
+  kind: MediaKind;
+  list: boolean;
+}
+
+/** What the simulator makes for an input, by the model's output kind. */
+export type SimulatedOutput<I> =
+  /**
+   * A clip fading through these images in order (one: a still), of this width/height (default: the first image's),
+   * with sound when it says so (an AAC track playing a tune drawn from the input).
+   */
+  | { kind: 'video'; video(input: I): { frames: string[]; aspect?: number; sound?: boolean } }
+  /** A picture of this size and format whose pixels follow the prompt and every reference image. */
+  | { kind: 'image'; image(input: I): { width: number; height: number; format: 'png' | 'jpeg'; prompt: string; references: string[] } }
+  /** An MP3 of this many seconds. */
+  | { kind: 'audio'; audio(input: I): { seconds: number } };
+
 /** What the simulator does for the model (src/simulator/). */
 export interface SimulatedModel<I> {
   /** What its model endpoint publishes (RunComfy's price fields). */
-  price: { base_price_usd: number; price_unit: string; pricing_note?: string };
-  /** Queue and run time per duration, unless the simulator is given others. */
-  timing: Readonly<Record<number, { queueMs: number; runMs: number }>>;
-  /**
-   * The clip it renders for an input: the images the video passes through, in
-   * order (one image: a still), its width/height (default: the first image's),
-   * and whether it has sound (an AAC track playing a tune drawn from the input).
-   */
-  clip(input: I): { frames: string[]; aspect?: number; sound?: boolean };
+  price: { base_price_usd: number; price_unit: PriceUnit; pricing_note?: string };
+  /** Queue and run time of an input, unless the simulator is given others. */
+  timing(input: I): { queueMs: number; runMs: number };
+  makes: SimulatedOutput<I>;
 }
 
-/** A field of a published input schema (RunComfy's JSON Schema, with `validations` on image fields). */
-export interface JsonSchemaField {
-  title: string;
-  description: string;
-  type: string;
-  enum?: (number | string)[];
-  default?: unknown;
-  maxLength?: number;
-  validations?: readonly ImageRule[];
-}
-
-/** A model's input schema as RunComfy publishes it; every model has a duration. */
-export interface InputJsonSchema {
-  type: 'object';
-  title: string;
-  required: string[];
-  properties: { duration: JsonSchemaField & { enum: number[] } } & Record<string, JsonSchemaField>;
-}
+/** The model's input as tool arguments: one zod argument per field of its schema. */
+export type InputShape<I> = { [K in keyof I]-?: z.ZodType<I[K]> };
 
 export interface Model<I extends ModelInputBase = ModelInputBase, F extends string = string> {
   /** RunComfy's model id: the path after /v1/models/ (its price is read from GET /v1/models/{id}). */
@@ -61,23 +77,31 @@ export interface Model<I extends ModelInputBase = ModelInputBase, F extends stri
   /** Its short name in URIs (kling://models/{key}/schema), since ids contain slashes: the module's file name. */
   readonly key: string;
   readonly title: string;
-  /** Its input as tool arguments (zod shape), with actionable messages; what is sent is exactly these fields. */
-  readonly inputShape: ZodRawShape;
+  /** Its input schema exactly as RunComfy publishes it (`input_schema` of GET /v1/models/{id}). */
+  readonly schema: PublishedSchema;
+  readonly makes: OutputKind;
+  /** Its input as tool arguments (zod shape, read from `schema`), with actionable messages; what is sent is exactly these fields. */
+  readonly inputShape: InputShape<I>;
   readonly input: z.ZodType<I>;
-  /** Its image fields and what each accepts; pre-flight checks every one before anything is paid for. */
+  /** Its media fields (images, audio, video) and what each accepts. */
+  readonly media: Readonly<Record<string, MediaField>>;
+  /** Its image fields (`F`), single or lists: pre-flight checks every image before anything is paid for. */
   readonly images: Readonly<Record<F, ImageSpec>>;
-  /** Its video fields (for later endpoints; pre-flight does not check videos yet). */
-  readonly videoFields: readonly string[];
-  readonly durations: readonly number[];
-  readonly defaultDuration: number;
-  /** Expected run time (in_progress → completed) per duration, until the ledger has learned it. */
-  readonly expectedRunMs: Readonly<Record<number, number>>;
+  readonly price: PriceRule<I>;
+  /** Its clip lengths in seconds, when its input has a `duration` (run times are learned per length). */
+  readonly durations?: readonly number[];
+  /**
+   * Expected run time (in_progress → completed), until the ledger has learned it: per clip length for a model
+   * with durations, else one figure.
+   */
+  readonly expectedRunMs: number | Readonly<Record<number, number>>;
   /** The `output` of a completed request. */
   readonly output: z.ZodType<ModelOutput>;
   readonly simulator: SimulatedModel<I>;
-  /** Its input schema as RunComfy publishes it, rebuilt from the definitions (the schema resource; the simulator's model endpoint). */
-  inputJsonSchema(): InputJsonSchema;
 }
 
 /** Any registered model, whatever its input. */
 export type AnyModel = Model<ModelInputBase, string>;
+
+/** The parsed input of a model: `ModelInputOf<typeof DEFAULT_MODEL>`. */
+export type ModelInputOf<M> = M extends Model<infer I, string> ? I : never;

@@ -13,23 +13,21 @@ const byId = new Map<string, AnyModel>();
 const byKey = new Map<string, AnyModel>();
 
 /**
- * Adds a model. Its id and key must be new, and it must hold together: a key that fits a URI segment, a
- * default among its durations, a run time and a simulated timing for each, media fields among its inputs.
- * (Image rules are read, not checked, here: test/models.test.ts fails on a rule the interpreter cannot read.)
- * Returns what removes it again.
+ * Adds a model. Its id and key must be new, and it must hold together: a key that fits a URI segment, an
+ * expected run time for each of its clip lengths (one figure when it has none).
+ * (Image rules are read, not checked, here: test/models.test.ts fails on a rule the interpreter cannot read;
+ * its schema was read when it was defined.) Returns what removes it again.
  */
 export function registerModel<I extends ModelInputBase, F extends string>(model: Model<I, F>): () => void {
   const m: AnyModel = model;
+  const runs = m.expectedRunMs;
   const problems = [
     byId.has(m.id) && `a model with id "${m.id}" is already registered`,
     byKey.has(m.key) && `a model with key "${m.key}" is already registered`,
     !/^[a-z0-9][a-z0-9._-]*$/.test(m.key) && `its key "${m.key}" must be lower-case letters, digits, ".", "_" and "-"`,
-    !m.durations.includes(m.defaultDuration) && `its default duration ${m.defaultDuration} is not one of its durations`,
-    ...m.durations.flatMap((d) => [
-      m.expectedRunMs[d] === undefined && `it declares no expected run time for ${d} s clips`,
-      m.simulator.timing[d] === undefined && `it declares no simulated timing for ${d} s clips`,
-    ]),
-    ...[...Object.keys(m.images), ...m.videoFields, 'duration'].map((f) => !(f in m.inputShape) && `"${f}" is not one of its input fields`),
+    m.durations === undefined && typeof runs !== 'number' && 'it has no duration, so its expected run time is one figure',
+    ...(m.durations ?? []).map((d) => typeof runs !== 'number' && runs[d] === undefined && `it declares no expected run time for ${d} s clips`),
+    m.simulator.makes.kind !== m.makes && `its simulator makes ${m.simulator.makes.kind}, but the model makes ${m.makes}`,
   ].filter((p): p is string => typeof p === 'string');
   if (problems.length > 0) throw new Error(`cannot register model ${m.id}: ${problems.join('; ')}`);
   byId.set(m.id, m);
@@ -58,6 +56,5 @@ export function modelByKey(key: string): AnyModel | undefined {
 
 /** The body of a submission: exactly the model's input fields, nothing the caller added beside them. */
 export function requestBody(model: AnyModel, input: ModelInputBase): Record<string, unknown> {
-  const fields = input as unknown as Record<string, unknown>;
-  return Object.fromEntries(Object.keys(model.inputShape).flatMap((k) => (fields[k] === undefined ? [] : [[k, fields[k]]])));
+  return Object.fromEntries(Object.keys(model.inputShape).flatMap((k) => (input[k] === undefined ? [] : [[k, input[k]]])));
 }

@@ -7,7 +7,7 @@ import { ResourceTemplate, type McpServer } from '@modelcontextprotocol/sdk/serv
 import { z } from 'zod';
 import type { AppContext } from '../context.js';
 import { KlingError } from '../errors.js';
-import type { AnyModel } from '../models/model.js';
+import type { AnyModel, ImageSpec } from '../models/model.js';
 import { DEFAULT_MODEL, modelByKey, models } from '../models/registry.js';
 import { toResourceError } from '../calls/respond.js';
 import { jsonContents } from './read.js';
@@ -22,21 +22,29 @@ export function modelSchemaUri(model: AnyModel): string {
 const unique = <T>(items: T[]): T[] => [...new Map(items.map((i) => [JSON.stringify(i), i])).values()];
 
 export function modelSchemaDocument(model: AnyModel = DEFAULT_MODEL) {
-  const images = Object.values(model.images);
+  const images = Object.values<ImageSpec>(model.images);
   return {
     model: model.id,
     key: model.key,
     title: model.title,
-    input: model.inputJsonSchema(),
+    makes: model.makes,
+    price_unit: model.price.unit,
+    /** The input schema exactly as RunComfy publishes it. */
+    input: model.schema,
+    /** What this server takes for it: the input read from that schema, with its limits and descriptions. */
+    arguments: z.toJSONSchema(z.object(model.inputShape), { io: 'input' }),
+    /** Each media field: what it holds, whether it is a list, the file types it accepts. */
+    media: Object.fromEntries(Object.entries(model.media).map(([field, m]) => [field, { kind: m.kind, list: m.list, types: m.types }])),
     output: { output: z.toJSONSchema(model.output) },
     /** Every image field's rules, once each (a field's own list is its `validations` in `input`). */
     image_rules: unique(images.flatMap((spec) => [...spec.rules])),
     accepted_image_types: unique(images.flatMap((spec) => [...spec.types])),
-    durations: model.durations,
+    ...(model.durations && { durations: model.durations }),
   };
 }
 
-const description = (model: AnyModel) => `Input fields, image rules (with the exact error texts) and the output shape of ${model.title}.`;
+const description = (model: AnyModel) =>
+  `Input schema as RunComfy publishes it, the arguments this server takes, image rules (with the exact error texts), price unit and output of ${model.title}.`;
 
 export function registerModelSchema(server: McpServer, app: AppContext): void {
   server.registerResource(
@@ -60,7 +68,7 @@ export function registerModelSchema(server: McpServer, app: AppContext): void {
     }),
     {
       title: 'A model: input and output schema',
-      description: "One model's input fields, image rules and output shape, by its short key (e.g. kling-o1-image-to-video).",
+      description: `One model's input fields, image rules and output shape, by its short key (e.g. ${DEFAULT_MODEL.key}).`,
       mimeType: 'application/json',
     },
     async (uri, vars) => {

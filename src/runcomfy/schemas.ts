@@ -3,6 +3,7 @@
  * we take what we need and never trust the rest.
  */
 import { z } from 'zod';
+import type { PriceUnit } from '../models/model.js';
 import { modelOutputSchema } from '../models/output.js';
 
 /** Ids go into URL paths: letters, digits, '-' and '_' only, so nothing can traverse into another endpoint. */
@@ -65,30 +66,32 @@ export const cancelResponseSchema = z.looseObject({
 });
 export type CancelResponse = z.output<typeof cancelResponseSchema>;
 
-export type PriceBasis = 'second' | 'request';
-
 /** The model's price as RunComfy's model endpoint describes it; `price` is set only when the unit is understood. */
 export interface ModelInfo {
   basePriceUsd?: number;
   priceUnit?: string;
   pricingNote?: string;
-  price?: { per: PriceBasis; usd: number };
+  price?: { unit: PriceUnit; usd: number };
 }
 
 const note = z.string().max(2000).optional().catch(undefined);
 
 export const modelInfoSchema = z.looseObject({ base_price_usd: nonNegative, price_unit: note, pricing_note: note }).transform((m): ModelInfo => {
-  const per = m.price_unit === undefined ? undefined : priceBasis(m.price_unit);
+  const unit = m.price_unit === undefined ? undefined : priceBasis(m.price_unit);
   return {
     ...(m.base_price_usd !== undefined && { basePriceUsd: m.base_price_usd }),
     ...(m.price_unit !== undefined && { priceUnit: m.price_unit }),
     ...(m.pricing_note !== undefined && { pricingNote: m.pricing_note }),
-    ...(per && m.base_price_usd !== undefined && { price: { per, usd: m.base_price_usd } }),
+    ...(unit && m.base_price_usd !== undefined && { price: { unit, usd: m.base_price_usd } }),
   };
 });
 
 const PER_SECOND = new Set(['s', 'sec', 'secs', 'second', 'seconds', 'videosecond', 'videoseconds', 'secondvideo', 'outputsecond', 'secondoutput']);
-const PER_REQUEST = new Set([
+const PER_IMAGE = new Set(['image', 'images', 'img', 'picture', 'pictures']);
+/** One run makes one output: RunComfy's `output`, and what other APIs call a request. */
+const PER_OUTPUT = new Set([
+  'output',
+  'outputs',
   'request',
   'requests',
   'req',
@@ -108,19 +111,20 @@ const PER_REQUEST = new Set([
 const FILLER = new Set(['usd', 'us', 'per', 'each', 'a', 'an', 'one', '1', 'of']);
 
 /**
- * What a price unit means: per second of output, per request, or unknown.
+ * What a price unit means, in RunComfy's words: per second of output, per image, per output (a request), or unknown.
  * Spellings vary ("second", "per_second", "USD/s", "per request"...); anything
  * with another quantity in it ("per 5 seconds", "minute") stays unknown, so a
  * price is never guessed.
  */
-export function priceBasis(unit: string): PriceBasis | undefined {
+export function priceBasis(unit: string): PriceUnit | undefined {
   const word = unit
     .toLowerCase()
     .split(/[\s$/_.-]+/)
     .filter((w) => w && !FILLER.has(w))
     .join('');
   if (PER_SECOND.has(word)) return 'second';
-  if (PER_REQUEST.has(word)) return 'request';
+  if (PER_IMAGE.has(word)) return 'image';
+  if (PER_OUTPUT.has(word)) return 'output';
   return undefined;
 }
 

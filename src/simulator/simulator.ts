@@ -144,7 +144,7 @@ interface SimJob {
   owner: string;
   model: AnyModel;
   /** The input as the model's schema parsed it. */
-  input: ModelInputBase & Readonly<Record<string, unknown>>;
+  input: ModelInputBase;
   submittedAt: number;
   plan: JobPlan;
   cancelledAt?: number;
@@ -292,7 +292,7 @@ export class RunComfySimulator {
     const status = this.stateOf(job).status;
     if (status === 'cancelled') return 0;
     if (status === failState(job)) return job.plan.failWith?.costUsd ?? 0;
-    return this.priceOf(job.model, job.input.duration);
+    return this.priceOf(job.model, job.input);
   }
 
   /** The sum charged (or held, for unfinished jobs) so far, across all tokens. */
@@ -300,12 +300,12 @@ export class RunComfySimulator {
     return [...this.jobs.values()].reduce((sum, j) => sum + (this.chargeOf(j) ?? 0), 0);
   }
 
-  private priceOf(model: AnyModel, durationS: number): number | undefined {
+  private priceOf(model: AnyModel, input: ModelInputBase): number | undefined {
     const { base_price_usd: base, price_unit: unit = 'second' } = this.opts.price ?? model.simulator.price;
     const usd = Number(base);
     if (base === undefined || !Number.isFinite(usd)) return undefined;
-    // Its own simple rule, independent of the client's parser: "request"-like units bill once, anything else per second.
-    return /request|run|generation|video|each/i.test(unit) ? usd : usd * durationS;
+    // Its own simple rule, independent of the client's parser: "request"-like units bill once, anything else per unit of the model's.
+    return /request|run|generation|video|each|output/i.test(unit) ? usd : usd * model.price.units(input);
   }
 
   private statusOf(code: number | string): number {
@@ -421,7 +421,7 @@ export class RunComfySimulator {
   private modelInfo(model: AnyModel): { status: number; body: unknown } {
     const { down, ...price }: SimPrice = this.opts.price ?? model.simulator.price;
     if (down) return { status: 503, body: { detail: 'Service Unavailable' } };
-    return { status: 200, body: { model_id: model.id, input_schema: model.inputJsonSchema(), ...price } };
+    return { status: 200, body: { model_id: model.id, input_schema: model.schema, ...price } };
   }
 
   private async submit(model: AnyModel, body: string, token: string): Promise<{ status: number; body: unknown }> {
@@ -435,15 +435,15 @@ export class RunComfySimulator {
     if (!parsed.success) {
       return { status: 422, body: { detail: parsed.error.issues.map((i) => ({ loc: ['body', ...i.path], msg: i.message })) } };
     }
-    const input = parsed.data as SimJob['input'];
-    const problems = (await Promise.all(Object.entries(model.images).map(([f, spec]) => this.checkImage(f, String(input[f]), spec)))).flat();
+    const input = parsed.data;
+    const images = Object.entries(model.images).flatMap(([f, spec]) => [input[f] ?? []].flat().map((url) => this.checkImage(f, String(url), spec)));
+    const problems = (await Promise.all(images)).flat();
     if (problems.length > 0) return { status: 422, body: { detail: problems.join(' ') } };
-    const duration = input.duration;
-    const price = this.priceOf(model, duration) ?? 0;
+    const price = this.priceOf(model, input) ?? 0;
     if (this.opts.balanceUsd !== undefined && this.spentUsd() + price > this.opts.balanceUsd + 1e-9) {
       return this.error(RUNCOMFY_CODES.noBalance, 'No remaining balance. Please top up your account.');
     }
-    const timing = this.opts.timing?.[duration] ?? model.simulator.timing[duration]!;
+    const timing = (typeof input.duration === 'number' ? this.opts.timing?.[input.duration] : undefined) ?? model.simulator.timing(input);
     const plan: JobPlan = { ...timing, ...this.plans.shift() };
     const id = randomUUID();
     this.jobs.set(id, { id, owner: token, model, input, submittedAt: this.clock.now(), plan });
@@ -504,10 +504,13 @@ export class RunComfySimulator {
 
   /** The clip the job's model renders: a fade through its frames, shaped as the model says, with sound if it says so. */
   private async render(job: SimJob): Promise<Buffer> {
-    const { frames, aspect, sound } = job.model.simulator.clip(job.input);
+    const makes = job.model.simulator.makes;
+    if (makes.kind !== 'video') throw new Error(`the simulator cannot make ${makes.kind} yet`);
+    const { frames, aspect, sound } = makes.video(job.input);
     const images = await Promise.all(frames.map((url) => this.fetchImage(url)));
     // The tune is drawn from the whole request, so the same request always sounds the same.
-    return fadeClip(images, { durationS: job.input.duration, width: this.opts.clipWidth, aspect, ...(sound && { soundSeed: JSON.stringify(job.input) }) });
+    const durationS = Number(job.input.duration);
+    return fadeClip(images, { durationS, width: this.opts.clipWidth, aspect, ...(sound && { soundSeed: JSON.stringify(job.input) }) });
   }
 
   private serveFile(res: http.ServerResponse, name: string): void {

@@ -5,18 +5,16 @@
  */
 import { KlingError } from '../errors.js';
 import type { RecordedInput } from '../ledger/records.js';
-import { klingO1ImageToVideo, modelInputShape, type ModelInput } from '../models/kling-o1-image-to-video.js';
+import type { ModelInputOf } from '../models/model.js';
+import { DEFAULT_MODEL } from '../models/registry.js';
 import { checkFrames, type CheckedFrame } from '../preflight/frames.js';
 import type { JobCall } from '../calls/call.js';
 import { timeoutOn } from '../util/clock.js';
 import { continuityWarnings } from './continuity.js';
 
-export interface ShotInput {
-  prompt: string;
-  start_image_url: string;
-  end_image_url: string;
-  duration: ModelInput['duration'];
-}
+/** Storyboards film with the default model: a shot is its input. */
+type ModelInput = ModelInputOf<typeof DEFAULT_MODEL>;
+export type ShotInput = ModelInput;
 
 /** Time kept back from the call's budget for answering once checking or submitting stops. */
 export const SUBMIT_MARGIN_MS = 5_000;
@@ -45,7 +43,7 @@ export async function checkRefs(
   // On the call's clock, like the call's other waits.
   const overTime = timeoutOn(call.app.clock, Math.max(1, limitMs));
   try {
-    const specs = frames.map((f) => ({ label: f.label, ref: f.ref, spec: klingO1ImageToVideo.images[f.field] }));
+    const specs = frames.map((f) => ({ label: f.label, ref: f.ref, spec: DEFAULT_MODEL.images[f.field] }));
     return await checkFrames(specs, await call.app.imageSources(), AbortSignal.any([call.signal, overTime.signal]), onImage);
   } catch (err) {
     if (!overTime.signal.aborted || call.signal.aborted) throw err;
@@ -86,7 +84,12 @@ export async function checkShots(
 
 /** A recorded shot as input again; its duration was valid when it was planned. */
 export function asShotInput(s: RecordedInput): ShotInput {
-  return { prompt: s.prompt, start_image_url: s.start_image_url, end_image_url: s.end_image_url, duration: modelInputShape.duration.parse(s.duration) };
+  return {
+    prompt: s.prompt,
+    start_image_url: s.start_image_url,
+    end_image_url: s.end_image_url,
+    duration: DEFAULT_MODEL.inputShape.duration.parse(s.duration),
+  };
 }
 
 /** What continuity warnings read of a frame; a size not read in this call is unknown (NaN), and gives no shape warning. */

@@ -40,7 +40,7 @@ export async function planBoard(call: JobCall, args: BoardArgs, progress: BoardP
 
   const seconds = args.shots.reduce((sum, s) => sum + s.duration, 0);
   const what = `a ${args.shots.length}-shot storyboard${args.title ? ` "${args.title}"` : ''} (${seconds} s of video)`;
-  const work = args.shots.map((s, i) => ({ model: DEFAULT_MODEL, seconds: s.duration, input: checked.get(i + 1)!.record }));
+  const work = args.shots.map((s, i) => ({ model: DEFAULT_MODEL, input: checked.get(i + 1)!.record }));
   const approved = await call.approval.approve(what, work, call.consent);
   const shots = approved.items.map((w) => ({ ...w.input, estimate_usd: w.estimateUsd }));
 

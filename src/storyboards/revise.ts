@@ -54,7 +54,7 @@ export async function reviseBoard(call: JobCall, args: ReviseArgs, progress: Boa
   progress.framesChecked();
 
   const first = decideCut(slice, args.shots, checked, processAlive);
-  const work = args.shots.map((s, i) => ({ model: DEFAULT_MODEL, seconds: s.duration, input: checked.get(i + 1)!.record }));
+  const work = args.shots.map((s, i) => ({ model: DEFAULT_MODEL, input: checked.get(i + 1)!.record }));
   // A pure re-cut asks nothing of RunComfy, not even the price.
   const priced = first.renders.length > 0 ? await call.approval.price(work) : work.map((w) => ({ ...w, estimateUsd: undefined }));
   const estimate = (i: number) => priced[i - 1]!.estimateUsd;

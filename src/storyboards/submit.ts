@@ -52,7 +52,7 @@ export async function submitShots(
   const checked = o.checked ?? (await checkShots(call, board.shots.map(asShotInput), todo));
   if (!o.checked) refuseChangedFrames(board, checked);
   // The plan's own estimate for a shot it reserved; today's price for anything it did not.
-  const work = todo.map((i) => ({ index: i, model: DEFAULT_MODEL, seconds: planned(i).duration, estimateUsd: planned(i).estimate_usd, input: planned(i) }));
+  const work = todo.map((i) => ({ index: i, model: DEFAULT_MODEL, estimateUsd: planned(i).estimate_usd, input: planned(i) }));
   const priced = new Map((await call.approval.price(work)).map((w) => [w.index, w]));
   const estimate = (i: number) => priced.get(i)!.estimateUsd;
   // Work beyond what the plan was confirmed for (shots sent again) is approved like a new board.

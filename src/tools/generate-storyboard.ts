@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { modelInputShape, MODEL_TITLE } from '../models/kling-o1-image-to-video.js';
+import { DEFAULT_MODEL } from '../models/registry.js';
 import { finishCut } from '../storyboards/finish.js';
 import { BoardProgress } from '../storyboards/progress.js';
 import { boardError } from '../storyboards/board-errors.js';
@@ -11,7 +11,7 @@ import { confirmQuoteArg, downloadArg, soundtrackArg, stitchArg, waitSecondsArg 
 
 export const MAX_SHOTS = 24;
 
-const shotSchema = strictObject(modelInputShape, 'a shot', 'each shot must be an object with prompt, start_image_url, end_image_url and duration.');
+const shotSchema = strictObject(DEFAULT_MODEL.inputShape, 'a shot', 'each shot must be an object with prompt, start_image_url, end_image_url and duration.');
 
 /** The shot list of a board, as generate_storyboard and revise_storyboard take it. */
 export function shotsArg<S extends z.ZodType>(shot: S) {
@@ -55,7 +55,7 @@ export const generateStoryboard = defineJobTool({
   name: 'generate_storyboard',
   title: 'Generate a storyboard: many shots, one film',
   description:
-    `Makes a film of up to ${MAX_SHOTS} shots with ${MODEL_TITLE}: each shot goes from its start frame to its end frame (usually shot i ` +
+    `Makes a film of up to ${MAX_SHOTS} shots with ${DEFAULT_MODEL.title}: each shot goes from its start frame to its end frame (usually shot i ` +
     'ends on the frame shot i+1 starts with). Every distinct frame is checked once before anything is paid for, and one bad ' +
     'frame means nothing is submitted. The whole board is priced, checked against the spend limit and confirmed at once; then ' +
     'the shots are submitted in order and waited for with one progress stream. When every shot is done the clips are joined, ' +

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { klingO1ImageToVideo, modelInputShape, MODEL_TITLE } from '../models/kling-o1-image-to-video.js';
+import { DEFAULT_MODEL } from '../models/registry.js';
 import { preflightImages } from '../preflight/preflight.js';
 import { explainUrlRequired } from '../preflight/url-required.js';
 import { phaseOf } from '../jobs/phase.js';
@@ -15,13 +15,13 @@ export const generateVideo = defineJobTool({
   name: 'generate_video',
   title: 'Generate video from start and end frames',
   description:
-    `Makes a video with ${MODEL_TITLE} that starts at one image and ends at another. Both images are checked first ` +
+    `Makes a video with ${DEFAULT_MODEL.title} that starts at one image and ends at another. Both images are checked first ` +
     '(type, size, pixels, aspect ratio) and nothing is submitted, or billed, if either fails. Then the job is submitted once, ' +
     'recorded, and waited for with progress notifications. If it is not done when wait_seconds runs out, the call returns the ' +
     'request_id and status instead of failing: continue with get_result. Finished videos are saved locally. The answer states ' +
     "the expected cost; the server's spend limit and a confirmation for big spends apply.",
   input: {
-    ...modelInputShape,
+    ...DEFAULT_MODEL.inputShape,
     wait_seconds: waitSecondsArg(
       'How long this call waits for the video before returning the request_id and status (0 = return right after submitting).',
       'KLING_MCP_MAX_WAIT_S (50 unless the server sets it otherwise)',
@@ -39,7 +39,7 @@ export const generateVideo = defineJobTool({
   ui: 'player',
   async handle(args, call) {
     const { wait_seconds: _wait, download, confirm_quote: _quote, ...input } = args;
-    const { checks, submit, record, sha256 } = await preflightImages(klingO1ImageToVideo, input, await call.app.imageSources(), call.signal);
+    const { checks, submit, record, sha256 } = await preflightImages(DEFAULT_MODEL, input, await call.app.imageSources(), call.signal);
     const { requestId, at, status, estimateUsd } = await submitClip(call, submit, { ...record, image_sha256: sha256 }).catch((err: unknown) => {
       throw explainUrlRequired(err, [submit.start_image_url, submit.end_image_url]);
     });

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { modelInputShape } from '../models/kling-o1-image-to-video.js';
+import { DEFAULT_MODEL } from '../models/registry.js';
 import { boardError } from '../storyboards/board-errors.js';
 import { finishCut } from '../storyboards/finish.js';
 import { BoardProgress } from '../storyboards/progress.js';
@@ -18,7 +18,7 @@ const takeArg = z
   );
 
 const revisedShotSchema = strictObject(
-  { ...modelInputShape, take: takeArg },
+  { ...DEFAULT_MODEL.inputShape, take: takeArg },
   'a shot',
   'each shot must be an object with prompt, start_image_url, end_image_url, duration and optionally take.',
 );

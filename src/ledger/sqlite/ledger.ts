@@ -178,12 +178,12 @@ export class SqliteLedger implements LedgerStore {
     );
   }
 
-  recentRunsMs(model: string, duration: number, n: number): Promise<number[]> {
+  recentRunsMs(model: string, duration: number | undefined, n: number): Promise<number[]> {
     return this.read((db) =>
       db
-        .prepare('SELECT run_ms FROM jobs WHERE model = ? AND duration = ? AND run_ms IS NOT NULL ORDER BY submitted_at DESC LIMIT ?')
+        .prepare('SELECT run_ms FROM jobs WHERE model = ? AND duration IS ? AND run_ms IS NOT NULL ORDER BY submitted_at DESC LIMIT ?')
         .pluck()
-        .all(model, duration, n)
+        .all(model, duration ?? null, n)
         .map(Number),
     );
   }

@@ -403,8 +403,8 @@ export function describeLedgerContract(name: string, create: () => Promise<Ledge
 
     it('learns run times per (model, clip length), newest first, from the jobs seen running and then completed', async () => {
       const store = await (await place()).open();
-      const run = async (id: string, model: string | undefined, duration: number, runS: number, s: number) => {
-        await record(store, { t: 'submitted', id, at: at(s), ...(model && { model }), input: { prompt: id, duration } });
+      const run = async (id: string, model: string | undefined, duration: number | undefined, runS: number, s: number) => {
+        await record(store, { t: 'submitted', id, at: at(s), ...(model && { model }), input: { prompt: id, ...(duration !== undefined && { duration }) } });
         await record(store, { t: 'state', id, at: at(s + 1), status: 'in_progress' });
         await record(store, { t: 'state', id, at: at(s + 1 + runS), status: 'completed' });
       };
@@ -413,6 +413,8 @@ export function describeLedgerContract(name: string, create: () => Promise<Ledge
       await run('c', undefined, 5, 80, 200);
       await run('d', MODEL, 10, 120, 300);
       await run('e', MODEL, 5, 70, 400);
+      // A model without durations (an image model) learns one run time of its own.
+      await run('f', 'test/image-model', undefined, 12, 450);
       await record(store, { t: 'submitted', id: 'never-ran', at: at(500), model: MODEL, input: { prompt: 'x', duration: 5 } });
       expect((await store.job('c'))?.model).toBe(MODEL);
       expect(await store.recentRunsMs(MODEL, 5, 10)).toEqual([70_000, 80_000, 60_000]);
@@ -420,6 +422,8 @@ export function describeLedgerContract(name: string, create: () => Promise<Ledge
       expect(await store.recentRunsMs('test/other-model', 5, 10)).toEqual([30_000]);
       expect(await store.recentRunsMs(MODEL, 10, 10)).toEqual([120_000]);
       expect(await store.recentRunsMs(MODEL, 8, 10)).toEqual([]);
+      expect(await store.recentRunsMs('test/image-model', undefined, 10)).toEqual([12_000]);
+      expect(await store.recentRunsMs(MODEL, undefined, 10)).toEqual([]);
     });
 
     it('a quote is taken once, by one of two stores presenting it at the same moment; expired ones are forgotten when a new one is kept', async () => {

@@ -83,11 +83,11 @@ export function registerJobResources(server: McpServer, app: AppContext): void {
 
   const subscribed = new Set<string>();
   server.server.registerCapabilities({ resources: { subscribe: true, listChanged: true } });
-  server.server.setRequestHandler(SubscribeRequestSchema, async (req) => {
+  server.server.setRequestHandler(SubscribeRequestSchema, (req) => {
     subscribed.add(req.params.uri);
     return {};
   });
-  server.server.setRequestHandler(UnsubscribeRequestSchema, async (req) => {
+  server.server.setRequestHandler(UnsubscribeRequestSchema, (req) => {
     subscribed.delete(req.params.uri);
     return {};
   });

@@ -99,6 +99,24 @@ export interface Fault {
   afterProcessing?: boolean;
 }
 
+/**
+ * A change to a model's live input schema (what GET /v1/models/{id} publishes), as RunComfy might make one: the
+ * fault that schema-drift checks must notice. Submissions are still judged by the model's own input.
+ */
+export type SchemaChange =
+  /** A new required field (a string), or an existing one made required. */
+  | { require: string }
+  | { drop: string }
+  /** The field's enum replaced: narrowed, or widened. */
+  | { field: string; enum: readonly (string | number)[] }
+  /** The field's `validations` replaced (RunComfy's image rules). */
+  | { field: string; validations: readonly unknown[] }
+  /** Keywords set on a field (a new one if it has none): a range, a type, a default. */
+  | { field: string; set: Readonly<Record<string, unknown>> };
+
+/** The simulator's --drift: RunComfy now requires a field no version of this server sends. */
+export const DRIFT_FIELD = 'seed';
+
 export interface JobPlan {
   queueMs: number;
   runMs: number;
@@ -139,6 +157,8 @@ export interface SimulatorOptions {
   timing?: Partial<Record<number, { queueMs: number; runMs: number }>>;
   /** Width of the clip (smaller is faster). */
   clipWidth?: number;
+  /** Changes to models' live input schemas, by model id (also `changeSchema`). */
+  schemaChanges?: Readonly<Record<string, readonly SchemaChange[]>>;
   log?: (line: string) => void;
 }
 
@@ -175,6 +195,7 @@ export class RunComfySimulator {
   submissions = 0;
   private readonly faults: Fault[] = [];
   private readonly plans: Partial<JobPlan>[] = [];
+  private readonly schemaChanges = new Map<string, SchemaChange[]>();
   private readonly files = new Map<string, { body: Buffer; type: string; chunked: boolean } | { redirect: string }>();
   private server: http.Server | undefined;
   private readonly clock: Clock;
@@ -187,6 +208,7 @@ export class RunComfySimulator {
   constructor(private readonly opts: SimulatorOptions = {}) {
     this.clock = opts.clock ?? systemClock;
     this.tokens = new Set([opts.token ?? SIM_TOKEN, ...(opts.tokens ?? [])]);
+    for (const [model, changes] of Object.entries(opts.schemaChanges ?? {})) this.changeSchema(model, ...changes);
   }
 
   get url(): string {
@@ -261,6 +283,16 @@ export class RunComfySimulator {
 
   clearFaults(): void {
     this.faults.length = 0;
+  }
+
+  /** From now on the model endpoint of `model` (its id) publishes its input schema with these changes too. */
+  changeSchema(model: string, ...changes: SchemaChange[]): void {
+    this.schemaChanges.set(model, [...(this.schemaChanges.get(model) ?? []), ...changes]);
+  }
+
+  /** Every model publishes its own input schema again. */
+  restoreSchemas(): void {
+    this.schemaChanges.clear();
   }
 
   /** Timing (or failure) of the next submitted job(s), in order. */
@@ -426,7 +458,7 @@ export class RunComfySimulator {
   private modelInfo(model: AnyModel): { status: number; body: unknown } {
     const { down, ...price }: SimPrice = this.opts.price ?? model.simulator.price;
     if (down) return { status: 503, body: { detail: 'Service Unavailable' } };
-    return { status: 200, body: { model_id: model.id, input_schema: model.schema, ...price } };
+    return { status: 200, body: { model_id: model.id, input_schema: changedSchema(model.schema, this.schemaChanges.get(model.id) ?? []), ...price } };
   }
 
   private async submit(model: AnyModel, body: string, token: string): Promise<{ status: number; body: unknown }> {
@@ -559,6 +591,25 @@ function outputExt(job: SimJob): string {
   const makes = job.model.simulator.makes;
   if (makes.kind === 'image') return makes.image(job.input).format === 'png' ? 'png' : 'jpg';
   return makes.kind === 'video' ? 'mp4' : 'mp3';
+}
+
+/** A copy of a published input schema with the changes made. */
+function changedSchema(published: object, changes: readonly SchemaChange[]): object {
+  const schema = structuredClone(published) as { required?: string[]; properties: Record<string, Record<string, unknown>> };
+  for (const c of changes) {
+    if ('require' in c) {
+      schema.properties[c.require] ??= { title: c.require, type: 'string' };
+      schema.required = [...new Set([...(schema.required ?? []), c.require])];
+    } else if ('drop' in c) {
+      delete schema.properties[c.drop];
+      schema.required = schema.required?.filter((f) => f !== c.drop);
+    } else {
+      const { field, ...keywords } = c;
+      const set = 'set' in keywords ? keywords.set : keywords;
+      schema.properties[field] = { ...schema.properties[field], ...set };
+    }
+  }
+  return schema;
 }
 
 /** The state a job planned to fail ends in, if it is planned to fail. */

@@ -114,7 +114,7 @@ async function folderCheck(name: string, dir: string, setting: string): Promise<
 /** The ledger opens (made empty if there is none yet) and reads. */
 async function ledgerCheck(config: Config): Promise<Check> {
   const ledger = new SqliteLedger(config.stateDir, createLogger(config.logLevel));
-  const existed = await fs.stat(ledger.location).then(
+  const existed = await fs.stat(ledger.file).then(
     () => true,
     () => false,
   );
@@ -129,9 +129,9 @@ async function ledgerCheck(config: Config): Promise<Check> {
     })();
     const jobs = await Promise.race([read, limit]);
     const what = existed ? `${jobs} job${jobs === 1 ? '' : 's'} recorded` : 'none was there yet, so an empty one was made';
-    return { name: 'ledger', verdict: 'ok', detail: `${ledger.location} reads (${what}).` };
+    return { name: 'ledger', verdict: 'ok', detail: `${ledger.file} reads (${what}).` };
   } catch (err) {
-    return { name: 'ledger', verdict: 'problem', detail: `${ledger.location} cannot be read: ${(err as Error).message}` };
+    return { name: 'ledger', verdict: 'problem', detail: `${ledger.file} cannot be read: ${(err as Error).message}` };
   } finally {
     clearTimeout(timer);
     await ledger.close().catch(() => undefined);

@@ -24,6 +24,7 @@ function jobDocument(job: JobRecord) {
     ...job,
     ...(job.submitted_at !== undefined && { submitted_at: iso(job.submitted_at) }),
     states: job.states.map((s) => ({ ...s, at: iso(s.at) })),
+    ...(job.checked_at !== undefined && { checked_at: iso(job.checked_at) }),
     ...(job.ended_at !== undefined && { ended_at: iso(job.ended_at) }),
     errors: job.errors.map((e) => ({ ...e, at: iso(e.at) })),
     updated_at: iso(job.updated_at),

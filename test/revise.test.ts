@@ -135,6 +135,9 @@ describe('revise_storyboard: a 4-shot board, then revisions', () => {
     expect(sim.submissions - before).toBe(1);
     const b = rerolled.structuredContent!;
     expect(b.shots[0]).toMatchObject({ take: 7, source: 'rendered', reason: 're-roll' });
+    // One render: this call's cost is that one clip's; the board counts all seven takes.
+    expect(b.costs).toMatchObject({ this_call: { estimate_usd: 0.56, renders: 1 }, board: { takes: 7, cuts: 4 } });
+    expect(textOf(rerolled)).toContain('Cost of this call: about $0.56 expected (1 new render).');
     expect(b.shots[0]!.takes.map((t) => t.take)).toEqual([1, 7]);
     expect(b.shots[0]!.takes.every((t) => t.status === 'completed' && t.file)).toBe(true);
 

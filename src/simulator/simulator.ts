@@ -19,9 +19,11 @@ import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import sharp from 'sharp';
 import { request } from 'undici';
+import { z } from 'zod';
 import { imageRuleViolations } from '../models/image-rules.js';
 import type { AnyModel, ImageSpec, ModelInputBase } from '../models/model.js';
 import { modelById } from '../models/registry.js';
+import { readSchema } from '../models/schema.js';
 import { acceptedFormat } from '../preflight/inspect-image.js';
 import { systemClock, type Clock } from '../util/clock.js';
 import { fadeClip } from './clip.js';
@@ -138,12 +140,30 @@ export interface SimulatorOptions {
   log?: (line: string) => void;
 }
 
+/**
+ * A model's input as RunComfy reads a body: its published schema with RunComfy's own defaults (Kling 3.0's 10 s with
+ * sound, where this server's arguments default to 5 s and silent), so a field the server forgot to send costs what it would.
+ */
+const upstreamInputs = new WeakMap<AnyModel, z.ZodType<ModelInputBase>>();
+function upstreamInput(model: AnyModel): z.ZodType<ModelInputBase> {
+  let input = upstreamInputs.get(model);
+  if (!input) {
+    const media = (name: string) =>
+      model.media[name] && { kind: model.media[name].kind, modelName: model.media[name].modelName, types: model.media[name].types };
+    input = z.object(readSchema(model.schema, {}, media).shape) as unknown as z.ZodType<ModelInputBase>;
+    upstreamInputs.set(model, input);
+  }
+  return input;
+}
+
 interface SimJob {
   id: string;
   /** The token that submitted it. */
   owner: string;
   model: AnyModel;
-  /** The input as the model's schema parsed it. */
+  /** The body as sent: the fields by the names the server used. */
+  sent: Readonly<Record<string, unknown>>;
+  /** The input as RunComfy reads it: the body, with the published schema's defaults for what it leaves out. */
   input: ModelInputBase;
   submittedAt: number;
   plan: JobPlan;
@@ -304,8 +324,12 @@ export class RunComfySimulator {
     const { base_price_usd: base, price_unit: unit = 'second' } = this.opts.price ?? model.simulator.price;
     const usd = Number(base);
     if (base === undefined || !Number.isFinite(usd)) return undefined;
+    // What RunComfy charges the input per unit: its published price (a sound tier's), else the base × what the input adds
+    // (a test's own price, when it sets one, is the base for every input).
+    const rule = model.price;
+    const perUnit = (this.opts.price ? undefined : rule.published?.usd(input)) ?? usd * (rule.factor?.(input) ?? 1);
     // Its own simple rule, independent of the client's parser: "request"-like units bill once, anything else per unit of the model's.
-    return /request|run|generation|video|each|output/i.test(unit) ? usd : usd * model.price.units(input);
+    return /request|run|generation|video|each|output/i.test(unit) ? perUnit : perUnit * rule.units(input);
   }
 
   private statusOf(code: number | string): number {
@@ -431,7 +455,7 @@ export class RunComfySimulator {
     } catch {
       return { status: 400, body: { detail: 'Body must be JSON.' } };
     }
-    const parsed = model.input.safeParse(json);
+    const parsed = upstreamInput(model).safeParse(json);
     if (!parsed.success) {
       return { status: 422, body: { detail: parsed.error.issues.map((i) => ({ loc: ['body', ...i.path], msg: i.message })) } };
     }
@@ -446,7 +470,7 @@ export class RunComfySimulator {
     const timing = (typeof input.duration === 'number' ? this.opts.timing?.[input.duration] : undefined) ?? model.simulator.timing(input);
     const plan: JobPlan = { ...timing, ...this.plans.shift() };
     const id = randomUUID();
-    this.jobs.set(id, { id, owner: token, model, input, submittedAt: this.clock.now(), plan });
+    this.jobs.set(id, { id, owner: token, model, sent: json as Record<string, unknown>, input, submittedAt: this.clock.now(), plan });
     this.submissions++;
     this.opts.log?.(`submitted ${id}: queue ${plan.queueMs} ms, run ${plan.runMs} ms`);
     return {
@@ -506,11 +530,11 @@ export class RunComfySimulator {
   private async render(job: SimJob): Promise<Buffer> {
     const makes = job.model.simulator.makes;
     if (makes.kind !== 'video') throw new Error(`the simulator cannot make ${makes.kind} yet`);
-    const { frames, aspect, sound } = makes.video(job.input);
+    const { frames, aspect, sound, scale } = makes.video(job.input);
     const images = await Promise.all(frames.map((url) => this.fetchImage(url)));
     // The tune is drawn from the whole request, so the same request always sounds the same.
     const durationS = Number(job.input.duration);
-    return fadeClip(images, { durationS, width: this.opts.clipWidth, aspect, ...(sound && { soundSeed: JSON.stringify(job.input) }) });
+    return fadeClip(images, { durationS, width: this.opts.clipWidth, scale, aspect, ...(sound && { soundSeed: JSON.stringify(job.input) }) });
   }
 
   private serveFile(res: http.ServerResponse, name: string): void {

@@ -23,7 +23,7 @@ const mix = (a: number[], b: number[], t: number) =>
     .join('')}`;
 
 /** `count` keyframes from dawn (first) to noon (last), evenly spaced: keyframe i is where shot i ends and shot i+1 starts. */
-export async function sunriseKeyframes(count: number): Promise<Buffer[]> {
+export function sunriseKeyframes(count: number): Promise<Buffer[]> {
   return Promise.all(
     Array.from({ length: count }, (_, i) => {
       const t = count === 1 ? 0 : i / (count - 1);

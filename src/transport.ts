@@ -61,9 +61,10 @@ export class LineTransport implements Transport {
     private readonly maxBytes = MAX_MESSAGE_BYTES,
   ) {}
 
-  async start(): Promise<void> {
+  start(): Promise<void> {
     this.stdin.on('data', this.ondata);
     this.stdin.on('error', this.onStreamError);
+    return Promise.resolve();
   }
 
   private readonly onStreamError = (err: Error) => this.onerror?.(err);
@@ -131,12 +132,13 @@ export class LineTransport implements Transport {
     });
   }
 
-  async close(): Promise<void> {
+  close(): Promise<void> {
     this.stdin.off('data', this.ondata);
     this.stdin.off('error', this.onStreamError);
     if (this.stdin.listenerCount('data') === 0) this.stdin.pause();
     this.chunks = [];
     this.skipping = undefined;
     this.onclose?.();
+    return Promise.resolve();
   }
 }

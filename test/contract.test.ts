@@ -2,6 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadConfig } from '../src/config.js';
 import type { ErrorCode } from '../src/errors.js';
 import { DEFAULT_MODEL } from '../src/models/registry.js';
+import { fieldsSent, schemaDrift } from '../src/models/schema-drift.js';
 import { RunComfyClient } from '../src/runcomfy/client.js';
 import { priceBasis } from '../src/runcomfy/schemas.js';
 import {
@@ -391,6 +392,7 @@ describe("the model's price", () => {
   it('per second, per request, an unknown unit, missing fields', async () => {
     const perSecond = await info({ base_price_usd: 0.112, price_unit: 'per_second', pricing_note: 'per second of video' });
     expect(await perSecond.client.modelInfo(DEFAULT_MODEL.id)).toEqual({
+      inputSchema: JSON.parse(JSON.stringify(DEFAULT_MODEL.schema)),
       basePriceUsd: 0.112,
       priceUnit: 'per_second',
       pricingNote: 'per second of video',
@@ -400,9 +402,9 @@ describe("the model's price", () => {
     const perRequest = await info({ base_price_usd: '0.90', price_unit: 'request' });
     expect((await perRequest.client.modelInfo(DEFAULT_MODEL.id)).price).toEqual({ unit: 'output', usd: 0.9 });
     const odd = await info({ base_price_usd: 0.01, price_unit: 'per 1k tokens' });
-    expect(await odd.client.modelInfo(DEFAULT_MODEL.id)).toEqual({ basePriceUsd: 0.01, priceUnit: 'per 1k tokens' });
+    expect(await odd.client.modelInfo(DEFAULT_MODEL.id)).toEqual({ inputSchema: expect.any(Object), basePriceUsd: 0.01, priceUnit: 'per 1k tokens' });
     const bare = await info({});
-    expect(await bare.client.modelInfo(DEFAULT_MODEL.id)).toEqual({});
+    expect(await bare.client.modelInfo(DEFAULT_MODEL.id)).toEqual({ inputSchema: expect.any(Object) });
   });
 
   it('an endpoint that is down is an error the caller can tolerate (retried like a read)', async () => {
@@ -536,5 +538,44 @@ describe("the account's balance (RunComfy's core API, RUNCOMFY_ACCOUNT_BASE_URL)
     // Port 9 (discard) has no listener on loopback: connection refused at once.
     const offline = (await account({}, SIM_TOKEN, 'http://127.0.0.1:9')).client;
     await expect(offline.balance()).rejects.toMatchObject({ code: 'network', message: expect.stringContaining('RUNCOMFY_ACCOUNT_BASE_URL') });
+  });
+});
+
+describe("a model's live input schema (GET /v1/models/{id}), and the simulator's drift fault", () => {
+  const sims: RunComfySimulator[] = [];
+  afterAll(async () => {
+    for (const s of sims) await s.stop();
+  });
+  async function drifted(o: SimulatorOptions) {
+    const sim = await startSim(o);
+    sims.push(sim);
+    return { sim, client: new RunComfyClient({ baseUrl: sim.url, accountBaseUrl: sim.url, token: SIM_TOKEN }) };
+  }
+  const drift = async (client: RunComfyClient) => {
+    const live = (await client.modelInfo(DEFAULT_MODEL.id)).inputSchema!;
+    return schemaDrift(live, DEFAULT_MODEL.schema, { fields: fieldsSent(DEFAULT_MODEL) });
+  };
+
+  it('is read with the price, and matches ours until the simulator changes it', async () => {
+    const { client, sim } = await drifted({});
+    expect(await drift(client)).toEqual({ refuse: [], notes: [] });
+    sim.changeSchema(DEFAULT_MODEL.id, { require: 'seed' });
+    expect((await drift(client)).refuse.map((d) => `${d.kind}:${d.field}`)).toEqual(['required_not_sent:seed']);
+    sim.restoreSchemas();
+    expect(await drift(client)).toEqual({ refuse: [], notes: [] });
+  });
+
+  it('each change of the fault mode is a difference that refuses: a required field, a dropped one, a narrowed enum, new validations', async () => {
+    const { client } = await drifted({
+      schemaChanges: {
+        [DEFAULT_MODEL.id]: [{ require: 'seed' }, { drop: 'end_image_url' }, { field: 'duration', enum: [5] }, { field: 'start_image_url', validations: [] }],
+      },
+    });
+    expect((await drift(client)).refuse.map((d) => `${d.kind}:${d.field}`)).toEqual([
+      'validations_changed:start_image_url',
+      'enum_changed:duration',
+      'required_not_sent:seed',
+      'field_gone:end_image_url',
+    ]);
   });
 });

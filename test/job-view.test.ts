@@ -114,6 +114,7 @@ describe('summarize', () => {
       duration: 5,
       submitted_at: new Date(T0).toISOString(),
       age_s: 91,
+      checked_at: new Date(at(40)).toISOString(),
       file: '/videos/abc.mp4',
       video_url: VIDEO,
       cost_usd: 0.5,
@@ -123,6 +124,7 @@ describe('summarize', () => {
   it('a job with no state seen yet is "submitted" and costs its estimate; one cancelled in the queue costs nothing', () => {
     const fresh = job('abc', [{ t: 'submitted', at: T0, input: input(), estimate_usd: 0.56 }]);
     expect(summarize(fresh, T0)).toMatchObject({ status: 'submitted', done: false, age_s: 0, cost_usd: 0.56 });
+    expect(summarize(fresh, T0).checked_at).toBeUndefined();
     const cancelled = job('abc', [
       { t: 'submitted', at: T0, input: input(), estimate_usd: 0.56 },
       { t: 'state', at: at(1), status: 'cancelled' },
@@ -132,7 +134,7 @@ describe('summarize', () => {
 
   it('a submission with an unknown outcome is not done, and says to check the dashboard', () => {
     const lost = job('unknown-1', [{ t: 'submit_unknown', at: T0, input: input(), error: 'no answer', estimate_usd: 0.56 }]);
-    expect(summarize(lost, at(10))).toMatchObject({ request_id: 'unknown-1', status: 'unknown', done: false, outcome_unknown: true });
+    expect(summarize(lost, at(10))).toMatchObject({ request_id: 'unknown-1', status: 'outcome_unknown', done: false, outcome_unknown: true });
   });
 
   it('a long prompt is cut to 80 characters; a clock behind the submission gives age 0', () => {

@@ -72,8 +72,13 @@ export function labTest(lab: LabOptions = {}) {
     .extend('connect', ({ lab, sim, dir }, { onCleanup }) => {
       const open: Connected[] = [];
       onCleanup(() => closeAll(open));
-      return async (o: ConnectOptions = {}): Promise<Connected> => {
-        const c = await connectInMemory(simEnv(o.sim ?? sim, o.dir ?? dir, { ...lab.env, ...o.env }), o.clock ?? lab.clock, o.client, o.diskClock);
+      return async (options: ConnectOptions = {}): Promise<Connected> => {
+        const c = await connectInMemory(
+          simEnv(options.sim ?? sim, options.dir ?? dir, { ...lab.env, ...options.env }),
+          options.clock ?? lab.clock,
+          options.client,
+          options.diskClock,
+        );
         open.push(c);
         return c;
       };
@@ -81,8 +86,8 @@ export function labTest(lab: LabOptions = {}) {
     .extend('spawn', ({ lab, sim, dir }, { onCleanup }) => {
       const open: Spawned[] = [];
       onCleanup(() => closeAll(open));
-      return async (o: ConnectOptions = {}): Promise<Spawned> => {
-        const c = await connectStdio(simEnv(o.sim ?? sim, o.dir ?? dir, { ...lab.env, ...o.env }), o.client);
+      return async (options: ConnectOptions = {}): Promise<Spawned> => {
+        const c = await connectStdio(simEnv(options.sim ?? sim, options.dir ?? dir, { ...lab.env, ...options.env }), options.client);
         open.push(c);
         return c;
       };

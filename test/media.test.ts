@@ -40,14 +40,14 @@ async function solid(color: string, width: number, height: number): Promise<Buff
     .toBuffer();
 }
 
-async function clipFile(name: string, from: string, to: string, o: { durationS: number; w?: number; h?: number; fps?: number }): Promise<string> {
+async function clipFile(name: string, from: string, to: string, spec: { durationS: number; w?: number; h?: number; fps?: number }): Promise<string> {
   const file = path.join(tmp.dir, name);
   writeFileSync(
     file,
-    await fadeClip([await image(o.w ?? 640, o.h ?? 360, 'png', from), await image(o.w ?? 640, o.h ?? 360, 'png', to)], {
-      durationS: o.durationS,
+    await fadeClip([await image(spec.w ?? 640, spec.h ?? 360, 'png', from), await image(spec.w ?? 640, spec.h ?? 360, 'png', to)], {
+      durationS: spec.durationS,
       width: 64,
-      fps: o.fps,
+      fps: spec.fps,
     }),
   );
   return file;

@@ -7,6 +7,10 @@ import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { promisify } from 'node:util';
 import { describe, expect } from 'vitest';
+import { RUNCOMFY_STATE } from '../src/jobs/phase.js';
+import { jobSummarySchema } from '../src/jobs/summary.js';
+import { cutFileName } from '../src/storyboards/show.js';
+import { boardViewShape, shotViewSchema, takeViewSchema } from '../src/storyboards/view.js';
 import { formatBytes, roundUsd } from '../src/util/format.js';
 import { call, ROOT, textOf } from './helpers.js';
 import { labTest } from './lab.js';
@@ -42,16 +46,41 @@ describe('what the tools say', () => {
   it("a shot's state has one name in every answer: RunComfy's (in_queue), in the board, check_status and list_jobs", async ({ shared: c, clip }) => {
     const board = await call(c.client, 'generate_storyboard', { shots: [clip(), clip()], wait_seconds: 0, stitch: false });
     const shot = board.structuredContent!.shots[0]!;
-    expect(shot.status).toBe('in_queue');
+    // Not asked about since it was sent: "submitted", never a RunComfy state it may have left since.
+    expect(shot.status).toBe('submitted');
+    expect(shot.takes[0]!.status).toBe('submitted');
     const status = await call(c.client, 'check_status', { request_id: shot.request_id });
     expect(status.structuredContent?.status).toBe('in_queue');
+    const again = await call(c.client, 'get_storyboard', { storyboard_id: board.structuredContent!.storyboard_id, stitch: false });
+    expect(again.structuredContent!.shots[0]!.status).toBe('in_queue');
     const listed = await call(c.client, 'list_jobs', { status: 'in_queue' });
-    expect(textOf(listed)).toContain('(in_queue)');
+    expect(textOf(listed)).toContain('(in_queue, as last seen)');
+    expect(textOf(listed)).toContain(`${shot.request_id} · in_queue (as last seen, 0 s ago)`);
     expect(textOf(listed)).not.toMatch(/\bqueued\b/);
     // The former word is still taken (a saved call keeps working), and answered in the one vocabulary.
     const former = await call(c.client, 'list_jobs', { status: 'queued' });
     expect(former.structuredContent!.jobs.map((j) => j.request_id)).toEqual(listed.structuredContent!.jobs.map((j) => j.request_id));
-    expect(textOf(former)).toContain('(in_queue)');
+    expect(textOf(former)).toContain('(in_queue, as last seen)');
+  });
+
+  it('a job not checked since its submission is listed as such, with when; once checked, as last seen, with when', async ({ connect, clip }) => {
+    const c = await connect();
+    const job = await call(c.client, 'generate_video', clip({ wait_seconds: 0 }));
+    const id = job.structuredContent!.request_id;
+    const row = async () => {
+      const r = await call(c.client, 'list_jobs', { status: 'in_queue' });
+      return { text: textOf(r), job: r.structuredContent!.jobs.find((j) => j.request_id === id)! };
+    };
+    const never = await row();
+    expect(never.job.status).toBe('submitted');
+    expect(never.job.checked_at).toBeUndefined();
+    expect(never.text).toContain(`${id} · submitted, not checked since ${never.job.submitted_at}`);
+    expect(never.text).toContain('States of unfinished jobs are as this server last saw them; check_status asks RunComfy now.');
+    await call(c.client, 'check_status', { request_id: id });
+    const seen = await row();
+    expect(seen.job.status).toBe('in_queue');
+    expect(seen.job.checked_at).toMatch(/^\d{4}-\d\d-\d\dT/);
+    expect(seen.text).toMatch(new RegExp(`${id} · in_queue \\(as last seen, \\d+ s ago\\)`));
   });
 
   it('a cancelled board whose shots were all cancelled in the queue expects no cost', async ({ shared: c, clip }) => {
@@ -64,6 +93,27 @@ describe('what the tools say', () => {
     expect(textOf(after)).not.toContain('about $1.12 expected');
     expect(textOf(after)).toContain('Cost of this cut: nothing expected: no shot will be billed.');
     expect(after.structuredContent?.cost.estimate_usd).toBe(0);
+  });
+
+  it('each wait_seconds description says once what the call returns when the wait ends first', async ({ shared: c }) => {
+    const { tools } = await c.client.listTools();
+    const waits = tools.flatMap((t) => {
+      const d = (t.inputSchema.properties?.wait_seconds as { description?: string } | undefined)?.description;
+      return d ? [[t.name, d] as const] : [];
+    });
+    expect(waits.length).toBe(6);
+    for (const [name, d] of waits) {
+      const returns = /the call still returns (.+)\.$/.exec(d)?.[1];
+      expect(returns, name).toBeDefined();
+      expect(d.split(returns!).length - 1, `${name}: ${d}`).toBe(1);
+    }
+  });
+
+  it("the stitch description names each cut's film as the server writes it (cutFileName)", async ({ shared: c }) => {
+    const { tools } = await c.client.listTools();
+    const stitch = (tools.find((t) => t.name === 'revise_storyboard')!.inputSchema.properties!.stitch as { description: string }).description;
+    expect(stitch).toContain(cutFileName({ storyboard_id: '<storyboard_id>', cut: 1 }, 'mp4'));
+    expect(stitch).toContain(cutFileName({ storyboard_id: '<storyboard_id>', cut: '<n>' as unknown as number }, 'mp4'));
   });
 
   it("a quote's price is in cents, in the text and in structured content, never a float's tail (5 × $0.56 = $2.80)", async ({ connect, clip }) => {
@@ -121,9 +171,21 @@ describe('the README', () => {
     expect(perf).toMatch(/\| measure \| 2026-11-25[^|]*\| 2026-12-01[^|]*\|/);
   });
 
-  it('says what npm 11 warns about when installing the tarball, and what to do', () => {
-    expect(README).toMatch(/npm 11 runs no install scripts\s+by default and warns that sharp's was not run: that is fine, nothing is missing/);
-    expect(README).toMatch(/There is nothing to approve; the server starts as is/);
+  it("says what npm 11's install-scripts warnings mean, for `npm ci` and for the global install, as the package is made", () => {
+    const flat = README.replace(/\s+/g, ' ');
+    const pkg = JSON.parse(readFileSync(path.join(ROOT, 'package.json'), 'utf8')) as { scripts: Record<string, string>; files: string[] };
+    const lock = readFileSync(path.join(ROOT, 'package-lock.json'), 'utf8');
+    // npm ci: esbuild's and sharp's scripts, whose binaries come as optional dependencies for the platform.
+    expect(flat).toMatch(/`npm ci` ends with `npm warn install-scripts 2 packages have install scripts not yet covered by allowScripts`/);
+    expect(flat).toContain('`esbuild@… (postinstall: node install.js)`');
+    expect(flat).toContain('`sharp@… (install: node install/check.js || npm run build)`');
+    for (const optional of ['@esbuild/linux-x64', '@img/sharp-linux-x64', '@libsql/linux-x64-gnu']) expect(lock).toContain(`"node_modules/${optional}"`);
+    expect(flat).toContain("The project's own `prepare` runs, and builds `dist/`. There is nothing to approve or run.");
+    // The global install: the package's own prepare, which names a script the tarball does not hold.
+    expect(flat).toContain(`\`kling-o1-mcp@0.1.0 (prepare: ${pkg.scripts.prepare})\``);
+    expect(pkg.files.some((f) => f.startsWith('scripts'))).toBe(false);
+    expect(pkg.files).toContain('dist/server.js');
+    expect(flat).toMatch(/There is nothing to approve; the server starts as is/);
   });
 
   const examples = [...README.matchAll(/```text\n([\s\S]*?)```/g)].map((m) => m[1]!);
@@ -145,6 +207,34 @@ describe('the README', () => {
         expect.stringMatching(/^Cost of the whole board: \$\d+\.\d\d charged so far \(\d+ takes?, \d+ cuts?\)\.$/),
       ]);
     }
+  });
+
+  it('says what resubmit_failed and resubmit_unknown each send again, as get_storyboard declares them', async () => {
+    const { getStoryboard } = await import('../src/tools/get-storyboard.js');
+    const failed = getStoryboard.input.resubmit_failed.description!;
+    const unknown = getStoryboard.input.resubmit_unknown.description!;
+    expect(failed).toMatch(/failed or were cancelled/);
+    expect(failed).not.toMatch(/no answer/);
+    expect(unknown).toMatch(/got no answer/);
+    const sentences = README.replace(/\s+/g, ' ').split(/(?<=\.) /);
+    for (const s of sentences.filter((x) => x.includes('resubmit_failed'))) expect(s).not.toMatch(/no answer|outcome_unknown/);
+    expect(sentences.some((s) => /got no answer/.test(s) && s.includes('`resubmit_unknown: true`'))).toBe(true);
+  });
+
+  it("the state table lists every word an answer can carry: RunComfy's, a board's, a shot's, a list row's", () => {
+    const table = section('Tools').slice(section('Tools').indexOf('### States'));
+    const rows = new Set([...table.matchAll(/^\| `([a-z_]+)` \|/gm)].map((m) => m[1]));
+    // The state words a status field's description names (not the field and tool names beside them).
+    const described = (d: string | undefined) => (d!.match(/\b(?:[a-z]+_[a-z_]+|submitted|submitting)\b/g) ?? []).filter((w) => !w.startsWith('check'));
+    const words = new Set([
+      ...Object.values(RUNCOMFY_STATE),
+      ...boardViewShape.status.options,
+      ...described(shotViewSchema.shape.status.description),
+      ...described(takeViewSchema.shape.status.description),
+      ...described(jobSummarySchema.shape.status.description),
+      'not_cancellable',
+    ]);
+    expect([...words].filter((w) => !rows.has(w))).toEqual([]);
   });
 
   it('says the bundle is unsigned and what that means; names where each limit of a message comes from', () => {

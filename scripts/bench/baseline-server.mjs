@@ -5,7 +5,7 @@ import { z } from 'zod';
 
 const server = new McpServer({ name: 'baseline', version: '1.0.0' });
 for (const name of ['one', 'two', 'three', 'four']) {
-  server.registerTool(name, { description: `trivial tool ${name}`, inputSchema: { text: z.string() } }, async ({ text }) => ({
+  server.registerTool(name, { description: `trivial tool ${name}`, inputSchema: { text: z.string() } }, ({ text }) => ({
     content: [{ type: 'text', text }],
   }));
 }

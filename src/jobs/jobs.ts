@@ -66,6 +66,8 @@ export interface JobFacts {
 const LEARN_AFTER = 3;
 /** The median of this many of the newest runs is the expectation. */
 const LEARN_FROM = 10;
+/** How often an unchanged state is recorded again, so a row can say when it was last seen. */
+const CHECK_NOTED_EVERY_MS = 60_000;
 
 /** What Jobs works with. */
 export interface JobsDeps {
@@ -278,7 +280,10 @@ export class Jobs {
   private async observe(requestId: string, snap: StatusSnapshot): Promise<void> {
     const job = await this.ledger.job(requestId);
     const last = job?.states.at(-1);
-    if (last && last.status === snap.status && last.queue_position === snap.queuePosition) return;
+    // An unchanged state is noted again once a minute at most: enough to say when it was last seen (list_jobs), few writes.
+    const noted = job?.checked_at ?? last?.at;
+    const recent = noted !== undefined && snap.at - noted < CHECK_NOTED_EVERY_MS;
+    if (last && last.status === snap.status && last.queue_position === snap.queuePosition && recent) return;
     await this.note('state', requestId, { status: snap.status, queue_position: snap.queuePosition }, snap.at);
   }
 }

@@ -9,7 +9,12 @@ import { jobCostUsd, jobPhase, type JobRecord } from '../ledger/records.js';
 export const jobSummarySchema = z.object({
   request_id: z.string(),
   prompt: z.string().describe('the prompt, shortened'),
-  status: z.string().describe('last state seen (may be stale for unfinished jobs: check_status refreshes it)'),
+  status: z
+    .string()
+    .describe(
+      "RunComfy's state as this server last saw it (at checked_at; check_status refreshes it), or submitted (not checked since its submission) or outcome_unknown (the submission got no answer)",
+    ),
+  checked_at: z.string().optional().describe('when this server last asked RunComfy for the state (absent: not since the submission)'),
   done: z.boolean(),
   duration: z.number().optional(),
   submitted_at: z.string().optional(),
@@ -28,16 +33,19 @@ export function summarize(job: JobRecord, now: number): JobSummary {
   const prompt = job.input?.prompt ?? '';
   const phase = jobPhase(job);
   const cost = jobCostUsd(job);
+  // Ledgers older than checked_at have the time each state was first seen.
+  const checked = job.checked_at ?? job.states.at(-1)?.at;
   return {
     request_id: job.request_id,
     prompt: prompt.length > 80 ? `${prompt.slice(0, 79)}…` : prompt,
-    status: job.status ?? (job.outcome_unknown ? 'unknown' : 'submitted'),
+    status: job.status ?? (job.outcome_unknown ? 'outcome_unknown' : 'submitted'),
     done: phase !== 'outcome_unknown' && isTerminal(phase),
     ...(job.input && { duration: job.input.duration }),
     ...(job.submitted_at !== undefined && {
       submitted_at: new Date(job.submitted_at).toISOString(),
       age_s: Math.max(0, Math.round((now - job.submitted_at) / 1000)),
     }),
+    ...(checked !== undefined && { checked_at: new Date(checked).toISOString() }),
     ...(job.files[0] && { file: job.files[0].path }),
     ...(job.output?.video && { video_url: job.output.video }),
     ...(job.outcome_unknown && { outcome_unknown: true }),

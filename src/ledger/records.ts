@@ -186,6 +186,8 @@ export interface JobRecord {
   outcome_unknown?: boolean;
   states: { status: string; at: number; queue_position?: number }[];
   status?: string;
+  /** When RunComfy was last asked for the state (states keep only changes); absent: never since the submission. */
+  checked_at?: number;
   /** When a terminal state was first seen: elapsed time stops there. */
   ended_at?: number;
   output?: z.output<typeof modelOutputSchema>;
@@ -302,6 +304,7 @@ export const jobDocSchema: z.ZodType<JobRecord> = z.looseObject({
   outcome_unknown: z.boolean().optional(),
   states: z.array(stamp.extend({ status: z.string(), queue_position: z.number().optional() })),
   status: z.string().optional(),
+  checked_at: z.number().optional(),
   ended_at: z.number().optional(),
   output: modelOutputSchema.optional(),
   files: z.array(savedFileSchema),
@@ -456,6 +459,7 @@ export function foldJob(prev: JobRecord | undefined, e: JobEvent): JobRecord {
       // Events of two processes may interleave; the latest observation wins.
       const latest = job.states.reduce((a, b) => (b.at >= a.at ? b : a));
       job.status = latest.status;
+      job.checked_at = Math.max(job.checked_at ?? e.at, e.at);
       if (isTerminal(phaseOf(e.status))) job.ended_at = Math.min(job.ended_at ?? e.at, e.at);
       break;
     }

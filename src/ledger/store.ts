@@ -58,9 +58,6 @@ export interface LedgerTx {
 }
 
 export interface LedgerStore {
-  /** Where the ledger is, for messages (a file path, a server address). */
-  readonly location: string;
-
   /** Opens (creating if need be) the ledger; every other operation needs it. */
   open(): Promise<void>;
   close(): Promise<void>;

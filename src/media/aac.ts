@@ -51,14 +51,14 @@ export interface AacOptions {
   channels?: 1 | 2;
 }
 
-export function aacTrack(o: AacOptions): AacTrack {
-  const sampleRate = o.sampleRate ?? 48_000;
-  const channels = o.channels ?? 2;
-  if (!(o.seconds > 0)) throw new RangeError(`aacTrack needs a positive length, not ${o.seconds}`);
+export function aacTrack(track: AacOptions): AacTrack {
+  const sampleRate = track.sampleRate ?? 48_000;
+  const channels = track.channels ?? 2;
+  if (!(track.seconds > 0)) throw new RangeError(`aacTrack needs a positive length, not ${track.seconds}`);
   const frameS = AAC_FRAME_SAMPLES / sampleRate;
-  const note = melody(o.seed);
+  const note = melody(track.seed);
   const frames: Uint8Array[] = [];
-  for (let m = 0; m < Math.ceil(o.seconds / frameS - 1e-9); m++) {
+  for (let m = 0; m < Math.ceil(track.seconds / frameS - 1e-9); m++) {
     const hz = note(Math.floor((m * frameS) / BEAT_S));
     const k = Math.min(BAND_STARTS.at(-1)! - 1, Math.round((hz * 2 * AAC_FRAME_SAMPLES) / sampleRate - 0.5));
     frames.push(rawDataBlock(channels, { k, sign: lineSign(k, m) }));

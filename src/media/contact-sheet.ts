@@ -54,10 +54,10 @@ export function sheetTile(count: number, sheetWidth: number, sheetHeight: number
  * The sheet is painted into one RGB buffer (about 6 MB for 24 keyframes), one thumbnail at a time, and encoded
  * once: compositing two dozen layers and an SVG of labels in libvips cost five times that in native memory.
  */
-export async function contactSheet(frames: SheetFrame[], outPath: string, o: ContactSheetOptions = {}): Promise<ContactSheet> {
+export async function contactSheet(frames: SheetFrame[], outPath: string, layout: ContactSheetOptions = {}): Promise<ContactSheet> {
   if (frames.length === 0) throw new RangeError('a contact sheet needs at least one frame');
-  const thumbW = o.thumbWidth ?? 320;
-  const columns = Math.min(frames.length, o.columns ?? DEFAULT_COLUMNS);
+  const thumbW = layout.thumbWidth ?? 320;
+  const columns = Math.min(frames.length, layout.columns ?? DEFAULT_COLUMNS);
   const rows = Math.ceil(frames.length / columns);
   const first = await oneAtATime(() => sharp(frames[0]!.image).metadata()).catch((err: unknown) => unreadable(0, err));
   const thumbH = Math.max(1, Math.round((thumbW * (first.pageHeight ?? first.height ?? 9)) / (first.width ?? 16)));
@@ -129,7 +129,7 @@ class Canvas {
 }
 
 /** Tile i of a saved sheet of `count` keyframes, cut out and made `width` px wide, as WebP (a few KB). */
-export async function sheetThumbnail(sheet: Buffer, count: number, i: number, width: number): Promise<Buffer> {
+export function sheetThumbnail(sheet: Buffer, count: number, i: number, width: number): Promise<Buffer> {
   return oneAtATime(async () => {
     const meta = await sharp(sheet).metadata();
     return sharp(sheet)

@@ -28,15 +28,15 @@ export interface Mp3Options {
 }
 
 /** The bytes of an .mp3 file (a bare stream of frames, as ElevenLabs' `mp3_*` formats are) of about `seconds`. */
-export function mp3File(o: Mp3Options): Uint8Array {
-  const sampleRate = o.sampleRate ?? 44_100;
-  const kbps = o.kbps ?? 128;
-  if (!(o.seconds > 0)) throw new RangeError(`mp3File needs a positive length, not ${o.seconds}`);
-  const frames = Math.ceil((o.seconds * sampleRate) / MP3_FRAME_SAMPLES);
+export function mp3File(file: Mp3Options): Uint8Array {
+  const sampleRate = file.sampleRate ?? 44_100;
+  const kbps = file.kbps ?? 128;
+  if (!(file.seconds > 0)) throw new RangeError(`mp3File needs a positive length, not ${file.seconds}`);
+  const frames = Math.ceil((file.seconds * sampleRate) / MP3_FRAME_SAMPLES);
   // Bytes a frame = 144 × bit rate / sample rate; where that is not whole, some frames carry a padding byte.
   const exact = (144_000 * kbps) / sampleRate;
   const out = new Uint8Array(Math.ceil(exact * frames) + 1);
-  const note = melody(o.seed);
+  const note = melody(file.seed);
   let at = 0;
   for (let f = 0; f < frames; f++) {
     const size = Math.floor((f + 1) * exact) - Math.floor(f * exact);
@@ -52,14 +52,14 @@ export function mp3File(o: Mp3Options): Uint8Array {
   return out.subarray(0, at);
 }
 
-function frame(granules: { k: number; negative: boolean }[], o: { sampleRate: Mp3SampleRate; kbps: Mp3Kbps; padded: boolean }): Uint8Array {
+function frame(granules: { k: number; negative: boolean }[], header: { sampleRate: Mp3SampleRate; kbps: Mp3Kbps; padded: boolean }): Uint8Array {
   const w = new BitWriter(64);
   // Header: sync, MPEG-1, Layer III, no CRC; bit rate; sample rate; padding; private; mono; no mode extension,
   // not copyrighted, original, no emphasis.
   w.u(11, 0x7ff).u(2, 0b11).u(2, 0b01).u(1, 1);
-  w.u(4, BITRATES_KBPS.indexOf(o.kbps) + 1)
-    .u(2, SAMPLE_RATES.indexOf(o.sampleRate))
-    .flag(o.padded)
+  w.u(4, BITRATES_KBPS.indexOf(header.kbps) + 1)
+    .u(2, SAMPLE_RATES.indexOf(header.sampleRate))
+    .flag(header.padded)
     .u(1, 0);
   w.u(2, 0b11).u(2, 0).u(1, 0).u(1, 1).u(2, 0);
   // Side information (17 bytes, mono): main data starts here (no reservoir), private bits, no scalefactor sharing.
@@ -83,7 +83,7 @@ function frame(granules: { k: number; negative: boolean }[], o: { sampleRate: Mp
     w.flag(negative);
   }
   const bytes = w.alignZero().bytes();
-  const out = new Uint8Array(Math.floor((144_000 * o.kbps) / o.sampleRate) + (o.padded ? 1 : 0));
+  const out = new Uint8Array(Math.floor((144_000 * header.kbps) / header.sampleRate) + (header.padded ? 1 : 0));
   out.set(bytes);
   return out;
 }

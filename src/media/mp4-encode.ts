@@ -18,28 +18,28 @@ export interface Mp4EncodeOptions {
 }
 
 /** `frames` yields packed 8-bit RGB pictures of `width × height`. */
-export async function encodeMp4(frames: Iterable<Uint8Array> | AsyncIterable<Uint8Array>, o: Mp4EncodeOptions): Promise<Buffer> {
-  const encoder = new PcmH264Encoder(o.width, o.height, o.fps);
+export async function encodeMp4(frames: Iterable<Uint8Array> | AsyncIterable<Uint8Array>, video: Mp4EncodeOptions): Promise<Buffer> {
+  const encoder = new PcmH264Encoder(video.width, video.height, video.fps);
   const target = new BufferTarget();
   const output = new Output({ format: new Mp4OutputFormat({ fastStart: 'in-memory' }), target });
   const source = new EncodedVideoPacketSource('avc');
-  output.addVideoTrack(source, { frameRate: o.fps });
-  const sound = o.audio && new EncodedAudioPacketSource('aac');
+  output.addVideoTrack(source, { frameRate: video.fps });
+  const sound = video.audio && new EncodedAudioPacketSource('aac');
   if (sound) output.addAudioTrack(sound);
   await output.start();
   let sent = 0;
   // The sound goes in step with the picture, so the muxer interleaves them as it goes.
   const soundUntil = async (s: number) => {
-    const a = o.audio!;
+    const a = video.audio!;
     for (; sent < a.frames.length && sent * a.frameS < s; sent++) {
       await sound!.add(new EncodedPacket(a.frames[sent]!, 'key', sent * a.frameS, a.frameS), sent === 0 ? { decoderConfig: a.config } : undefined);
     }
   };
   let i = 0;
   for await (const rgb of frames) {
-    if (sound) await soundUntil((i + 1) / o.fps);
+    if (sound) await soundUntil((i + 1) / video.fps);
     const { data, key } = encoder.encode(rgb);
-    await source.add(new EncodedPacket(data, key ? 'key' : 'delta', i / o.fps, 1 / o.fps), i === 0 ? { decoderConfig: encoder.config } : undefined);
+    await source.add(new EncodedPacket(data, key ? 'key' : 'delta', i / video.fps, 1 / video.fps), i === 0 ? { decoderConfig: encoder.config } : undefined);
     i++;
   }
   if (i === 0) throw new RangeError('encodeMp4 needs at least one frame');

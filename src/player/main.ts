@@ -347,9 +347,9 @@ app.ontoolresult = (r) => {
   }
 };
 app.onhostcontextchanged = (ctx) => applyContext(ctx);
-app.onteardown = async () => {
+app.onteardown = () => {
   clearTimeout(timer);
-  return {};
+  return Promise.resolve({});
 };
 
 root.replaceChildren(el('p', { cls: 'note', role: 'status' }, 'Waiting for the answer…'));

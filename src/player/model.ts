@@ -155,6 +155,8 @@ export function stateText(x: { status: string; done?: boolean; queue_position?: 
       return { text: 'Not submitted yet', tone: 'waiting' };
     case 'submitting':
       return { text: 'Submitting', tone: 'waiting' };
+    case 'submitted':
+      return { text: 'Submitted, not checked yet', tone: 'waiting' };
     case 'outcome_unknown':
       return { text: 'Submission got no answer: check your RunComfy dashboard', tone: 'attention' };
   }

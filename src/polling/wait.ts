@@ -53,28 +53,28 @@ export class Waiter {
     return { status: res.status, phase: phaseOf(res.status), queuePosition: res.queue_position, at: this.clock.now() };
   }
 
-  async wait(o: WaitOptions): Promise<WaitOutcome> {
-    const deadline = this.clock.now() + o.budgetMs;
+  async wait(job: WaitOptions): Promise<WaitOutcome> {
+    const deadline = this.clock.now() + job.budgetMs;
     // A read that is still retrying when the budget ends is cut off, so the call answers in time.
-    const budget = timeoutOn(this.clock, o.budgetMs + READ_GRACE_MS);
+    const budget = timeoutOn(this.clock, job.budgetMs + READ_GRACE_MS);
     // A submission time ahead of this clock (another process's) would make elapsed times negative.
-    let timeline = startTimeline(Math.min(o.since ?? Infinity, this.clock.now()), o.earlier);
-    const expected = { queueMs: this.settings.queueMinMs, runMs: o.expectedRunMs };
-    const reporter = o.progress && new ProgressReporter(o.progress, this.clock, () => jobProgress(timeline, expected, this.clock.now()));
+    let timeline = startTimeline(Math.min(job.since ?? Infinity, this.clock.now()), job.earlier);
+    const expected = { queueMs: this.settings.queueMinMs, runMs: job.expectedRunMs };
+    const reporter = job.progress && new ProgressReporter(job.progress, this.clock, () => jobProgress(timeline, expected, this.clock.now()));
     let lastError: unknown;
     try {
       for (;;) {
-        const read = await this.read(o, budget.signal, deadline);
-        if (read === 'budget over') return timedOut(timeline, unanswered(o.requestId));
+        const read = await this.read(job, budget.signal, deadline);
+        if (read === 'budget over') return timedOut(timeline, unanswered(job.requestId));
         if ('error' in read) lastError = read.error;
         else {
           timeline = sight(timeline, read.snap);
           await reporter?.report();
-          if (reached(o.until, timeline)) return { last: read.snap, timedOut: false };
+          if (reached(job.until, timeline)) return { last: read.snap, timedOut: false };
         }
         const remaining = deadline - this.clock.now();
         if (remaining <= 0) return timedOut(timeline, lastError);
-        await this.clock.sleep(Math.min(delayAfter(timeline, o.expectedRunMs, this.clock.now(), this.settings), remaining), o.signal);
+        await this.clock.sleep(Math.min(delayAfter(timeline, job.expectedRunMs, this.clock.now(), this.settings), remaining), job.signal);
       }
     } finally {
       budget.stop();
@@ -83,15 +83,15 @@ export class Waiter {
   }
 
   /** Reads the status once. An error the client already retried does not end the wait while budget remains. */
-  private async read(o: WaitOptions, budgetOver: AbortSignal, deadline: number): Promise<Read> {
+  private async read(job: WaitOptions, budgetOver: AbortSignal, deadline: number): Promise<Read> {
     try {
-      const snap = await this.snapshot(o.requestId, o.signal ? AbortSignal.any([o.signal, budgetOver]) : budgetOver);
-      await o.onSnapshot?.(snap);
+      const snap = await this.snapshot(job.requestId, job.signal ? AbortSignal.any([job.signal, budgetOver]) : budgetOver);
+      await job.onSnapshot?.(snap);
       return { snap };
     } catch (err) {
-      if (budgetOver.aborted && !o.signal?.aborted) return 'budget over';
+      if (budgetOver.aborted && !job.signal?.aborted) return 'budget over';
       if (!retryVerdictOf(err).retry || this.clock.now() >= deadline) throw err;
-      o.onTransientError?.(err);
+      job.onTransientError?.(err);
       return { error: err };
     }
   }

@@ -80,14 +80,14 @@ export async function checkFrames(
   const outcomes = await Promise.allSettled(refs.map((ref) => imageChecks.run(() => checkOne(ref, uses.get(ref)!, sources, load, onImage), signal)));
   const problems: KlingError[] = [];
   const checked = new Map<string, CheckedFrame>();
-  outcomes.forEach((o, i) => {
-    if (o.status === 'rejected') {
-      if (!isKlingError(o.reason)) throw o.reason;
-      problems.push(o.reason);
-    } else if ('problems' in o.value) {
-      for (const p of o.value.problems) problems.push(new KlingError('image_rejected', p));
+  outcomes.forEach((outcome, i) => {
+    if (outcome.status === 'rejected') {
+      if (!isKlingError(outcome.reason)) throw outcome.reason;
+      problems.push(outcome.reason);
+    } else if ('problems' in outcome.value) {
+      for (const p of outcome.value.problems) problems.push(new KlingError('image_rejected', p));
     } else {
-      checked.set(refs[i]!, o.value);
+      checked.set(refs[i]!, outcome.value);
     }
   });
   const aborted = problems.find((p) => p.code === 'aborted');

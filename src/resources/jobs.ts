@@ -24,6 +24,7 @@ function jobDocument(job: JobRecord) {
     ...job,
     ...(job.submitted_at !== undefined && { submitted_at: iso(job.submitted_at) }),
     states: job.states.map((s) => ({ ...s, at: iso(s.at) })),
+    ...(job.checked_at !== undefined && { checked_at: iso(job.checked_at) }),
     ...(job.ended_at !== undefined && { ended_at: iso(job.ended_at) }),
     errors: job.errors.map((e) => ({ ...e, at: iso(e.at) })),
     updated_at: iso(job.updated_at),
@@ -83,11 +84,11 @@ export function registerJobResources(server: McpServer, app: AppContext): void {
 
   const subscribed = new Set<string>();
   server.server.registerCapabilities({ resources: { subscribe: true, listChanged: true } });
-  server.server.setRequestHandler(SubscribeRequestSchema, async (req) => {
+  server.server.setRequestHandler(SubscribeRequestSchema, (req) => {
     subscribed.add(req.params.uri);
     return {};
   });
-  server.server.setRequestHandler(UnsubscribeRequestSchema, async (req) => {
+  server.server.setRequestHandler(UnsubscribeRequestSchema, (req) => {
     subscribed.delete(req.params.uri);
     return {};
   });

@@ -113,7 +113,7 @@ export class RunComfyClient {
     return this.retrying('cancel', () => this.call('POST', path, cancelResponseSchema, { signal, requestId }), retryVerdictOf, signal);
   }
 
-  /** A model's price as RunComfy publishes it (base_price_usd, price_unit, pricing_note). */
+  /** A model as RunComfy publishes it: its price (base_price_usd, price_unit, pricing_note) and live input schema. */
   async modelInfo(model: string, signal?: AbortSignal): Promise<ModelInfo> {
     return this.read('model info', modelPath(model), modelInfoSchema, signal, { model });
   }

@@ -5,6 +5,7 @@
 import { z } from 'zod';
 import type { PriceUnit } from '../models/model.js';
 import { modelOutputSchema } from '../models/output.js';
+import { inputSchemaJson, type InputSchema } from '../models/schema-drift.js';
 
 /** Ids go into URL paths: letters, digits, '-' and '_' only, so nothing can traverse into another endpoint. */
 export const REQUEST_ID_PATTERN = /^[A-Za-z0-9][A-Za-z0-9_-]{0,127}$/;
@@ -66,8 +67,12 @@ export const cancelResponseSchema = z.looseObject({
 });
 export type CancelResponse = z.output<typeof cancelResponseSchema>;
 
-/** The model's price as RunComfy's model endpoint describes it; `price` is set only when the unit is understood. */
+/**
+ * The model as RunComfy's model endpoint describes it: its price (`price` is set only when the unit is understood)
+ * and its live input schema (models/schema-drift.ts compares it with ours).
+ */
 export interface ModelInfo {
+  inputSchema?: InputSchema;
   basePriceUsd?: number;
   priceUnit?: string;
   pricingNote?: string;
@@ -76,15 +81,18 @@ export interface ModelInfo {
 
 const note = z.string().max(2000).optional().catch(undefined);
 
-export const modelInfoSchema = z.looseObject({ base_price_usd: nonNegative, price_unit: note, pricing_note: note }).transform((m): ModelInfo => {
-  const unit = m.price_unit === undefined ? undefined : priceBasis(m.price_unit);
-  return {
-    ...(m.base_price_usd !== undefined && { basePriceUsd: m.base_price_usd }),
-    ...(m.price_unit !== undefined && { priceUnit: m.price_unit }),
-    ...(m.pricing_note !== undefined && { pricingNote: m.pricing_note }),
-    ...(unit && m.base_price_usd !== undefined && { price: { unit, usd: m.base_price_usd } }),
-  };
-});
+export const modelInfoSchema = z
+  .looseObject({ base_price_usd: nonNegative, price_unit: note, pricing_note: note, input_schema: inputSchemaJson.optional().catch(undefined) })
+  .transform((m): ModelInfo => {
+    const unit = m.price_unit === undefined ? undefined : priceBasis(m.price_unit);
+    return {
+      ...(m.input_schema !== undefined && { inputSchema: m.input_schema }),
+      ...(m.base_price_usd !== undefined && { basePriceUsd: m.base_price_usd }),
+      ...(m.price_unit !== undefined && { priceUnit: m.price_unit }),
+      ...(m.pricing_note !== undefined && { pricingNote: m.pricing_note }),
+      ...(unit && m.base_price_usd !== undefined && { price: { unit, usd: m.base_price_usd } }),
+    };
+  });
 
 const PER_SECOND = new Set(['s', 'sec', 'secs', 'second', 'seconds', 'videosecond', 'videoseconds', 'secondvideo', 'outputsecond', 'secondoutput']);
 const PER_IMAGE = new Set(['image', 'images', 'img', 'picture', 'pictures']);

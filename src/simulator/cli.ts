@@ -4,11 +4,13 @@
  */
 import { parseArgs } from 'node:util';
 import sharp from 'sharp';
-import { RunComfySimulator, SIM_DEFAULT_BALANCE_USD, SIM_TOKEN } from './simulator.js';
+import { modelById } from '../models/registry.js';
+import { DRIFT_FIELD, RunComfySimulator, SIM_DEFAULT_BALANCE_USD, SIM_TOKEN } from './simulator.js';
 
-const USAGE = `Usage: npm run simulator -- [--port 8787] [--host 127.0.0.1] [--token T] [--queue-s 3] [--run5-s 20] [--run10-s 35] [--balance-usd ${SIM_DEFAULT_BALANCE_USD}]
+const USAGE = `Usage: npm run simulator -- [--port 8787] [--host 127.0.0.1] [--token T] [--queue-s 3] [--run5-s 20] [--run10-s 35] [--balance-usd ${SIM_DEFAULT_BALANCE_USD}] [--drift MODEL_ID]...
 Each option also reads SIM_PORT, SIM_HOST, SIM_TOKEN, SIM_QUEUE_S, SIM_RUN5_S, SIM_RUN10_S, SIM_BALANCE_USD.
 --balance-usd is the account's balance before any job (0 or negative: spent); a job that would take it below 0 is refused (400002).
+--drift makes that model's live input schema require a new field, "${DRIFT_FIELD}", as if RunComfy had changed it (kling-o1-mcp doctor then says so).
 `;
 
 /** A mistake in the arguments is the user's to fix: say what and how, not where in the code it was noticed. */
@@ -25,6 +27,7 @@ const options = {
   'run5-s': { type: 'string', default: process.env.SIM_RUN5_S ?? '20' },
   'run10-s': { type: 'string', default: process.env.SIM_RUN10_S ?? '35' },
   'balance-usd': { type: 'string', default: process.env.SIM_BALANCE_USD ?? '' },
+  drift: { type: 'string', multiple: true, default: [] as string[] },
   help: { type: 'boolean', default: false },
 } as const;
 const values = (() => {
@@ -64,6 +67,12 @@ const sim = new RunComfySimulator({
   host: values.host,
   token: values.token,
   balanceUsd,
+  schemaChanges: Object.fromEntries(
+    values.drift.map((id) => {
+      if (!modelById(id)) fail(`--drift: "${id}" is not a model id this simulator serves.`);
+      return [id, [{ require: DRIFT_FIELD }]];
+    }),
+  ),
   timing: { 5: { queueMs, runMs: seconds('run5-s', values['run5-s']) }, 10: { queueMs, runMs: seconds('run10-s', values['run10-s']) } },
   log: (l) => process.stderr.write(`[simulator] ${l}\n`),
 });

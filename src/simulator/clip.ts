@@ -26,14 +26,14 @@ export interface ClipOptions {
 const DEFAULT_CLIP_WIDTH = 256;
 const DEFAULT_CLIP_FPS = 4;
 
-export async function fadeClip(images: Buffer[], o: ClipOptions): Promise<Buffer> {
+export async function fadeClip(images: Buffer[], clip: ClipOptions): Promise<Buffer> {
   if (images.length === 0) throw new Error('a clip needs at least one frame');
   const meta = await sharp(images[0]).metadata();
-  const width = Math.max(2, Math.round(((o.width ?? DEFAULT_CLIP_WIDTH) * (o.scale ?? 1)) / 2) * 2);
-  const exact = o.aspect === undefined ? (width * (meta.height ?? 9)) / (meta.width ?? 16) : width / o.aspect;
+  const width = Math.max(2, Math.round(((clip.width ?? DEFAULT_CLIP_WIDTH) * (clip.scale ?? 1)) / 2) * 2);
+  const exact = clip.aspect === undefined ? (width * (meta.height ?? 9)) / (meta.width ?? 16) : width / clip.aspect;
   const height = Math.max(2, Math.round(exact / 2) * 2);
-  const fps = o.fps ?? DEFAULT_CLIP_FPS;
-  const count = Math.max(2, Math.round(o.durationS * fps));
+  const fps = clip.fps ?? DEFAULT_CLIP_FPS;
+  const count = Math.max(2, Math.round(clip.durationS * fps));
   const raw = await Promise.all(images.map((b) => sharp(b).resize(width, height, { fit: 'cover' }).removeAlpha().raw().toBuffer()));
   // One frame is a still: its own start and end.
   const keys = raw.length === 1 ? [raw[0]!, raw[0]!] : raw;
@@ -50,6 +50,6 @@ export async function fadeClip(images: Buffer[], o: ClipOptions): Promise<Buffer
       yield frame;
     }
   }
-  const audio = o.soundSeed === undefined ? undefined : aacTrack({ seconds: count / fps, seed: o.soundSeed });
+  const audio = clip.soundSeed === undefined ? undefined : aacTrack({ seconds: count / fps, seed: clip.soundSeed });
   return encodeMp4(frames(), { width, height, fps, ...(audio && { audio }) });
 }

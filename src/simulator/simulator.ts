@@ -23,7 +23,7 @@ import { z } from 'zod';
 import { imageRuleViolations } from '../models/image-rules.js';
 import type { AnyModel, ImageSpec, ModelInputBase } from '../models/model.js';
 import { modelById } from '../models/registry.js';
-import { readSchema } from '../models/schema.js';
+import { readSchema, type PublishedSchema } from '../models/schema.js';
 import { acceptedFormat } from '../preflight/inspect-image.js';
 import { systemClock, type Clock } from '../util/clock.js';
 import { fadeClip } from './clip.js';
@@ -99,6 +99,24 @@ export interface Fault {
   afterProcessing?: boolean;
 }
 
+/**
+ * A change to a model's live input schema (what GET /v1/models/{id} publishes), as RunComfy might make one: the
+ * fault that schema-drift checks must notice. Submissions are still judged by the model's own input.
+ */
+export type SchemaChange =
+  /** A new required field (a string), or an existing one made required. */
+  | { require: string }
+  | { drop: string }
+  /** The field's enum replaced: narrowed, or widened. */
+  | { field: string; enum: readonly (string | number)[] }
+  /** The field's `validations` replaced (RunComfy's image rules). */
+  | { field: string; validations: readonly unknown[] }
+  /** Keywords set on a field (a new one if it has none): a range, a type, a default. */
+  | { field: string; set: Readonly<Record<string, unknown>> };
+
+/** The simulator's --drift: RunComfy now requires a field no version of this server sends. */
+export const DRIFT_FIELD = 'seed';
+
 export interface JobPlan {
   queueMs: number;
   runMs: number;
@@ -137,23 +155,19 @@ export interface SimulatorOptions {
   timing?: Partial<Record<number, { queueMs: number; runMs: number }>>;
   /** Width of the clip (smaller is faster). */
   clipWidth?: number;
+  /** Changes to models' live input schemas, by model id (also `changeSchema`). */
+  schemaChanges?: Readonly<Record<string, readonly SchemaChange[]>>;
   log?: (line: string) => void;
 }
 
 /**
- * A model's input as RunComfy reads a body: its published schema with RunComfy's own defaults (Kling 3.0's 10 s with
- * sound, where this server's arguments default to 5 s and silent), so a field the server forgot to send costs what it would.
+ * A model's input as RunComfy reads a body: its live schema (the published one, with any change a test made) with
+ * RunComfy's own defaults (Kling 3.0's 10 s with sound, where this server's arguments default to 5 s and silent), so a
+ * field the server forgot to send costs what it would, and one RunComfy now requires is refused as it would be.
  */
-const upstreamInputs = new WeakMap<AnyModel, z.ZodType<ModelInputBase>>();
-function upstreamInput(model: AnyModel): z.ZodType<ModelInputBase> {
-  let input = upstreamInputs.get(model);
-  if (!input) {
-    const media = (name: string) =>
-      model.media[name] && { kind: model.media[name].kind, modelName: model.media[name].modelName, types: model.media[name].types };
-    input = z.object(readSchema(model.schema, {}, media).shape) as unknown as z.ZodType<ModelInputBase>;
-    upstreamInputs.set(model, input);
-  }
-  return input;
+function upstreamInput(model: AnyModel, schema: PublishedSchema): z.ZodType<ModelInputBase> {
+  const media = (name: string) => model.media[name] && { kind: model.media[name].kind, modelName: model.media[name].modelName, types: model.media[name].types };
+  return z.object(readSchema(schema, {}, media).shape) as unknown as z.ZodType<ModelInputBase>;
 }
 
 interface SimJob {
@@ -190,6 +204,7 @@ export class RunComfySimulator {
   submissions = 0;
   private readonly faults: Fault[] = [];
   private readonly plans: Partial<JobPlan>[] = [];
+  private readonly schemaChanges = new Map<string, SchemaChange[]>();
   private readonly files = new Map<string, { body: Buffer; type: string; chunked: boolean } | { redirect: string }>();
   private server: http.Server | undefined;
   private readonly clock: Clock;
@@ -202,6 +217,7 @@ export class RunComfySimulator {
   constructor(private readonly opts: SimulatorOptions = {}) {
     this.clock = opts.clock ?? systemClock;
     this.tokens = new Set([opts.token ?? SIM_TOKEN, ...(opts.tokens ?? [])]);
+    for (const [model, changes] of Object.entries(opts.schemaChanges ?? {})) this.changeSchema(model, ...changes);
   }
 
   get url(): string {
@@ -276,6 +292,16 @@ export class RunComfySimulator {
 
   clearFaults(): void {
     this.faults.length = 0;
+  }
+
+  /** From now on the model endpoint of `model` (its id) publishes its input schema with these changes too. */
+  changeSchema(model: string, ...changes: SchemaChange[]): void {
+    this.schemaChanges.set(model, [...(this.schemaChanges.get(model) ?? []), ...changes]);
+  }
+
+  /** Every model publishes its own input schema again. */
+  restoreSchemas(): void {
+    this.schemaChanges.clear();
   }
 
   /** Timing (or failure) of the next submitted job(s), in order. */
@@ -445,7 +471,7 @@ export class RunComfySimulator {
   private modelInfo(model: AnyModel): { status: number; body: unknown } {
     const { down, ...price }: SimPrice = this.opts.price ?? model.simulator.price;
     if (down) return { status: 503, body: { detail: 'Service Unavailable' } };
-    return { status: 200, body: { model_id: model.id, input_schema: model.schema, ...price } };
+    return { status: 200, body: { model_id: model.id, input_schema: changedSchema(model.schema, this.schemaChanges.get(model.id) ?? []), ...price } };
   }
 
   private async submit(model: AnyModel, body: string, token: string): Promise<{ status: number; body: unknown }> {
@@ -455,7 +481,7 @@ export class RunComfySimulator {
     } catch {
       return { status: 400, body: { detail: 'Body must be JSON.' } };
     }
-    const parsed = upstreamInput(model).safeParse(json);
+    const parsed = upstreamInput(model, changedSchema(model.schema, this.schemaChanges.get(model.id) ?? [])).safeParse(json);
     if (!parsed.success) {
       return { status: 422, body: { detail: parsed.error.issues.map((i) => ({ loc: ['body', ...i.path], msg: i.message })) } };
     }
@@ -557,6 +583,25 @@ export class RunComfySimulator {
     if (fault.times <= 0) this.faults.splice(i, 1);
     return fault;
   }
+}
+
+/** A copy of a published input schema with the changes made. */
+function changedSchema(published: PublishedSchema, changes: readonly SchemaChange[]): PublishedSchema {
+  const schema = structuredClone(published) as { required?: string[]; properties: Record<string, Record<string, unknown>> };
+  for (const c of changes) {
+    if ('require' in c) {
+      schema.properties[c.require] ??= { title: c.require, type: 'string' };
+      schema.required = [...new Set([...(schema.required ?? []), c.require])];
+    } else if ('drop' in c) {
+      delete schema.properties[c.drop];
+      schema.required = schema.required?.filter((f) => f !== c.drop);
+    } else {
+      const { field, ...keywords } = c;
+      const set = 'set' in keywords ? keywords.set : keywords;
+      schema.properties[field] = { ...schema.properties[field], ...set };
+    }
+  }
+  return schema;
 }
 
 /** The state a job planned to fail ends in, if it is planned to fail. */

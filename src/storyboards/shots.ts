@@ -39,7 +39,7 @@ export function processAlive(p: PendingSubmission): boolean {
 /** The render slot a shot's new submissions go to: its shared one, else its own. A reused take's own slot replaces it. */
 export const targetSlot = (shot: CutShot, cut: number, index: number): Slot => (shot.take === undefined && shot.slot) || { cut, shot: index };
 
-/** Each shot of the slice's board (as of the cut it shows: see records.ts#atCut), from its jobs and its submissions in flight. */
+/** Each shot of the slice's board (as of the cut it shows: see ledger/records.ts#atCut), from its jobs and its submissions in flight. */
 export function shotStates(slice: BoardSlice, isAlive: IsAlive): ShotState[] {
   const { board } = slice;
   const takes = boardTakes(slice.jobs);

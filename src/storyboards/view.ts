@@ -22,7 +22,7 @@ const BOARD_STATUSES = ['planned', 'running', 'completed', 'needs_attention', 'c
 export const takeViewSchema = z.object({
   take: z.number().describe('take number, per board, stable'),
   request_id: z.string().optional(),
-  status: z.string(),
+  status: z.string().describe('outcome_unknown, submitted (not checked since), or the job state (in_queue, in_progress, completed, failed, cancelled)'),
   cost: costSchema.optional(),
   file: savedFileSchema.optional().describe('the saved clip'),
 });
@@ -30,7 +30,11 @@ export const takeViewSchema = z.object({
 export const shotViewSchema = z.object({
   index: z.number().describe('shot number, 1 = first'),
   request_id: z.string().optional().describe('the job rendering this shot, once submitted'),
-  status: z.string().describe('not_submitted, submitting, outcome_unknown, or the job state (in_queue, in_progress, completed, failed, cancelled)'),
+  status: z
+    .string()
+    .describe(
+      'not_submitted, submitting, outcome_unknown, submitted (not checked since), or the job state (in_queue, in_progress, completed, failed, cancelled)',
+    ),
   done: z.boolean(),
   prompt: z.string(),
   duration: z.number(),
@@ -136,7 +140,13 @@ function expectedCost(board: BoardRecord, s: ShotState): number | undefined {
 function shotView(board: BoardRecord, s: ShotState): z.output<typeof shotViewSchema> {
   const plan = board.shots[s.index - 1]!;
   const job = s.job;
-  const status = s.phase === 'not_submitted' || s.phase === 'submitting' || s.phase === 'outcome_unknown' ? s.phase : (job?.status ?? RUNCOMFY_STATE[s.phase]);
+  // A job not checked since its submission is "submitted", never a RunComfy state it may have left long ago.
+  const status =
+    s.phase === 'not_submitted' || s.phase === 'submitting' || s.phase === 'outcome_unknown'
+      ? s.phase
+      : job
+        ? (job.status ?? 'submitted')
+        : RUNCOMFY_STATE[s.phase];
   const cost = job ? jobCostUsd(job) : undefined;
   const failure = s.phase === 'failed' ? (job?.errors.at(-1)?.message ?? `RunComfy reported the state "${job?.status}".`) : undefined;
   return {
@@ -164,7 +174,7 @@ function takeView({ take, job }: Take): z.output<typeof takeViewSchema> {
   return {
     take,
     ...(!job.outcome_unknown && { request_id: job.request_id }),
-    status: job.outcome_unknown ? 'outcome_unknown' : (job.status ?? 'in_queue'),
+    status: job.outcome_unknown ? 'outcome_unknown' : (job.status ?? 'submitted'),
     ...((job.estimate_usd !== undefined || job.charged_usd !== undefined) && {
       cost: { estimate_usd: job.estimate_usd ?? null, charged_usd: job.charged_usd ?? null },
     }),

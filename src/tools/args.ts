@@ -32,7 +32,7 @@ export const stitchArg = z
   .boolean({ error: 'stitch must be true or false.' })
   .default(true)
   .describe(
-    'Once every shot is done, join the clips in shot order into one MP4 (<storyboard_id>.mp4, no re-encoding). Stitching saves the clips even with download false. Default true.',
+    "Once every shot is done, join the clips in shot order into one MP4, the cut's film (<storyboard_id>.mp4 for cut 1, <storyboard_id>-cut<n>.mp4 for later cuts; no re-encoding). Stitching saves the clips even with download false. Default true.",
   );
 
 export const confirmQuoteArg = z

@@ -34,7 +34,7 @@ export const filmArgs = {
   title: titleArg,
   soundtrack: soundtrackArg,
   wait_seconds: waitSecondsArg(
-    'How long this call waits for the shots it renders before returning the storyboard_id and where each shot stands.',
+    'How long this call waits for the shots it renders.',
     'KLING_MCP_MAX_WAIT_S (50 unless the server sets it otherwise)',
     'the storyboard_id and where each shot stands',
   ),

@@ -26,7 +26,7 @@ export const generateVideo = defineJobTool({
   input: {
     ...clipArgs(false),
     wait_seconds: waitSecondsArg(
-      'How long this call waits for the video before returning the request_id and status (0 = return right after submitting).',
+      'How long this call waits for the video (0 = return right after submitting).',
       'KLING_MCP_MAX_WAIT_S (50 unless the server sets it otherwise)',
     ),
     download: downloadArg,

@@ -11,7 +11,7 @@ export const getResult = defineJobTool({
     'done, returns its current state, not an error; pass wait_seconds to wait for it with progress notifications.',
   input: {
     request_id: requestIdSchema.describe('The request_id that generate_video returned (list_jobs shows all known jobs).'),
-    wait_seconds: waitSecondsArg('How long to wait for the job to finish before answering.', '0 (answer at once)'),
+    wait_seconds: waitSecondsArg('How long to wait for the job to finish.', '0 (answer at once)'),
     download: downloadArg,
   },
   output: jobViewShape,

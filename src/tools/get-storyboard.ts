@@ -14,11 +14,11 @@ export const getStoryboard = defineJobTool({
   description:
     "Reports every shot of a storyboard's current cut, with every take of each, and moves it on: submits shots of the cut " +
     'that were never submitted (say the server stopped in between), waits for the unfinished ones with progress, saves each ' +
-    "finished clip, and stitches the cut's film once every shot is done. With resubmit_failed, it also submits again the shots that failed or were cancelled (and only those), " +
-    'under the same spend limit and confirmation.',
+    "finished clip, and stitches the cut's film once every shot is done. With resubmit_failed, it also submits again the shots that failed or were cancelled; " +
+    'with resubmit_unknown, those whose submission got no answer (check the dashboard first); under the same spend limit and confirmation.',
   input: {
     storyboard_id: storyboardIdSchema,
-    wait_seconds: waitSecondsArg('How long to wait for unfinished shots before answering.', '0 (answer at once)', 'where each shot stands'),
+    wait_seconds: waitSecondsArg('How long to wait for unfinished shots.', '0 (answer at once)', 'where each shot stands'),
     download: downloadArg,
     stitch: stitchArg,
     resubmit_failed: z

@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { RUNCOMFY_STATE, type Phase } from '../jobs/phase.js';
-import { jobSummarySchema, summarize } from '../jobs/summary.js';
+import { jobSummarySchema, summarize, type JobSummary } from '../jobs/summary.js';
 import { defineTool } from './define.js';
 import type { AppContext } from '../context.js';
 import { spendInWindow, spendSince } from '../costs/spend.js';
@@ -53,13 +53,15 @@ export const listJobs = defineTool({
     const spend = await spendReport(app, now);
     const lines = jobs.map(
       (j) =>
-        `- ${j.request_id} · ${j.status}${j.age_s !== undefined ? ` · ${formatAge(j.age_s)} ago` : ''}` +
+        `- ${j.request_id} · ${stateWords(j, now)}${j.age_s !== undefined ? ` · submitted ${formatAge(j.age_s)} ago` : ''}` +
         `${j.storyboard_id ? ` · shot ${j.shot} of ${j.storyboard_id}` : ''} · "${j.prompt}"${j.file ? ` · ${j.file}` : ''}`,
     );
     const shown = jobs.length < page.total ? `${jobs.length} of ${page.total}` : `${page.total}`;
     const more = page.next ? `\nOlder jobs: call list_jobs again with cursor "${page.next}".` : '';
+    // The ledger's word, not RunComfy's today: a filter by state selects on what was last seen, and says so.
+    const stale = jobs.some((j) => !j.done) ? '\nStates of unfinished jobs are as this server last saw them; check_status asks RunComfy now.' : '';
     const head = jobs.length
-      ? `${shown} job(s)${args.status ? ` (${args.status})` : ''}, newest first:\n${lines.join('\n')}${more}`
+      ? `${shown} job(s)${args.status ? ` (${args.status}, as last seen)` : ''}, newest first:\n${lines.join('\n')}${more}${stale}`
       : noneText(args.status, args.status ? (await app.ledger.jobs({ limit: 1 })).total : 0);
     const limit = spend.limit_usd !== undefined ? ` (limit ${formatUsd(spend.limit_usd)}, KLING_MCP_SPEND_LIMIT_USD)` : '';
     const text = `${head}\nSpend: ${formatUsd(spend.last_24h_usd)} over the last 24 h${limit}; ${formatUsd(spend.total_usd)} in total${spend.unpriced_jobs ? ` (${spend.unpriced_jobs} job(s) of unknown price not counted)` : ''}.`;
@@ -76,6 +78,13 @@ async function spendReport(app: AppContext, now: number) {
     unpriced_jobs: all.unpriced,
     ...(app.config.spendLimitUsd !== undefined && { limit_usd: app.config.spendLimitUsd }),
   };
+}
+
+/** A row's state, with when it was seen where it may have moved on since. */
+function stateWords(j: JobSummary, now: number): string {
+  if (j.status === 'submitted') return `submitted, not checked since ${j.submitted_at ?? 'its submission'}`;
+  if (j.done || j.checked_at === undefined) return j.status;
+  return `${j.status} (as last seen, ${formatAge(Math.max(0, Math.round((now - Date.parse(j.checked_at)) / 1000)))} ago)`;
 }
 
 /** An empty answer says what was asked and what there is, so "none of these" is never read as "none at all". */

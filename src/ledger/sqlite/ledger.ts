@@ -10,7 +10,10 @@
  *
  * libsql's calls are synchronous; the store answers in Promises (store.ts), so
  * while a transaction awaits its checks another call of this process could
- * reach the same connection: every operation takes the one lock in turn.
+ * reach the same connection, or begin a transaction on another connection to
+ * the file and wait for its lock without ever letting this one finish: every
+ * operation on a file takes that file's one lock in this process, in turn.
+ * Other processes wait on SQLite's lock (busy_timeout) as before.
  */
 import { promises as fs } from 'node:fs';
 import path from 'node:path';
@@ -50,24 +53,30 @@ const takenRow = z.object({ board_id: z.string(), shot: z.number(), cut: z.numbe
 const pageRow = z.object({ doc: z.string(), sort: z.number(), id: z.string() });
 const quoteRow = z.object({ fingerprint: z.string(), expires_at: z.number() });
 
+/** The lock of each ledger file in this process, shared by every store opened on it. */
+const locks = new Map<string, Semaphore>();
+
 /** `fn`'s value, or its throw, as a Promise. */
 const settled = <T>(fn: () => T): Promise<T> => new Promise<T>((resolve) => resolve(fn()));
 
 export class SqliteLedger implements LedgerStore {
-  readonly location: string;
+  readonly file: string;
   private db: Db | undefined;
   private rows: Rows | undefined;
   /** The last event seq this process has reported; undefined until the first read (which reports nothing). */
   private seen: number | undefined;
   private readonly listeners = new Set<(change: LedgerChange) => void>();
-  /** One operation on the connection at a time: a transaction awaiting its checks holds it. */
-  private readonly lock = new Semaphore(1);
+  /** One operation on the file at a time in this process: a transaction awaiting its checks holds it. */
+  private readonly lock: Semaphore;
 
   constructor(
-    readonly dir: string,
+    private readonly dir: string,
     private readonly log: Logger,
   ) {
-    this.location = path.join(dir, LEDGER_DB);
+    this.file = path.join(dir, LEDGER_DB);
+    const key = path.resolve(this.file);
+    this.lock = locks.get(key) ?? new Semaphore(1);
+    locks.set(key, this.lock);
   }
 
   /** Creates the folder and the database (importing an old jobs.jsonl once), and reports foreign files. */
@@ -77,9 +86,9 @@ export class SqliteLedger implements LedgerStore {
       if (!OURS.has(name)) this.log.warn(`ledger: ignoring ${path.join(this.dir, name)}, which is not kling-o1-mcp's.`);
     }
     const legacy = path.join(this.dir, LEGACY_FILE);
-    const db = await openDb(this.location, (db) => {
+    const db = await openDb(this.file, (db) => {
       const count = importEvents(new Rows(db), readLegacy(legacy, this.log));
-      if (count > 0) this.log.info(`ledger: imported ${count} event(s) from ${legacy} into ${this.location}; ${LEGACY_FILE} is left as it was.`);
+      if (count > 0) this.log.info(`ledger: imported ${count} event(s) from ${legacy} into ${this.file}; ${LEGACY_FILE} is left as it was.`);
     });
     this.rows = new Rows(db);
     this.db = db;
@@ -109,13 +118,16 @@ export class SqliteLedger implements LedgerStore {
     return this.lock.run(async () => {
       const db = this.handle();
       this.sqlite(() => db.exec('BEGIN IMMEDIATE'));
+      const tx = this.tx(db);
       let value: T;
       try {
-        value = await fn(this.tx(db));
+        value = await fn(tx.view);
         this.sqlite(() => db.exec('COMMIT'));
       } catch (err) {
         if (db.inTransaction) db.exec('ROLLBACK');
-        throw openError(this.location, err);
+        throw openError(this.file, err);
+      } finally {
+        tx.end();
       }
       this.refresh();
       return value;
@@ -197,12 +209,24 @@ export class SqliteLedger implements LedgerStore {
     });
   }
 
-  /** A write transaction's view of the connection: the lock and BEGIN IMMEDIATE are already held. */
-  private tx(db: Db): LedgerTx {
+  /**
+   * A write transaction's view of the connection, while the lock and BEGIN IMMEDIATE are held; once it ends, a
+   * call left over (not awaited inside it) is refused rather than run outside the transaction.
+   */
+  private tx(db: Db): { view: LedgerTx; end: () => void } {
+    let live = true;
+    const inside = <T>(fn: () => T) =>
+      settled(() => {
+        if (!live) throw new Error('a ledger transaction was used after it ended; await every call inside it');
+        return fn();
+      });
     return {
-      slice: (boardId) => settled(() => this.sliceOf(db, boardId)),
-      spendSources: (since) => settled(() => spendOf(db, since)),
-      write: (event) => settled(() => void this.rows!.apply(event)),
+      view: {
+        slice: (boardId) => inside(() => this.sliceOf(db, boardId)),
+        spendSources: (since) => inside(() => spendOf(db, since)),
+        write: (event) => inside(() => void this.rows!.apply(event)),
+      },
+      end: () => (live = false),
     };
   }
 
@@ -231,7 +255,7 @@ export class SqliteLedger implements LedgerStore {
     try {
       return fn();
     } catch (err) {
-      throw openError(this.location, err);
+      throw openError(this.file, err);
     }
   }
 
@@ -281,7 +305,7 @@ export class SqliteLedger implements LedgerStore {
   }
 
   private handle(): Db {
-    if (!this.db) throw new KlingError('state_unavailable', `The job ledger ${this.location} is not open yet.`);
+    if (!this.db) throw new KlingError('state_unavailable', `The job ledger ${this.file} is not open yet.`);
     return this.db;
   }
 }

@@ -63,11 +63,14 @@ export interface ApprovalDeps {
 
 /** The longest a balance read may hold a call: the balance only adds to a verdict the spend limit already gave. */
 export const BALANCE_READ_MS = 2_000;
+/** One read of the balance serves the calls of this long (a burst of clips asks the account API once). */
+export const BALANCE_FRESH_MS = 10_000;
 
 export class Approval {
   /** The spend limit's check, none without a limit; the reserving transactions run it too (context.ts hands it to them). */
   readonly limit: SpendCheck | undefined;
   private readonly quotes: QuoteBook;
+  private balanceRead: { at: number; usd: Promise<number | undefined> } | undefined;
 
   constructor(private readonly deps: ApprovalDeps) {
     this.limit = spendLimit(deps.settings.spendLimitUsd, deps.clock);
@@ -116,17 +119,21 @@ export class Approval {
   }
 
   /** The account's balance, or undefined when it cannot be read within BALANCE_READ_MS (never a reason to refuse). */
-  private async balanceUsd(): Promise<number | undefined> {
-    if (!this.deps.balance) return undefined;
+  private balanceUsd(): Promise<number | undefined> {
+    const now = this.deps.clock.now();
+    if (!this.deps.balance) return Promise.resolve(undefined);
+    if (this.balanceRead && now - this.balanceRead.at < BALANCE_FRESH_MS) return this.balanceRead.usd;
+    const read = this.deps.balance;
     const limit = timeoutOn(this.deps.clock, BALANCE_READ_MS);
-    try {
-      return (await this.deps.balance(limit.signal)).usd;
-    } catch (err) {
-      this.deps.log?.info(`could not read the RunComfy balance (${(err as Error).message}); the work is not checked against it.`);
-      return undefined;
-    } finally {
-      limit.stop();
-    }
+    const usd = read(limit.signal).then(
+      (b) => b.usd,
+      (err: unknown) => {
+        this.deps.log?.info(`could not read the RunComfy balance (${(err as Error).message}); the work is not checked against it.`);
+        return undefined;
+      },
+    );
+    this.balanceRead = { at: now, usd: usd.finally(limit.stop) };
+    return this.balanceRead.usd;
   }
 
   private async confirm(q: Quotable, consent: Consent): Promise<void> {

@@ -57,9 +57,9 @@ export class PriceBook {
     return undefined;
   }
 
-  private async published(model: string): Promise<ModelPrice | undefined> {
+  private published(model: string): Promise<ModelPrice | undefined> {
     const cached = this.cached.get(model);
-    if (cached && this.clock.now() < cached.until) return cached.price;
+    if (cached && this.clock.now() < cached.until) return Promise.resolve(cached.price);
     let asking = this.inFlight.get(model);
     if (!asking) {
       asking = this.ask(model).finally(() => this.inFlight.delete(model));

@@ -146,6 +146,22 @@ export class Jobs {
     }
   }
 
+  /**
+   * Asks RunComfy to cancel a job, then reads (and records) its state, which says what happened: RunComfy
+   * cancels only queued jobs. An answer without its outcome (a plain 409) is a refusal, kept as `refusal`, not a failure.
+   */
+  async cancel(requestId: string, signal?: AbortSignal): Promise<{ outcome?: string; refusal?: string; snap: StatusSnapshot }> {
+    let outcome: string | undefined;
+    let refusal: string | undefined;
+    try {
+      outcome = (await this.client.cancel(requestId, signal)).outcome;
+    } catch (err) {
+      if (!isKlingError(err, 'upstream_validation')) throw err;
+      refusal = err.message;
+    }
+    return { outcome, refusal, snap: await this.status(requestId, signal) };
+  }
+
   async status(requestId: string, signal?: AbortSignal): Promise<StatusSnapshot> {
     const snap = await this.waiter.snapshot(requestId, signal);
     await this.observe(requestId, snap);

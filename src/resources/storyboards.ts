@@ -13,7 +13,7 @@ import { LIST_LIMIT, completeIds, listFromLedger, readFromLedger } from './read.
 
 export function registerStoryboardResources(server: McpServer, app: AppContext): void {
   const describe = async (id: string) => {
-    const slice = await loadSlice(app, id);
+    const slice = await loadSlice(app.ledger, id);
     const { board } = slice;
     const view = boardView(board, shotStates(slice, processAlive), slice, app.config.maxWaitS).structured;
     // Every cut, each as it stands: its shot list with the take of each shot, its film and sheet.

@@ -60,9 +60,10 @@ export interface ErrorAnswer {
 }
 
 /** A RunComfy error body as JSON text. */
-export function errorBody(code: number | string, message: string, o: Omit<ErrorAnswer, 'status' | 'message'> = {}): string {
-  const value = o.codeAs === 'string' ? String(code) : typeof code === 'string' && /^\d+$/.test(code) ? Number(code) : code;
-  const body = o.shape === 'code' ? { code: value, error: message } : { error_code: value, error_message: message, ...(o.detail && { detail: o.detail }) };
+export function errorBody(code: number | string, message: string, answer: Omit<ErrorAnswer, 'status' | 'message'> = {}): string {
+  const value = answer.codeAs === 'string' ? String(code) : typeof code === 'string' && /^\d+$/.test(code) ? Number(code) : code;
+  const body =
+    answer.shape === 'code' ? { code: value, error: message } : { error_code: value, error_message: message, ...(answer.detail && { detail: answer.detail }) };
   return JSON.stringify(body);
 }
 
@@ -280,13 +281,17 @@ export class RunComfySimulator {
     this.faults.push({ times: 1, ...fault });
   }
 
-  /** Answers the next matching request(s) with RunComfy error `code`, on the HTTP status set for it unless `o.status` says otherwise. */
-  injectError(route: Route, code: number | string, o: ErrorAnswer & { times?: number } = {}): void {
+  /** Answers the next matching request(s) with RunComfy error `code`, on the HTTP status set for it unless `answer.status` says otherwise. */
+  injectError(route: Route, code: number | string, answer: ErrorAnswer & { times?: number } = {}): void {
     this.inject({
       route,
-      times: o.times,
-      status: o.status ?? this.statusOf(code),
-      body: errorBody(code, o.message ?? `injected error ${code}`, { shape: o.shape ?? this.opts.errorShape, codeAs: o.codeAs, detail: o.detail }),
+      times: answer.times,
+      status: answer.status ?? this.statusOf(code),
+      body: errorBody(code, answer.message ?? `injected error ${code}`, {
+        shape: answer.shape ?? this.opts.errorShape,
+        codeAs: answer.codeAs,
+        detail: answer.detail,
+      }),
     });
   }
 
@@ -419,7 +424,7 @@ export class RunComfySimulator {
     if (route === 'submit' || route === 'model') {
       const model = modelById(id);
       if (!model) return this.error(RUNCOMFY_CODES.invalidModel, `Invalid model id: ${id}.`);
-      return route === 'submit' ? this.submit(model, body, token) : this.modelInfo(model);
+      return route === 'submit' ? await this.submit(model, body, token) : this.modelInfo(model);
     }
     const job = this.visibleJob(id, token);
     if (!('owner' in job)) return job;

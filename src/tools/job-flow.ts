@@ -4,7 +4,7 @@ import type { JobInput } from '../ledger/records.js';
 import { hasSound } from '../models/clip.js';
 import type { AnyModel, ModelInputBase } from '../models/model.js';
 import { MIN_SAVE_MS } from '../util/deadline.js';
-import type { JobCall } from '../calls/call.js';
+import type { JobCall } from './call.js';
 import { jobView, type JobView } from './job-view.js';
 import type { ToolReply } from '../calls/respond.js';
 

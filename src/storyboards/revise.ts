@@ -211,10 +211,11 @@ function pickTake(id: string, index: number, n: number, takes: Take[], wanted: J
   }
   const differs = take.job.input ? differences(take.job.input, wanted) : ['its inputs are not recorded'];
   if (differs.length > 0) {
+    const shown = take.job.input ? ` ${inputsDiffer(n, take.job.input, wanted).join(' ')}` : '';
     throw new KlingError(
       'invalid_input',
-      `Shot ${index}: take ${n} was made from other inputs (${differs.join('; ')}), so it cannot be this shot. Nothing was submitted. ` +
-        'Give the shot exactly as that take was made, or leave take out to render it.',
+      `Shot ${index}: take ${n} was made from other inputs (${differs.join('; ')}), so it cannot be this shot.${shown} Nothing was submitted. ` +
+        'Give the shot exactly as that take was made (kling://storyboards/{storyboard_id} lists every take with its inputs), or leave take out to render it.',
     );
   }
   if (!usable(take)) {
@@ -226,13 +227,37 @@ function pickTake(id: string, index: number, n: number, takes: Take[], wanted: J
   return n;
 }
 
+/** A frame differs by its content (the digest of its bytes), or by reference where no digest was recorded. */
+const frameDiffers = (before: JobInput, now: JobInput, f: (typeof FRAME_FIELDS)[number]) =>
+  (before.image_sha256?.[f] ?? before[f]) !== (now.image_sha256?.[f] ?? now[f]);
+
 /** How `now` differs from `before`, in the words the answer uses ("prompt changed", "frame changed: end_image_url"). */
 function differences(before: JobInput, now: JobInput): string[] {
-  const frames = FRAME_FIELDS.filter((f) => (before.image_sha256?.[f] ?? before[f]) !== (now.image_sha256?.[f] ?? now[f]));
+  const frames = FRAME_FIELDS.filter((f) => frameDiffers(before, now, f));
   return [
     ...(before.prompt !== now.prompt ? ['prompt changed'] : []),
     ...(before.duration !== now.duration ? ['duration changed'] : []),
     ...(frames.length > 0 ? [`frame changed: ${frames.join(', ')}`] : []),
+  ];
+}
+
+/** What differs between take `n`'s inputs and the shot as given, each side shown (frames by the digest of their bytes). */
+function inputsDiffer(n: number, take: JobInput, shot: JobInput): string[] {
+  const quote = (s: unknown) => {
+    const t = String(s);
+    return JSON.stringify(t.length > 80 ? `${t.slice(0, 79)}…` : t);
+  };
+  const frame = (input: JobInput, f: (typeof FRAME_FIELDS)[number]) => {
+    const sha = input.image_sha256?.[f];
+    const ref = String(input[f]);
+    return `${ref.length > 80 ? `${ref.slice(0, 79)}…` : ref}${sha ? ` (sha256 ${sha.slice(0, 12)}…)` : ''}`;
+  };
+  return [
+    ...(take.prompt !== shot.prompt ? [`prompt: take ${n} has ${quote(take.prompt)}, this shot ${quote(shot.prompt)}.`] : []),
+    ...(take.duration !== shot.duration ? [`duration: take ${n} is ${take.duration} s, this shot ${shot.duration} s.`] : []),
+    ...FRAME_FIELDS.filter((f) => frameDiffers(take, shot, f)).map(
+      (f) => `${f}: take ${n} was made from ${frame(take, f)}, this shot gives ${frame(shot, f)}.`,
+    ),
   ];
 }
 

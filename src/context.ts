@@ -151,6 +151,8 @@ export class AppContext {
       ledger: this.ledger,
       clock: this.clock,
       settings: { spendLimitUsd: this.config.spendLimitUsd, confirmAboveUsd: this.config.confirmAboveUsd },
+      balance: (signal) => client.balance(signal),
+      log: this.log,
     });
     const submissions = new SubmissionRecord(this.ledger, approval.limit, this.clock, this.log);
     const jobs = new Jobs({

@@ -37,7 +37,9 @@ describe('quotes for clients without elicitation (KLING_MCP_CONFIRM_ABOVE_USD)',
     expect(first.r).toBeToolError('confirmation_required');
     expect(first.submitted).toBe(0);
     const text = textOf(first.r);
-    expect(text).toMatch(/Nothing was submitted\. Quote: a 5 s clip for about \$0\.56, 1 paid job\(s\); spend so far \$0\.00 over the last 24 h/);
+    expect(text).toMatch(
+      /Nothing was submitted\. Quote: a 5 s clip for about \$0\.56, 1 paid job\(s\) \(prices: Kling O1 \$0\.112\/second \(RunComfy's model page\)\); spend so far \$0\.00 over the last 24 h/,
+    );
     expect(text).toContain('above $0.50 (KLING_MCP_CONFIRM_ABOVE_USD)');
     const token = tokenOf(first.r)!;
     expect(text).toContain(`confirm_quote: "${token}"`);

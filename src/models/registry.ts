@@ -3,7 +3,13 @@
  * endpoint is registered here and is the default everywhere (the tools offer
  * it); `registerModel` adds another (a later endpoint's module, or a test's).
  */
+import { kling304kImageToVideo } from './kling-3.0-4k-image-to-video.js';
+import { kling30ProImageToVideo } from './kling-3.0-pro-image-to-video.js';
+import { kling30StandardImageToVideo } from './kling-3.0-standard-image-to-video.js';
 import { klingO1ImageToVideo } from './kling-o1-image-to-video.js';
+import { klingO34kImageToVideo } from './kling-o3-4k-image-to-video.js';
+import { klingO3ProImageToVideo } from './kling-o3-pro-image-to-video.js';
+import { klingO3StandardImageToVideo } from './kling-o3-standard-image-to-video.js';
 import type { AnyModel, Model, ModelInputBase } from './model.js';
 
 /** The model the tools, the ledger's old lines and the settings mean when they name none. */
@@ -40,6 +46,16 @@ export function registerModel<I extends ModelInputBase, F extends string>(model:
 }
 
 registerModel(DEFAULT_MODEL);
+// The newer Kling engines, chosen per clip, board or shot by the clip and board tools' `model`.
+const ENGINES: AnyModel[] = [
+  kling30StandardImageToVideo,
+  kling30ProImageToVideo,
+  kling304kImageToVideo,
+  klingO3StandardImageToVideo,
+  klingO3ProImageToVideo,
+  klingO34kImageToVideo,
+];
+for (const engine of ENGINES) registerModel(engine);
 
 /** Every registered model, the default first. */
 export function models(): AnyModel[] {

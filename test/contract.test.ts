@@ -546,8 +546,8 @@ describe("a model's live input schema (GET /v1/models/{id}), and the simulator's
   afterAll(async () => {
     for (const s of sims) await s.stop();
   });
-  async function drifted(o: SimulatorOptions) {
-    const sim = await startSim(o);
+  async function drifted(simulator: SimulatorOptions) {
+    const sim = await startSim(simulator);
     sims.push(sim);
     return { sim, client: new RunComfyClient({ baseUrl: sim.url, accountBaseUrl: sim.url, token: SIM_TOKEN }) };
   }

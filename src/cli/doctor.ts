@@ -46,9 +46,9 @@ const NO_TOKEN =
   'client\'s config (README: "Use it with a real RunComfy token").';
 
 /** Runs every check, prints one line each and a verdict, and answers the exit status. */
-export async function doctor(o: { env: Record<string, string | undefined>; pkg: PackageInfo; write: (text: string) => void }): Promise<number> {
-  const config = loadConfig(o.env);
-  const print = (c: Check) => o.write(redact(`[${c.verdict}] ${c.name}: ${c.detail}\n`));
+export async function doctor(io: { env: Record<string, string | undefined>; pkg: PackageInfo; write: (text: string) => void }): Promise<number> {
+  const config = loadConfig(io.env);
+  const print = (c: Check) => io.write(redact(`[${c.verdict}] ${c.name}: ${c.detail}\n`));
   const checks: Check[] = [];
   const report = (...cs: Check[]) => {
     for (const c of cs) {
@@ -56,7 +56,7 @@ export async function doctor(o: { env: Record<string, string | undefined>; pkg: 
       print(c);
     }
   };
-  report(nodeCheck(o.pkg), settingsCheck(config));
+  report(nodeCheck(io.pkg), settingsCheck(config));
   // The network checks run while the folders and the ledger are checked; their lines follow in a fixed order.
   const upstream = upstreamChecks(config);
   report(await folderCheck('output folder', config.outputDir, 'KLING_MCP_OUTPUT_DIR'));
@@ -69,14 +69,16 @@ export async function doctor(o: { env: Record<string, string | undefined>; pkg: 
   const problems = checks.filter((c) => c.verdict === 'problem').length;
   const unchecked = checks.filter((c) => c.verdict === 'could not check').length;
   if (problems > 0) {
-    o.write(`Not ready: ${problems} problem${problems === 1 ? '' : 's'} to fix (above).\n`);
+    io.write(`Not ready: ${problems} problem${problems === 1 ? '' : 's'} to fix (above).\n`);
     return DOCTOR_EXIT.problem;
   }
   if (unchecked > 0) {
-    o.write(`Nothing wrong found, but ${unchecked} check${unchecked === 1 ? '' : 's'} could not run (above): run doctor again once RunComfy can be reached.\n`);
+    io.write(
+      `Nothing wrong found, but ${unchecked} check${unchecked === 1 ? '' : 's'} could not run (above): run doctor again once RunComfy can be reached.\n`,
+    );
     return DOCTOR_EXIT.unchecked;
   }
-  o.write('Ready: every check passed.\n');
+  io.write('Ready: every check passed.\n');
   return DOCTOR_EXIT.ready;
 }
 

@@ -67,8 +67,8 @@ export class Boards {
   }
 
   /** Waits for the cut's shots within the call's time, saves their clips, stitches its film, and shows the cut. */
-  private finish(board: BoardRecord, o: FinishArgs, call: BoardCall, progress: BoardProgress): Promise<ToolReply<BoardView>> {
-    return this.named(board, () => finishCut(this.deps, call, board, o, progress));
+  private finish(board: BoardRecord, args: FinishArgs, call: BoardCall, progress: BoardProgress): Promise<ToolReply<BoardView>> {
+    return this.named(board, () => finishCut(this.deps, call, board, args, progress));
   }
 
   /** A step once the board exists: its error names the board and every job of it. */

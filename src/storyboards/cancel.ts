@@ -50,16 +50,16 @@ export async function cancelBoard(
       }
     }),
   );
-  const lines = outcomes.map((o) => `- shot ${o.index}${o.request_id ? ` (${o.request_id})` : ''}: ${outcomeText(o)}`);
-  const all = outcomes.every((o) => o.cancelled || o.status === 'completed');
+  const lines = outcomes.map((shot) => `- shot ${shot.index}${shot.request_id ? ` (${shot.request_id})` : ''}: ${outcomeText(shot)}`);
+  const all = outcomes.every((shot) => shot.cancelled || shot.status === 'completed');
   const text = `Storyboard ${boardId} is stopped: no further shots will be submitted.\n${lines.join('\n')}\nget_storyboard shows the board; shots that finish are still saved.`;
   return { structured: { cancelled: all, storyboard: { storyboard_id: boardId, shots: outcomes } }, text };
 }
 
-function outcomeText(o: ShotOutcome): string {
-  if (o.status === 'not_submitted') return 'never submitted; it will not be';
-  if (o.cancelled) return 'cancelled (not billed)';
-  if (o.status === 'in_progress') return 'already rendering: RunComfy cannot cancel it, it will finish and be billed';
-  if (o.status === 'outcome_unknown') return 'its submission got no answer: check your RunComfy dashboard';
-  return `${o.status}: nothing to cancel`;
+function outcomeText(shot: ShotOutcome): string {
+  if (shot.status === 'not_submitted') return 'never submitted; it will not be';
+  if (shot.cancelled) return 'cancelled (not billed)';
+  if (shot.status === 'in_progress') return 'already rendering: RunComfy cannot cancel it, it will finish and be billed';
+  if (shot.status === 'outcome_unknown') return 'its submission got no answer: check your RunComfy dashboard';
+  return `${shot.status}: nothing to cancel`;
 }

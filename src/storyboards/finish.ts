@@ -19,13 +19,19 @@ export interface FinishArgs {
   sent: readonly string[];
 }
 
-export async function finishCut(deps: BoardsDeps, call: BoardCall, board: BoardRecord, o: FinishArgs, progress: BoardProgress): Promise<ToolReply<BoardView>> {
-  await settleShots(deps, call, board, { download: o.download || o.stitch, progress });
-  if (o.stitch) await stitchFilm(deps, board, progress);
-  await o.sheet;
+export async function finishCut(
+  deps: BoardsDeps,
+  call: BoardCall,
+  board: BoardRecord,
+  args: FinishArgs,
+  progress: BoardProgress,
+): Promise<ToolReply<BoardView>> {
+  await settleShots(deps, call, board, { download: args.download || args.stitch, progress });
+  if (args.stitch) await stitchFilm(deps, board, progress);
+  await args.sheet;
   // This call's cut: a revision made meanwhile may already be the current one.
   const slice = await deps.ledger.slice(board.storyboard_id);
   const now = atCut(slice?.board ?? board, board.cut);
   const jobs = slice?.jobs ?? [];
-  return boardView(now, shotStates({ board: now, jobs, pending: slice?.pending ?? [] }, processAlive), { jobs, sent: o.sent }, deps.settings.maxWaitS);
+  return boardView(now, shotStates({ board: now, jobs, pending: slice?.pending ?? [] }, processAlive), { jobs, sent: args.sent }, deps.settings.maxWaitS);
 }

@@ -191,7 +191,7 @@ export function decideCut(slice: BoardSlice, shots: RevisedShot[], checked: Chec
         });
         return;
       }
-      const twin = out.findIndex((o) => o.take === undefined && !o.slot && !o.reroll && fingerprint(o) === fp);
+      const twin = out.findIndex((earlier) => earlier.take === undefined && !earlier.slot && !earlier.reroll && fingerprint(earlier) === fp);
       if (twin >= 0) {
         out.push({ ...record, slot: { cut: Math.max(...board.cuts.map((c) => c.cut)) + 1, shot: twin + 1 }, reason: `same as shot ${twin + 1}` });
         return;

@@ -20,18 +20,23 @@ export async function settleShots(
   deps: Pick<BoardsDeps, 'ledger' | 'jobs' | 'clock' | 'log'>,
   call: Pick<BoardCall, 'signal' | 'deadline'>,
   board: BoardRecord,
-  o: { download: boolean; progress: BoardProgress },
+  options: { download: boolean; progress: BoardProgress },
 ): Promise<void> {
   const { jobs, clock } = deps;
   const shots = await standing(deps.ledger, board);
   const running = shots.filter((s) => s.job && (s.phase === 'queued' || s.phase === 'running'));
-  for (const s of shots) if (s.phase === 'completed' || s.phase === 'failed' || s.phase === 'cancelled') o.progress.shotDone(s.index);
+  for (const s of shots) if (s.phase === 'completed' || s.phase === 'failed' || s.phase === 'cancelled') options.progress.shotDone(s.index);
   // A take shown by two shots of the cut is waited for once.
   const waitFor = [...new Map(running.map((s) => [s.job!.request_id, s])).values()];
   if (waitFor.length > 0 && call.deadline.canWait()) {
     const waits = await Promise.allSettled(
       waitFor.map((s) =>
-        jobs.wait(s.job!.request_id, { until: 'end', budgetMs: call.deadline.remainingMs(), signal: call.signal, progress: o.progress.shotSink(s.index) }),
+        jobs.wait(s.job!.request_id, {
+          until: 'end',
+          budgetMs: call.deadline.remainingMs(),
+          signal: call.signal,
+          progress: options.progress.shotSink(s.index),
+        }),
       ),
     );
     rethrowAbort(waits);
@@ -44,14 +49,14 @@ export async function settleShots(
         .filter(
           (s) =>
             s.job &&
-            ((s.phase === 'completed' && (needsFiles(s, o.download) || s.job.charged_usd === undefined || !s.job.output)) ||
+            ((s.phase === 'completed' && (needsFiles(s, options.download) || s.job.charged_usd === undefined || !s.job.output)) ||
               (s.phase === 'failed' && s.job.errors.length === 0)),
         )
         .map((s) => [s.job!.request_id, s]),
     ).values(),
   ];
   if (toCollect.length === 0) return;
-  o.progress.finishing('saving', `saving ${toCollect.length} clip(s)`);
+  options.progress.finishing('saving', `saving ${toCollect.length} clip(s)`);
   // One saving budget for all of them, not one each: the call still answers in time.
   const saveUntil = clock.now() + call.deadline.atLeast(MIN_SAVE_MS);
   const saves = await Promise.allSettled(
@@ -59,7 +64,7 @@ export async function settleShots(
       saving.run(async () => {
         const left = saveUntil - clock.now();
         if (left <= 0) return;
-        await jobs.collect(s.job!.request_id, o.download, call.signal, left);
+        await jobs.collect(s.job!.request_id, options.download, call.signal, left);
       }, call.signal),
     ),
   );

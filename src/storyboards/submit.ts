@@ -37,21 +37,21 @@ export async function submitShots(
   deps: BoardsDeps,
   call: BoardCall,
   board: BoardRecord,
-  o: { resubmit: Resubmit; checked?: CheckedShots; progress: BoardProgress },
+  options: { resubmit: Resubmit; checked?: CheckedShots; progress: BoardProgress },
 ): Promise<string[]> {
   if (board.closed) return [];
   const wanted = (s: ShotState) =>
     s.phase === 'not_submitted' ||
-    (o.resubmit.failed && (s.phase === 'failed' || s.phase === 'cancelled')) ||
-    (o.resubmit.unknown && s.phase === 'outcome_unknown');
+    (options.resubmit.failed && (s.phase === 'failed' || s.phase === 'cancelled')) ||
+    (options.resubmit.unknown && s.phase === 'outcome_unknown');
   const states = (await standing(deps.ledger, board)).filter(wanted);
   const todo = states.map((s) => s.index);
   if (todo.length === 0) return [];
   const planned = (i: number) => board.shots[i - 1]!;
   const inline = todo.some((i) => FRAME_FIELDS.some((f) => isInline(planned(i)[f])));
-  if (!o.checked && inline) refuseInlineFrames(board, todo);
-  const checked = o.checked ?? (await checkShots(deps, call, board.shots.map(asShotInput), todo));
-  if (!o.checked) refuseChangedFrames(board, checked);
+  if (!options.checked && inline) refuseInlineFrames(board, todo);
+  const checked = options.checked ?? (await checkShots(deps, call, board.shots.map(asShotInput), todo));
+  if (!options.checked) refuseChangedFrames(board, checked);
   // The plan's own estimate for a shot it reserved; today's price for anything it did not.
   const work = todo.map((i) => ({ index: i, model: DEFAULT_MODEL, estimateUsd: planned(i).estimate_usd, input: planned(i) }));
   const priced = new Map((await deps.approval.price(work)).map((w) => [w.index, w]));
@@ -99,7 +99,7 @@ export async function submitShots(
         [...new Set([...sent, ...(await boardRequestIds(deps.ledger, board.storyboard_id))])],
       );
     }
-    o.progress.shotsSubmitted(++done, `shot ${index} submitted`);
+    options.progress.shotsSubmitted(++done, `shot ${index} submitted`);
   }
   return sent;
 }

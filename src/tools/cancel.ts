@@ -33,7 +33,7 @@ export const cancel = defineJobTool({
   },
   annotations: { readOnlyHint: false, destructiveHint: true, idempotentHint: true, openWorldHint: true },
   waitsByDefault: false,
-  async handle(args, call) {
+  handle(args, call) {
     if ((args.request_id === undefined) === (args.storyboard_id === undefined)) {
       throw new KlingError('invalid_input', 'Give either request_id (one job) or storyboard_id (a whole storyboard), not both and not neither.');
     }

@@ -22,6 +22,8 @@ export type ErrorCode =
   | 'rate_limited'
   | 'upstream_unavailable'
   | 'upstream_bad_response'
+  /** A completed job's output holds nothing of the kind its model makes (no video from a video model). */
+  | 'output_missing'
   /** RunComfy answered with an error code this server does not know. */
   | 'upstream_error'
   | 'network'

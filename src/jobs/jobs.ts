@@ -2,9 +2,9 @@
  * What the tools do to jobs, with the ledger kept in step: submit (recorded the
  * moment a request_id exists), observe, wait, and collect results to disk.
  */
-import { abortError, isKlingError } from '../errors.js';
+import { KlingError, abortError, isKlingError } from '../errors.js';
 import { declaredRunMs, defaultDuration } from '../models/define.js';
-import type { AnyModel, ModelInputBase } from '../models/model.js';
+import type { AnyModel, ModelInputBase, OutputKind } from '../models/model.js';
 import { outputUrls, type ModelOutput } from '../models/output.js';
 import { DEFAULT_MODEL, modelById, requestBody } from '../models/registry.js';
 import type { ProgressSink } from '../polling/progress.js';
@@ -56,6 +56,8 @@ export interface JobFacts {
   estimateUsd?: number;
   chargedUsd?: number;
   upstreamError?: unknown;
+  /** What the job makes, when the ledger knows the job. */
+  kind?: OutputKind;
   /** Set when saving failed; the remote URLs in `output` still work. */
   downloadError?: string;
   /** The call waited and its budget ran out. */
@@ -123,7 +125,10 @@ export class Jobs {
     const model = o.model ?? DEFAULT_MODEL;
     // The input as the model's schema parsed it: its fields are what the ledger keeps of it.
     const recordAs = o.recordAs ?? (input as JobInput);
-    const reserved = await this.submissions.reserve({ model: model.id, input: recordAs, estimate_usd: o.estimateUsd, board: o.board, claim: o.claim }, o.what);
+    const reserved = await this.submissions.reserve(
+      { model: model.id, kind: model.makes, price_unit: model.price.unit, input: recordAs, estimate_usd: o.estimateUsd, board: o.board, claim: o.claim },
+      o.what,
+    );
     // Another call took this storyboard shot first.
     if (reserved === undefined) return undefined;
     try {
@@ -195,6 +200,7 @@ export class Jobs {
     const job = await this.ledger.job(requestId);
     return {
       requestId,
+      kind: job?.kind,
       output: job?.output,
       files: job?.files,
       submittedAt: job?.submitted_at,
@@ -226,6 +232,7 @@ export class Jobs {
     if (JSON.stringify(job?.output) !== JSON.stringify(result.output)) {
       await this.note('output', requestId, { output: result.output });
     }
+    if (job && !outputUrls(result.output).some((u) => u.kind === job.kind)) await this.missing(requestId, job.kind, job.model, result.output);
     if (!download) return { files: job?.files ?? [] };
     const urls = outputUrls(result.output);
     const files: SavedFile[] = [];
@@ -253,6 +260,16 @@ export class Jobs {
       budget.stop();
     }
     return { files };
+  }
+
+  /** A completed job whose output lacks what its model makes: recorded once, and a typed failure carrying its request_id. */
+  private async missing(requestId: string, kind: OutputKind, model: string, output: ModelOutput): Promise<never> {
+    const message =
+      `RunComfy reports job ${requestId} completed, but its output holds no ${kind}, which ${model} makes ` +
+      `(it holds: ${Object.keys(output).join(', ') || 'nothing'}). Nothing was saved; the job may still be billed: check it on RunComfy's dashboard.`;
+    if (!(await this.ledger.job(requestId))?.errors.some((e) => e.code === 'output_missing'))
+      await this.note('error', requestId, { code: 'output_missing', message });
+    throw new KlingError('output_missing', message, { requestIds: [requestId] });
   }
 
   /**

@@ -110,7 +110,7 @@ export class SubmissionRecord {
   }
 
   private paid(r: Reserved) {
-    return { model: r.model, input: r.input, estimate_usd: r.estimate_usd, intent: r.id, board: r.board };
+    return { model: r.model, kind: r.kind, price_unit: r.price_unit, input: r.input, estimate_usd: r.estimate_usd, intent: r.id, board: r.board };
   }
 
   private note<T extends LedgerEvent['t']>(t: T, id: string, fields: Omit<EventOf<T>, 't' | 'id' | 'at'>, at: number): Promise<void> {

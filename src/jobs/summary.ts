@@ -3,6 +3,7 @@
  * from the ledger record, never stored.
  */
 import { z } from 'zod';
+import { OUTPUT_KINDS } from '../models/model.js';
 import { isTerminal } from './phase.js';
 import { jobCostUsd, jobPhase, type JobRecord } from '../ledger/records.js';
 
@@ -16,10 +17,11 @@ export const jobSummarySchema = z.object({
     ),
   checked_at: z.string().optional().describe('when this server last asked RunComfy for the state (absent: not since the submission)'),
   done: z.boolean(),
+  kind: z.enum(OUTPUT_KINDS).describe('what the job makes: video, image or audio'),
   duration: z.number().optional(),
   submitted_at: z.string().optional(),
   age_s: z.number().optional(),
-  file: z.string().optional().describe('local path of the saved video'),
+  file: z.string().optional().describe('local path of the saved result'),
   video_url: z.string().optional(),
   outcome_unknown: z.boolean().optional().describe('the submission got no answer; check the RunComfy dashboard'),
   storyboard_id: z.string().optional().describe('the storyboard this job renders a shot of'),
@@ -40,7 +42,8 @@ export function summarize(job: JobRecord, now: number): JobSummary {
     prompt: prompt.length > 80 ? `${prompt.slice(0, 79)}…` : prompt,
     status: job.status ?? (job.outcome_unknown ? 'outcome_unknown' : 'submitted'),
     done: phase !== 'outcome_unknown' && isTerminal(phase),
-    ...(job.input && { duration: job.input.duration }),
+    kind: job.kind,
+    ...(job.input?.duration !== undefined && { duration: job.input.duration }),
     ...(job.submitted_at !== undefined && {
       submitted_at: new Date(job.submitted_at).toISOString(),
       age_s: Math.max(0, Math.round((now - job.submitted_at) / 1000)),

@@ -7,6 +7,7 @@
  */
 import { z } from 'zod';
 import { modelOutputSchema } from '../models/output.js';
+import { OUTPUT_KINDS, type OutputKind } from '../models/model.js';
 import { DEFAULT_MODEL } from '../models/registry.js';
 import { isTerminal, phaseOf, type Phase } from '../jobs/phase.js';
 
@@ -38,6 +39,8 @@ export type RecordedInput = z.output<typeof shotSchema>;
 
 /** The RunComfy model of a submission. Events written before the ledger recorded one are of the seed model (DEFAULT_MODEL.id). */
 const model = z.string().optional();
+/** What the model makes and RunComfy's price unit for it, as of the submission; older events are of the seed model's (a video, per second). */
+const made = { kind: z.enum(OUTPUT_KINDS).optional(), price_unit: z.string().optional() };
 
 export const savedFileSchema = z.object({
   url: z.string().describe('where the file came from (a remote URL, or the clips it was joined from)'),
@@ -110,6 +113,7 @@ const eventSchema = z.discriminatedUnion('t', [
     id: z.string(),
     at: z.number(),
     model,
+    ...made,
     input: jobInputSchema,
     estimate_usd: usd.optional(),
     board: boardRef.optional(),
@@ -123,6 +127,7 @@ const eventSchema = z.discriminatedUnion('t', [
     id: z.string(),
     at: z.number(),
     model,
+    ...made,
     input: jobInputSchema,
     estimate_usd: usd.optional(),
     intent: z.string().optional(),
@@ -133,6 +138,7 @@ const eventSchema = z.discriminatedUnion('t', [
     id: z.string(),
     at: z.number(),
     model,
+    ...made,
     input: jobInputSchema,
     error: z.string(),
     estimate_usd: usd.optional(),
@@ -180,6 +186,9 @@ export interface JobRecord {
   request_id: string;
   /** The RunComfy model (endpoint) the job runs on. */
   model: string;
+  /** What it makes, and the unit its price is in (RunComfy's `price_unit` word). */
+  kind: OutputKind;
+  price_unit: string;
   submitted_at?: number;
   input?: JobInput;
   /** The submission's outcome is unknown (no request_id came back); `request_id` is a local id. */
@@ -205,6 +214,8 @@ export interface PendingSubmission {
   id: string;
   at: number;
   model: string;
+  kind?: OutputKind;
+  price_unit?: string;
   input: JobInput;
   estimate_usd?: number;
   board?: BoardRef;
@@ -299,6 +310,9 @@ const stamp = z.object({ at: z.number() });
 export const jobDocSchema: z.ZodType<JobRecord> = z.looseObject({
   request_id: z.string(),
   model: z.string(),
+  // Rows folded before kinds were recorded are of the seed model's jobs.
+  kind: z.enum(OUTPUT_KINDS).default(DEFAULT_MODEL.makes),
+  price_unit: z.string().default(DEFAULT_MODEL.price.unit),
   submitted_at: z.number().optional(),
   input: jobInputSchema.optional(),
   outcome_unknown: z.boolean().optional(),
@@ -318,6 +332,8 @@ export const pendingDocSchema: z.ZodType<PendingSubmission> = z.looseObject({
   id: z.string(),
   at: z.number(),
   model: z.string(),
+  kind: z.enum(OUTPUT_KINDS).optional(),
+  price_unit: z.string().optional(),
   input: jobInputSchema,
   estimate_usd: z.number().optional(),
   board: boardRef.optional(),
@@ -378,6 +394,8 @@ export function pendingOf(e: EventOf<'submitting'>): PendingSubmission {
     id: e.id,
     at: e.at,
     model: e.model ?? DEFAULT_MODEL.id,
+    ...(e.kind && { kind: e.kind }),
+    ...(e.price_unit && { price_unit: e.price_unit }),
     input: e.input,
     estimate_usd: e.estimate_usd,
     board: e.board,
@@ -437,12 +455,23 @@ export function foldBoard(prev: BoardRecord | undefined, e: BoardEvent): BoardRe
 export function foldJob(prev: JobRecord | undefined, e: JobEvent): JobRecord {
   const job: JobRecord = prev
     ? { ...prev, states: [...prev.states], errors: [...prev.errors], updated_at: Math.max(prev.updated_at, e.at) }
-    : { request_id: e.id, model: DEFAULT_MODEL.id, states: [], files: [], errors: [], updated_at: e.at };
+    : {
+        request_id: e.id,
+        model: DEFAULT_MODEL.id,
+        kind: DEFAULT_MODEL.makes,
+        price_unit: DEFAULT_MODEL.price.unit,
+        states: [],
+        files: [],
+        errors: [],
+        updated_at: e.at,
+      };
   switch (e.t) {
     case 'submitted':
     case 'submit_unknown':
       job.submitted_at = e.at;
       job.model = e.model ?? DEFAULT_MODEL.id;
+      job.kind = e.kind ?? DEFAULT_MODEL.makes;
+      job.price_unit = e.price_unit ?? DEFAULT_MODEL.price.unit;
       job.input = e.input;
       job.estimate_usd = e.estimate_usd;
       job.board = e.board;

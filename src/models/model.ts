@@ -12,7 +12,8 @@ import type { ModelOutput } from './output.js';
 import type { MediaKind, PublishedSchema } from './schema.js';
 
 /** What a model makes: the kind of its result (RunComfy's `output_type`, in lower case). */
-export type OutputKind = 'video' | 'image' | 'audio';
+export const OUTPUT_KINDS = ['video', 'image', 'audio'] as const;
+export type OutputKind = (typeof OUTPUT_KINDS)[number];
 
 /** RunComfy's `price_unit` words: per second of output, per image made, per output (one run). */
 export type PriceUnit = 'second' | 'image' | 'output';

@@ -24,7 +24,9 @@ import type { AnyModel, ImageSpec, ModelInputBase } from '../models/model.js';
 import { modelById } from '../models/registry.js';
 import { acceptedFormat } from '../preflight/inspect-image.js';
 import { systemClock, type Clock } from '../util/clock.js';
+import { mp3File } from '../media/mp3.js';
 import { fadeClip } from './clip.js';
+import { simulatedImage } from './image.js';
 
 export type Route = 'submit' | 'model' | 'status' | 'result' | 'cancel' | 'output' | 'file' | 'balance';
 
@@ -125,6 +127,8 @@ export interface JobPlan {
   failWith?: { status?: string; error?: SimJobError; costUsd?: number };
   /** Serve a synthetic MP4-typed result of this many bytes instead of the model's clip (for size benchmarks). */
   outputBytes?: number;
+  /** Answer this `output` once completed instead of the model's (e.g. one without what the model makes). */
+  output?: Record<string, unknown>;
 }
 
 export interface SimulatorOptions {
@@ -168,7 +172,8 @@ interface SimJob {
   submittedAt: number;
   plan: JobPlan;
   cancelledAt?: number;
-  clip?: Promise<Buffer>;
+  /** What it made, once asked for: its bytes and their media type. */
+  made?: Promise<{ body: Uint8Array; type: string }>;
 }
 
 export interface RequestLogEntry {
@@ -442,7 +447,7 @@ export class RunComfySimulator {
     };
     const common = { request_id: job.id, ...times, ...(cost !== undefined && { cost }) };
     if (status === 'completed') {
-      return { ...common, status: 'succeeded', output: { video: `${this.baseUrl}/outputs/${job.id}.mp4` } };
+      return { ...common, status: 'succeeded', output: job.plan.output ?? { [job.model.makes]: `${this.baseUrl}/outputs/${job.id}.${outputExt(job)}` } };
     }
     if (status === failState(job)) {
       return { ...common, status, output: null, error: job.plan.failWith?.error ?? { message: 'The generation failed.' } };
@@ -524,25 +529,39 @@ export class RunComfySimulator {
   }
 
   private async serveOutput(res: http.ServerResponse, name: string): Promise<void> {
-    const id = name.replace(/\.mp4$/, '');
+    const id = name.replace(/\.[a-z0-9]+$/, '');
     const job = this.jobs.get(id);
     if (!job || this.stateOf(job).status !== 'completed' || this.expired(job)) return send(res, 404, { detail: 'Not Found' });
     if (job.plan.outputBytes) return streamSynthetic(res, job.plan.outputBytes);
-    job.clip ??= this.render(job);
-    const clip = await job.clip;
-    res.writeHead(200, { 'content-type': 'video/mp4', 'content-length': clip.length });
-    res.end(clip);
+    job.made ??= this.make(job);
+    const { body, type } = await job.made;
+    res.writeHead(200, { 'content-type': type, 'content-length': body.length });
+    res.end(body);
   }
 
-  /** The clip the job's model renders: a fade through its frames, shaped as the model says, with sound if it says so. */
-  private async render(job: SimJob): Promise<Buffer> {
+  /**
+   * What the job's model makes, as the model says: a clip fading through its frames (with sound if it says so), an
+   * image of the prompt's colour with its references pasted in, or an MP3 of the asked length. Each tune is drawn
+   * from the whole request, so the same request always sounds the same.
+   */
+  private async make(job: SimJob): Promise<{ body: Uint8Array; type: string }> {
     const makes = job.model.simulator.makes;
-    if (makes.kind !== 'video') throw new Error(`the simulator cannot make ${makes.kind} yet`);
-    const { frames, aspect, sound } = makes.video(job.input);
-    const images = await Promise.all(frames.map((url) => this.fetchImage(url)));
-    // The tune is drawn from the whole request, so the same request always sounds the same.
-    const durationS = Number(job.input.duration);
-    return fadeClip(images, { durationS, width: this.opts.clipWidth, aspect, ...(sound && { soundSeed: JSON.stringify(job.input) }) });
+    const seed = JSON.stringify(job.input);
+    switch (makes.kind) {
+      case 'video': {
+        const { frames, aspect, sound } = makes.video(job.input);
+        const images = await Promise.all(frames.map((url) => this.fetchImage(url)));
+        const durationS = Number(job.input.duration);
+        return { body: await fadeClip(images, { durationS, width: this.opts.clipWidth, aspect, ...(sound && { soundSeed: seed }) }), type: 'video/mp4' };
+      }
+      case 'image': {
+        const { references, ...picture } = makes.image(job.input);
+        const body = await simulatedImage({ ...picture, references: await Promise.all(references.map((url) => this.fetchImage(url))) });
+        return { body, type: `image/${picture.format}` };
+      }
+      case 'audio':
+        return { body: mp3File({ seconds: makes.audio(job.input).seconds, seed }), type: 'audio/mpeg' };
+    }
   }
 
   private serveFile(res: http.ServerResponse, name: string): void {
@@ -584,6 +603,13 @@ function changedSchema(published: object, changes: readonly SchemaChange[]): obj
     }
   }
   return schema;
+}
+
+/** The file extension of what a job makes. */
+function outputExt(job: SimJob): string {
+  const makes = job.model.simulator.makes;
+  if (makes.kind === 'image') return makes.image(job.input).format === 'png' ? 'png' : 'jpg';
+  return makes.kind === 'video' ? 'mp4' : 'mp3';
 }
 
 /** The state a job planned to fail ends in, if it is planned to fail. */

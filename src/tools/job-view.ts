@@ -5,6 +5,7 @@
 import type { ResourceLink } from '@modelcontextprotocol/sdk/types.js';
 import { z } from 'zod';
 import { DEFAULT_MAX_WAIT_S } from '../config.js';
+import { OUTPUT_KINDS, type OutputKind } from '../models/model.js';
 import { modelOutputSchema, outputUrls } from '../models/output.js';
 import { formatBytes, formatUsd, roundUsd } from '../util/format.js';
 import { mimeFromUrl } from '../util/media-types.js';
@@ -19,6 +20,7 @@ export const jobViewShape = {
   request_id: z.string(),
   status: z.string().describe("RunComfy's state string: in_queue, in_progress, completed, cancelled (or another state it reports)"),
   done: z.boolean().describe('true once the job has ended (completed, cancelled or failed)'),
+  kind: z.enum(OUTPUT_KINDS).optional().describe('what the job makes: video, image or audio'),
   queue_position: z.number().optional(),
   output: modelOutputSchema.optional().describe('the API output object, once completed'),
   files: z.array(savedFileSchema).optional().describe('local copies of the outputs'),
@@ -41,6 +43,7 @@ export function jobView(f: JobFacts, waitS = DEFAULT_MAX_WAIT_S): ToolReply<JobV
     request_id: f.requestId,
     status: f.status,
     done,
+    ...(f.kind && { kind: f.kind }),
     ...(f.queuePosition !== undefined && { queue_position: f.queuePosition }),
     ...(f.output && { output: f.output }),
     ...(f.files?.length && { files: f.files }),
@@ -81,8 +84,8 @@ function summary(f: JobFacts, elapsed: number | undefined, error: string | undef
   if (f.phase === 'completed' && outputUrls(f.output).length === 0) {
     lines.push(`Job ${f.requestId} is completed${at}, but no output URL is known yet.`);
   } else if (f.phase === 'completed') {
-    lines.push(`Video ready (request_id ${f.requestId})${at}.`);
-    for (const { url, kind } of outputUrls(f.output)) lines.push(`${kind === 'video' ? 'Video' : 'Image'} URL: ${url}`);
+    lines.push(`${KIND_WORD[f.kind ?? 'video']} ready (request_id ${f.requestId})${at}.`);
+    for (const { url, kind } of outputUrls(f.output)) lines.push(`${KIND_WORD[kind]} URL: ${url}`);
     for (const file of f.files ?? []) lines.push(`Saved to: ${file.path} (${formatBytes(file.bytes)}, sha256 ${file.sha256.slice(0, 12)}…)`);
     if (f.downloadError) lines.push(`Not saved locally: ${f.downloadError} The URL above still works; get_result tries the download again.`);
   } else if (f.phase === 'failed') {
@@ -99,6 +102,10 @@ function summary(f: JobFacts, elapsed: number | undefined, error: string | undef
   return lines.join('\n');
 }
 
+const KIND_WORD: Record<OutputKind, string> = { video: 'Video', image: 'Image', audio: 'Audio' };
+/** A remote result's type when its URL does not say. */
+const FALLBACK_MIME: Record<OutputKind, string> = { video: 'video/mp4', image: 'image/png', audio: 'audio/mpeg' };
+
 function costLine(f: JobFacts): string | undefined {
   if (f.chargedUsd !== undefined)
     return `Cost: ${formatUsd(f.chargedUsd)} charged by RunComfy${f.estimateUsd !== undefined ? ` (expected ${formatUsd(f.estimateUsd)})` : ''}.`;
@@ -113,7 +120,7 @@ function links(f: JobFacts): ResourceLink[] {
       type: 'resource_link',
       uri: url,
       name: `${kind} (remote)`,
-      mimeType: mimeFromUrl(url, kind === 'video' ? 'video/mp4' : 'image/png'),
+      mimeType: mimeFromUrl(url, FALLBACK_MIME[kind]),
       description: 'result on RunComfy storage; may expire',
     });
   }

@@ -53,7 +53,8 @@ export const listJobs = defineTool({
     const spend = await spendReport(app, now);
     const lines = jobs.map(
       (j) =>
-        `- ${j.request_id} · ${stateWords(j, now)}${j.age_s !== undefined ? ` · submitted ${formatAge(j.age_s)} ago` : ''}` +
+        // A video is what most jobs make: the kind is said for the others.
+        `- ${j.request_id} · ${stateWords(j, now)}${j.kind === 'video' ? '' : ` · ${j.kind}`}${j.age_s !== undefined ? ` · submitted ${formatAge(j.age_s)} ago` : ''}` +
         `${j.storyboard_id ? ` · shot ${j.shot} of ${j.storyboard_id}` : ''} · "${j.prompt}"${j.file ? ` · ${j.file}` : ''}`,
     );
     const shown = jobs.length < page.total ? `${jobs.length} of ${page.total}` : `${page.total}`;

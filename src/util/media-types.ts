@@ -9,6 +9,8 @@ export const MIME_BY_EXT: Record<string, string> = {
   jpg: 'image/jpeg',
   jpeg: 'image/jpeg',
   avif: 'image/avif',
+  mp3: 'audio/mpeg',
+  wav: 'audio/wav',
 };
 export const EXT_BY_MIME: Record<string, string> = Object.fromEntries(Object.entries(MIME_BY_EXT).map(([e, m]) => [m, e]));
 

@@ -111,6 +111,7 @@ describe('summarize', () => {
       prompt: 'a red door opens',
       status: 'completed',
       done: true,
+      kind: 'video',
       duration: 5,
       submitted_at: new Date(T0).toISOString(),
       age_s: 91,

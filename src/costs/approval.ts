@@ -28,8 +28,8 @@ export interface Work {
   input: ModelInputBase;
 }
 
-/** Work with its estimate (undefined: its price is unknown). */
-export type Priced<W extends Work> = W & { estimateUsd: number | undefined };
+/** Work with its estimate (undefined: its price is unknown) and where its price came from. */
+export type Priced<W extends Work> = W & { estimateUsd: number | undefined; priceSource?: string };
 
 export interface Approved<W extends Work> {
   items: Priced<W>[];
@@ -69,7 +69,12 @@ export class Approval {
   async price<W extends Work>(work: readonly W[]): Promise<Priced<W>[]> {
     const unpriced = [...new Map(work.filter((w) => w.estimateUsd === undefined).map((w) => [w.model.id, w.model])).values()];
     const prices = new Map(await Promise.all(unpriced.map(async (m) => [m.id, await this.deps.prices.current(m)] as const)));
-    return work.map((w) => ({ ...w, estimateUsd: w.estimateUsd ?? estimateUsd(w.model, prices.get(w.model.id), w.input) }));
+    return work.map((w) => {
+      if (w.estimateUsd !== undefined) return { ...w, estimateUsd: w.estimateUsd };
+      const price = prices.get(w.model.id);
+      const estimate = estimateUsd(w.model, price, w.input);
+      return { ...w, estimateUsd: estimate, ...(estimate !== undefined && { priceSource: priceSourceOf(w.model, price, w.input) }) };
+    });
   }
 
   /**
@@ -79,21 +84,29 @@ export class Approval {
    * `declined` or `confirmation_required` (a quote); nothing to approve passes,
    * without asking RunComfy even the price.
    */
-  async approve<W extends Work>(what: string, work: readonly W[], consent: Consent | undefined): Promise<Approved<W>> {
+  async approve<W extends Work>(what: string, work: readonly W[], consent: Consent | undefined, o: { askWhenUnknown?: boolean } = {}): Promise<Approved<W>> {
     if (work.length === 0) return { items: [], totalUsd: 0 };
     const items = await this.price(work);
     const totalUsd = items.every((i) => i.estimateUsd !== undefined) ? roundUsd(items.reduce((sum, i) => sum + i.estimateUsd!, 0)) : undefined;
     // The limit's verdict first: nobody is asked to confirm a spend the limit would then refuse.
     await this.limit?.((since) => this.deps.ledger.spendSources(since), { work: items.map((i) => ({ estimate_usd: i.estimateUsd })) }, what);
     const { confirmAboveUsd } = this.deps.settings;
-    const big = totalUsd === undefined ? items.length > 1 : totalUsd > confirmAboveUsd;
+    // Work of unknown price is asked about when it is several jobs, or whenever the caller says so (keyframes, music).
+    const big = totalUsd === undefined ? items.length > 1 || o.askWhenUnknown === true : totalUsd > confirmAboveUsd;
     if (big && consent) await this.confirm({ what, items, totalUsd }, consent);
     return { items, totalUsd };
   }
 
   private async confirm(q: { what: string; items: Priced<Work>[]; totalUsd: number | undefined }, consent: Consent): Promise<void> {
-    const cost = q.totalUsd === undefined ? 'at a price RunComfy did not publish (unknown)' : `for about ${formatUsd(q.totalUsd)}`;
-    const above = `above ${formatUsd(this.deps.settings.confirmAboveUsd)} (KLING_MCP_CONFIRM_ABOVE_USD)`;
+    const sources = [...new Set(q.items.flatMap((i) => (i.priceSource ? [i.priceSource] : [])))];
+    const cost =
+      q.totalUsd === undefined
+        ? 'at a price RunComfy did not publish (unknown)'
+        : `for about ${formatUsd(q.totalUsd)}${sources.length > 0 ? ` (price: ${sources.join('; ')})` : ''}`;
+    const above =
+      q.totalUsd === undefined
+        ? 'of unknown price, which always needs a yes'
+        : `above ${formatUsd(this.deps.settings.confirmAboveUsd)} (KLING_MCP_CONFIRM_ABOVE_USD)`;
     if ('quote' in consent) return this.quoted(q, consent.quote, cost, above);
     const titles = [...new Set(q.items.map((i) => i.model.title))].join(' and ');
     const answer = await consent.ask(`Submit ${q.what} to ${titles} ${cost}? That is ${q.items.length} paid job(s); this asks because it is ${above}.`);
@@ -129,3 +142,9 @@ export class Approval {
 }
 
 const roundUsd = (usd: number) => Math.round(usd * 1e6) / 1e6;
+
+/** Where an item's price came from: the figure its model publishes for this input, else the base price read. */
+function priceSourceOf(model: AnyModel, price: ModelPrice | undefined, input: ModelInputBase): string | undefined {
+  if (model.price.published?.usd(input) !== undefined) return model.price.published.source;
+  return price?.source;
+}

@@ -71,7 +71,7 @@ export class PriceBook {
   private async ask(model: string): Promise<ModelPrice | undefined> {
     try {
       const info = await this.lookup(model, AbortSignal.timeout(LOOKUP_TIMEOUT_MS));
-      const price = info.price && { ...info.price, source: "RunComfy's model page", ...(info.pricingNote && { note: info.pricingNote }) };
+      const price = info.price && { ...info.price, source: `RunComfy's live price of ${model}`, ...(info.pricingNote && { note: info.pricingNote }) };
       if (!price)
         this.log.warn(`RunComfy's price for ${model} is in a unit this server does not know (${info.priceUnit ?? 'none given'}); costs are shown as unknown.`);
       this.cached.set(model, { price, until: Infinity });

@@ -119,17 +119,29 @@ export class Jobs {
    * taken for "never sent"), and recorded under its request_id the moment one
    * exists. `recordAs` is what the ledger keeps of the input (a file path, not its bytes).
    */
-  async submit(input: ModelInputBase, o: SubmitOptions & { claim: Claimed['claim'] }): Promise<Submission | undefined>;
+  async submit(
+    input: ModelInputBase,
+    o: SubmitOptions & ({ claim: Claimed['claim'] } | { claimAsset: Claimed['claimAsset'] }),
+  ): Promise<Submission | undefined>;
   async submit(input: ModelInputBase, o: SubmitOptions): Promise<Submission>;
-  async submit(input: ModelInputBase, o: SubmitOptions & { claim?: Claimed['claim'] }): Promise<Submission | undefined> {
+  async submit(input: ModelInputBase, o: SubmitOptions & Pick<Claimed, 'claim' | 'claimAsset'>): Promise<Submission | undefined> {
     const model = o.model ?? DEFAULT_MODEL;
     // The input as the model's schema parsed it: its fields are what the ledger keeps of it.
     const recordAs = o.recordAs ?? (input as JobInput);
     const reserved = await this.submissions.reserve(
-      { model: model.id, kind: model.makes, price_unit: model.price.unit, input: recordAs, estimate_usd: o.estimateUsd, board: o.board, claim: o.claim },
+      {
+        model: model.id,
+        kind: model.makes,
+        price_unit: model.price.unit,
+        input: recordAs,
+        estimate_usd: o.estimateUsd,
+        board: o.board,
+        claim: o.claim,
+        claimAsset: o.claimAsset,
+      },
       o.what,
     );
-    // Another call took this storyboard shot first.
+    // Another call took this storyboard shot (or made this asset) first.
     if (reserved === undefined) return undefined;
     try {
       if (o.signal?.aborted) throw abortError();

@@ -39,7 +39,7 @@ export const generateVideo = defineJobTool({
   ui: 'player',
   async handle(args, call) {
     const { wait_seconds: _wait, download, confirm_quote: _quote, ...input } = args;
-    const { checks, submit, record, sha256 } = await preflightImages(DEFAULT_MODEL, input, await call.app.imageSources(), call.signal);
+    const { checks, submit, record, sha256, notes } = await preflightImages(DEFAULT_MODEL, input, await call.app.imageSources(), call.signal);
     const { requestId, at, status, estimateUsd } = await submitClip(call, submit, { ...record, image_sha256: sha256 }).catch((err: unknown) => {
       throw explainUrlRequired(err, [submit.start_image_url, submit.end_image_url]);
     });
@@ -48,7 +48,7 @@ export const generateVideo = defineJobTool({
         ? await waitAndCollect(call, requestId, download)
         : { requestId, status, phase: phaseOf(status), submittedAt: at, now: call.app.clock.now(), estimateUsd };
       const reply = videoReply(facts, call.app.config.maxWaitS);
-      return { ...reply, structured: { ...reply.structured, checks } };
+      return { ...reply, text: [reply.text, ...notes].join('\n'), structured: { ...reply.structured, checks } };
     } catch (err) {
       throw withRequestIds(err, [requestId]);
     }

@@ -67,8 +67,10 @@ export default {
   options: {
     // Type-only imports are stairs too: read the TypeScript before it is compiled, when they are still there.
     tsPreCompilationDeps: true,
-    // Only src/ is on the stairs (its imports of packages are not), and only src/ need be read or hashed.
-    includeOnly: '^src/',
+    // Only src/ is on the stairs (its imports of packages are not), and only src/ need be read or hashed. The
+    // pattern matches the folder itself too: the content cache walks from '.', and '^src/' stopped it at `src`,
+    // so no file was ever hashed and the second run's verdict was kept for every run after.
+    includeOnly: '^src(/|$)',
     // The cache holds each run's verdict, not only the import graph, and knows nothing of this table: keyed by
     // the rules, a changed table is a fresh run.
     cache: {

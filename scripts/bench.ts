@@ -75,7 +75,7 @@ async function benchColdStart(): Promise<void> {
   ]);
 }
 
-async function noisePng(bytes: number): Promise<Buffer> {
+function noisePng(bytes: number): Promise<Buffer> {
   const side = Math.floor(Math.sqrt(bytes / 3));
   const raw = Buffer.alloc(side * side * 3);
   for (let i = 0; i < raw.length; i++) raw[i] = (i * 2654435761) >>> 24;

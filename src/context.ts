@@ -1,6 +1,7 @@
 /**
  * The shared context every tool and resource receives: configuration, logger,
- * clock, the ledger, and the network units built from them. Those are loaded
+ * clock, the ledger, and the services built from them, each once (the job
+ * service, the approval path, the storyboard service). Those are loaded
  * on first use (dynamic import), so starting up and listing tools never pays
  * for undici or sharp.
  */
@@ -16,6 +17,7 @@ import { AllowedFolders } from './preflight/allowed-folders.js';
 import type { ImageFetcher } from './preflight/fetch-image.js';
 import type { ImageSources } from './preflight/frames.js';
 import type { RunComfyClient } from './runcomfy/client.js';
+import type { Boards } from './storyboards/boards.js';
 import { systemClock, type Clock } from './util/clock.js';
 import type { Logger } from './util/log.js';
 
@@ -34,6 +36,7 @@ export interface Upstream {
   prices: PriceBook;
   /** The one approval path for paid work (costs/approval.ts). */
   approval: Approval;
+  boards: Boards;
 }
 
 export class AppContext {
@@ -126,15 +129,17 @@ export class AppContext {
   }
 
   private async buildUpstream(token: string): Promise<Upstream> {
-    const [{ RunComfyClient, createAgent }, { Downloader }, { Jobs }, { Waiter }, { PriceBook }, { Approval }, { SubmissionRecord }] = await Promise.all([
-      import('./runcomfy/client.js'),
-      import('./jobs/downloads.js'),
-      import('./jobs/jobs.js'),
-      import('./polling/wait.js'),
-      import('./costs/price.js'),
-      import('./costs/approval.js'),
-      import('./jobs/submission-record.js'),
-    ]);
+    const [{ RunComfyClient, createAgent }, { Downloader }, { Jobs }, { Waiter }, { PriceBook }, { Approval }, { SubmissionRecord }, { Boards }] =
+      await Promise.all([
+        import('./runcomfy/client.js'),
+        import('./jobs/downloads.js'),
+        import('./jobs/jobs.js'),
+        import('./polling/wait.js'),
+        import('./costs/price.js'),
+        import('./costs/approval.js'),
+        import('./jobs/submission-record.js'),
+        import('./storyboards/boards.js'),
+      ]);
     const agent = createAgent(this.config.httpTimeoutMs);
     const client = new RunComfyClient({
       baseUrl: this.config.baseUrl,
@@ -154,6 +159,8 @@ export class AppContext {
       ledger: this.ledger,
       clock: this.clock,
       settings: { spendLimitUsd: this.config.spendLimitUsd, confirmAboveUsd: this.config.confirmAboveUsd },
+      balance: (signal) => client.balance(signal),
+      log: this.log,
     });
     const submissions = new SubmissionRecord(this.ledger, approval.limit, this.clock, this.log);
     const jobs = new Jobs({
@@ -166,7 +173,16 @@ export class AppContext {
       clock: this.clock,
       log: this.log,
     });
-    return { client, jobs, prices, approval };
+    const boards = new Boards({
+      ledger: this.ledger,
+      jobs,
+      approval,
+      sources: () => this.imageSources(),
+      clock: this.clock,
+      log: this.log,
+      settings: { outputDir: this.config.outputDir, maxWaitS: this.config.maxWaitS, allowPrivateUrls: this.config.allowPrivateUrls },
+    });
+    return { client, jobs, prices, approval, boards };
   }
 }
 

@@ -1,7 +1,7 @@
 #!/usr/bin/env node
 /**
  * Entry point: the kling-o1-mcp server on stdio. stdout carries JSON-RPC only; logs go to stderr. With arguments it is
- * a terminal command instead (--help, --version), which answers and exits without reading stdin.
+ * a terminal command instead (--help, --version, doctor), which answers and exits without reading stdin.
  */
 import { createServer } from './app.js';
 import { commandOf, readPackageInfo, usage } from './cli/command.js';
@@ -16,7 +16,7 @@ const LEDGER_WARMUP_MS = 1_000;
 
 /** The terminal commands write to stdout: no MCP client is on the other end of it. */
 function say(text: string): void {
-  process.stdout.write(text); // eslint-disable-line no-restricted-properties -- stdout-ok: --help and --version answer a terminal, not a client
+  process.stdout.write(text); // eslint-disable-line no-restricted-properties -- stdout-ok: --help, --version and doctor answer a terminal, not a client
 }
 
 async function main(): Promise<void> {
@@ -24,6 +24,12 @@ async function main(): Promise<void> {
   const command = commandOf(process.argv.slice(2));
   if (command.run === 'help') return say(usage(readPackageInfo(import.meta.url)));
   if (command.run === 'version') return say(`${readPackageInfo(import.meta.url).version}\n`);
+  if (command.run === 'doctor') {
+    // Imported here: no start of the server parses the doctor, nor what it loads.
+    const { doctor } = await import('./cli/doctor.js');
+    process.exitCode = await doctor({ env: process.env, pkg: readPackageInfo(import.meta.url), write: say });
+    return;
+  }
   if (command.run === 'mistake') {
     process.stderr.write(`${command.problem}\n\n${usage(readPackageInfo(import.meta.url))}`);
     process.exitCode = 2;

@@ -95,7 +95,7 @@ describe('the approval path', () => {
   it('asks about a big spend, naming the models that would make it; a no submits nothing', async () => {
     const { a, asked, ask } = approval({ confirmAboveUsd: 0.5 });
     await a.approve('keyframes and a soundtrack', [images(4), track], ask('accept'));
-    expect(asked[0]).toMatch(/^Submit keyframes and a soundtrack to Test images and Test music for about \$0\.66 \(price: test\)\? That is 2 paid job\(s\)/);
+    expect(asked[0]).toMatch(/^Submit keyframes and a soundtrack to Test images and Test music for about \$0\.66\? That is 2 paid job\(s\)/);
     await expect(a.approve('keyframes', [images(20)], ask('decline'))).rejects.toMatchObject({ code: 'declined' });
     // Small work is not asked about.
     await a.approve('one image', [images(1)], ask('decline'));

@@ -87,4 +87,28 @@ describe("the layer check of npm run lint (.dependency-cruiser.mjs, from ARCHITE
       ].sort(),
     );
   });
+
+  it('sees every change on its next run: its cache is keyed by the files, not only by its rules', async () => {
+    // A cache that never looked inside src/ (includeOnly '^src/' skipped the folder itself) kept the second run's
+    // verdict for good: an import added later passed the lint.
+    const { dir, cleanup } = tempDir('kling-layers-cache-');
+    onTestFinished(cleanup);
+    const table = '| 1 | `src/util/` | low |\n| 2 | `src/tools/` | top |';
+    const write = (file: string, text: string) => {
+      mkdirSync(path.dirname(path.join(dir, file)), { recursive: true });
+      writeFileSync(path.join(dir, file), text);
+    };
+    write('.dependency-cruiser.mjs', `export { default } from ${JSON.stringify(pathToFileURL(path.join(ROOT, '.dependency-cruiser.mjs')).href)};\n`);
+    write('ARCHITECTURE.md', `# x\n\n## Layers\n\n| layer | units | what |\n| --- | --- | --- |\n${table}\n`);
+    write('src/tools/t.ts', 'export const t = 1;\n');
+    const up = "import '../tools/t.js';\nexport const a = 1;\n";
+    const down = 'export const a = 1;\n';
+    const verdicts = [];
+    for (const text of [up, down, up]) {
+      write('src/util/a.ts', text);
+      verdicts.push((await lintLayers(dir)).violations);
+    }
+    const climb = ['layers: src/util/ (layer 1): src/util/a.ts → src/tools/t.ts'];
+    expect(verdicts).toEqual([climb, [], climb]);
+  });
 });

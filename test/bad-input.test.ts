@@ -36,10 +36,10 @@ const PRIVATE = /local or private address/;
 
 const CASES: Case[] = [
   // Argument types and values
-  { name: 'duration 7', mode: 'lab', args: gen({ duration: 7 }), expect: /duration must be 5 or 10/ },
-  { name: 'duration "10" as a string', mode: 'lab', args: gen({ duration: '10' }), expect: /duration must be 5 or 10/ },
-  { name: 'duration 5.5', mode: 'lab', args: gen({ duration: 5.5 }), expect: /duration must be 5 or 10/ },
-  { name: 'duration null', mode: 'lab', args: gen({ duration: null }), expect: /duration must be 5 or 10/ },
+  { name: 'duration 7', mode: 'lab', args: gen({ duration: 7 }), expect: /duration 7 is not a length Kling O1 makes: it makes 5 or 10 seconds/ },
+  { name: 'duration "10" as a string', mode: 'lab', args: gen({ duration: '10' }), expect: /duration must be a number of seconds/ },
+  { name: 'duration 5.5', mode: 'lab', args: gen({ duration: 5.5 }), expect: /duration must be a whole number of seconds from 3 to 15/ },
+  { name: 'duration null', mode: 'lab', args: gen({ duration: null }), expect: /duration must be a number of seconds/ },
   { name: 'prompt missing', mode: 'lab', args: (u) => ({ start_image_url: u.good, end_image_url: u.good }), expect: /prompt is required/ },
   { name: 'prompt a number', mode: 'lab', args: gen({ prompt: 12 }), expect: /prompt must be a string/ },
   { name: 'prompt empty', mode: 'lab', args: gen({ prompt: '' }), expect: /prompt is empty/ },

@@ -45,6 +45,8 @@ describe('commandOf', () => {
     expect(commandOf([])).toEqual({ run: 'serve' });
     expect(commandOf(['-h'])).toEqual({ run: 'help' });
     expect(commandOf(['-v'])).toEqual({ run: 'version' });
+    expect(commandOf(['doctor'])).toEqual({ run: 'doctor' });
+    expect(commandOf(['doctor', 'now'])).toEqual({ run: 'mistake', problem: 'Unknown command "doctor now".' });
     expect(commandOf(['serve'])).toEqual({ run: 'mistake', problem: 'Unknown command "serve".' });
     expect(commandOf(['--version=2'])).toMatchObject({ run: 'mistake' });
   });

@@ -75,8 +75,8 @@ describe('RunComfy error codes, on every HTTP status', () => {
     jobId = r.structuredContent!.request_id;
   });
 
-  async function refusedSubmission(route: Route, code: number | string, o: Parameters<RunComfySimulator['injectError']>[2]) {
-    lab.sim.injectError(route, code, o);
+  async function refusedSubmission(route: Route, code: number | string, answer: Parameters<RunComfySimulator['injectError']>[2]) {
+    lab.sim.injectError(route, code, answer);
     const before = {
       created: lab.sim.submissions,
       posts: lab.sim.count('submit'),
@@ -478,8 +478,8 @@ describe("the account's balance (RunComfy's core API, RUNCOMFY_ACCOUNT_BASE_URL)
   afterAll(async () => {
     for (const s of sims) await s.stop();
   });
-  async function account(o: SimulatorOptions = {}, token = SIM_TOKEN, accountBaseUrl?: string) {
-    const sim = await startSim(o);
+  async function account(simulator: SimulatorOptions = {}, token = SIM_TOKEN, accountBaseUrl?: string) {
+    const sim = await startSim(simulator);
     sims.push(sim);
     const retry = { attempts: 2, baseMs: 10, maxDelayMs: 20, totalMs: 2000 };
     return { sim, client: new RunComfyClient({ baseUrl: sim.url, accountBaseUrl: accountBaseUrl ?? sim.url, token, retry }) };
@@ -546,8 +546,8 @@ describe("a model's live input schema (GET /v1/models/{id}), and the simulator's
   afterAll(async () => {
     for (const s of sims) await s.stop();
   });
-  async function drifted(o: SimulatorOptions) {
-    const sim = await startSim(o);
+  async function drifted(simulator: SimulatorOptions) {
+    const sim = await startSim(simulator);
     sims.push(sim);
     return { sim, client: new RunComfyClient({ baseUrl: sim.url, accountBaseUrl: sim.url, token: SIM_TOKEN }) };
   }

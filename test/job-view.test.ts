@@ -111,6 +111,7 @@ describe('summarize', () => {
       prompt: 'a red door opens',
       status: 'completed',
       done: true,
+      // An event written before kinds were recorded is of the seed model: a video.
       kind: 'video',
       duration: 5,
       submitted_at: new Date(T0).toISOString(),

@@ -13,7 +13,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { sizeCap } from '../src/models/image-rules.js';
 import { DEFAULT_MODEL } from '../src/models/registry.js';
 import type { RunComfySimulator } from '../src/simulator/simulator.js';
-import { MAX_SHOTS } from '../src/tools/generate-storyboard.js';
+import { MAX_SHOTS } from '../src/tools/args.js';
 import { MAX_MESSAGE_BYTES } from '../src/transport.js';
 import { call, connectInMemory, connectStdio, image, simEnv, startSim, tempDir, textOf } from './helpers.js';
 import { labTest } from './lab.js';

@@ -53,8 +53,8 @@ async function clipFile(name: string, from: string, to: string, spec: { duration
   return file;
 }
 
-/** Re-muxes a clip with a mono 16-bit PCM track of the same length (mediabunny muxes PCM without an encoder). */
-async function withSound(clip: string, name: string, sampleRate: number): Promise<string> {
+/** Re-muxes a clip with a mono 16-bit PCM track of its length, less `shortS` (mediabunny muxes PCM without an encoder). */
+async function withSound(clip: string, name: string, sampleRate: number, shortS = 0): Promise<string> {
   const file = path.join(tmp.dir, name);
   const input = new Input({ source: new FilePathSource(clip), formats: ALL_FORMATS });
   const track = (await input.getPrimaryVideoTrack())!;
@@ -72,7 +72,7 @@ async function withSound(clip: string, name: string, sampleRate: number): Promis
   }
   const seconds = await track.computeDuration();
   const perPacket = sampleRate / 10;
-  for (let i = 0; i < seconds * 10; i++) {
+  for (let i = 0; i < (seconds - shortS) * 10; i++) {
     await audio.add(
       new EncodedPacket(new Uint8Array(perPacket * 2), 'key', i / 10, 0.1),
       i === 0 ? { decoderConfig: { codec: 'pcm-s16', sampleRate, numberOfChannels: 1 } } : undefined,
@@ -223,6 +223,14 @@ describe('stitchClips', () => {
       frames: 80,
     });
     expect((await probeClip(mixed.path)).audio).toBeNull();
+
+    // PCM cannot be padded here: a shot whose sound stops short would put the next shots' sound out of step.
+    const short = await withSound(shots[1]!, 'b-short.mp4', 8000, 0.5);
+    const drift = await stitchClips([short, a], path.join(tmp.dir, 'drift.mp4'));
+    expect(drift.audio.from).toBe('none');
+    expect(drift.warnings).toEqual([
+      'The film has no sound: shot 1 has sound shorter than its picture, and pcm-s16 audio cannot be padded with silence without re-encoding.',
+    ]);
 
     const other = await withSound(shots[2]!, 'c-sound.mp4', 16000);
     const differ = await stitchClips([a, other], path.join(tmp.dir, 'differ.mp4'));

@@ -16,6 +16,7 @@ import { chromium, type BrowserContext, type Page } from 'playwright-core';
 import { ALL_FORMATS, FilePathSource, Input } from 'mediabunny';
 import { EXTENSION_ID, RESOURCE_MIME_TYPE } from '@modelcontextprotocol/ext-apps/server';
 import type { CallToolRequest, ReadResourceRequest } from '@modelcontextprotocol/sdk/types.js';
+import { NO_HOST } from '../src/player/model.js';
 import { PLAYER_URI } from '../src/resources/player.js';
 import type { RunComfySimulator } from '../src/simulator/simulator.js';
 import { systemClock, type Clock } from '../src/util/clock.js';
@@ -168,6 +169,20 @@ describe.skipIf(!CHROMIUM)('the player in headless Chromium, over stdio against 
       );
   }
 
+  it('opened without an MCP Apps host, the page says what shows it, in one line, and throws nothing', async () => {
+    const page = await browser.newPage();
+    const errors: string[] = [];
+    page.on('pageerror', (e) => errors.push(e.message));
+    page.on('console', (m) => m.type() === 'error' && errors.push(m.text()));
+    await page.goto(`${origin}/player.html`);
+    await expect.poll(() => page.locator('#app').textContent()).toBe(NO_HOST);
+    expect(await page.locator('#app > *').count()).toBe(1);
+    // Nothing is left to fail later either (no request to itself waiting for an answer).
+    await page.waitForTimeout(500);
+    expect(errors).toEqual([]);
+    await page.close();
+  });
+
   it('a finished clip: the saved file plays from a Blob, at its own duration; no resource_link beside the player', async () => {
     const frames = await keyframes(sim);
     const submitted = await call(server.client, 'generate_video', {
@@ -226,7 +241,8 @@ describe.skipIf(!CHROMIUM)('the player in headless Chromium, over stdio against 
     const cards = player(page).locator('.shot');
     await expect.poll(() => cards.count()).toBe(3);
     await expect.poll(() => player(page).locator('.badge.board').textContent()).toMatch(/^Running: 0 of 3/);
-    expect(await cards.locator('.badge').allTextContents()).toEqual(['Queued', 'Queued', 'Queued']);
+    // As the answer has them: queued, or not checked since they were sent (the refresh below asks).
+    expect(await cards.locator('.badge').allTextContents()).toEqual(Array(3).fill(expect.stringMatching(/^(Queued|Submitted, not checked yet)$/)));
     expect(await cards.evaluateAll((cs) => cs.map((c) => (c as unknown as { dataset: { shot?: string } }).dataset.shot))).toEqual(['1', '2', '3']);
     // A refresh tick while they wait: check_status gives each its place in the queue.
     await page.clock.runFor(REFRESH_MS);

@@ -109,8 +109,8 @@ describe('pre-flight image checks: the seed rules, exact texts, nothing submitte
   it('wrong argument types and duration 7 are rejected before anything runs', async () => {
     const posts = lab.sim.count('submit');
     const cases: [Record<string, unknown>, RegExp][] = [
-      [{ prompt: 'p', start_image_url: good, end_image_url: good, duration: 7 }, /duration must be 5 or 10/],
-      [{ prompt: 'p', start_image_url: good, end_image_url: good, duration: '5' }, /duration must be 5 or 10/],
+      [{ prompt: 'p', start_image_url: good, end_image_url: good, duration: 7 }, /duration 7 is not a length Kling O1 makes: it makes 5 or 10 seconds/],
+      [{ prompt: 'p', start_image_url: good, end_image_url: good, duration: '5' }, /duration must be a number of seconds/],
       [{ prompt: 42, start_image_url: good, end_image_url: good }, /prompt must be a string/],
       [{ prompt: 'p', start_image_url: 3, end_image_url: good }, /start_image_url must be a string/],
       [{ prompt: 'p', end_image_url: good }, /start_image_url/],

@@ -38,7 +38,7 @@ describe('quotes for clients without elicitation (KLING_MCP_CONFIRM_ABOVE_USD)',
     expect(first.submitted).toBe(0);
     const text = textOf(first.r);
     expect(text).toMatch(
-      /Nothing was submitted\. Quote: a 5 s clip for about \$0\.56 \(price: RunComfy's live price of kling\/kling-video-o1\/image-to-video\), 1 paid job\(s\); spend so far \$0\.00 over the last 24 h/,
+      /Nothing was submitted\. Quote: a 5 s clip for about \$0\.56, 1 paid job\(s\) \(prices: Kling O1 \$0\.112\/second \(RunComfy's model page\)\); spend so far \$0\.00 over the last 24 h/,
     );
     expect(text).toContain('above $0.50 (KLING_MCP_CONFIRM_ABOVE_USD)');
     const token = tokenOf(first.r)!;
@@ -82,9 +82,7 @@ describe('quotes for clients without elicitation (KLING_MCP_CONFIRM_ABOVE_USD)',
     const shots = [1, 2].map(() => ({ prompt: '@Image1 to @Image2', start_image_url: frames.start, end_image_url: frames.end }));
     const first = await submitting('generate_storyboard', { shots, wait_seconds: 0, stitch: false });
     expect(first.r).toBeToolError('confirmation_required');
-    expect(textOf(first.r)).toContain(
-      "Quote: a 2-shot storyboard (10 s of video) for about $1.12 (price: RunComfy's live price of kling/kling-video-o1/image-to-video), 2 paid job(s)",
-    );
+    expect(textOf(first.r)).toContain('Quote: a 2-shot storyboard (10 s of video) for about $1.12, 2 paid job(s)');
     expect(first.submitted).toBe(0);
     expect((await c.app.ledger.boards({ limit: 1 })).items).toHaveLength(0);
     const second = await submitting('generate_storyboard', { shots, wait_seconds: 0, stitch: false, confirm_quote: tokenOf(first.r) });

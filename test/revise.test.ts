@@ -135,6 +135,9 @@ describe('revise_storyboard: a 4-shot board, then revisions', () => {
     expect(sim.submissions - before).toBe(1);
     const b = rerolled.structuredContent!;
     expect(b.shots[0]).toMatchObject({ take: 7, source: 'rendered', reason: 're-roll' });
+    // One render: this call's cost is that one clip's; the board counts all seven takes.
+    expect(b.costs).toMatchObject({ this_call: { estimate_usd: 0.56, renders: 1 }, board: { takes: 7, cuts: 4 } });
+    expect(textOf(rerolled)).toContain('Cost of this call: about $0.56 expected (1 new render).');
     expect(b.shots[0]!.takes.map((t) => t.take)).toEqual([1, 7]);
     expect(b.shots[0]!.takes.every((t) => t.status === 'completed' && t.file)).toBe(true);
 
@@ -163,8 +166,36 @@ describe('revise_storyboard: a 4-shot board, then revisions', () => {
     const other = await revise({ shots: [{ ...shots[0], prompt: 'something else', take: 1 }] });
     expect(other).toBeToolError('invalid_input');
     expect(textOf(other)).toMatch(/take 1 was made from other inputs \(prompt changed\)/);
+    expect(textOf(other)).toContain('prompt: take 1 has "shot 1", this shot "something else".');
+    // Another frame, by its content, and another duration: each shown beside the take's.
+    const k9 = sim.host('k9.png', await image(640, 360, 'png', '#123456'), 'image/png');
+    const frame = await revise({ shots: [{ ...shots[0], end_image_url: k9, duration: 10, take: 1 }] });
+    expect(frame).toBeToolError('invalid_input');
+    const takes = (
+      await readJson<{ takes: { take: number; end_image_url: string; image_sha256: { end_image_url: string } }[] }>(c.client, `kling://storyboards/${id}`)
+    ).takes;
+    const take1 = takes.find((t) => t.take === 1)!;
+    expect(textOf(frame)).toContain('duration: take 1 is 5 s, this shot 10 s.');
+    expect(textOf(frame)).toContain(
+      `end_image_url: take 1 was made from ${take1.end_image_url} (sha256 ${take1.image_sha256.end_image_url.slice(0, 12)}…), this shot gives ${k9} (sha256 `,
+    );
     expect(sim.submissions).toBe(before);
     expect((await readJson<{ cuts: unknown[] }>(c.client, `kling://storyboards/${id}`)).cuts.length).toBe(cuts);
+  });
+
+  it('the storyboard resource lists every take with the prompt, duration and frames it was made from', async ({ shared: c, board: { id, k } }) => {
+    const doc = await readJson<{ takes: Record<string, unknown>[] }>(c.client, `kling://storyboards/${id}`);
+    expect(doc.takes.map((t) => t.take)).toEqual([1, 2, 3, 4, 5, 6, 7]);
+    expect(doc.takes[1]).toMatchObject({
+      take: 2,
+      status: 'completed',
+      made_for: { cut: 1, shot: 2 },
+      prompt: 'shot 2',
+      duration: 5,
+      start_image_url: k[1],
+      end_image_url: k[2],
+      image_sha256: { start_image_url: expect.stringMatching(/^[0-9a-f]{64}$/), end_image_url: expect.stringMatching(/^[0-9a-f]{64}$/) },
+    });
   });
 
   it('(d) a bad frame in one changed shot: nothing is submitted at all', async ({ sim, board: { shots }, revise }) => {

@@ -82,7 +82,9 @@ describe('unknown arguments', () => {
 
   it('the refusal lists every key the tool takes', async ({ shared, clip }) => {
     const r = await call(shared.client, 'generate_video', clip({ Duration: 10 }));
-    expect(textOf(r)).toContain('(generate_video takes `prompt`, `start_image_url`, `end_image_url`, `duration`, `wait_seconds`, `download`, `confirm_quote`)');
+    expect(textOf(r)).toContain(
+      '(generate_video takes `prompt`, `start_image_url`, `end_image_url`, `duration`, `sound`, `model`, `wait_seconds`, `download`, `confirm_quote`)',
+    );
     // The README quotes the refusal as the server words it.
     const said = /unknown argument `Duration`; did you mean `duration`\?/.exec(textOf(r))![0];
     expect(README.replace(/\s+/g, ' ')).toContain(said);

@@ -6,8 +6,8 @@ import { connectInMemory, tempDir, uiClient } from './helpers.js';
 
 /**
  * The most JSON a model may read of the tools (name + description + input schema of each tool it is shown), because
- * every byte of it sits in the model's context on every turn. Issue 21 allowed up to 26,000 once the keyframe and
- * soundtrack tools landed (they did: generate_keyframes, generate_soundtrack); keep it there.
+ * every byte of it sits in the model's context on every turn. Issue 21 allows up to 26,000 once the engines' arguments
+ * (model, sound) and the keyframe and soundtrack tools land; generate_keyframes has landed, so it is raised here.
  */
 export const MODEL_FACING_BUDGET_BYTES = 26_000;
 

@@ -1,13 +1,13 @@
 /**
  * What the bin was asked to do, from its arguments: serve MCP on stdio (no arguments: how a client starts it),
- * or print its usage or version. The usage lists every environment variable with its default, from
+ * print its usage or version, or check the setup (`doctor`). The usage lists every environment variable with its default, from
  * config.ts's ENV_DOCS, so the two cannot drift apart.
  */
 import { readFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 import { ENV_DOCS } from '../config.js';
 
-export type Command = { run: 'serve' | 'help' | 'version' } | { run: 'mistake'; problem: string };
+export type Command = { run: 'serve' | 'help' | 'version' | 'doctor' } | { run: 'mistake'; problem: string };
 
 /** The package's own facts the bin answers with: read from the package.json beside dist/, the one place they are written. */
 export interface PackageInfo {
@@ -30,6 +30,7 @@ export function commandOf(args: readonly string[]): Command {
   if (values.help) return { run: 'help' };
   if (values.version) return { run: 'version' };
   if (positionals.length === 0) return { run: 'serve' };
+  if (positionals.length === 1 && positionals[0] === 'doctor') return { run: 'doctor' };
   return { run: 'mistake', problem: `Unknown command "${positionals.join(' ')}".` };
 }
 
@@ -62,6 +63,8 @@ export function usage(pkg: PackageInfo): string {
 
 Usage:
   ${pkg.name}             serve MCP on stdio (how an MCP client starts it)
+  ${pkg.name} doctor      check the setup without spending anything: token, balance, every model's live schema,
+                          folders, ledger, Node (exit 0: ready; 1: a problem; 2: something could not be checked)
   ${pkg.name} --help      this text
   ${pkg.name} --version   the version
 

@@ -57,9 +57,9 @@ export class PriceBook {
     return undefined;
   }
 
-  private async published(model: string): Promise<ModelPrice | undefined> {
+  private published(model: string): Promise<ModelPrice | undefined> {
     const cached = this.cached.get(model);
-    if (cached && this.clock.now() < cached.until) return cached.price;
+    if (cached && this.clock.now() < cached.until) return Promise.resolve(cached.price);
     let asking = this.inFlight.get(model);
     if (!asking) {
       asking = this.ask(model).finally(() => this.inFlight.delete(model));
@@ -71,7 +71,7 @@ export class PriceBook {
   private async ask(model: string): Promise<ModelPrice | undefined> {
     try {
       const info = await this.lookup(model, AbortSignal.timeout(LOOKUP_TIMEOUT_MS));
-      const price = info.price && { ...info.price, source: `RunComfy's live price of ${model}`, ...(info.pricingNote && { note: info.pricingNote }) };
+      const price = info.price && { ...info.price, source: "RunComfy's model page", ...(info.pricingNote && { note: info.pricingNote }) };
       if (!price)
         this.log.warn(`RunComfy's price for ${model} is in a unit this server does not know (${info.priceUnit ?? 'none given'}); costs are shown as unknown.`);
       this.cached.set(model, { price, until: Infinity });
@@ -86,13 +86,28 @@ export class PriceBook {
   }
 }
 
+/** What one input costs per unit of its model's price, and where that figure comes from (every quote says). */
+export interface UnitPrice {
+  usd: number;
+  unit: PriceUnit;
+  source: string;
+}
+
 /**
- * The expected cost of one input by its model's price rule: units × (the price RunComfy publishes for this input,
- * else the base price × the input's factor); undefined when neither is known.
+ * One input's price per unit by its model's price rule: the price RunComfy publishes for this input, else the
+ * base price × the input's factor; undefined when neither is known.
  */
-export function estimateUsd<I extends ModelInputBase, F extends string>(model: Model<I, F>, price: ModelPrice | undefined, input: I): number | undefined {
+export function unitPrice<I extends ModelInputBase, F extends string>(model: Model<I, F>, price: ModelPrice | undefined, input: I): UnitPrice | undefined {
   const rule = model.price;
-  const perUnit = rule.published?.usd(input) ?? (price && price.usd * (rule.factor?.(input) ?? 1));
-  if (perUnit === undefined) return undefined;
-  return Math.round(perUnit * rule.units(input) * 1e6) / 1e6;
+  const published = rule.published?.usd(input);
+  if (published !== undefined) return { usd: published, unit: rule.unit, source: rule.published!.source };
+  if (!price) return undefined;
+  const factor = rule.factor?.(input) ?? 1;
+  return { usd: price.usd * factor, unit: rule.unit, source: factor === 1 ? price.source : `${price.source}, ${rule.factorSource ?? `× ${factor}`}` };
+}
+
+/** The expected cost of one input by its model's price rule (units × unitPrice); undefined when its price is unknown. */
+export function estimateUsd<I extends ModelInputBase, F extends string>(model: Model<I, F>, price: ModelPrice | undefined, input: I): number | undefined {
+  const perUnit = unitPrice(model, price, input);
+  return perUnit && Math.round(perUnit.usd * model.price.units(input) * 1e6) / 1e6;
 }

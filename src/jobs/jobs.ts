@@ -121,30 +121,30 @@ export class Jobs {
    */
   async submit(
     input: ModelInputBase,
-    o: SubmitOptions & ({ claim: Claimed['claim'] } | { claimAsset: Claimed['claimAsset'] }),
+    options: SubmitOptions & ({ claim: Claimed['claim'] } | { claimAsset: Claimed['claimAsset'] }),
   ): Promise<Submission | undefined>;
-  async submit(input: ModelInputBase, o: SubmitOptions): Promise<Submission>;
-  async submit(input: ModelInputBase, o: SubmitOptions & Pick<Claimed, 'claim' | 'claimAsset'>): Promise<Submission | undefined> {
-    const model = o.model ?? DEFAULT_MODEL;
+  async submit(input: ModelInputBase, options: SubmitOptions): Promise<Submission>;
+  async submit(input: ModelInputBase, options: SubmitOptions & Pick<Claimed, 'claim' | 'claimAsset'>): Promise<Submission | undefined> {
+    const model = options.model ?? DEFAULT_MODEL;
     // The input as the model's schema parsed it: its fields are what the ledger keeps of it.
-    const recordAs = o.recordAs ?? (input as JobInput);
+    const recordAs = options.recordAs ?? (input as JobInput);
     const reserved = await this.submissions.reserve(
       {
         model: model.id,
         kind: model.makes,
         price_unit: model.price.unit,
         input: recordAs,
-        estimate_usd: o.estimateUsd,
-        board: o.board,
-        claim: o.claim,
-        claimAsset: o.claimAsset,
+        estimate_usd: options.estimateUsd,
+        board: options.board,
+        claim: options.claim,
+        claimAsset: options.claimAsset,
       },
-      o.what,
+      options.what,
     );
     // Another call took this storyboard shot (or made this asset) first.
     if (reserved === undefined) return undefined;
     try {
-      if (o.signal?.aborted) throw abortError();
+      if (options.signal?.aborted) throw abortError();
       // Not cut short by the client's cancellation: once the request may have left, only its answer tells whether
       // a job (and a charge) exists, so it is waited for and recorded. The HTTP timeout still bounds it.
       const res = await this.client.submit(model.id, requestBody(model, input));
@@ -152,7 +152,7 @@ export class Jobs {
       await this.submissions.submitted(reserved, res.request_id, at);
       const length = typeof input.duration === 'number' ? `${input.duration} s ` : '';
       this.log.info(
-        `submitted ${res.request_id} (${length}${model.makes} of ${model.id}${o.board ? `, shot ${o.board.shot} of storyboard ${o.board.id}` : ''})`,
+        `submitted ${res.request_id} (${length}${model.makes} of ${model.id}${options.board ? `, shot ${options.board.shot} of storyboard ${options.board.id}` : ''})`,
       );
       // A new job is queued; RunComfy may say so itself.
       return { requestId: res.request_id, at, status: res.status ?? 'in_queue' };
@@ -163,17 +163,33 @@ export class Jobs {
     }
   }
 
+  /**
+   * Asks RunComfy to cancel a job, then reads (and records) its state, which says what happened: RunComfy
+   * cancels only queued jobs. An answer without its outcome (a plain 409) is a refusal, kept as `refusal`, not a failure.
+   */
+  async cancel(requestId: string, signal?: AbortSignal): Promise<{ outcome?: string; refusal?: string; snap: StatusSnapshot }> {
+    let outcome: string | undefined;
+    let refusal: string | undefined;
+    try {
+      outcome = (await this.client.cancel(requestId, signal)).outcome;
+    } catch (err) {
+      if (!isKlingError(err, 'upstream_validation')) throw err;
+      refusal = err.message;
+    }
+    return { outcome, refusal, snap: await this.status(requestId, signal) };
+  }
+
   async status(requestId: string, signal?: AbortSignal): Promise<StatusSnapshot> {
     const snap = await this.waiter.snapshot(requestId, signal);
     await this.observe(requestId, snap);
     return snap;
   }
 
-  async wait(requestId: string, o: { until: 'end' | 'change'; budgetMs: number; signal?: AbortSignal; progress?: ProgressSink }): Promise<WaitOutcome> {
+  async wait(requestId: string, options: { until: 'end' | 'change'; budgetMs: number; signal?: AbortSignal; progress?: ProgressSink }): Promise<WaitOutcome> {
     const job = await this.ledger.job(requestId);
     return this.waiter.wait({
       requestId,
-      ...o,
+      ...options,
       since: job?.submitted_at,
       earlier: job?.states.map((s) => ({ status: s.status, phase: phaseOf(s.status), queuePosition: s.queue_position, at: s.at })),
       expectedRunMs: await this.expectedRunMs(job?.model ?? DEFAULT_MODEL.id, job?.input?.duration),

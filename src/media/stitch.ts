@@ -183,8 +183,12 @@ function audioPlan(probes: ClipProbe[], soundtrack: Soundtrack | undefined): Aud
   if (!first.codec) return none("the clips' audio codec is not known");
   const silence = first.codec === 'aac' && first.config ? aacSilentFrame(first.config) : undefined;
   const audio: FilmAudio = { from: 'clips', codec: first.codec };
+  const unpadded = `${first.codec} audio cannot be padded with silence without re-encoding`;
+  if (!silence && silent.length > 0) return none(`${has(silent)} no audio track, and the others' ${unpadded}`);
+  // Where a shot's sound stops short of its picture, silence keeps the next shot's sound in step; without it, it would drift.
+  const short = withSound.filter((i) => probes[i]!.audio!.durationS < probes[i]!.durationS - DURATION_TOLERANCE_S);
+  if (!silence && short.length > 0) return none(`${has(short)} sound shorter than ${short.length === 1 ? 'its' : 'their'} picture, and ${unpadded}`);
   if (silent.length === 0) return { audio, codec: first.codec, ...(silence && { silence }), warnings: [] };
-  if (!silence) return none(`${has(silent)} no audio track, and the others' ${first.codec} audio cannot be padded with silence without re-encoding`);
   const why = `${capitalized(has(silent))} no sound of ${silent.length === 1 ? 'its' : 'their'} own, so the film is silent during ${silent.length === 1 ? 'it' : 'them'}; the other shots keep theirs.`;
   return { audio: { ...audio, why, silentShots: silent }, codec: first.codec, silence, warnings: [why] };
 }

@@ -14,6 +14,7 @@ export interface MediaDeclaration {
   types: readonly string[];
 }
 type MediaDeclarations<S extends PublishedSchema> = { readonly [K in keyof S['properties']]?: MediaDeclaration };
+type FieldOf<S extends PublishedSchema> = keyof S['properties'] & string;
 /** The names of the declared image fields. */
 type ImageFieldOf<M> = { [K in keyof M]: M[K] extends { kind: 'image' } ? K : never }[keyof M] & string;
 
@@ -29,6 +30,8 @@ export interface ModelSpec<S extends PublishedSchema, M extends MediaDeclaration
   schema: S;
   makes: OutputKind;
   price: PriceRule<InputOf<S>>;
+  /** For a clip engine: its fields for the start frame, the end frame (if it takes one) and the sound switch (if it has one). */
+  clip?: { start: FieldOf<S>; end?: FieldOf<S>; sound?: FieldOf<S> };
   /**
    * Its media fields and the file types each accepts. The schema gives their rules (`validations`) and, where it
    * marks them with `format`, their kind; the seed's frames are plain strings, so the model names them here.
@@ -73,6 +76,7 @@ export function defineModel<const S extends PublishedSchema, const M extends Med
     id: spec.id,
     key: spec.key,
     title: spec.title,
+    name: spec.name,
     schema,
     makes: spec.makes,
     inputShape: shape,
@@ -80,6 +84,7 @@ export function defineModel<const S extends PublishedSchema, const M extends Med
     media,
     images,
     price: spec.price,
+    ...(spec.clip && { clip: spec.clip }),
     ...(durationsOf(schema) && { durations: durationsOf(schema) }),
     expectedRunMs: spec.expectedRunMs,
     output: modelOutputSchema,

@@ -122,6 +122,7 @@ export const klingO1ImageToVideo = defineModel({
   schema: SCHEMA,
   makes: 'video',
   price: { unit: 'second', units: (input) => input.duration },
+  clip: { start: 'start_image_url', end: 'end_image_url' },
   media: { start_image_url: FRAME, end_image_url: FRAME },
   words: {
     prompt: {

@@ -30,6 +30,8 @@ export interface PriceRule<I> {
   published?: { usd(input: I): number | undefined; source: string };
   /** What the input does to the live base price (a sound switch adding 25 %: 1.25); 1 when absent. */
   factor?(input: I): number;
+  /** Where the factor comes from, as a quote shows it ("sound adds 25 %, its schema says"). */
+  factorSource?: string;
 }
 
 /** What an image field accepts, as the model's schema publishes it. */
@@ -52,9 +54,10 @@ export interface MediaField extends ImageSpec {
 export type SimulatedOutput<I> =
   /**
    * A clip fading through these images in order (one: a still), of this width/height (default: the first image's),
-   * with sound when it says so (an AAC track playing a tune drawn from the input).
+   * with sound when it says so (an AAC track playing a tune drawn from the input), `scale` times the simulator's
+   * clip width (a 4K engine's clips are larger, so they do not join with others by packet copy, as upstream).
    */
-  | { kind: 'video'; video(input: I): { frames: string[]; aspect?: number; sound?: boolean } }
+  | { kind: 'video'; video(input: I): { frames: string[]; aspect?: number; sound?: boolean; scale?: number } }
   /** A picture of this size and format whose pixels follow the prompt and every reference image. */
   | { kind: 'image'; image(input: I): { width: number; height: number; format: 'png' | 'jpeg'; prompt: string; references: string[] } }
   /** An MP3 of this many seconds. */
@@ -69,6 +72,17 @@ export interface SimulatedModel<I> {
   makes: SimulatedOutput<I>;
 }
 
+/**
+ * How a video model takes a clip from the clip and board tools, whose arguments are the same for every engine
+ * (start_image_url, end_image_url, duration, sound): the field of its start frame, of its end frame (absent: it
+ * takes none) and of its sound switch (absent: it makes no sound). Models without it are not clip engines.
+ */
+export interface ClipFields {
+  start: string;
+  end?: string;
+  sound?: string;
+}
+
 /** The model's input as tool arguments: one zod argument per field of its schema. */
 export type InputShape<I> = { [K in keyof I]-?: z.ZodType<I[K]> };
 
@@ -78,6 +92,8 @@ export interface Model<I extends ModelInputBase = ModelInputBase, F extends stri
   /** Its short name in URIs (kling://models/{key}/schema), since ids contain slashes: the module's file name. */
   readonly key: string;
   readonly title: string;
+  /** Its short name in messages ("Kling O1"). */
+  readonly name: string;
   /** Its input schema exactly as RunComfy publishes it (`input_schema` of GET /v1/models/{id}). */
   readonly schema: PublishedSchema;
   readonly makes: OutputKind;
@@ -89,6 +105,8 @@ export interface Model<I extends ModelInputBase = ModelInputBase, F extends stri
   /** Its image fields (`F`), single or lists: pre-flight checks every image before anything is paid for. */
   readonly images: Readonly<Record<F, ImageSpec>>;
   readonly price: PriceRule<I>;
+  /** How it takes a clip, if it is an engine of the clip and board tools. */
+  readonly clip?: ClipFields;
   /** Its clip lengths in seconds, when its input has a `duration` (run times are learned per length). */
   readonly durations?: readonly number[];
   /**

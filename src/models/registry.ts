@@ -5,9 +5,15 @@
  * tools offer it), Seedream 5.0 Pro for keyframes, ElevenLabs for music.
  * `registerModel` adds another (a later endpoint's module, or a test's).
  */
+import { kling304kImageToVideo } from './kling-3.0-4k-image-to-video.js';
+import { kling30ProImageToVideo } from './kling-3.0-pro-image-to-video.js';
+import { kling30StandardImageToVideo } from './kling-3.0-standard-image-to-video.js';
 import { elevenlabsMusicGeneration } from './elevenlabs-music-generation.js';
 import type { ImageFamily } from './image-family.js';
 import { klingO1ImageToVideo } from './kling-o1-image-to-video.js';
+import { klingO34kImageToVideo } from './kling-o3-4k-image-to-video.js';
+import { klingO3ProImageToVideo } from './kling-o3-pro-image-to-video.js';
+import { klingO3StandardImageToVideo } from './kling-o3-standard-image-to-video.js';
 import type { AnyModel, Model, ModelInputBase } from './model.js';
 import { nanoBanana2LiteEdit } from './nano-banana-2-lite-edit.js';
 import { nanoBanana2LiteTextToImage } from './nano-banana-2-lite-text-to-image.js';
@@ -57,6 +63,17 @@ export function registerModel<I extends ModelInputBase, F extends string>(model:
 }
 
 registerModel(DEFAULT_MODEL);
+// The newer Kling engines, chosen per clip, board or shot by the clip and board tools' `model`.
+const ENGINES: AnyModel[] = [
+  kling30StandardImageToVideo,
+  kling30ProImageToVideo,
+  kling304kImageToVideo,
+  klingO3StandardImageToVideo,
+  klingO3ProImageToVideo,
+  klingO34kImageToVideo,
+];
+for (const engine of ENGINES) registerModel(engine);
+
 for (const family of IMAGE_FAMILIES) {
   registerModel(family.text);
   registerModel(family.reference);

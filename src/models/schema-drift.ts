@@ -151,7 +151,7 @@ function fieldDrift(field: string, live: InputSchema, ours: InputSchema, sends: 
   const lv = L.validations ?? [];
   const ov = O?.validations ?? [];
   if (!sameMembers(lv, ov)) {
-    const added = lv.filter((r) => !ov.some((o) => same(o, r))).length;
+    const added = lv.filter((r) => !ov.some((ours) => same(ours, r))).length;
     const removed = ov.filter((r) => !lv.some((l) => same(l, r))).length;
     const what = `its \`validations\` changed (${added} rule${added === 1 ? '' : 's'} added, ${removed} removed)`;
     out.push(

@@ -7,7 +7,7 @@
  */
 import { App, applyDocumentTheme, applyHostFonts, applyHostStyleVariables } from '@modelcontextprotocol/ext-apps';
 import { phaseOf } from '../jobs/phase.js';
-import { boardStateText, costText, hasUnsubmitted, isFinal, parseAnswer, stateText, type BoardData, type ClipData, type ShotData } from './model.js';
+import { boardStateText, costText, hasUnsubmitted, isFinal, NO_HOST, parseAnswer, stateText, type BoardData, type ClipData, type ShotData } from './model.js';
 
 const REFRESH_MS = 3000;
 const root = document.getElementById('app')!;
@@ -352,5 +352,11 @@ app.onteardown = () => {
   return Promise.resolve({});
 };
 
-root.replaceChildren(el('p', { cls: 'note', role: 'status' }, 'Waiting for the answer…'));
-void app.connect().then(() => applyContext(app.getHostContext()));
+// Opened on its own (a file, a tab) the page has no host to ask, and would only answer its own request: it says so, and throws nothing.
+const noHost = () => root.replaceChildren(el('p', { cls: 'note', role: 'status' }, NO_HOST));
+
+if (window.parent === window) noHost();
+else {
+  root.replaceChildren(el('p', { cls: 'note', role: 'status' }, 'Waiting for the answer…'));
+  app.connect().then(() => applyContext(app.getHostContext()), noHost);
+}

@@ -145,6 +145,10 @@ function parseBoard(s: Obj): BoardData {
   };
 }
 
+/** What the page says when opened without an MCP Apps host to show it. */
+export const NO_HOST =
+  'This page is shown by an MCP Apps host, such as Claude, VS Code Copilot, Cursor, Goose or MCPJam, beside the answers of kling-o1-mcp; opened on its own it has nothing to show.';
+
 export type Tone = 'waiting' | 'running' | 'done' | 'failed' | 'attention';
 
 /** A job's or shot's state in words, with a tone for its badge. */

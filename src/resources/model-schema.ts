@@ -55,13 +55,13 @@ export function registerModelSchema(server: McpServer, app: AppContext): void {
       description: `${description(DEFAULT_MODEL)} The same as ${modelSchemaUri(DEFAULT_MODEL)}.`,
       mimeType: 'application/json',
     },
-    async (uri) => jsonContents(uri.href, modelSchemaDocument()),
+    (uri) => jsonContents(uri.href, modelSchemaDocument()),
   );
 
   server.registerResource(
     'model-schemas',
     new ResourceTemplate('kling://models/{model}/schema', {
-      list: async () => ({
+      list: () => ({
         resources: models().map((m) => ({ uri: modelSchemaUri(m), name: m.key, title: m.title, description: description(m), mimeType: 'application/json' })),
       }),
       complete: { model: (typed) => models().flatMap((m) => (m.key.startsWith(typed) ? [m.key] : [])) },
@@ -71,7 +71,7 @@ export function registerModelSchema(server: McpServer, app: AppContext): void {
       description: `One model's input fields, image rules and output shape, by its short key (e.g. ${DEFAULT_MODEL.key}).`,
       mimeType: 'application/json',
     },
-    async (uri, vars) => {
+    (uri, vars) => {
       const key = String(vars.model);
       const model = modelByKey(key);
       if (!model) {

@@ -8,12 +8,13 @@ import type { AppContext } from '../context.js';
 import { atCut } from '../ledger/records.js';
 import { processAlive, shotStates } from '../storyboards/shots.js';
 import { loadSlice, STORYBOARDS_URI, storyboardUri } from '../storyboards/show.js';
-import { boardView } from '../storyboards/view.js';
+import { boardTakes } from '../storyboards/takes.js';
+import { boardView, takeWithInputs } from '../storyboards/view.js';
 import { LIST_LIMIT, completeIds, listFromLedger, readFromLedger } from './read.js';
 
 export function registerStoryboardResources(server: McpServer, app: AppContext): void {
   const describe = async (id: string) => {
-    const slice = await loadSlice(app, id);
+    const slice = await loadSlice(app.ledger, id);
     const { board } = slice;
     const view = boardView(board, shotStates(slice, processAlive), slice, app.config.maxWaitS).structured;
     // Every cut, each as it stands: its shot list with the take of each shot, its film and sheet.
@@ -30,7 +31,9 @@ export function registerStoryboardResources(server: McpServer, app: AppContext):
         sheet: v.sheet,
       };
     });
-    return { ...view, created_at: new Date(board.created_at).toISOString(), plan: board.cuts[0]!.shots, cuts };
+    // Every take of every cut with the inputs it was made from, so a take number can be picked knowingly.
+    const takes = boardTakes(slice.jobs).map(takeWithInputs);
+    return { ...view, created_at: new Date(board.created_at).toISOString(), plan: board.cuts[0]!.shots, cuts, takes };
   };
 
   server.registerResource(

@@ -76,9 +76,10 @@ export class RunComfyClient {
    * reached the server; any other failure after sending is `submit_outcome_unknown`.
    */
   async submit(model: string, input: Record<string, unknown>, signal?: AbortSignal): Promise<SubmitResponse> {
+    // Async, and awaited here, so a bad model id rejects like any other failure instead of throwing at the caller.
     const path = modelPath(model);
     const body = JSON.stringify(input);
-    return this.retrying(
+    return await this.retrying(
       'submit',
       async () => {
         try {
@@ -98,8 +99,8 @@ export class RunComfyClient {
   }
 
   /** The job's result, or its current state while it is not done; `includeCost` asks RunComfy for the USD charged. */
-  result(requestId: string, o: { includeCost?: boolean } = {}, signal?: AbortSignal): Promise<ResultResponse> {
-    const path = requestPath(requestId, 'result') + (o.includeCost ? '?include_cost=true' : '');
+  result(requestId: string, ask: { includeCost?: boolean } = {}, signal?: AbortSignal): Promise<ResultResponse> {
+    const path = requestPath(requestId, 'result') + (ask.includeCost ? '?include_cost=true' : '');
     return this.read('result', path, resultResponseSchema, signal, { requestId });
   }
 
@@ -109,20 +110,21 @@ export class RunComfyClient {
    */
   async cancel(requestId: string, signal?: AbortSignal): Promise<CancelResponse> {
     const path = requestPath(requestId, 'cancel');
-    // Cancelling twice is harmless, so a cancel retries like a read.
-    return this.retrying('cancel', () => this.call('POST', path, cancelResponseSchema, { signal, requestId }), retryVerdictOf, signal);
+    // Cancelling twice is harmless, so a cancel retries like a read. A bad id rejects (as in submit).
+    return await this.retrying('cancel', () => this.call('POST', path, cancelResponseSchema, { signal, requestId }), retryVerdictOf, signal);
   }
 
   /** A model as RunComfy publishes it: its price (base_price_usd, price_unit, pricing_note) and live input schema. */
   async modelInfo(model: string, signal?: AbortSignal): Promise<ModelInfo> {
-    return this.read('model info', modelPath(model), modelInfoSchema, signal, { model });
+    // A bad model id rejects (as in submit).
+    return await this.read('model info', modelPath(model), modelInfoSchema, signal, { model });
   }
 
   /**
    * The account's balance, spending nothing: RunComfy's own integrations check a token with it. It may be 0 or
    * negative (one wallet pays for every RunComfy product). A refused token is `unauthorized`, as on the Model API.
    */
-  async balance(signal?: AbortSignal): Promise<Balance> {
+  balance(signal?: AbortSignal): Promise<Balance> {
     return this.read('balance', '/prod/v2/balance', balanceSchema, signal, { api: 'account' });
   }
 
@@ -152,34 +154,34 @@ export class RunComfyClient {
     method: 'GET' | 'POST',
     path: string,
     schema: S,
-    o: { body?: string; signal?: AbortSignal; requestId?: string; model?: string; api?: Api },
+    sending: { body?: string; signal?: AbortSignal; requestId?: string; model?: string; api?: Api },
   ): Promise<z.output<S>> {
-    const api = o.api ?? 'model';
+    const api = sending.api ?? 'model';
     if (!this.opts.token) throw new KlingError('missing_token', MISSING_TOKEN_MESSAGE);
     const headers: Record<string, string> = { authorization: `Bearer ${this.opts.token}`, accept: 'application/json' };
-    if (o.body !== undefined) headers['content-type'] = 'application/json';
+    if (sending.body !== undefined) headers['content-type'] = 'application/json';
     let res: Dispatcher.ResponseData;
     try {
       res = await request((api === 'account' ? this.opts.accountBaseUrl : this.opts.baseUrl) + path, {
         method,
         headers,
-        body: o.body,
-        signal: o.signal,
+        body: sending.body,
+        signal: sending.signal,
         dispatcher: this.dispatcher,
       });
     } catch (err) {
-      throw networkError(err, api, o.signal);
+      throw networkError(err, api, sending.signal);
     }
     let text: string;
     try {
       text = await res.body.text();
     } catch (err) {
-      throw networkError(err, api, o.signal, true);
+      throw networkError(err, api, sending.signal, true);
     }
     const answer = {
       httpStatus: res.statusCode,
-      requestId: o.requestId,
-      model: o.model,
+      requestId: sending.requestId,
+      model: sending.model,
       api,
       retryAfterMs: parseRetryAfter(res.headers['retry-after'], Date.now()),
     };
@@ -198,7 +200,7 @@ export class RunComfyClient {
       throw new KlingError('upstream_bad_response', `RunComfy answered HTTP ${res.statusCode} with a body that is not JSON.`, {
         httpStatus: res.statusCode,
         retryable: true,
-        requestId: o.requestId,
+        requestId: sending.requestId,
       });
     }
     const parsed = schema.safeParse(json);
@@ -206,7 +208,7 @@ export class RunComfyClient {
       throw new KlingError(
         'upstream_bad_response',
         `RunComfy's answer did not have the expected shape (${parsed.error.issues[0]?.path.join('.') || 'body'}: ${parsed.error.issues[0]?.message}).`,
-        { httpStatus: res.statusCode, retryable: true, requestId: o.requestId },
+        { httpStatus: res.statusCode, retryable: true, requestId: sending.requestId },
       );
     }
     return parsed.data;

@@ -14,6 +14,8 @@ import { encodeMp4 } from '../media/mp4-encode.js';
 export interface ClipOptions {
   durationS: number;
   width?: number;
+  /** Times the width (a 4K engine's larger clips). */
+  scale?: number;
   /** Width/height of the clip (default: the first frame's). */
   aspect?: number;
   fps?: number;
@@ -27,7 +29,7 @@ const DEFAULT_CLIP_FPS = 4;
 export async function fadeClip(images: Buffer[], clip: ClipOptions): Promise<Buffer> {
   if (images.length === 0) throw new Error('a clip needs at least one frame');
   const meta = await sharp(images[0]).metadata();
-  const width = Math.max(2, Math.round((clip.width ?? DEFAULT_CLIP_WIDTH) / 2) * 2);
+  const width = Math.max(2, Math.round(((clip.width ?? DEFAULT_CLIP_WIDTH) * (clip.scale ?? 1)) / 2) * 2);
   const exact = clip.aspect === undefined ? (width * (meta.height ?? 9)) / (meta.width ?? 16) : width / clip.aspect;
   const height = Math.max(2, Math.round(exact / 2) * 2);
   const fps = clip.fps ?? DEFAULT_CLIP_FPS;

@@ -29,14 +29,14 @@ export function referenceTile(i: number, n: number, width: number, height: numbe
   return { left: i * tileWidth, top: height - tileHeight, width: tileWidth, height: tileHeight };
 }
 
-export async function simulatedImage(o: SimulatedImage): Promise<Buffer> {
+export async function simulatedImage(spec: SimulatedImage): Promise<Buffer> {
   const tiles = await Promise.all(
-    o.references.map(async (ref, i) => {
-      const at = referenceTile(i, o.references.length, o.width, o.height);
+    spec.references.map(async (ref, i) => {
+      const at = referenceTile(i, spec.references.length, spec.width, spec.height);
       const input = await sharp(ref).resize(at.width, at.height, { fit: 'cover' }).removeAlpha().toBuffer();
       return { input, left: at.left, top: at.top };
     }),
   );
-  const canvas = sharp({ create: { width: o.width, height: o.height, channels: 3, background: promptColour(o.prompt) } }).composite(tiles);
-  return o.format === 'png' ? canvas.png().toBuffer() : canvas.jpeg({ quality: 90 }).toBuffer();
+  const canvas = sharp({ create: { width: spec.width, height: spec.height, channels: 3, background: promptColour(spec.prompt) } }).composite(tiles);
+  return spec.format === 'png' ? canvas.png().toBuffer() : canvas.jpeg({ quality: 90 }).toBuffer();
 }

@@ -19,9 +19,11 @@ import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import sharp from 'sharp';
 import { request } from 'undici';
+import { z } from 'zod';
 import { imageRuleViolations } from '../models/image-rules.js';
 import type { AnyModel, ImageSpec, ModelInputBase } from '../models/model.js';
 import { modelById } from '../models/registry.js';
+import { readSchema, type PublishedSchema } from '../models/schema.js';
 import { acceptedFormat } from '../preflight/inspect-image.js';
 import { systemClock, type Clock } from '../util/clock.js';
 import { mp3File } from '../media/mp3.js';
@@ -60,9 +62,10 @@ export interface ErrorAnswer {
 }
 
 /** A RunComfy error body as JSON text. */
-export function errorBody(code: number | string, message: string, o: Omit<ErrorAnswer, 'status' | 'message'> = {}): string {
-  const value = o.codeAs === 'string' ? String(code) : typeof code === 'string' && /^\d+$/.test(code) ? Number(code) : code;
-  const body = o.shape === 'code' ? { code: value, error: message } : { error_code: value, error_message: message, ...(o.detail && { detail: o.detail }) };
+export function errorBody(code: number | string, message: string, answer: Omit<ErrorAnswer, 'status' | 'message'> = {}): string {
+  const value = answer.codeAs === 'string' ? String(code) : typeof code === 'string' && /^\d+$/.test(code) ? Number(code) : code;
+  const body =
+    answer.shape === 'code' ? { code: value, error: message } : { error_code: value, error_message: message, ...(answer.detail && { detail: answer.detail }) };
   return JSON.stringify(body);
 }
 
@@ -162,12 +165,24 @@ export interface SimulatorOptions {
   log?: (line: string) => void;
 }
 
+/**
+ * A model's input as RunComfy reads a body: its live schema (the published one, with any change a test made) with
+ * RunComfy's own defaults (Kling 3.0's 10 s with sound, where this server's arguments default to 5 s and silent), so a
+ * field the server forgot to send costs what it would, and one RunComfy now requires is refused as it would be.
+ */
+function upstreamInput(model: AnyModel, schema: PublishedSchema): z.ZodType<ModelInputBase> {
+  const media = (name: string) => model.media[name] && { kind: model.media[name].kind, modelName: model.media[name].modelName, types: model.media[name].types };
+  return z.object(readSchema(schema, {}, media).shape) as unknown as z.ZodType<ModelInputBase>;
+}
+
 interface SimJob {
   id: string;
   /** The token that submitted it. */
   owner: string;
   model: AnyModel;
-  /** The input as the model's schema parsed it. */
+  /** The body as sent: the fields by the names the server used. */
+  sent: Readonly<Record<string, unknown>>;
+  /** The input as RunComfy reads it: the body, with the published schema's defaults for what it leaves out. */
   input: ModelInputBase;
   submittedAt: number;
   plan: JobPlan;
@@ -271,13 +286,17 @@ export class RunComfySimulator {
     this.faults.push({ times: 1, ...fault });
   }
 
-  /** Answers the next matching request(s) with RunComfy error `code`, on the HTTP status set for it unless `o.status` says otherwise. */
-  injectError(route: Route, code: number | string, o: ErrorAnswer & { times?: number } = {}): void {
+  /** Answers the next matching request(s) with RunComfy error `code`, on the HTTP status set for it unless `answer.status` says otherwise. */
+  injectError(route: Route, code: number | string, answer: ErrorAnswer & { times?: number } = {}): void {
     this.inject({
       route,
-      times: o.times,
-      status: o.status ?? this.statusOf(code),
-      body: errorBody(code, o.message ?? `injected error ${code}`, { shape: o.shape ?? this.opts.errorShape, codeAs: o.codeAs, detail: o.detail }),
+      times: answer.times,
+      status: answer.status ?? this.statusOf(code),
+      body: errorBody(code, answer.message ?? `injected error ${code}`, {
+        shape: answer.shape ?? this.opts.errorShape,
+        codeAs: answer.codeAs,
+        detail: answer.detail,
+      }),
     });
   }
 
@@ -341,8 +360,12 @@ export class RunComfySimulator {
     const { base_price_usd: base, price_unit: unit = 'second' } = this.opts.price ?? model.simulator.price;
     const usd = Number(base);
     if (base === undefined || !Number.isFinite(usd)) return undefined;
+    // What RunComfy charges the input per unit: its published price (a sound tier's), else the base × what the input adds
+    // (a test's own price, when it sets one, is the base for every input).
+    const rule = model.price;
+    const perUnit = (this.opts.price ? undefined : rule.published?.usd(input)) ?? usd * (rule.factor?.(input) ?? 1);
     // Its own simple rule, independent of the client's parser: "request"-like units bill once, anything else per unit of the model's.
-    return /request|run|generation|video|each|output/i.test(unit) ? usd : usd * model.price.units(input);
+    return /request|run|generation|video|each|output/i.test(unit) ? perUnit : perUnit * rule.units(input);
   }
 
   private statusOf(code: number | string): number {
@@ -406,7 +429,7 @@ export class RunComfySimulator {
     if (route === 'submit' || route === 'model') {
       const model = modelById(id);
       if (!model) return this.error(RUNCOMFY_CODES.invalidModel, `Invalid model id: ${id}.`);
-      return route === 'submit' ? this.submit(model, body, token) : this.modelInfo(model);
+      return route === 'submit' ? await this.submit(model, body, token) : this.modelInfo(model);
     }
     const job = this.visibleJob(id, token);
     if (!('owner' in job)) return job;
@@ -468,7 +491,7 @@ export class RunComfySimulator {
     } catch {
       return { status: 400, body: { detail: 'Body must be JSON.' } };
     }
-    const parsed = model.input.safeParse(json);
+    const parsed = upstreamInput(model, changedSchema(model.schema, this.schemaChanges.get(model.id) ?? [])).safeParse(json);
     if (!parsed.success) {
       return { status: 422, body: { detail: parsed.error.issues.map((i) => ({ loc: ['body', ...i.path], msg: i.message })) } };
     }
@@ -483,7 +506,7 @@ export class RunComfySimulator {
     const timing = (typeof input.duration === 'number' ? this.opts.timing?.[input.duration] : undefined) ?? model.simulator.timing(input);
     const plan: JobPlan = { ...timing, ...this.plans.shift() };
     const id = randomUUID();
-    this.jobs.set(id, { id, owner: token, model, input, submittedAt: this.clock.now(), plan });
+    this.jobs.set(id, { id, owner: token, model, sent: json as Record<string, unknown>, input, submittedAt: this.clock.now(), plan });
     this.submissions++;
     this.opts.log?.(`submitted ${id}: queue ${plan.queueMs} ms, run ${plan.runMs} ms`);
     return {
@@ -549,10 +572,10 @@ export class RunComfySimulator {
     const seed = JSON.stringify(job.input);
     switch (makes.kind) {
       case 'video': {
-        const { frames, aspect, sound } = makes.video(job.input);
+        const { frames, aspect, sound, scale } = makes.video(job.input);
         const images = await Promise.all(frames.map((url) => this.fetchImage(url)));
         const durationS = Number(job.input.duration);
-        return { body: await fadeClip(images, { durationS, width: this.opts.clipWidth, aspect, ...(sound && { soundSeed: seed }) }), type: 'video/mp4' };
+        return { body: await fadeClip(images, { durationS, width: this.opts.clipWidth, scale, aspect, ...(sound && { soundSeed: seed }) }), type: 'video/mp4' };
       }
       case 'image': {
         const { references, ...picture } = makes.image(job.input);
@@ -586,8 +609,15 @@ export class RunComfySimulator {
   }
 }
 
+/** The file extension of what a job makes. */
+function outputExt(job: SimJob): string {
+  const makes = job.model.simulator.makes;
+  if (makes.kind === 'image') return makes.image(job.input).format === 'png' ? 'png' : 'jpg';
+  return makes.kind === 'video' ? 'mp4' : 'mp3';
+}
+
 /** A copy of a published input schema with the changes made. */
-function changedSchema(published: object, changes: readonly SchemaChange[]): object {
+function changedSchema(published: PublishedSchema, changes: readonly SchemaChange[]): PublishedSchema {
   const schema = structuredClone(published) as { required?: string[]; properties: Record<string, Record<string, unknown>> };
   for (const c of changes) {
     if ('require' in c) {
@@ -603,13 +633,6 @@ function changedSchema(published: object, changes: readonly SchemaChange[]): obj
     }
   }
   return schema;
-}
-
-/** The file extension of what a job makes. */
-function outputExt(job: SimJob): string {
-  const makes = job.model.simulator.makes;
-  if (makes.kind === 'image') return makes.image(job.input).format === 'png' ? 'png' : 'jpg';
-  return makes.kind === 'video' ? 'mp4' : 'mp3';
 }
 
 /** The state a job planned to fail ends in, if it is planned to fail. */

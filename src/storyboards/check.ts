@@ -8,9 +8,9 @@ import type { RecordedInput } from '../ledger/records.js';
 import type { ModelInputOf } from '../models/model.js';
 import { DEFAULT_MODEL } from '../models/registry.js';
 import { checkFrames, type CheckedFrame } from '../preflight/frames.js';
-import type { JobCall } from '../calls/call.js';
 import { timeoutOn } from '../util/clock.js';
 import { continuityWarnings } from './continuity.js';
+import type { BoardCall, BoardsDeps } from './deps.js';
 
 /** Storyboards film with the default model: a shot is its input. */
 type ModelInput = ModelInputOf<typeof DEFAULT_MODEL>;
@@ -32,19 +32,23 @@ export type CheckedShots = Map<number, CheckedShot>;
 
 export const FRAME_FIELDS = ['start_image_url', 'end_image_url'] as const;
 
+/** What checking frames needs: where they come from, the clock the call's time runs on, and the least time a call may take. */
+export type FrameDeps = Pick<BoardsDeps, 'sources' | 'clock' | 'settings'>;
+
 /** Checks the given refs (each once) within what is left of the call's time; `label` names each in messages. */
 export async function checkRefs(
-  call: JobCall,
+  deps: FrameDeps,
+  call: Pick<BoardCall, 'signal' | 'deadline'>,
   frames: { label: string; ref: string; field: (typeof FRAME_FIELDS)[number] }[],
   what: string,
   onImage?: (image: Buffer, sha256: string) => Promise<void>,
 ): Promise<Map<string, CheckedFrame>> {
-  const limitMs = Math.max(call.deadline.budgetMs, call.app.config.maxWaitS * 1000) - SUBMIT_MARGIN_MS - call.deadline.elapsedMs();
+  const limitMs = Math.max(call.deadline.budgetMs, deps.settings.maxWaitS * 1000) - SUBMIT_MARGIN_MS - call.deadline.elapsedMs();
   // On the call's clock, like the call's other waits.
-  const overTime = timeoutOn(call.app.clock, Math.max(1, limitMs));
+  const overTime = timeoutOn(deps.clock, Math.max(1, limitMs));
   try {
     const specs = frames.map((f) => ({ label: f.label, ref: f.ref, spec: DEFAULT_MODEL.images[f.field] }));
-    return await checkFrames(specs, await call.app.imageSources(), AbortSignal.any([call.signal, overTime.signal]), onImage);
+    return await checkFrames(specs, await deps.sources(), AbortSignal.any([call.signal, overTime.signal]), onImage);
   } catch (err) {
     if (!overTime.signal.aborted || call.signal.aborted) throw err;
     throw new KlingError(
@@ -72,13 +76,14 @@ export function readyShot(s: ShotInput, start: ReadyFrame, end: ReadyFrame): Che
 
 /** Checks the frames of the given shots (each distinct frame once); returns what to send and what to record per shot. */
 export async function checkShots(
-  call: JobCall,
+  deps: FrameDeps,
+  call: Pick<BoardCall, 'signal' | 'deadline'>,
   shots: ShotInput[],
   indexes: number[],
   onImage?: (image: Buffer, sha256: string) => Promise<void>,
 ): Promise<CheckedShots> {
   const refs = indexes.flatMap((i) => FRAME_FIELDS.map((field) => ({ label: `shot ${i} ${field}`, ref: shots[i - 1]![field], field })));
-  const checked = await checkRefs(call, refs, `${indexes.length} shot(s)`, onImage);
+  const checked = await checkRefs(deps, call, refs, `${indexes.length} shot(s)`, onImage);
   return new Map(indexes.map((i) => [i, readyShot(shots[i - 1]!, checked.get(shots[i - 1]!.start_image_url)!, checked.get(shots[i - 1]!.end_image_url)!)]));
 }
 

@@ -8,24 +8,25 @@
 import path from 'node:path';
 import { isKlingError } from '../errors.js';
 import { atCut, type BoardRecord, type FilmFile } from '../ledger/records.js';
-import type { JobCall } from '../calls/call.js';
 import type { FilmAudio } from '../media/stitch.js';
+import type { BoardsDeps } from './deps.js';
 import type { BoardProgress } from './progress.js';
 import { cutFileName, standing, storyboardUri } from './show.js';
 
-export async function stitchFilm(call: JobCall, given: BoardRecord, progress: BoardProgress): Promise<void> {
+export async function stitchFilm(deps: Pick<BoardsDeps, 'ledger' | 'clock' | 'settings'>, given: BoardRecord, progress: BoardProgress): Promise<void> {
+  const { ledger } = deps;
   // As the ledger has it now: another call may have made this cut's film meanwhile.
-  const board = atCut((await call.app.ledger.board(given.storyboard_id)) ?? given, given.cut);
-  const shots = await standing(call.app, board);
+  const board = atCut((await ledger.board(given.storyboard_id)) ?? given, given.cut);
+  const shots = await standing(ledger, board);
   if (!shots.every((s) => s.phase === 'completed')) return;
   const clips = shots.map((s) => s.job!.files.find((f) => f.mime.startsWith('video/')));
   if (clips.some((c) => !c)) return;
   const shas = clips.map((c) => c!.sha256);
   if (board.film && board.film.clips.join() === shas.join()) return;
   progress.finishing('stitching', 'stitching the film');
-  const out = path.join(call.app.config.outputDir, cutFileName(board, 'mp4'));
-  const record = <T extends 'film' | 'film_error'>(t: T, fields: Parameters<typeof call.app.ledger.record<T>>[2]) =>
-    call.app.ledger.record(t, board.storyboard_id, fields, call.app.clock.now());
+  const out = path.join(deps.settings.outputDir, cutFileName(board, 'mp4'));
+  const record = <T extends 'film' | 'film_error'>(t: T, fields: Parameters<typeof ledger.record<T>>[2]) =>
+    ledger.record(t, board.storyboard_id, fields, deps.clock.now());
   try {
     // Loaded on first use: the media code (mediabunny) stays off the server's start-up path.
     const { stitchClips } = await import('../media/stitch.js');

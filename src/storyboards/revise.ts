@@ -10,8 +10,8 @@
 import { KlingError } from '../errors.js';
 import { atCut, jobPhase, type BoardRecord, type BoardSlice, type CutShot, type JobInput, type RecordedInput } from '../ledger/records.js';
 import { DEFAULT_MODEL } from '../models/registry.js';
-import type { JobCall } from '../calls/call.js';
 import { checkRefs, FRAME_FIELDS, readyShot, sheetFrames, shotWarnings, type CheckedShots, type ReadyFrame, type ShotInput } from './check.js';
+import type { BoardCall, BoardsDeps } from './deps.js';
 import type { BoardProgress } from './progress.js';
 import { sheetOrWarn, keepThumbnail } from './sheet.js';
 import { processAlive, shotStates, type IsAlive } from './shots.js';
@@ -39,8 +39,8 @@ export interface Revised {
 }
 
 /** Everything before money is spent, and the new cut recorded: all or nothing. */
-export async function reviseBoard(call: JobCall, args: ReviseArgs, progress: BoardProgress): Promise<Revised> {
-  const slice = await loadSlice(call.app, args.storyboard_id);
+export async function reviseBoard(deps: BoardsDeps, call: BoardCall, args: ReviseArgs, progress: BoardProgress): Promise<Revised> {
+  const slice = await loadSlice(deps.ledger, args.storyboard_id);
   const { board } = slice;
   const id = board.storyboard_id;
   if (board.closed) {
@@ -49,26 +49,26 @@ export async function reviseBoard(call: JobCall, args: ReviseArgs, progress: Boa
       `Storyboard ${id} is cancelled, so it cannot be revised; nothing was submitted. Make a new storyboard (generate_storyboard) with the shots you want.`,
     );
   }
-  const track = args.soundtrack === undefined ? undefined : await checkSoundtrack(call, args.soundtrack);
-  const checked = await readyShots(call, slice, args.shots);
+  const track = args.soundtrack === undefined ? undefined : await checkSoundtrack(deps, call.signal, args.soundtrack);
+  const checked = await readyShots(deps, call, slice, args.shots);
   progress.framesChecked();
 
   const first = decideCut(slice, args.shots, checked, processAlive);
   const work = args.shots.map((s, i) => ({ model: DEFAULT_MODEL, input: checked.get(i + 1)!.record }));
   // A pure re-cut asks nothing of RunComfy, not even the price.
-  const priced = first.renders.length > 0 ? await call.approval.price(work) : work.map((w) => ({ ...w, estimateUsd: undefined }));
+  const priced = first.renders.length > 0 ? await deps.approval.price(work) : work.map((w) => ({ ...w, estimateUsd: undefined }));
   const estimate = (i: number) => priced[i - 1]!.estimateUsd;
   const what = `${first.renders.length} new take(s) for storyboard ${id} (shot ${first.renders.join(', ')})`;
   // Only the renders are paid for; the shots shared with other takes are priced for the plan alone.
-  await call.approval.approve(
+  await deps.approval.approve(
     what,
     first.renders.map((i) => priced[i - 1]!),
     call.consent,
   );
-  const soundtrack = track && (await keepSoundtrack(call, track, id));
+  const soundtrack = track && (await keepSoundtrack(deps.settings.outputDir, track, id));
   const warnings = shotWarnings(checked);
 
-  const cut = await call.jobs.planCut(id, what, (now) => {
+  const cut = await deps.jobs.planCut(id, what, (now) => {
     const fresh = now.board;
     if (fresh.closed) throw new KlingError('invalid_input', `Storyboard ${id} was cancelled while this revision was checked; nothing was submitted.`);
     const again = decideCut(now, args.shots, checked, processAlive);
@@ -95,8 +95,8 @@ export async function reviseBoard(call: JobCall, args: ReviseArgs, progress: Boa
       },
     };
   });
-  const revised = atCut((await call.app.ledger.board(id))!, cut);
-  return { board: revised, checked, sheet: sheetOrWarn(call, revised, sheetFrames(checked)) };
+  const revised = atCut((await deps.ledger.board(id))!, cut);
+  return { board: revised, checked, sheet: sheetOrWarn(deps, revised, sheetFrames(checked)) };
 }
 
 /**
@@ -105,7 +105,7 @@ export async function reviseBoard(call: JobCall, args: ReviseArgs, progress: Boa
  * fetched again; any other frame (a new URL, a local file, a data: URI) is
  * read and checked, since only its bytes say whether it is the same image.
  */
-async function readyShots(call: JobCall, { board, jobs }: BoardSlice, shots: RevisedShot[]): Promise<CheckedShots> {
+async function readyShots(deps: BoardsDeps, call: BoardCall, { board, jobs }: BoardSlice, shots: RevisedShot[]): Promise<CheckedShots> {
   const known = knownUrls(
     board,
     jobs.flatMap((j) => (j.input ? [j.input] : [])),
@@ -116,7 +116,9 @@ async function readyShots(call: JobCall, { board, jobs }: BoardSlice, shots: Rev
   const read =
     refs.length === 0
       ? new Map()
-      : await checkRefs(call, refs, `the revision of storyboard ${board.storyboard_id}`, (image, sha) => keepThumbnail(call, image, sha));
+      : await checkRefs(deps, call, refs, `the revision of storyboard ${board.storyboard_id}`, (image, sha) =>
+          keepThumbnail(deps.settings.outputDir, image, sha),
+        );
   const frame = (ref: string): ReadyFrame => read.get(ref) ?? { send: ref, record: ref, sha256: known.get(ref)! };
   return new Map(shots.map((s, i) => [i + 1, readyShot(s, frame(s.start_image_url), frame(s.end_image_url))]));
 }
@@ -189,7 +191,7 @@ export function decideCut(slice: BoardSlice, shots: RevisedShot[], checked: Chec
         });
         return;
       }
-      const twin = out.findIndex((o) => o.take === undefined && !o.slot && !o.reroll && fingerprint(o) === fp);
+      const twin = out.findIndex((earlier) => earlier.take === undefined && !earlier.slot && !earlier.reroll && fingerprint(earlier) === fp);
       if (twin >= 0) {
         out.push({ ...record, slot: { cut: Math.max(...board.cuts.map((c) => c.cut)) + 1, shot: twin + 1 }, reason: `same as shot ${twin + 1}` });
         return;
@@ -209,10 +211,11 @@ function pickTake(id: string, index: number, n: number, takes: Take[], wanted: J
   }
   const differs = take.job.input ? differences(take.job.input, wanted) : ['its inputs are not recorded'];
   if (differs.length > 0) {
+    const shown = take.job.input ? ` ${inputsDiffer(n, take.job.input, wanted).join(' ')}` : '';
     throw new KlingError(
       'invalid_input',
-      `Shot ${index}: take ${n} was made from other inputs (${differs.join('; ')}), so it cannot be this shot. Nothing was submitted. ` +
-        'Give the shot exactly as that take was made, or leave take out to render it.',
+      `Shot ${index}: take ${n} was made from other inputs (${differs.join('; ')}), so it cannot be this shot.${shown} Nothing was submitted. ` +
+        'Give the shot exactly as that take was made (kling://storyboards/{storyboard_id} lists every take with its inputs), or leave take out to render it.',
     );
   }
   if (!usable(take)) {
@@ -224,13 +227,37 @@ function pickTake(id: string, index: number, n: number, takes: Take[], wanted: J
   return n;
 }
 
+/** A frame differs by its content (the digest of its bytes), or by reference where no digest was recorded. */
+const frameDiffers = (before: JobInput, now: JobInput, f: (typeof FRAME_FIELDS)[number]) =>
+  (before.image_sha256?.[f] ?? before[f]) !== (now.image_sha256?.[f] ?? now[f]);
+
 /** How `now` differs from `before`, in the words the answer uses ("prompt changed", "frame changed: end_image_url"). */
 function differences(before: JobInput, now: JobInput): string[] {
-  const frames = FRAME_FIELDS.filter((f) => (before.image_sha256?.[f] ?? before[f]) !== (now.image_sha256?.[f] ?? now[f]));
+  const frames = FRAME_FIELDS.filter((f) => frameDiffers(before, now, f));
   return [
     ...(before.prompt !== now.prompt ? ['prompt changed'] : []),
     ...(before.duration !== now.duration ? ['duration changed'] : []),
     ...(frames.length > 0 ? [`frame changed: ${frames.join(', ')}`] : []),
+  ];
+}
+
+/** What differs between take `n`'s inputs and the shot as given, each side shown (frames by the digest of their bytes). */
+function inputsDiffer(n: number, take: JobInput, shot: JobInput): string[] {
+  const quote = (s: unknown) => {
+    const t = String(s);
+    return JSON.stringify(t.length > 80 ? `${t.slice(0, 79)}…` : t);
+  };
+  const frame = (input: JobInput, f: (typeof FRAME_FIELDS)[number]) => {
+    const sha = input.image_sha256?.[f];
+    const ref = String(input[f]);
+    return `${ref.length > 80 ? `${ref.slice(0, 79)}…` : ref}${sha ? ` (sha256 ${sha.slice(0, 12)}…)` : ''}`;
+  };
+  return [
+    ...(take.prompt !== shot.prompt ? [`prompt: take ${n} has ${quote(take.prompt)}, this shot ${quote(shot.prompt)}.`] : []),
+    ...(take.duration !== shot.duration ? [`duration: take ${n} is ${take.duration} s, this shot ${shot.duration} s.`] : []),
+    ...FRAME_FIELDS.filter((f) => frameDiffers(take, shot, f)).map(
+      (f) => `${f}: take ${n} was made from ${frame(take, f)}, this shot gives ${frame(shot, f)}.`,
+    ),
   ];
 }
 

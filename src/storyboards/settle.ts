@@ -6,9 +6,9 @@
  */
 import { isKlingError } from '../errors.js';
 import type { BoardRecord } from '../ledger/records.js';
-import type { JobCall } from '../calls/call.js';
 import { MIN_SAVE_MS } from '../util/deadline.js';
 import { Semaphore } from '../util/semaphore.js';
+import type { BoardCall, BoardsDeps } from './deps.js';
 import type { BoardProgress } from './progress.js';
 import type { ShotState } from './shots.js';
 import { standing } from './show.js';
@@ -16,21 +16,32 @@ import { standing } from './show.js';
 /** Saving clips of several shots at once, but not all 24: bounded disk and socket use. */
 const saving = new Semaphore(4);
 
-export async function settleShots(call: JobCall, board: BoardRecord, o: { download: boolean; progress: BoardProgress }): Promise<void> {
-  const shots = await standing(call.app, board);
+export async function settleShots(
+  deps: Pick<BoardsDeps, 'ledger' | 'jobs' | 'clock' | 'log'>,
+  call: Pick<BoardCall, 'signal' | 'deadline'>,
+  board: BoardRecord,
+  options: { download: boolean; progress: BoardProgress },
+): Promise<void> {
+  const { jobs, clock } = deps;
+  const shots = await standing(deps.ledger, board);
   const running = shots.filter((s) => s.job && (s.phase === 'queued' || s.phase === 'running'));
-  for (const s of shots) if (s.phase === 'completed' || s.phase === 'failed' || s.phase === 'cancelled') o.progress.shotDone(s.index);
+  for (const s of shots) if (s.phase === 'completed' || s.phase === 'failed' || s.phase === 'cancelled') options.progress.shotDone(s.index);
   // A take shown by two shots of the cut is waited for once.
   const waitFor = [...new Map(running.map((s) => [s.job!.request_id, s])).values()];
   if (waitFor.length > 0 && call.deadline.canWait()) {
     const waits = await Promise.allSettled(
       waitFor.map((s) =>
-        call.jobs.wait(s.job!.request_id, { until: 'end', budgetMs: call.deadline.remainingMs(), signal: call.signal, progress: o.progress.shotSink(s.index) }),
+        jobs.wait(s.job!.request_id, {
+          until: 'end',
+          budgetMs: call.deadline.remainingMs(),
+          signal: call.signal,
+          progress: options.progress.shotSink(s.index),
+        }),
       ),
     );
     rethrowAbort(waits);
   }
-  const after = await standing(call.app, board);
+  const after = await standing(deps.ledger, board);
   // A completed shot is read once more for its outputs and charge, and its clip saved (again, if the copy is gone); a failed one for its reason.
   const toCollect = [
     ...new Map(
@@ -38,28 +49,28 @@ export async function settleShots(call: JobCall, board: BoardRecord, o: { downlo
         .filter(
           (s) =>
             s.job &&
-            ((s.phase === 'completed' && (needsFiles(s, o.download) || s.job.charged_usd === undefined || !s.job.output)) ||
+            ((s.phase === 'completed' && (needsFiles(s, options.download) || s.job.charged_usd === undefined || !s.job.output)) ||
               (s.phase === 'failed' && s.job.errors.length === 0)),
         )
         .map((s) => [s.job!.request_id, s]),
     ).values(),
   ];
   if (toCollect.length === 0) return;
-  o.progress.finishing('saving', `saving ${toCollect.length} clip(s)`);
+  options.progress.finishing('saving', `saving ${toCollect.length} clip(s)`);
   // One saving budget for all of them, not one each: the call still answers in time.
-  const saveUntil = call.app.clock.now() + call.deadline.atLeast(MIN_SAVE_MS);
+  const saveUntil = clock.now() + call.deadline.atLeast(MIN_SAVE_MS);
   const saves = await Promise.allSettled(
     toCollect.map((s) =>
       saving.run(async () => {
-        const left = saveUntil - call.app.clock.now();
+        const left = saveUntil - clock.now();
         if (left <= 0) return;
-        await call.jobs.collect(s.job!.request_id, o.download, call.signal, left);
+        await jobs.collect(s.job!.request_id, options.download, call.signal, left);
       }, call.signal),
     ),
   );
   rethrowAbort(saves);
   saves.forEach((r, i) => {
-    if (r.status === 'rejected') call.app.log.warn(`storyboard ${board.storyboard_id}, shot ${toCollect[i]!.index}: ${(r.reason as Error).message}`);
+    if (r.status === 'rejected') deps.log.warn(`storyboard ${board.storyboard_id}, shot ${toCollect[i]!.index}: ${(r.reason as Error).message}`);
   });
 }
 

@@ -1,9 +1,9 @@
 /** A storyboard as the ledger has it now, ready to answer with; and the id argument that names one. */
 import { z } from 'zod';
-import type { AppContext } from '../context.js';
 import { KlingError } from '../errors.js';
 import { typeError } from '../models/fields.js';
 import type { BoardRecord, BoardSlice } from '../ledger/records.js';
+import type { LedgerStore } from '../ledger/store.js';
 import { processAlive, shotStates, type ShotState } from './shots.js';
 
 /** Where a board is served as a resource (and what its film and sheet say they came from). */
@@ -18,13 +18,16 @@ export const storyboardIdSchema = z
   .regex(STORYBOARD_ID_PATTERN, { error: 'storyboard_id must be the id generate_storyboard returned, like "sb-mf3k2a9c1f2e3d".' })
   .describe('The storyboard_id that generate_storyboard returned (list_jobs shows it beside each shot).');
 
-export async function loadBoard(app: AppContext, id: string): Promise<BoardRecord> {
-  return (await loadSlice(app, id)).board;
+/** What reading a board needs of the ledger. */
+export type BoardReader = Pick<LedgerStore, 'slice'>;
+
+export async function loadBoard(ledger: BoardReader, id: string): Promise<BoardRecord> {
+  return (await loadSlice(ledger, id)).board;
 }
 
 /** The board with its jobs and submissions in flight, or a clear error. */
-export async function loadSlice(app: AppContext, id: string): Promise<BoardSlice> {
-  const slice = await app.ledger.slice(id);
+export async function loadSlice(ledger: BoardReader, id: string): Promise<BoardSlice> {
+  const slice = await ledger.slice(id);
   if (!slice) {
     throw new KlingError(
       'storyboard_not_found',
@@ -35,8 +38,8 @@ export async function loadSlice(app: AppContext, id: string): Promise<BoardSlice
 }
 
 /** Where each shot of `board` (as of the cut it shows) stands, from the board's slice of the ledger as it is now. */
-export async function standing(app: AppContext, board: BoardRecord): Promise<ShotState[]> {
-  const slice = await app.ledger.slice(board.storyboard_id);
+export async function standing(ledger: BoardReader, board: BoardRecord): Promise<ShotState[]> {
+  const slice = await ledger.slice(board.storyboard_id);
   return shotStates({ board, jobs: slice?.jobs ?? [], pending: slice?.pending ?? [] }, processAlive);
 }
 

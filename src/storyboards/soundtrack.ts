@@ -15,8 +15,8 @@ import { ACCEPTED_SOUNDTRACKS, probeSoundtrack, type SoundtrackProbe } from '../
 import type { FetchedImage } from '../preflight/fetch-image.js';
 import { imageSourceOf } from '../preflight/image-source.js';
 import { readLocalImage } from '../preflight/local-file.js';
-import type { JobCall } from '../calls/call.js';
 import { formatBytes } from '../util/format.js';
+import type { BoardsDeps } from './deps.js';
 
 export const MAX_SOUNDTRACK_BYTES = 100 * 1024 * 1024;
 const LABEL = 'soundtrack';
@@ -28,8 +28,11 @@ export interface CheckedSoundtrack {
   probe: SoundtrackProbe;
 }
 
-export async function checkSoundtrack(call: JobCall, ref: string): Promise<CheckedSoundtrack> {
-  const loaded = await load(call, ref);
+/** What reading a soundtrack needs: where local files may come from, and whether a URL may point inside the network. */
+type TrackDeps = Pick<BoardsDeps, 'sources' | 'settings'>;
+
+export async function checkSoundtrack(deps: TrackDeps, signal: AbortSignal, ref: string): Promise<CheckedSoundtrack> {
+  const loaded = await load(deps, signal, ref);
   if (loaded.tooLarge) {
     throw new KlingError(
       'invalid_input',
@@ -43,8 +46,8 @@ export async function checkSoundtrack(call: JobCall, ref: string): Promise<Check
   return { given: ref, bytes: loaded.buffer, sha256: createHash('sha256').update(loaded.buffer).digest('hex'), probe };
 }
 
-async function load(call: JobCall, ref: string): Promise<FetchedImage> {
-  const sources = await call.app.imageSources();
+async function load(deps: TrackDeps, signal: AbortSignal, ref: string): Promise<FetchedImage> {
+  const sources = await deps.sources();
   const source = imageSourceOf(LABEL, ref, sources.local !== undefined);
   if (source.kind === 'data') {
     throw new KlingError('invalid_input', `${LABEL}: give a file path or an https:// URL of the track, not a data: URI (${ACCEPTED_SOUNDTRACKS}).`);
@@ -53,14 +56,14 @@ async function load(call: JobCall, ref: string): Promise<FetchedImage> {
   if (source.kind === 'file') return readLocalImage(LABEL, source.path, await sources.local!.resolve(), MAX_SOUNDTRACK_BYTES);
   // Loaded on first use, like the image fetcher; a track may be far larger than an image.
   const { ImageFetcher } = await import('../preflight/fetch-image.js');
-  const fetcher = new ImageFetcher({ allowPrivate: call.app.config.allowPrivateUrls, timeoutMs: 60_000 });
-  return fetcher.fetch(LABEL, source.url, MAX_SOUNDTRACK_BYTES, call.signal);
+  const fetcher = new ImageFetcher({ allowPrivate: deps.settings.allowPrivateUrls, timeoutMs: 60_000 });
+  return fetcher.fetch(LABEL, source.url, MAX_SOUNDTRACK_BYTES, signal);
 }
 
 /** Keeps the checked track in the output folder as `<storyboard_id>-soundtrack-<digest>.<ext>`, for the films of the cuts that use it. */
-export async function keepSoundtrack(call: JobCall, track: CheckedSoundtrack, storyboardId: string): Promise<SoundtrackFile> {
+export async function keepSoundtrack(outputDir: string, track: CheckedSoundtrack, storyboardId: string): Promise<SoundtrackFile> {
   const ext = track.probe.codec === 'mp3' ? 'mp3' : /\.aac$/i.test(track.given) ? 'aac' : 'm4a';
-  const out = path.join(call.app.config.outputDir, `${storyboardId}-soundtrack-${track.sha256.slice(0, 12)}.${ext}`);
+  const out = path.join(outputDir, `${storyboardId}-soundtrack-${track.sha256.slice(0, 12)}.${ext}`);
   const written = await writeFileAtomically(out, (temp) => fs.writeFile(temp, track.bytes));
   return {
     url: track.given,

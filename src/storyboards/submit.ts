@@ -7,9 +7,9 @@ import { KlingError, isKlingError, withRequestIds } from '../errors.js';
 import type { BoardRecord, BoardSlice } from '../ledger/records.js';
 import { DEFAULT_MODEL } from '../models/registry.js';
 import { explainUrlRequired } from '../preflight/url-required.js';
-import type { JobCall } from '../calls/call.js';
 import { boardRequestIds } from './board-errors.js';
 import { asShotInput, checkShots, FRAME_FIELDS, SUBMIT_MARGIN_MS, type CheckedShot, type CheckedShots } from './check.js';
+import type { BoardCall, BoardsDeps } from './deps.js';
 import type { BoardProgress } from './progress.js';
 import { processAlive, shotStates, type ShotState } from './shots.js';
 import { standing } from './show.js';
@@ -34,30 +34,31 @@ const TAKE_TRIES = 5;
  * running and are named in the error.
  */
 export async function submitShots(
-  call: JobCall,
+  deps: BoardsDeps,
+  call: BoardCall,
   board: BoardRecord,
-  o: { resubmit: Resubmit; checked?: CheckedShots; progress: BoardProgress },
+  options: { resubmit: Resubmit; checked?: CheckedShots; progress: BoardProgress },
 ): Promise<string[]> {
   if (board.closed) return [];
   const wanted = (s: ShotState) =>
     s.phase === 'not_submitted' ||
-    (o.resubmit.failed && (s.phase === 'failed' || s.phase === 'cancelled')) ||
-    (o.resubmit.unknown && s.phase === 'outcome_unknown');
-  const states = (await standing(call.app, board)).filter(wanted);
+    (options.resubmit.failed && (s.phase === 'failed' || s.phase === 'cancelled')) ||
+    (options.resubmit.unknown && s.phase === 'outcome_unknown');
+  const states = (await standing(deps.ledger, board)).filter(wanted);
   const todo = states.map((s) => s.index);
   if (todo.length === 0) return [];
   const planned = (i: number) => board.shots[i - 1]!;
   const inline = todo.some((i) => FRAME_FIELDS.some((f) => isInline(planned(i)[f])));
-  if (!o.checked && inline) refuseInlineFrames(board, todo);
-  const checked = o.checked ?? (await checkShots(call, board.shots.map(asShotInput), todo));
-  if (!o.checked) refuseChangedFrames(board, checked);
+  if (!options.checked && inline) refuseInlineFrames(board, todo);
+  const checked = options.checked ?? (await checkShots(deps, call, board.shots.map(asShotInput), todo));
+  if (!options.checked) refuseChangedFrames(board, checked);
   // The plan's own estimate for a shot it reserved; today's price for anything it did not.
   const work = todo.map((i) => ({ index: i, model: DEFAULT_MODEL, estimateUsd: planned(i).estimate_usd, input: planned(i) }));
-  const priced = new Map((await call.approval.price(work)).map((w) => [w.index, w]));
+  const priced = new Map((await deps.approval.price(work)).map((w) => [w.index, w]));
   const estimate = (i: number) => priced.get(i)!.estimateUsd;
   // Work beyond what the plan was confirmed for (shots sent again) is approved like a new board.
   const again = states.filter((s) => s.phase !== 'not_submitted').map((s) => s.index);
-  await call.approval.approve(
+  await deps.approval.approve(
     `${again.length} shot(s) of storyboard ${board.storyboard_id} again (shot ${again.join(', ')})`,
     again.map((i) => priced.get(i)!),
     call.consent,
@@ -67,16 +68,16 @@ export async function submitShots(
   let done = board.shots.length - todo.length;
   // Submitting is cheap but not free: a slow RunComfy must not hold the call past the client's timeout. Shots
   // left over stay in the plan and get_storyboard submits them (inline frames cannot wait: they are not kept).
-  const submitWithinMs = Math.max(call.deadline.budgetMs, call.app.config.maxWaitS * 1000) - SUBMIT_MARGIN_MS;
+  const submitWithinMs = Math.max(call.deadline.budgetMs, deps.settings.maxWaitS * 1000) - SUBMIT_MARGIN_MS;
   for (const state of states) {
     const index = state.index;
     if (sent.length > 0 && !inline && call.deadline.elapsedMs() > submitWithinMs) {
-      call.app.log.warn(`storyboard ${board.storyboard_id}: out of time after ${sent.length} submission(s); get_storyboard submits the rest.`);
+      deps.log.warn(`storyboard ${board.storyboard_id}: out of time after ${sent.length} submission(s); get_storyboard submits the rest.`);
       break;
     }
     const shot = checked.get(index)!;
     try {
-      const requestId = await submitSlot(call, board, state.slot, wanted, {
+      const requestId = await submitSlot(deps, call.signal, board, state.slot, wanted, {
         send: shot.send,
         record: shot.record,
         estimateUsd: estimate(index),
@@ -84,7 +85,7 @@ export async function submitShots(
       });
       if (requestId === undefined) continue;
       sent.push(requestId);
-      await cancelIfClosed(call, board.storyboard_id, requestId);
+      await cancelIfClosed(deps, board.storyboard_id, requestId);
     } catch (caught) {
       const err = explainUrlRequired(caught, [shot.send.start_image_url, shot.send.end_image_url]);
       throw withRequestIds(
@@ -95,10 +96,10 @@ export async function submitShots(
               err.extra,
             )
           : err,
-        [...new Set([...sent, ...(await boardRequestIds(call, board.storyboard_id))])],
+        [...new Set([...sent, ...(await boardRequestIds(deps.ledger, board.storyboard_id))])],
       );
     }
-    o.progress.shotsSubmitted(++done, `shot ${index} submitted`);
+    options.progress.shotsSubmitted(++done, `shot ${index} submitted`);
   }
   return sent;
 }
@@ -109,7 +110,8 @@ export async function submitShots(
  * closed the board, or made a new cut since we looked) and its take number is still free.
  */
 async function submitSlot(
-  call: JobCall,
+  { ledger, jobs }: Pick<BoardsDeps, 'ledger' | 'jobs'>,
+  signal: AbortSignal,
   board: BoardRecord,
   slot: Slot,
   wanted: (s: ShotState) => boolean,
@@ -119,30 +121,30 @@ async function submitSlot(
   const stillWanted = (slice: BoardSlice | undefined) =>
     slice !== undefined && !slice.board.closed && shotStates(slice, processAlive).some((s) => sameSlot(s.slot, slot) && wanted(s));
   for (let attempt = 0; attempt < TAKE_TRIES; attempt++) {
-    const slice = await call.app.ledger.slice(id);
+    const slice = await ledger.slice(id);
     const take = nextTake(slice?.jobs ?? [], slice?.pending ?? []);
     const claim = (now: BoardSlice) => stillWanted(now) && nextTake(now.jobs, now.pending) === take;
-    const sub = await call.jobs.submit(job.send, {
+    const sub = await jobs.submit(job.send, {
       recordAs: job.record,
       estimateUsd: job.estimateUsd,
       board: { id, shot: slot.shot, cut: slot.cut, take },
       what: job.what,
-      signal: call.signal,
+      signal,
       claim,
     });
     if (sub) return sub.requestId;
     // Not claimed: taken by someone else (done), or only the take number was (try the next one).
-    if (!stillWanted(await call.app.ledger.slice(id))) return undefined;
+    if (!stillWanted(await ledger.slice(id))) return undefined;
   }
   return undefined;
 }
 
 /** A board cancelled while one of its shots was on the wire: that job is cancelled at once (it is still queued). */
-async function cancelIfClosed(call: JobCall, boardId: string, requestId: string): Promise<void> {
-  if (!(await call.app.ledger.board(boardId))?.closed) return;
-  await call.client
+async function cancelIfClosed(deps: Pick<BoardsDeps, 'ledger' | 'jobs' | 'log'>, boardId: string, requestId: string): Promise<void> {
+  if (!(await deps.ledger.board(boardId))?.closed) return;
+  await deps.jobs
     .cancel(requestId)
-    .catch((err: unknown) => call.app.log.warn(`storyboard ${boardId} was cancelled, but its new job ${requestId} could not be: ${(err as Error).message}`));
+    .catch((err: unknown) => deps.log.warn(`storyboard ${boardId} was cancelled, but its new job ${requestId} could not be: ${(err as Error).message}`));
 }
 
 const isInline = (ref: string) => /^data:[^,]*;sha256=/.test(ref);

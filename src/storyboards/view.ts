@@ -169,6 +169,22 @@ function shotView(board: BoardRecord, s: ShotState): z.output<typeof shotViewSch
   };
 }
 
+/** One take with the inputs it was made from (frames by reference and digest), as the storyboard resource lists every take. */
+export function takeWithInputs(t: Take) {
+  const input = t.job.input;
+  return {
+    ...takeView(t),
+    ...(t.job.board && { made_for: { cut: t.job.board.cut ?? 1, shot: t.job.board.shot } }),
+    ...(input && {
+      prompt: input.prompt,
+      duration: input.duration,
+      start_image_url: input.start_image_url,
+      end_image_url: input.end_image_url,
+      ...(input.image_sha256 && { image_sha256: input.image_sha256 }),
+    }),
+  };
+}
+
 function takeView({ take, job }: Take): z.output<typeof takeViewSchema> {
   const file = job.files.find((f) => f.mime.startsWith('video/'));
   return {

@@ -40,21 +40,21 @@ const saving = new Semaphore(4);
 export async function makeAssets(
   deps: StudioDeps,
   call: StudioCall,
-  o: { kind: AssetKind; what: string; work: AssetWork[]; onProgress?: (done: number, total: number, message: string) => void },
+  batch: { kind: AssetKind; what: string; work: AssetWork[]; onProgress?: (done: number, total: number, message: string) => void },
 ): Promise<AssetOutcome[]> {
-  const keys = o.work.map((w) => w.record.asset.key);
+  const keys = batch.work.map((w) => w.record.asset.key);
   const found = await deps.ledger.assets({ keys });
-  const held = o.work.map((w) => (w.fresh ? undefined : heldBy(found, w.record.asset.key)));
-  const toMake = o.work.flatMap((w, i) => (held[i] ? [] : [{ w, i }]));
+  const held = batch.work.map((w) => (w.fresh ? undefined : heldBy(found, w.record.asset.key)));
+  const toMake = batch.work.flatMap((w, i) => (held[i] ? [] : [{ w, i }]));
   const approved = await deps.approval.approve(
-    o.what,
+    batch.what,
     toMake.map(({ w }) => ({ model: w.model, input: w.record })),
     call.consent,
     // A picture or a track of unknown price is never made without a yes.
     { askWhenUnknown: true },
   );
 
-  const outcomes: (AssetOutcome & { requestId?: string })[] = o.work.map((w, i) => reused(held[i]) ?? { id: w.record.asset.id, reused: false });
+  const outcomes: (AssetOutcome & { requestId?: string })[] = batch.work.map((w, i) => reused(held[i]) ?? { id: w.record.asset.id, reused: false });
   const sent: string[] = [];
   for (const [n, { w, i }] of toMake.entries()) {
     const key = w.record.asset.key;
@@ -63,7 +63,7 @@ export async function makeAssets(
         model: w.model,
         recordAs: w.record,
         estimateUsd: approved.items[n]!.estimateUsd,
-        what: `${o.kind} ${i + 1} of ${o.what}`,
+        what: `${batch.kind} ${i + 1} of ${batch.what}`,
         signal: call.signal,
         claimAsset: (f) => w.fresh || !heldBy(f, key),
       });
@@ -80,7 +80,7 @@ export async function makeAssets(
   }
 
   const ids = [...new Set(outcomes.flatMap((x) => (x.requestId ? [x.requestId] : [])))];
-  await settle(deps, call, ids, o.onProgress);
+  await settle(deps, call, ids, batch.onProgress);
   return Promise.all(
     outcomes.map(async (x) => {
       const { requestId, ...rest } = x;

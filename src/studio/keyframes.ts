@@ -141,21 +141,21 @@ export async function makeKeyframes(deps: StudioDeps, call: StudioCall, args: Ke
     work,
     onProgress: batchProgress(call.progress, 'keyframes'),
   });
-  const keyframes = await Promise.all(outcomes.map((o) => keyframeView(o)));
-  const spent = outcomes.every((o) => o.reused || (o.job && jobCostUsd(o.job) !== undefined))
-    ? roundUsd(outcomes.reduce((sum, o) => sum + (o.reused ? 0 : (jobCostUsd(o.job!) ?? 0)), 0))
+  const keyframes = await Promise.all(outcomes.map((x) => keyframeView(x)));
+  const spent = outcomes.every((x) => x.reused || (x.job && jobCostUsd(x.job) !== undefined))
+    ? roundUsd(outcomes.reduce((sum, x) => sum + (x.reused ? 0 : (jobCostUsd(x.job!) ?? 0)), 0))
     : null;
   return { model: family.key, keyframes, cost_usd: spent, done: keyframes.every((k) => k.file || k.error) };
 }
 
 /** One keyframe as the answer shows it: its id, where its job stands, and once made its file, URL and size. */
-async function keyframeView(o: AssetOutcome): Promise<KeyframeView> {
-  const refs = o.job?.input?.asset?.references?.map((r) => r.keyframe_id ?? r.sha256);
-  const base = { keyframe_id: o.id, ...(refs?.length && { references: refs }) };
-  if (!o.job) return { ...base, status: 'being submitted by another call' };
-  const job = o.job;
+async function keyframeView(made: AssetOutcome): Promise<KeyframeView> {
+  const refs = made.job?.input?.asset?.references?.map((r) => r.keyframe_id ?? r.sha256);
+  const base = { keyframe_id: made.id, ...(refs?.length && { references: refs }) };
+  if (!made.job) return { ...base, status: 'being submitted by another call' };
+  const job = made.job;
   const phase = jobPhase(job);
-  const cost = o.reused ? 0 : jobCostUsd(job);
+  const cost = made.reused ? 0 : jobCostUsd(job);
   const common = { ...base, request_id: job.request_id, ...(cost !== undefined && { cost_usd: roundUsd(cost) }) };
   const file = job.files[0];
   if (phase === 'completed' && file) {
@@ -163,7 +163,7 @@ async function keyframeView(o: AssetOutcome): Promise<KeyframeView> {
     const meta = await oneAtATime(() => sharp(file.path).metadata()).catch(() => undefined);
     return {
       ...common,
-      status: o.reused ? 'reused' : 'made',
+      status: made.reused ? 'reused' : 'made',
       file,
       ...(outputUrls(job.output)[0] && { url: outputUrls(job.output)[0]!.url }),
       ...(meta?.width && { width: meta.width, height: meta.height }),

@@ -1,7 +1,8 @@
-/** Arguments shared by the job tools, with messages that say what to send. */
+/** Arguments shared by the tools, with messages that say what to send; and what the two tools that make a film declare alike. */
 import { z } from 'zod';
 import { typeError } from '../models/fields.js';
 import { REQUEST_ID_PATTERN } from '../runcomfy/schemas.js';
+import { boardViewShape } from '../storyboards/view.js';
 
 // The client checks ids against the same pattern before they go into a URL; here they are checked before anything runs.
 export const requestIdSchema = z
@@ -52,3 +53,43 @@ export const soundtrackArg = z
   .describe(
     "A soundtrack for the film: an AAC (.m4a, .mp4, .aac) or MP3 file, as an absolute path (~/ for the home folder) or file:// URL inside the folders local images may come from, or an https:// URL; at most 100 MiB. It is checked before anything is submitted, muxed in without re-encoding and cut at the film's end.",
   );
+
+export const MAX_SHOTS = 24;
+
+/** The shot list of a board, as generate_storyboard and revise_storyboard take it. */
+export function shotsArg<S extends z.ZodType>(shot: S) {
+  return z
+    .array(shot, { error: 'shots must be a list of shots.' })
+    .min(1, { error: 'shots is empty: give at least one shot.' })
+    .max(MAX_SHOTS, { error: `shots can hold at most ${MAX_SHOTS} shots; split the film into several storyboards.` });
+}
+
+export const titleArg = z
+  .string()
+  .trim()
+  .min(1)
+  .max(200, { error: 'title can be at most 200 characters.' })
+  .optional()
+  .describe('A name for the board, shown in answers and lists.');
+
+/** What a call that makes a film is named, what it waits for and keeps: generate_storyboard's and revise_storyboard's. */
+export const filmArgs = {
+  title: titleArg,
+  soundtrack: soundtrackArg,
+  wait_seconds: waitSecondsArg(
+    'How long this call waits for the shots it renders.',
+    'KLING_MCP_MAX_WAIT_S (50 unless the server sets it otherwise)',
+    'the storyboard_id and where each shot stands',
+  ),
+  download: downloadArg,
+  stitch: stitchArg,
+  confirm_quote: confirmQuoteArg,
+};
+
+/** What the two tools that make a film answer and declare alike. */
+export const filmTool = {
+  output: boardViewShape,
+  annotations: { readOnlyHint: false, destructiveHint: false, idempotentHint: false, openWorldHint: true },
+  waitsByDefault: true,
+  ui: 'player',
+} as const;

@@ -11,7 +11,7 @@ import type { RequestHandlerExtra } from '@modelcontextprotocol/sdk/shared/proto
 import { ElicitResultSchema, type ServerNotification, type ServerRequest, type ToolAnnotations } from '@modelcontextprotocol/sdk/types.js';
 import type { z } from 'zod';
 import type { AppContext } from '../context.js';
-import type { JobCall, ToolCall } from '../calls/call.js';
+import type { JobCall, ToolCall } from './call.js';
 import type { Consent } from '../costs/approval.js';
 import type { ProgressSink } from '../polling/progress.js';
 import { Deadline } from '../util/deadline.js';
@@ -54,8 +54,8 @@ export function defineJobTool<I extends Shape, O extends Shape, N extends string
     async handle(args, call) {
       const waitS = (args as { wait_seconds?: number }).wait_seconds ?? (waitsByDefault ? call.app.config.maxWaitS : 0);
       const deadline = new Deadline(call.app.clock, waitS * 1000);
-      const { client, jobs, approval } = await call.app.upstream();
-      return handle(args, { ...call, client, jobs, approval, deadline });
+      const { client, jobs, boards, approval } = await call.app.upstream();
+      return handle(args, { ...call, client, jobs, boards, approval, deadline });
     },
   };
 }

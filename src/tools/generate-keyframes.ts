@@ -3,6 +3,7 @@ import { promptField } from '../models/fields.js';
 import { IMAGE_FAMILIES } from '../models/registry.js';
 import { familyAspects, DEFAULT_ASPECT, keyframesText, keyframeViewSchema, makeKeyframes } from '../studio/keyframes.js';
 import { confirmQuoteArg, waitSecondsArg } from './args.js';
+import { boardCall } from './call.js';
 import { defineJobTool } from './define.js';
 import { studioOf } from './studio.js';
 
@@ -52,7 +53,7 @@ export const generateKeyframes = defineJobTool({
   annotations: { readOnlyHint: false, destructiveHint: false, idempotentHint: true, openWorldHint: true },
   waitsByDefault: true,
   async handle(args, call) {
-    const reply = await makeKeyframes(studioOf(call), call, args);
+    const reply = await makeKeyframes(studioOf(call), boardCall(call), args);
     return { text: keyframesText(reply, call.app.config.maxWaitS), structured: reply };
   },
 });

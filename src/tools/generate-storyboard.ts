@@ -1,55 +1,10 @@
-import { z } from 'zod';
 import { DEFAULT_MODEL } from '../models/registry.js';
-import { finishCut } from '../storyboards/finish.js';
-import { BoardProgress } from '../storyboards/progress.js';
-import { boardError } from '../storyboards/board-errors.js';
-import { startBoard } from '../storyboards/plan.js';
-import { boardViewShape } from '../storyboards/view.js';
+import { boardCall } from './call.js';
 import { defineJobTool } from './define.js';
 import { strictObject } from './strict.js';
-import { confirmQuoteArg, downloadArg, soundtrackArg, stitchArg, waitSecondsArg } from './args.js';
-
-export const MAX_SHOTS = 24;
+import { filmArgs, filmTool, MAX_SHOTS, shotsArg } from './args.js';
 
 const shotSchema = strictObject(DEFAULT_MODEL.inputShape, 'a shot', 'each shot must be an object with prompt, start_image_url, end_image_url and duration.');
-
-/** The shot list of a board, as generate_storyboard and revise_storyboard take it. */
-export function shotsArg<S extends z.ZodType>(shot: S) {
-  return z
-    .array(shot, { error: 'shots must be a list of shots.' })
-    .min(1, { error: 'shots is empty: give at least one shot.' })
-    .max(MAX_SHOTS, { error: `shots can hold at most ${MAX_SHOTS} shots; split the film into several storyboards.` });
-}
-
-export const titleArg = z
-  .string()
-  .trim()
-  .min(1)
-  .max(200, { error: 'title can be at most 200 characters.' })
-  .optional()
-  .describe('A name for the board, shown in answers and lists.');
-
-/** What a call that makes a film is named, what it waits for and keeps: generate_storyboard's and revise_storyboard's. */
-export const filmArgs = {
-  title: titleArg,
-  soundtrack: soundtrackArg,
-  wait_seconds: waitSecondsArg(
-    'How long this call waits for the shots it renders.',
-    'KLING_MCP_MAX_WAIT_S (50 unless the server sets it otherwise)',
-    'the storyboard_id and where each shot stands',
-  ),
-  download: downloadArg,
-  stitch: stitchArg,
-  confirm_quote: confirmQuoteArg,
-};
-
-/** What the two tools that make a film answer and declare alike. */
-export const filmTool = {
-  output: boardViewShape,
-  annotations: { readOnlyHint: false, destructiveHint: false, idempotentHint: false, openWorldHint: true },
-  waitsByDefault: true,
-  ui: 'player',
-} as const;
 
 export const generateStoryboard = defineJobTool({
   name: 'generate_storyboard',
@@ -66,13 +21,7 @@ export const generateStoryboard = defineJobTool({
     ...filmArgs,
   },
   ...filmTool,
-  async handle(args, call) {
-    const progress = new BoardProgress(call.progress, args.shots.length);
-    const { board, sent } = await startBoard(call, args, progress);
-    try {
-      return await finishCut(call, board, { ...args, sent }, progress);
-    } catch (err) {
-      throw await boardError(call, board.storyboard_id, err);
-    }
+  handle(args, call) {
+    return call.boards.generate(args, boardCall(call));
   },
 });

@@ -1,10 +1,13 @@
 import { z } from 'zod';
+import { frameField } from '../models/clip.js';
 import { DEFAULT_MODEL } from '../models/registry.js';
+import { engineClip } from '../preflight/engine.js';
 import { preflightImages } from '../preflight/preflight.js';
 import { explainUrlRequired } from '../preflight/url-required.js';
 import { phaseOf } from '../jobs/phase.js';
 import { defineJobTool } from './define.js';
 import { confirmQuoteArg, downloadArg, waitSecondsArg } from './args.js';
+import { clipArgs } from './clip-args.js';
 import { withRequestIds } from '../errors.js';
 import { submitClip, videoReply, waitAndCollect } from './job-flow.js';
 import { jobViewShape } from './job-view.js';
@@ -15,13 +18,13 @@ export const generateVideo = defineJobTool({
   name: 'generate_video',
   title: 'Generate video from start and end frames',
   description:
-    `Makes a video with ${DEFAULT_MODEL.title} that starts at one image and ends at another. Both images are checked first ` +
+    `Makes a video with ${DEFAULT_MODEL.title}, or the engine \`model\` names, that starts at one image and ends at another. Both images are checked first ` +
     '(type, size, pixels, aspect ratio) and nothing is submitted, or billed, if either fails. Then the job is submitted once, ' +
     'recorded, and waited for with progress notifications. If it is not done when wait_seconds runs out, the call returns the ' +
     'request_id and status instead of failing: continue with get_result. Finished videos are saved locally. The answer states ' +
     "the expected cost; the server's spend limit and a confirmation for big spends apply.",
   input: {
-    ...DEFAULT_MODEL.inputShape,
+    ...clipArgs(false),
     wait_seconds: waitSecondsArg(
       'How long this call waits for the video (0 = return right after submitting).',
       'KLING_MCP_MAX_WAIT_S (50 unless the server sets it otherwise)',
@@ -32,23 +35,33 @@ export const generateVideo = defineJobTool({
   },
   output: {
     ...jobViewShape,
-    checks: z.object({ start_image_url: imageCheck, end_image_url: imageCheck }).optional().describe('what the pre-flight check measured'),
+    checks: z.object({ start_image_url: imageCheck, end_image_url: imageCheck.optional() }).optional().describe('what the pre-flight check measured'),
   },
   annotations: { readOnlyHint: false, destructiveHint: false, idempotentHint: false, openWorldHint: true },
   waitsByDefault: true,
   ui: 'player',
   async handle(args, call) {
-    const { wait_seconds: _wait, download, confirm_quote: _quote, ...input } = args;
-    const { checks, submit, record, sha256, notes } = await preflightImages(DEFAULT_MODEL, input, await call.app.imageSources(), call.signal);
-    const { requestId, at, status, estimateUsd } = await submitClip(call, submit, { ...record, image_sha256: sha256 }).catch((err: unknown) => {
-      throw explainUrlRequired(err, [submit.start_image_url, submit.end_image_url]);
-    });
+    const { wait_seconds: _wait, download, confirm_quote: _quote, ...clip } = args;
+    const { engine, input } = engineClip(clip);
+    const checked = await preflightImages(engine, input, await call.app.imageSources(), call.signal);
+    const { submit, record, sha256, notes } = checked;
+    const checks = checked.checks as Record<string, z.output<typeof imageCheck>>;
+    const [start, end] = [frameField(engine, 'start_image_url')!, frameField(engine, 'end_image_url')];
+    const { requestId, at, status, estimateUsd } = await submitClip(call, engine, submit, { ...record, image_sha256: sha256 as Record<string, string> }).catch(
+      (err: unknown) => {
+        throw explainUrlRequired(
+          err,
+          [start, end].flatMap((f) => (f && typeof submit[f] === 'string' ? [submit[f]] : [])),
+        );
+      },
+    );
     try {
       const facts = call.deadline.canWait()
         ? await waitAndCollect(call, requestId, download)
         : { requestId, status, phase: phaseOf(status), submittedAt: at, now: call.app.clock.now(), estimateUsd };
       const reply = videoReply(facts, call.app.config.maxWaitS);
-      return { ...reply, text: [reply.text, ...notes].join('\n'), structured: { ...reply.structured, checks } };
+      const measured = { start_image_url: checks[start]!, ...(end && checks[end] && { end_image_url: checks[end] }) };
+      return { ...reply, text: [reply.text, ...notes].join('\n'), structured: { ...reply.structured, checks: measured } };
     } catch (err) {
       throw withRequestIds(err, [requestId]);
     }

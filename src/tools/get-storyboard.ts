@@ -1,10 +1,7 @@
 import { z } from 'zod';
-import { finishCut } from '../storyboards/finish.js';
-import { BoardProgress } from '../storyboards/progress.js';
-import { boardError } from '../storyboards/board-errors.js';
-import { submitShots } from '../storyboards/submit.js';
-import { loadBoard, storyboardIdSchema } from '../storyboards/show.js';
+import { storyboardIdSchema } from '../storyboards/show.js';
 import { boardViewShape } from '../storyboards/view.js';
+import { boardCall } from './call.js';
 import { defineJobTool } from './define.js';
 import { confirmQuoteArg, downloadArg, stitchArg, waitSecondsArg } from './args.js';
 
@@ -37,14 +34,8 @@ export const getStoryboard = defineJobTool({
   annotations: { readOnlyHint: false, destructiveHint: false, idempotentHint: false, openWorldHint: true },
   waitsByDefault: false,
   ui: 'player',
-  async handle(args, call) {
-    const board = await loadBoard(call.app, args.storyboard_id);
-    const progress = new BoardProgress(call.progress, board.shots.length);
-    try {
-      const sent = await submitShots(call, board, { resubmit: { failed: args.resubmit_failed, unknown: args.resubmit_unknown }, progress });
-      return await finishCut(call, board, { ...args, sent }, progress);
-    } catch (err) {
-      throw await boardError(call, board.storyboard_id, err);
-    }
+  handle(args, call) {
+    const resubmit = { failed: args.resubmit_failed, unknown: args.resubmit_unknown };
+    return call.boards.resume({ ...args, resubmit }, boardCall(call));
   },
 });

@@ -1,19 +1,19 @@
 /** The steps the job tools share: pay for a clip, wait then collect, and turn the outcome into the reply. */
 import type { JobFacts } from '../jobs/jobs.js';
-import type { RecordedInput } from '../ledger/records.js';
-import type { ModelInputOf } from '../models/model.js';
-import { DEFAULT_MODEL } from '../models/registry.js';
+import type { JobInput } from '../ledger/records.js';
+import { hasSound } from '../models/clip.js';
+import type { AnyModel, ModelInputBase } from '../models/model.js';
 import { MIN_SAVE_MS } from '../util/deadline.js';
-import type { JobCall } from '../calls/call.js';
+import type { JobCall } from './call.js';
 import { jobView, type JobView } from './job-view.js';
 import type { ToolReply } from '../calls/respond.js';
 
-/** Has one clip approved (priced, within the spend limit, confirmed when it is a big spend) and submits it once. */
-export async function submitClip(call: JobCall, input: ModelInputOf<typeof DEFAULT_MODEL>, recordAs?: RecordedInput) {
-  const what = `a ${input.duration} s clip`;
-  const work = { model: DEFAULT_MODEL, input: recordAs ?? input };
+/** Has one clip of `model` approved (priced, within the spend limit, confirmed when it is a big spend) and submits it once. */
+export async function submitClip(call: JobCall, model: AnyModel, input: ModelInputBase, recordAs?: JobInput) {
+  const what = `a ${String(input.duration)} s clip${hasSound(model, input) ? ' with sound' : ''}`;
+  const work = { model, input: recordAs ?? input };
   const [clip] = (await call.approval.approve(what, [work], call.consent)).items;
-  const sub = await call.jobs.submit(input, { recordAs, estimateUsd: clip!.estimateUsd, what, signal: call.signal });
+  const sub = await call.jobs.submit(input, { model, recordAs, estimateUsd: clip!.estimateUsd, what, signal: call.signal });
   return { ...sub, estimateUsd: clip!.estimateUsd };
 }
 

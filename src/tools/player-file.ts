@@ -59,7 +59,7 @@ export const playerFile = defineTool({
   async handle(args, call) {
     const { kind } = args;
     if (kind === 'keyframe') {
-      const board = await loadBoard(call.app, need(args.storyboard_id, 'storyboard_id', kind));
+      const board = await loadBoard(call.app.ledger, need(args.storyboard_id, 'storyboard_id', kind));
       const { image, label, count } = await keyframe(board, args.index);
       return reply({ mime: 'image/webp', total_bytes: image.length, offset: 0, data: image.toString('base64'), label, keyframes: count });
     }
@@ -89,7 +89,7 @@ async function savedFile(app: AppContext, args: { kind: 'clip' | 'film' | 'sheet
     if (!clip) throw new KlingError('not_found', `Job ${id} has no saved clip: get_result saves it once the job is completed.`);
     return clip;
   }
-  const board = await loadBoard(app, need(args.storyboard_id, 'storyboard_id', args.kind));
+  const board = await loadBoard(app.ledger, need(args.storyboard_id, 'storyboard_id', args.kind));
   const file = args.kind === 'film' ? board.film : board.sheet;
   if (!file) throw new KlingError('not_found', `Storyboard ${board.storyboard_id} has no saved ${args.kind === 'film' ? 'film' : 'contact sheet'} yet.`);
   return file;

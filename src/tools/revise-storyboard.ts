@@ -1,14 +1,10 @@
 import { z } from 'zod';
 import { DEFAULT_MODEL } from '../models/registry.js';
-import { boardError } from '../storyboards/board-errors.js';
-import { finishCut } from '../storyboards/finish.js';
-import { BoardProgress } from '../storyboards/progress.js';
-import { reviseBoard } from '../storyboards/revise.js';
 import { storyboardIdSchema } from '../storyboards/show.js';
-import { submitShots } from '../storyboards/submit.js';
+import { filmArgs, filmTool, MAX_SHOTS, shotsArg } from './args.js';
+import { boardCall } from './call.js';
 import { defineJobTool } from './define.js';
 import { strictObject } from './strict.js';
-import { filmArgs, filmTool, MAX_SHOTS, shotsArg } from './generate-storyboard.js';
 
 const takeArg = z
   .union([z.literal('new'), z.number().int().min(1)], { error: 'take must be "new" or a take number (a whole number from 1) that this board shows.' })
@@ -39,14 +35,7 @@ export const reviseStoryboard = defineJobTool({
     ...filmArgs,
   },
   ...filmTool,
-  async handle(args, call) {
-    const progress = new BoardProgress(call.progress, args.shots.length);
-    const { board, checked, sheet } = await reviseBoard(call, args, progress);
-    try {
-      const sent = await submitShots(call, board, { resubmit: { failed: false, unknown: false }, checked, progress });
-      return await finishCut(call, board, { ...args, sheet, sent }, progress);
-    } catch (err) {
-      throw await boardError(call, board.storyboard_id, err);
-    }
+  handle(args, call) {
+    return call.boards.revise(args, boardCall(call));
   },
 });

@@ -1,5 +1,5 @@
 /** The studio's dependencies, from one job tool call's context. */
-import type { JobCall } from '../calls/call.js';
+import type { JobCall } from './call.js';
 import type { StudioDeps } from '../studio/deps.js';
 
 export function studioOf(call: JobCall): StudioDeps {

@@ -9,6 +9,7 @@ import type { Config } from './config.js';
 import { KlingError, MISSING_TOKEN_MESSAGE, isKlingError } from './errors.js';
 import type { Approval } from './costs/approval.js';
 import type { Jobs } from './jobs/jobs.js';
+import type { LiveSchemas } from './jobs/live-schemas.js';
 import type { PriceBook } from './costs/price.js';
 import { SqliteLedger } from './ledger/sqlite/ledger.js';
 import type { LedgerStore } from './ledger/store.js';
@@ -36,6 +37,8 @@ export interface Upstream {
   prices: PriceBook;
   /** The one approval path for paid work (costs/approval.ts). */
   approval: Approval;
+  /** RunComfy's live input schemas, read once a day per model and checked before submitting (jobs/live-schemas.ts). */
+  live: LiveSchemas;
   boards: Boards;
 }
 
@@ -129,17 +132,27 @@ export class AppContext {
   }
 
   private async buildUpstream(token: string): Promise<Upstream> {
-    const [{ RunComfyClient, createAgent }, { Downloader }, { Jobs }, { Waiter }, { PriceBook }, { Approval }, { SubmissionRecord }, { Boards }] =
-      await Promise.all([
-        import('./runcomfy/client.js'),
-        import('./jobs/downloads.js'),
-        import('./jobs/jobs.js'),
-        import('./polling/wait.js'),
-        import('./costs/price.js'),
-        import('./costs/approval.js'),
-        import('./jobs/submission-record.js'),
-        import('./storyboards/boards.js'),
-      ]);
+    const [
+      { RunComfyClient, createAgent },
+      { Downloader },
+      { Jobs },
+      { LiveSchemas },
+      { Waiter },
+      { PriceBook },
+      { Approval },
+      { SubmissionRecord },
+      { Boards },
+    ] = await Promise.all([
+      import('./runcomfy/client.js'),
+      import('./jobs/downloads.js'),
+      import('./jobs/jobs.js'),
+      import('./jobs/live-schemas.js'),
+      import('./polling/wait.js'),
+      import('./costs/price.js'),
+      import('./costs/approval.js'),
+      import('./jobs/submission-record.js'),
+      import('./storyboards/boards.js'),
+    ]);
     const agent = createAgent(this.config.httpTimeoutMs);
     const client = new RunComfyClient({
       baseUrl: this.config.baseUrl,
@@ -173,16 +186,18 @@ export class AppContext {
       clock: this.clock,
       log: this.log,
     });
+    const live = new LiveSchemas({ client, ledger: this.ledger, clock: this.clock, log: this.log });
     const boards = new Boards({
       ledger: this.ledger,
       jobs,
       approval,
+      live,
       sources: () => this.imageSources(),
       clock: this.clock,
       log: this.log,
       settings: { outputDir: this.config.outputDir, maxWaitS: this.config.maxWaitS, allowPrivateUrls: this.config.allowPrivateUrls },
     });
-    return { client, jobs, prices, approval, boards };
+    return { client, jobs, prices, approval, live, boards };
   }
 }
 

@@ -19,6 +19,8 @@ export type ErrorCode =
   /** A model publishes an image rule this server cannot read: its images are refused, not judged without it. */
   | 'unknown_image_rule'
   | 'upstream_validation'
+  /** RunComfy's live input schema of a model differs from this server's copy in what a request sends: nothing is sent. */
+  | 'model_changed'
   | 'rate_limited'
   | 'upstream_unavailable'
   | 'upstream_bad_response'

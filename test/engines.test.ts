@@ -186,3 +186,58 @@ describe('the balance', () => {
     expect(textOf(r)).toMatch(/your RunComfy balance is \$[\d,]+\.\d\d/);
   });
 });
+
+describe("RunComfy's live schema of each engine", () => {
+  const PRO = 'kling/kling-3.0/pro/image-to-video';
+  const reads = (sim: { requests: { route: string; path: string }[] }, id: string) =>
+    sim.requests.filter((q) => q.route === 'model' && q.path === `/v1/models/${id}`).length;
+
+  test('a change that touches what is sent refuses the work before anything is paid for, naming it and what to do', async ({ sim, connect, clip }) => {
+    sim.changeSchema(PRO, { require: 'seed' });
+    try {
+      const c = await connect();
+      const before = sim.count('submit');
+      const r = await call(c.client, 'generate_video', clip({ model: 'kling-3.0-pro-image-to-video' }));
+      expect(r).toBeToolError('model_changed');
+      expect(textOf(r)).toMatch(/Nothing was submitted\. RunComfy has changed the input of kling\/kling-3\.0\/pro\/image-to-video .*`seed` is now required/);
+      expect(textOf(r)).toMatch(/Update kling-o1-mcp/);
+      expect(sim.count('submit')).toBe(before);
+    } finally {
+      sim.restoreSchemas();
+    }
+  });
+
+  test('frame rules RunComfy publishes for an engine that has none here are checked, in its words', async ({ sim, connect, clip }) => {
+    const rule = { validation_rule: 'width_pixels>', validation_value: 1000, validation_error: 'The image must be wider than 1000 pixels.' };
+    sim.changeSchema('kling/kling-video-o3/pro/image-to-video', { field: 'image', validations: [rule] });
+    try {
+      const c = await connect();
+      const before = sim.count('submit');
+      const r = await call(c.client, 'generate_video', clip({ model: 'kling-o3-pro-image-to-video' }));
+      expect(r).toBeToolError('image_rejected');
+      expect(textOf(r)).toMatch(/start_image_url: The image must be wider than 1000 pixels\. \(got width 640 px\)/);
+      expect(sim.count('submit')).toBe(before);
+    } finally {
+      sim.restoreSchemas();
+    }
+  });
+
+  test('read at most once a day per model, across processes sharing a ledger; a read that fails blocks nothing', async ({ sim, connect, clip }) => {
+    const [a, b] = [await connect(), await connect()];
+    const before = reads(sim, PRO);
+    for (const c of [a, b]) {
+      const r = await call(c.client, 'generate_video', clip({ model: 'kling-3.0-pro-image-to-video', wait_seconds: 0 }));
+      expect(r.isError, textOf(r)).toBeFalsy();
+    }
+    expect(reads(sim, PRO)).toBe(before + 1);
+    // A day later it is read again: this time RunComfy does not answer, and the clip is submitted all the same.
+    await clock.sleep(24 * 3_600_000);
+    sim.inject({ route: 'model', status: 500, times: 10 });
+    const submits = sim.submissions;
+    const r = await call(a.client, 'generate_video', clip({ model: 'kling-3.0-pro-image-to-video', wait_seconds: 0 }));
+    sim.clearFaults();
+    expect(r.isError, textOf(r)).toBeFalsy();
+    expect(sim.submissions).toBe(submits + 1);
+    expect(a.logs.some((l) => /could not read RunComfy's live input schema of kling\/kling-3\.0\/pro\/image-to-video/.test(l))).toBe(true);
+  });
+});

@@ -87,6 +87,9 @@ describe('faults upstream', () => {
   });
 
   test('the simulator down for a while as jobs are polled: they complete', async ({ sim, shared, args }) => {
+    // The model's live schema, its price and the balance are read from here on: the two calls go straight to submitting,
+    // before the clock their polling drives reaches the outage.
+    await call(shared.client, 'generate_video', { ...args, wait_seconds: 0 });
     sim.planNext({ queueMs: 200, runMs: 1500 }, { queueMs: 200, runMs: 1500 });
     // 400 ms into the jobs, by the shared clock: the API refuses connections for 1.2 s, then is back with its jobs.
     clock.after(400, () => void sim.outage(1200));

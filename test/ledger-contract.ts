@@ -168,6 +168,9 @@ export function describeLedgerContract(name: string, create: () => Promise<Ledge
         () => store.transaction(() => Promise.resolve(1)),
         () => store.putQuote('q-1', { fingerprint: 'f', expiresAt: at(1) }, at(0)),
         () => store.takeQuote('q-1'),
+        () => store.modelRead('m/1'),
+        () => store.claimModelRead('m/1', at(0), () => true),
+        () => store.putModelRead('m/1', { failed: 'x', at: at(0) }),
       ];
       for (const op of calls) {
         let answer: Promise<unknown> | undefined;
@@ -441,6 +444,24 @@ export function describeLedgerContract(name: string, create: () => Promise<Ledge
       expect(await b.takeQuote('q-2')).toBeUndefined();
       expect(await b.takeQuote('q-3')).toEqual({ fingerprint: 'f3', expiresAt: at(30) });
       expect(await a.takeQuote('q-4')).toEqual({ fingerprint: 'f4', expiresAt: at(400) });
+    });
+
+    it('a model’s live-schema read is claimed by one of two stores at once; what it found is kept for every store, a failure beside the last schema', async () => {
+      const p = await place();
+      const [a, b] = [await p.open(), await p.open()];
+      const never = (last: unknown) => last === undefined;
+      expect(await a.modelRead('m/1')).toBeUndefined();
+      const claims = await Promise.all([a.claimModelRead('m/1', at(0), never), b.claimModelRead('m/1', at(0), never)]);
+      expect(claims.filter(Boolean)).toHaveLength(1);
+      const schema = { required: ['prompt'], properties: { prompt: { type: 'string' } } };
+      await a.putModelRead('m/1', { schema, at: at(1) });
+      expect(await b.modelRead('m/1')).toEqual({ claimedAt: at(0), schema, readAt: at(1) });
+      // A later claim forgets nothing it found until its own read ends; a failed one keeps the schema beside why.
+      expect(await b.claimModelRead('m/1', at(50), (last) => last?.readAt === at(1))).toBe(true);
+      await b.putModelRead('m/1', { failed: 'no answer', at: at(51) });
+      expect(await a.modelRead('m/1')).toEqual({ claimedAt: at(50), schema, readAt: at(1), failed: 'no answer' });
+      expect(await a.claimModelRead('m/1', at(60), () => false)).toBe(false);
+      expect(await a.modelRead('m/2')).toBeUndefined();
     });
 
     it('tells its listeners what changed, by this store or another, on the next read: ids once each, whether a record is new, nothing for what the first read found', async () => {

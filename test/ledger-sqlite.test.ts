@@ -139,6 +139,24 @@ describe('the ledger database', () => {
       tmp.cleanup();
     }
   });
+  it('a file made before the live-schema reads were kept gains their table at the next open, its schema version unchanged', async () => {
+    const tmp = tempDir();
+    try {
+      await (await opened(tmp.dir)).close();
+      const db = new Database(path.join(tmp.dir, LEDGER_DB));
+      db.exec('DROP TABLE model_reads');
+      db.close();
+      const ledger = await opened(tmp.dir);
+      expect(await ledger.claimModelRead('m/1', 1, () => true)).toBe(true);
+      expect(await ledger.modelRead('m/1')).toEqual({ claimedAt: 1 });
+      await ledger.close();
+      const check = new Database(path.join(tmp.dir, LEDGER_DB), { readonly: true });
+      expect((check.prepare('PRAGMA user_version').raw().get() as unknown[])[0]).toBe(SCHEMA_VERSION);
+      check.close();
+    } finally {
+      tmp.cleanup();
+    }
+  });
   it('leaves no large write-ahead log for the next start to read: not after a large import, nor after a process that stopped without its checkpoint', async () => {
     const tmp = tempDir();
     try {

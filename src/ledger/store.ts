@@ -50,6 +50,20 @@ export interface StoredQuote {
 }
 
 /**
+ * The newest read of a model's live input schema (GET /v1/models/{id}), shared by every process, so a model is read
+ * at most once a day whatever the number of processes (jobs/live-schemas.ts).
+ */
+export interface ModelRead {
+  /** When the newest read was claimed. */
+  claimedAt: number;
+  /** The live `input_schema` of the newest read that got one (unparsed JSON), and when it was read. */
+  schema?: unknown;
+  readAt?: number;
+  /** Why the newest claimed read failed (the last schema read, if any, is kept); absent while it is under way or when it succeeded. */
+  failed?: string;
+}
+
+/**
  * What a write transaction may do: read what its checks need and append
  * events. Nothing it reads can change before what it writes is committed, in
  * any process sharing the ledger.
@@ -105,6 +119,16 @@ export interface LedgerStore {
   putQuote(token: string, quote: StoredQuote, forgetBefore: number): Promise<void>;
   /** Takes an open quote out, once: of two processes presenting the same token, one gets it. */
   takeQuote(token: string): Promise<StoredQuote | undefined>;
+
+  /** The newest read of a model's live schema (by its RunComfy id), if any was ever claimed. */
+  modelRead(model: string): Promise<ModelRead | undefined>;
+  /**
+   * Claims the next read of a model's live schema at `at`, once across processes: true (and the claim recorded, any
+   * earlier failure forgotten) when `due` holds of the newest read as this transaction sees it.
+   */
+  claimModelRead(model: string, at: number, due: (last: ModelRead | undefined) => boolean): Promise<boolean>;
+  /** Keeps what a claimed read found: the schema (replacing the one kept), or why it failed (the kept schema stays). */
+  putModelRead(model: string, found: { schema: unknown; at: number } | { failed: string; at: number }): Promise<void>;
 
   /**
    * Listeners told which job or storyboard ids changed, by this process or

@@ -90,6 +90,11 @@ export function frameField(engine: AnyModel, frame: ClipFrame): string | undefin
   return frame === 'start_image_url' ? engine.clip?.start : engine.clip?.end;
 }
 
+/** The clip tools' name for one of an engine's fields (O3's `image` is start_image_url); other fields keep their own. */
+export function clipName(engine: AnyModel, field: string): string {
+  return field === engine.clip?.start ? 'start_image_url' : field === engine.clip?.end ? 'end_image_url' : field;
+}
+
 /** Whether an engine's input asks for sound. */
 export function hasSound(engine: AnyModel, input: Readonly<Record<string, unknown>>): boolean {
   return engine.clip?.sound !== undefined && input[engine.clip.sound] === true;

@@ -26,6 +26,8 @@ export async function preflightImages<I extends ModelInputBase, F extends keyof 
   input: I,
   sources: ImageSources,
   signal?: AbortSignal,
+  /** The name an image field has in the caller's arguments (an engine's `image` is the clip tools' start_image_url). */
+  nameOf: (field: F) => string = (field) => field,
 ): Promise<Preflight<I, F>> {
   // An optional image field left out has nothing to check.
   const fields = (Object.keys(model.images) as F[]).filter((field) => input[field] !== undefined);
@@ -36,7 +38,7 @@ export async function preflightImages<I extends ModelInputBase, F extends keyof 
   const checked = await checkFrames(
     fields.flatMap((field) => {
       const refs = refsOf(field);
-      return refs.map((ref, i) => ({ label: Array.isArray(input[field]) ? `${field}[${i}]` : field, ref, spec: model.images[field] }));
+      return refs.map((ref, i) => ({ label: Array.isArray(input[field]) ? `${nameOf(field)}[${i}]` : nameOf(field), ref, spec: model.images[field] }));
     }),
     sources,
     signal,

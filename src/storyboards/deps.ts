@@ -5,6 +5,7 @@
  */
 import type { Approval, Consent } from '../costs/approval.js';
 import type { Jobs } from '../jobs/jobs.js';
+import type { LiveSchemas } from '../jobs/live-schemas.js';
 import type { LedgerStore } from '../ledger/store.js';
 import type { ProgressSink } from '../polling/progress.js';
 import type { ImageSources } from '../preflight/frames.js';
@@ -25,6 +26,8 @@ export interface BoardsDeps {
   ledger: LedgerStore;
   jobs: Jobs;
   approval: Approval;
+  /** Each engine's live input schema, checked before a board's shots are (jobs/live-schemas.ts). */
+  live: LiveSchemas;
   /** Where frames and soundtracks are read from: the URL fetcher and, unless local images are off, the allowed folders. */
   sources: () => Promise<ImageSources>;
   clock: Clock;

@@ -4,6 +4,7 @@
  */
 import type { Approval } from '../costs/approval.js';
 import type { Jobs } from '../jobs/jobs.js';
+import type { LiveSchemas } from '../jobs/live-schemas.js';
 import type { LedgerStore } from '../ledger/store.js';
 import type { ImageSources } from '../preflight/frames.js';
 import type { BoardCall } from '../storyboards/deps.js';
@@ -14,6 +15,8 @@ export interface StudioDeps {
   ledger: LedgerStore;
   jobs: Jobs;
   approval: Approval;
+  /** RunComfy's live schema of each endpoint, checked before anything is sent to it (jobs/live-schemas.ts). */
+  live: Pick<LiveSchemas, 'check'>;
   /** Where reference images are read from (URLs, allowed folders, keyframes by id). */
   sources: () => Promise<ImageSources>;
   clock: Clock;

@@ -112,14 +112,35 @@ export async function makeKeyframes(deps: StudioDeps, call: StudioCall, args: Ke
     }
   });
 
+  // RunComfy's live schema of each endpoint the batch uses, against what would be sent (its drift refuses here).
+  const bodies = (refs: boolean) =>
+    args.keyframes.flatMap((k, i) =>
+      (k.references?.length ?? 0) > 0 === refs
+        ? [
+            {
+              label: `keyframes[${i}]`,
+              body: {
+                prompt: k.prompt,
+                aspect_ratio: aspect,
+                ...(args.resolution && { resolution: args.resolution }),
+                ...(refs && { [family.referenceField]: k.references }),
+              },
+            },
+          ]
+        : [],
+    );
+  const [text, reference] = await Promise.all([
+    bodies(false).length > 0 ? deps.live.check(family.text, bodies(false), call.signal) : family.text,
+    bodies(true).length > 0 ? deps.live.check(family.reference, bodies(true), call.signal) : family.reference,
+  ]);
   // Every reference of the batch, checked once each by the reference endpoint's own rules, before anything is paid for.
-  const spec = (family.reference.images as Readonly<Record<string, ImageSpec>>)[family.referenceField]!;
+  const spec = (reference.images as Readonly<Record<string, ImageSpec>>)[family.referenceField]!;
   const frames = args.keyframes.flatMap((k, i) => (k.references ?? []).map((ref, j) => ({ label: `keyframes[${i}].references[${j}]`, ref, spec })));
   const checked = frames.length > 0 ? await checkFrames(frames, await deps.sources(), call.signal) : new Map();
 
   const work: AssetWork[] = args.keyframes.map((k) => {
     const refs = (k.references ?? []).map((ref) => ({ ref, ...checked.get(ref)! }));
-    const model = refs.length > 0 ? family.reference : family.text;
+    const model = refs.length > 0 ? reference : text;
     const fields = { prompt: k.prompt, aspect_ratio: aspect, ...(args.resolution && { resolution: args.resolution }) };
     const send = model.input.parse({ ...fields, ...(refs.length > 0 && { [family.referenceField]: refs.map((r) => r.send) }) });
     const key = createHash('sha256')

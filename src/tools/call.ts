@@ -7,6 +7,7 @@
 import type { AppContext } from '../context.js';
 import type { Approval, Consent } from '../costs/approval.js';
 import type { Jobs } from '../jobs/jobs.js';
+import type { LiveSchemas } from '../jobs/live-schemas.js';
 import type { ProgressSink } from '../polling/progress.js';
 import type { RunComfyClient } from '../runcomfy/client.js';
 import type { Boards } from '../storyboards/boards.js';
@@ -27,6 +28,7 @@ export interface JobCall extends ToolCall {
   jobs: Jobs;
   boards: Boards;
   approval: Approval;
+  live: LiveSchemas;
   deadline: Deadline;
 }
 

@@ -54,8 +54,8 @@ export function defineJobTool<I extends Shape, O extends Shape, N extends string
     async handle(args, call) {
       const waitS = (args as { wait_seconds?: number }).wait_seconds ?? (waitsByDefault ? call.app.config.maxWaitS : 0);
       const deadline = new Deadline(call.app.clock, waitS * 1000);
-      const { client, jobs, boards, approval } = await call.app.upstream();
-      return handle(args, { ...call, client, jobs, boards, approval, deadline });
+      const { client, jobs, boards, approval, live } = await call.app.upstream();
+      return handle(args, { ...call, client, jobs, boards, approval, live, deadline });
     },
   };
 }

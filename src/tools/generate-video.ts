@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { frameField } from '../models/clip.js';
+import { clipName } from '../models/clip.js';
 import { DEFAULT_MODEL } from '../models/registry.js';
 import { engineClip } from '../preflight/engine.js';
 import { preflightImages } from '../preflight/preflight.js';
@@ -13,6 +13,7 @@ import { submitClip, videoReply, waitAndCollect } from './job-flow.js';
 import { jobViewShape } from './job-view.js';
 
 const imageCheck = z.object({ format: z.string(), mime: z.string(), width: z.number(), height: z.number(), bytes: z.number() });
+type ImageCheck = z.output<typeof imageCheck>;
 
 export const generateVideo = defineJobTool({
   name: 'generate_video',
@@ -43,16 +44,16 @@ export const generateVideo = defineJobTool({
   async handle(args, call) {
     const { wait_seconds: _wait, download, confirm_quote: _quote, ...clip } = args;
     const { engine, input } = engineClip(clip);
-    const checked = await preflightImages(engine, input, await call.app.imageSources(), call.signal);
-    const { submit, record, sha256, notes } = checked;
-    const checks = checked.checks as Record<string, z.output<typeof imageCheck>>;
-    const [start, end] = [frameField(engine, 'start_image_url')!, frameField(engine, 'end_image_url')];
+    // RunComfy's live schema of the engine, as today: its drift refuses, its published frame rules are checked.
+    const live = await call.live.check(engine, [{ body: input }], call.signal);
+    const { checks, submit, record, sha256, notes } = await preflightImages(live, input, await call.app.imageSources(), call.signal, (f) =>
+      clipName(engine, f),
+    );
+    // The frames as sent (local ones inline), for a refusal of inline images.
+    const sent = Object.keys(checks).map((f) => String(submit[f]));
     const { requestId, at, status, estimateUsd } = await submitClip(call, engine, submit, { ...record, image_sha256: sha256 as Record<string, string> }).catch(
       (err: unknown) => {
-        throw explainUrlRequired(
-          err,
-          [start, end].flatMap((f) => (f && typeof submit[f] === 'string' ? [submit[f]] : [])),
-        );
+        throw explainUrlRequired(err, sent);
       },
     );
     try {
@@ -60,7 +61,8 @@ export const generateVideo = defineJobTool({
         ? await waitAndCollect(call, requestId, download)
         : { requestId, status, phase: phaseOf(status), submittedAt: at, now: call.app.clock.now(), estimateUsd };
       const reply = videoReply(facts, call.app.config.maxWaitS);
-      const measured = { start_image_url: checks[start]!, ...(end && checks[end] && { end_image_url: checks[end] }) };
+      // What was measured, by the names the frames were given under.
+      const measured = Object.fromEntries(Object.entries(checks).map(([f, c]) => [clipName(engine, f), c])) as { start_image_url: ImageCheck };
       return { ...reply, text: [reply.text, ...notes].join('\n'), structured: { ...reply.structured, checks: measured } };
     } catch (err) {
       throw withRequestIds(err, [requestId]);

@@ -7,6 +7,7 @@ export function studioOf(call: JobCall): StudioDeps {
     ledger: call.app.ledger,
     jobs: call.jobs,
     approval: call.approval,
+    live: call.live,
     sources: () => call.app.imageSources(),
     clock: call.app.clock,
     log: call.app.log,

@@ -70,6 +70,15 @@ CREATE INDEX IF NOT EXISTS jobs_asset_key ON jobs (${ASSET_KEY});
 `;
 
 /**
+ * Tables added since schema version 1 that older code neither reads nor minds, created where missing on every
+ * open (a no-op read where they exist), so adding one refuses no older server that shares the file.
+ * model_reads: each model's newest live input schema read (store.ts#ModelRead), the JSON of its schema in doc.
+ */
+const ADDED_TABLES = `
+CREATE TABLE IF NOT EXISTS model_reads (model TEXT PRIMARY KEY, claimed_at INTEGER NOT NULL, read_at INTEGER, failed TEXT, doc TEXT);
+`;
+
+/**
  * Opens (creating if need be) the database at `file`. `fill` runs once, in the
  * transaction that creates the schema, so a file is never seen half made and
  * two processes starting at once do it once between them.
@@ -99,6 +108,7 @@ export async function openDb(file: string, fill: (db: Db) => void): Promise<Db> 
         })
         .immediate();
     }
+    opened.exec(ADDED_TABLES);
     if (!scalar(opened.prepare("SELECT 1 FROM sqlite_master WHERE name = 'jobs_asset_key'"))) opened.exec(ASSET_INDEXES);
     foldWal(opened, file);
     return db;

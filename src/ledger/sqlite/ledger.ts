@@ -34,7 +34,7 @@ import {
   type JobRecord,
   type LedgerEvent,
 } from '../records.js';
-import type { AssetQuery, JobQuery, LedgerChange, LedgerSpend, LedgerStore, LedgerTx, Page, StoredQuote } from '../store.js';
+import type { AssetQuery, JobQuery, LedgerChange, LedgerSpend, LedgerStore, LedgerTx, ModelRead, Page, StoredQuote } from '../store.js';
 import { ASSET_ID, ASSET_KEY, openDb, openError, scalar, type Db } from './db.js';
 import { LEGACY_FILE, importEvents, readLegacy } from './jsonl-import.js';
 import { CUT_OF, Rows, parseDoc } from './rows.js';
@@ -53,6 +53,20 @@ const spendRow = z.object({ n: z.number(), usd: z.number(), unpriced: z.number()
 const takenRow = z.object({ board_id: z.string(), shot: z.number(), cut: z.number() });
 const pageRow = z.object({ doc: z.string(), sort: z.number(), id: z.string() });
 const quoteRow = z.object({ fingerprint: z.string(), expires_at: z.number() });
+const modelReadRow = z.object({ claimed_at: z.number(), read_at: z.number().nullable(), failed: z.string().nullable(), doc: z.string().nullable() });
+
+/** A model's newest live-schema read as the table keeps it. */
+function modelReadOf(db: Db, model: string): ModelRead | undefined {
+  const row = db.prepare('SELECT claimed_at, read_at, failed, doc FROM model_reads WHERE model = ?').get(model);
+  if (row === undefined) return undefined;
+  const r = modelReadRow.parse(row);
+  return {
+    claimedAt: r.claimed_at,
+    ...(r.doc !== null && { schema: JSON.parse(r.doc) as unknown }),
+    ...(r.read_at !== null && { readAt: r.read_at }),
+    ...(r.failed !== null && { failed: r.failed }),
+  };
+}
 
 /** The lock of each ledger file in this process, shared by every store opened on it. */
 const locks = new Map<string, Semaphore>();
@@ -211,6 +225,28 @@ export class SqliteLedger implements LedgerStore {
       db.prepare('DELETE FROM quotes WHERE token = ?').run(token);
       const q = quoteRow.parse(row);
       return { fingerprint: q.fingerprint, expiresAt: q.expires_at };
+    });
+  }
+
+  modelRead(model: string): Promise<ModelRead | undefined> {
+    return this.read((db) => modelReadOf(db, model));
+  }
+
+  claimModelRead(model: string, at: number, due: (last: ModelRead | undefined) => boolean): Promise<boolean> {
+    return this.write((db) => {
+      if (!due(modelReadOf(db, model))) return false;
+      db.prepare(
+        'INSERT INTO model_reads (model, claimed_at) VALUES (?, ?) ON CONFLICT (model) DO UPDATE SET claimed_at = excluded.claimed_at, failed = NULL',
+      ).run(model, at);
+      return true;
+    });
+  }
+
+  putModelRead(model: string, found: { schema: unknown; at: number } | { failed: string; at: number }): Promise<void> {
+    return this.write((db) => {
+      if ('schema' in found) {
+        db.prepare('UPDATE model_reads SET read_at = ?, failed = NULL, doc = ? WHERE model = ?').run(found.at, JSON.stringify(found.schema), model);
+      } else db.prepare('UPDATE model_reads SET failed = ? WHERE model = ?').run(found.failed, model);
     });
   }
 

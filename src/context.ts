@@ -120,7 +120,15 @@ export class AppContext {
 
   /** Everything pre-flight needs to load a frame: the URL fetcher, and the allowed folders unless local images are off. */
   async imageSources(): Promise<ImageSources> {
-    return { fetcher: await this.imageFetcher(), ...(this.config.localImages && { local: this.imageFolders }) };
+    return {
+      fetcher: await this.imageFetcher(),
+      ...(this.config.localImages && { local: this.imageFolders }),
+      keyframe: async (id) => {
+        const { madeAsset } = await import('./jobs/assets.js');
+        const kf = await madeAsset(this.ledger, 'keyframe', id, id);
+        return { path: kf.file.path, url: kf.url };
+      },
+    };
   }
 
   private async buildUpstream(token: string): Promise<Upstream> {

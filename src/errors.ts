@@ -40,6 +40,8 @@ export type ErrorCode =
   /** One message over the stdio transport's cap (transport.ts): not read, nothing submitted. */
   | 'request_too_large'
   | 'storyboard_not_found'
+  /** A kf-… or st-… id this server did not make, or made by a job that failed or has not finished. */
+  | 'asset_not_found'
   | 'media_unreadable'
   | 'stitch_mismatch'
   | 'stitch_failed'

@@ -150,6 +150,7 @@ describe('a bad setting', () => {
       shots: [{ prompt: '@Image1 to @Image2', start_image_url: 'https://example.com/a.png', end_image_url: 'https://example.com/b.png' }],
     },
     get_storyboard: { storyboard_id: 'sb-abcdef123' },
+    generate_keyframes: { keyframes: [{ prompt: 'a paper boat' }] },
     revise_storyboard: {
       storyboard_id: 'sb-abcdef123',
       shots: [{ prompt: '@Image1 to @Image2', start_image_url: 'https://example.com/a.png', end_image_url: 'https://example.com/b.png' }],

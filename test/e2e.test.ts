@@ -25,6 +25,7 @@ describe.each(Object.keys(labs) as (keyof typeof labs)[])('the tools end to end,
     expect(tools.map((t) => t.name).sort()).toEqual([
       'cancel',
       'check_status',
+      'generate_keyframes',
       'generate_storyboard',
       'generate_video',
       'get_result',

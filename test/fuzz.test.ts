@@ -52,6 +52,20 @@ describe('fuzzing tool arguments', () => {
   const storyboardId = () => fc.oneof(fc.string({ maxLength: 30 }), fc.stringMatching(/^sb-[a-z0-9]{6,12}$/), fc.constantFrom('sb-../x', 'sb-'), junk);
 
   const argsFor: Record<string, () => fc.Arbitrary<Record<string, unknown>>> = {
+    generate_keyframes: () =>
+      fc.record(
+        {
+          keyframes: fc.oneof(
+            { arbitrary: fc.array(fc.record({ prompt: shot().prompt }), { minLength: 1, maxLength: 3 }), weight: 4 },
+            fc.array(fc.record({ prompt: fc.constant('fuzz'), references: fc.array(url(), { maxLength: 2 }) }), { maxLength: 2 }),
+            junk,
+          ),
+          aspect_ratio: optional(fc.oneof({ arbitrary: fc.constantFrom('16:9', '1:1', '4:1', 'auto'), weight: 3 }, junk)),
+          resolution: optional(fc.oneof(fc.constantFrom('1K', '2K', '4K'), junk)),
+          wait_seconds: wait(),
+        },
+        { requiredKeys: [] },
+      ),
     generate_video: () => fc.record({ ...shot(), wait_seconds: wait(), download: flag() }, { requiredKeys: [] }),
     generate_storyboard: () =>
       fc.record(

@@ -166,7 +166,7 @@ describe('a second, test-only model, end to end through the simulator and the le
     });
     expect(JSON.stringify(doc.arguments)).toContain('Must be under 2 MB, at least 200 px wide and tall, with width/height at most 2.00.');
     await expect(lab.c.client.readResource({ uri: 'kling://models/no-such-model/schema' })).rejects.toThrow(
-      /No model "no-such-model".*kling-o1-image-to-video, .*kling-o3-4k-image-to-video, test-still-to-video/,
+      /No model "no-such-model".*kling-o1-image-to-video, .*kling-o3-4k-image-to-video, .*elevenlabs-music-generation, test-still-to-video/,
     );
     const seed = await readJson<ReturnType<typeof modelSchemaDocument>>(lab.c.client, 'kling://model/schema');
     expect(seed.model).toBe(DEFAULT_MODEL.id);

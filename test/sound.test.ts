@@ -9,9 +9,12 @@ import { probeClip } from '../src/media/probe.js';
 import { stitchClips } from '../src/media/stitch.js';
 import { fadeClip } from '../src/simulator/clip.js';
 import { decodeAudio, dominantHz, peak } from './audio-decoder.js';
-import { image, tempDir } from './helpers.js';
+import { VirtualClock } from '../src/util/clock.js';
+import { call, image, tempDir, textOf } from './helpers.js';
+import { labTest } from './lab.js';
 
 const tmp = tempDir('kling-sound-');
+const test = labTest({ clock: new VirtualClock() });
 afterAll(() => tmp.cleanup());
 
 /** The notes heard on the first beats match the tune drawn from the seed (to within the coder's line spacing). */
@@ -174,5 +177,21 @@ describe('films with their sound', () => {
     expect(film.warnings[0]).toMatch(
       /^The film has no sound: the clips' sound is not all in one format \(shot 2 has aac audio, 44100 Hz, 1 ch.*, shot 1 has aac audio, 48000 Hz, 2 ch/,
     );
+  });
+});
+
+describe('an engine with sound, through a real client', () => {
+  test('a Kling 3.0 Pro clip with sound is saved with its AAC track, as long as its picture; without sound it has none', async ({ shared, frames }) => {
+    const clip = { prompt: 'rain on a tin roof', start_image_url: frames.start, end_image_url: frames.end, model: 'kling-3.0-pro-image-to-video', duration: 4 };
+    const loud = await call(shared.client, 'generate_video', { ...clip, sound: true });
+    expect(loud.isError, textOf(loud)).toBeFalsy();
+    const saved = loud.structuredContent!.files![0]!.path;
+    const probe = await probeClip(saved);
+    expect(probe.audio).toMatchObject({ codec: 'aac', sampleRate: 48_000, channels: 2 });
+    expect(Math.abs(probe.audio!.durationS - probe.frames / 4)).toBeLessThanOrEqual(AAC_FRAME_SAMPLES / 48_000);
+    expect(peak((await decodeAudio(saved)).channels[0]!)).toBeGreaterThan(0.1);
+
+    const quiet = await call(shared.client, 'generate_video', { ...clip, sound: false });
+    expect((await probeClip(quiet.structuredContent!.files![0]!.path)).audio).toBeNull();
   });
 });

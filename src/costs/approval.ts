@@ -98,7 +98,12 @@ export class Approval {
    * `declined` or `confirmation_required` (a quote); nothing to approve passes,
    * without asking RunComfy even the price.
    */
-  async approve<W extends Work>(what: string, work: readonly W[], consent: Consent | undefined, notes: readonly string[] = []): Promise<Approved<W>> {
+  async approve<W extends Work>(
+    what: string,
+    work: readonly W[],
+    consent: Consent | undefined,
+    options: { askWhenUnknown?: boolean; notes?: readonly string[] } = {},
+  ): Promise<Approved<W>> {
     if (work.length === 0) return { items: [], totalUsd: 0 };
     const items = await this.price(work);
     const totalUsd = items.every((i) => i.estimateUsd !== undefined) ? roundUsd(items.reduce((sum, i) => sum + i.estimateUsd!, 0)) : undefined;
@@ -113,8 +118,9 @@ export class Approval {
       );
     }
     const { confirmAboveUsd } = this.deps.settings;
-    const big = totalUsd === undefined ? items.length > 1 : totalUsd > confirmAboveUsd;
-    if (big && consent) await this.confirm({ what, items, totalUsd, balanceUsd, notes }, consent);
+    // Work of unknown price is asked about when it is several jobs, or whenever the caller says so (keyframes, music).
+    const big = totalUsd === undefined ? items.length > 1 || options.askWhenUnknown === true : totalUsd > confirmAboveUsd;
+    if (big && consent) await this.confirm({ what, items, totalUsd, balanceUsd, notes: options.notes ?? [] }, consent);
     return { items, totalUsd };
   }
 
@@ -138,7 +144,7 @@ export class Approval {
 
   private async confirm(q: Quotable, consent: Consent): Promise<void> {
     const cost = q.totalUsd === undefined ? 'at a price RunComfy did not publish (unknown)' : `for about ${formatUsd(q.totalUsd)}`;
-    const above = `above ${formatUsd(this.deps.settings.confirmAboveUsd)} (KLING_MCP_CONFIRM_ABOVE_USD)`;
+    const above = q.totalUsd === undefined ? 'of unknown price' : `above ${formatUsd(this.deps.settings.confirmAboveUsd)} (KLING_MCP_CONFIRM_ABOVE_USD)`;
     if ('quote' in consent) return this.quoted(q, consent.quote, cost, above);
     const titles = [...new Set(q.items.map((i) => i.model.title))].join(' and ');
     const answer = await consent.ask(

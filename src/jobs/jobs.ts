@@ -119,9 +119,12 @@ export class Jobs {
    * taken for "never sent"), and recorded under its request_id the moment one
    * exists. `recordAs` is what the ledger keeps of the input (a file path, not its bytes).
    */
-  async submit(input: ModelInputBase, options: SubmitOptions & { claim: Claimed['claim'] }): Promise<Submission | undefined>;
+  async submit(
+    input: ModelInputBase,
+    options: SubmitOptions & ({ claim: Claimed['claim'] } | { claimAsset: Claimed['claimAsset'] }),
+  ): Promise<Submission | undefined>;
   async submit(input: ModelInputBase, options: SubmitOptions): Promise<Submission>;
-  async submit(input: ModelInputBase, options: SubmitOptions & { claim?: Claimed['claim'] }): Promise<Submission | undefined> {
+  async submit(input: ModelInputBase, options: SubmitOptions & Pick<Claimed, 'claim' | 'claimAsset'>): Promise<Submission | undefined> {
     const model = options.model ?? DEFAULT_MODEL;
     // The input as the model's schema parsed it: its fields are what the ledger keeps of it.
     const recordAs = options.recordAs ?? (input as JobInput);
@@ -134,10 +137,11 @@ export class Jobs {
         estimate_usd: options.estimateUsd,
         board: options.board,
         claim: options.claim,
+        claimAsset: options.claimAsset,
       },
       options.what,
     );
-    // Another call took this storyboard shot first.
+    // Another call took this storyboard shot (or made this asset) first.
     if (reserved === undefined) return undefined;
     try {
       if (options.signal?.aborted) throw abortError();

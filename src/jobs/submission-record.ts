@@ -11,7 +11,7 @@ import { KlingError } from '../errors.js';
 import type { Clock } from '../util/clock.js';
 import type { Logger } from '../util/log.js';
 import { PROCESS_INSTANCE } from '../util/process-instance.js';
-import type { BoardSlice, EventOf, LedgerEvent, PendingSubmission } from '../ledger/records.js';
+import type { AssetRecords, BoardSlice, EventOf, LedgerEvent, PendingSubmission } from '../ledger/records.js';
 import type { LedgerSpend, LedgerStore } from '../ledger/store.js';
 
 /**
@@ -28,8 +28,11 @@ export type SpendCheck = (
 
 /** What is reserved for one submission. */
 export type Reservation = Omit<PendingSubmission, 'id' | 'at' | 'pid' | 'instance'>;
-/** A reservation made only if `claim` holds on the board as the transaction reads it (no other call took the shot meanwhile). */
-export type Claimed = Reservation & { claim?: (slice: BoardSlice) => boolean };
+/**
+ * A reservation made only if `claim` holds on the board as the transaction reads it (no other call took the shot
+ * meanwhile), or, for an asset, if `claimAsset` holds on what the ledger has of its key (no other call made it meanwhile).
+ */
+export type Claimed = Reservation & { claim?: (slice: BoardSlice) => boolean; claimAsset?: (found: AssetRecords) => boolean };
 export type BoardPlan = Omit<EventOf<'storyboard'>, 't' | 'at'>;
 /** A storyboard's new cut as decided on the board's slice read in the transaction that records it: its renders are what it reserves. */
 export type CutPlan = Omit<EventOf<'cut'>, 't' | 'at' | 'id'>;
@@ -79,12 +82,14 @@ export class SubmissionRecord {
    */
   reserve(item: Claimed, what: string): Promise<Reserved | undefined> {
     const at = this.clock.now();
-    const { claim, ...work } = item;
+    const { claim, claimAsset, ...work } = item;
     return this.ledger.transaction(async (tx) => {
       if (claim && work.board) {
         const slice = await tx.slice(work.board.id);
         if (!slice || !claim(slice)) return undefined;
       }
+      const asset = work.input.asset;
+      if (claimAsset && asset && !claimAsset(await tx.assets({ keys: [asset.key] }))) return undefined;
       const pending: PendingSubmission = { ...work, id: newPendingId(), at, pid: process.pid, instance: PROCESS_INSTANCE };
       await this.checkSpend?.((since) => tx.spendSources(since), { pending }, what);
       const { id, ...fields } = pending;

@@ -23,6 +23,16 @@ const jobInputSchema = z.looseObject({
   prompt: z.string().optional(),
   duration: z.number().optional(),
   image_sha256: imageShaSchema.optional(),
+  asset: z
+    .object({
+      /** Its id in the tools (kf-…, st-…). */
+      id: z.string(),
+      /** Of what made it (model, prompt, references by content, settings): the same key is the same asset, made once. */
+      key: z.string(),
+      /** The images it was made from, in order: a keyframe's id where one was given, and each image's sha256. */
+      references: z.array(z.object({ keyframe_id: z.string().optional(), sha256: z.string() })).optional(),
+    })
+    .optional(),
 });
 export type JobInput = z.output<typeof jobInputSchema>;
 
@@ -304,6 +314,12 @@ export function renderSlots(board: {
     if (!slots.has(key)) slots.set(key, { ...slot, estimate_usd: shot.estimate_usd });
   });
   return [...slots.values()];
+}
+
+/** The jobs and submissions in flight that make assets (keyframes, soundtracks), found by asset id or key. */
+export interface AssetRecords {
+  jobs: JobRecord[];
+  pending: PendingSubmission[];
 }
 
 /** One storyboard with what its shots stand on: its jobs (oldest first) and its submissions in flight. */

@@ -6,7 +6,7 @@
  * (sqlite/ledger.ts, the one implementation today). Its behaviour is pinned by
  * test/ledger-contract.ts: a new store is done when it passes that suite.
  */
-import type { BoardRecord, BoardSlice, EventOf, JobRecord, LedgerEvent, PendingSubmission } from './records.js';
+import type { AssetRecords, BoardRecord, BoardSlice, EventOf, JobRecord, LedgerEvent, PendingSubmission } from './records.js';
 
 /** What changed since the last read: job and storyboard ids, and whether any is new (the lists grew). */
 export interface LedgerChange {
@@ -37,6 +37,12 @@ export interface JobQuery {
   phases?: readonly string[];
 }
 
+/** Assets (keyframes, soundtracks) by their ids or their keys (records.ts: a job input's `asset`). */
+export interface AssetQuery {
+  ids?: readonly string[];
+  keys?: readonly string[];
+}
+
 /** An open quote (costs/quote.ts): what it was for, and until when it holds. */
 export interface StoredQuote {
   fingerprint: string;
@@ -65,6 +71,8 @@ export interface ModelRead {
 export interface LedgerTx {
   /** One storyboard with its jobs (oldest first) and its submissions in flight, as this transaction reads it. */
   slice(boardId: string): Promise<BoardSlice | undefined>;
+  /** The assets of these ids or keys, as this transaction reads them (LedgerStore#assets). */
+  assets(query: AssetQuery): Promise<AssetRecords>;
   /** The spend sources since `since`, as this transaction reads them (LedgerStore#spendSources). */
   spendSources(since: number): Promise<LedgerSpend>;
   /** Appends an event and folds it into its record. */
@@ -90,6 +98,8 @@ export interface LedgerStore {
   board(id: string): Promise<BoardRecord | undefined>;
   /** One storyboard with its jobs (oldest first; a shot submitted again has several) and its submissions in flight. */
   slice(boardId: string): Promise<BoardSlice | undefined>;
+  /** The jobs (oldest first) and submissions in flight that make the assets of these ids or keys. */
+  assets(query: AssetQuery): Promise<AssetRecords>;
   /** Jobs newest first, a page at a time, with how many match in all. */
   jobs(query: JobQuery): Promise<Page<JobRecord> & { total: number }>;
   /** Storyboards newest first, a page at a time. */

@@ -1,19 +1,36 @@
 /**
- * The models this server knows, by RunComfy id and by short key. The seed
- * endpoint is registered here and is the default everywhere (the tools offer
- * it); `registerModel` adds another (a later endpoint's module, or a test's).
+ * The models this server knows, by RunComfy id and by short key, and the
+ * image families keyframes are made with. The defaults are chosen here, the
+ * one place that names particular models: the seed endpoint for clips (the
+ * tools offer it), Seedream 5.0 Pro for keyframes, ElevenLabs for music.
+ * `registerModel` adds another (a later endpoint's module, or a test's).
  */
 import { kling304kImageToVideo } from './kling-3.0-4k-image-to-video.js';
 import { kling30ProImageToVideo } from './kling-3.0-pro-image-to-video.js';
 import { kling30StandardImageToVideo } from './kling-3.0-standard-image-to-video.js';
+import { elevenlabsMusicGeneration } from './elevenlabs-music-generation.js';
+import type { ImageFamily } from './image-family.js';
 import { klingO1ImageToVideo } from './kling-o1-image-to-video.js';
 import { klingO34kImageToVideo } from './kling-o3-4k-image-to-video.js';
 import { klingO3ProImageToVideo } from './kling-o3-pro-image-to-video.js';
 import { klingO3StandardImageToVideo } from './kling-o3-standard-image-to-video.js';
 import type { AnyModel, Model, ModelInputBase } from './model.js';
+import { nanoBanana2LiteEdit } from './nano-banana-2-lite-edit.js';
+import { nanoBanana2LiteTextToImage } from './nano-banana-2-lite-text-to-image.js';
+import { seedream5ProImageToImage } from './seedream-5-pro-image-to-image.js';
+import { seedream5ProTextToImage } from './seedream-5-pro-text-to-image.js';
 
 /** The model the tools, the ledger's old lines and the settings mean when they name none. */
 export const DEFAULT_MODEL = klingO1ImageToVideo;
+
+/** The keyframe families, the default first: `model` of generate_keyframes names one. */
+export const IMAGE_FAMILIES: readonly ImageFamily[] = [
+  { key: 'seedream-5-pro', name: 'Seedream 5.0 Pro', text: seedream5ProTextToImage, reference: seedream5ProImageToImage, referenceField: 'image' },
+  { key: 'nano-banana-2-lite', name: 'Nano Banana 2 Lite', text: nanoBanana2LiteTextToImage, reference: nanoBanana2LiteEdit, referenceField: 'image_urls' },
+];
+
+/** The model soundtracks are made with. */
+export const MUSIC_MODEL = elevenlabsMusicGeneration;
 
 const byId = new Map<string, AnyModel>();
 const byKey = new Map<string, AnyModel>();
@@ -57,6 +74,12 @@ const ENGINES: AnyModel[] = [
 ];
 for (const engine of ENGINES) registerModel(engine);
 
+for (const family of IMAGE_FAMILIES) {
+  registerModel(family.text);
+  registerModel(family.reference);
+}
+registerModel(MUSIC_MODEL);
+
 /** Every registered model, the default first. */
 export function models(): AnyModel[] {
   return [...byId.values()];
@@ -68,6 +91,11 @@ export function modelById(id: string): AnyModel | undefined {
 
 export function modelByKey(key: string): AnyModel | undefined {
   return byKey.get(key);
+}
+
+/** The image family a name means: its key, or the id or key of either of its endpoints. */
+export function imageFamily(name: string): ImageFamily | undefined {
+  return IMAGE_FAMILIES.find((f) => f.key === name || [f.text, f.reference].some((m) => m.id === name || m.key === name));
 }
 
 /** The body of a submission: exactly the model's input fields, nothing the caller added beside them. */

@@ -7,6 +7,7 @@
  * All or nothing: every problem of every frame is reported in one error.
  */
 import { createHash } from 'node:crypto';
+import { promises as fs } from 'node:fs';
 import { KlingError, isKlingError } from '../errors.js';
 import { UnknownImageRuleError, sizeCap } from '../models/image-rules.js';
 import type { ImageSpec } from '../models/model.js';
@@ -29,6 +30,12 @@ export interface Frame {
   spec: ImageSpec;
 }
 
+/** A keyframe this server made, as pre-flight needs it: its saved file, and RunComfy's URL of it. */
+export interface KeyframeImage {
+  path: string;
+  url?: string;
+}
+
 export interface CheckedFrame {
   /** What to submit: the URL as given, or a data: URI of the exact bytes checked. */
   send: string;
@@ -37,12 +44,16 @@ export interface CheckedFrame {
   /** Of the bytes checked (for a URL, of what it served during the check). */
   sha256: string;
   report: ImageReport;
+  /** What was done to make it fit (a keyframe sent as a conforming copy), said in the answer. */
+  note?: string;
 }
 
 export interface ImageSources {
   fetcher: ImageFetcher;
   /** Where local files may be read from; absent when local images are turned off. */
   local?: AllowedFolders;
+  /** A keyframe by its id (kf-…); throws `asset_not_found` for one that does not exist or failed. */
+  keyframe?: (id: string) => Promise<KeyframeImage>;
 }
 
 /** Checks every distinct ref once; returns the results by ref, or throws one KlingError naming every problem. */
@@ -62,6 +73,8 @@ export async function checkFrames(
         return sources.fetcher.fetch(label, source.url, maxBytes, signal);
       case 'data':
         return Promise.resolve(decodeDataUri(source, maxBytes));
+      case 'keyframe':
+        throw new Error('a keyframe is loaded by checkKeyframe');
       case 'file':
         // Resolved once per call, and only when a file is among the frames.
         folders ??= sources.local!.resolve();
@@ -77,7 +90,7 @@ export async function checkFrames(
     }
   };
   const refs = [...uses.keys()];
-  const outcomes = await Promise.allSettled(refs.map((ref) => imageChecks.run(() => checkOne(ref, uses.get(ref)!, sources, load, onImage), signal)));
+  const outcomes = await Promise.allSettled(refs.map((ref) => imageChecks.run(() => checkOne(ref, uses.get(ref)!, sources, signal, load, onImage), signal)));
   const problems: KlingError[] = [];
   const checked = new Map<string, CheckedFrame>();
   outcomes.forEach((outcome, i) => {
@@ -104,6 +117,7 @@ async function checkOne(
   ref: string,
   frames: Frame[],
   sources: ImageSources,
+  signal: AbortSignal | undefined,
   load: (label: string, source: ImageSource, maxBytes: number) => Promise<FetchedImage>,
   onImage?: (image: Buffer, sha256: string) => Promise<void>,
 ): Promise<CheckedFrame | { problems: string[] }> {
@@ -112,7 +126,24 @@ async function checkOne(
   const specs = new Map<ImageSpec, string[]>();
   for (const f of frames) specs.set(f.spec, [...(specs.get(f.spec) ?? []), f.label]);
   const source = imageSourceOf(label, ref, sources.local !== undefined);
+  if (source.kind === 'keyframe') return checkKeyframe(label, source.id, specs, sources, signal, onImage);
   const loaded = await load(label, source, Math.max(...[...specs.keys()].map((spec) => sizeCap(spec.rules).maxBytes)));
+  const { problems, report } = await inspectAll(loaded, source, specs);
+  if (problems.length > 0 || !report) return { problems };
+  const sha256 = createHash('sha256').update(loaded.buffer).digest('hex');
+  await onImage?.(loaded.buffer, sha256);
+  switch (source.kind) {
+    case 'url':
+      return { send: ref, record: ref, sha256, report };
+    case 'file':
+      return { send: dataUri(report.mime, loaded.buffer), record: source.path, sha256, report };
+    case 'data':
+      return { send: dataUri(report.mime, loaded.buffer), record: `data:${report.mime};sha256=${sha256}`, sha256, report };
+  }
+}
+
+/** The image judged by every spec its frames use: each one's problems, and its report when all pass. */
+async function inspectAll(loaded: FetchedImage, source: ImageSource, specs: Map<ImageSpec, string[]>): Promise<{ problems: string[]; report?: ImageReport }> {
   const problems: string[] = [];
   let report: ImageReport | undefined;
   for (const [spec, labels] of specs) {
@@ -127,16 +158,53 @@ async function checkOne(
     if (inspection.ok) report = inspection.report;
     else problems.push(...inspection.problems);
   }
-  if (problems.length > 0 || !report) return { problems };
-  const sha256 = createHash('sha256').update(loaded.buffer).digest('hex');
-  await onImage?.(loaded.buffer, sha256);
-  switch (source.kind) {
-    case 'url':
-      return { send: ref, record: ref, sha256, report };
-    case 'file':
-      return { send: dataUri(report.mime, loaded.buffer), record: source.path, sha256, report };
-    case 'data':
-      return { send: dataUri(report.mime, loaded.buffer), record: `data:${report.mime};sha256=${sha256}`, sha256, report };
+  return { problems, report };
+}
+
+/**
+ * A keyframe as a frame: its saved bytes judged like any image, sent as RunComfy's URL while that still answers,
+ * else inline. One that breaks a rule (a 2K PNG over a frame's size limit) is sent as a conforming JPEG copy of the
+ * same pixel size, and the note says so. The ledger records its id.
+ */
+async function checkKeyframe(
+  label: string,
+  id: string,
+  specs: Map<ImageSpec, string[]>,
+  sources: ImageSources,
+  signal: AbortSignal | undefined,
+  onImage?: (image: Buffer, sha256: string) => Promise<void>,
+): Promise<CheckedFrame | { problems: string[] }> {
+  if (!sources.keyframe) throw new KlingError('invalid_input', `${label}: keyframe ids (${id}) are not taken here; give the image itself.`);
+  const kf = await sources.keyframe(id);
+  const buffer = await fs.readFile(kf.path).catch(() => {
+    throw new KlingError('asset_not_found', `${label}: the file of keyframe ${id} (${kf.path}) is gone; make it again with generate_keyframes (new: true).`);
+  });
+  const source: ImageSource = { kind: 'file', path: kf.path };
+  const whole = (b: Buffer): FetchedImage => ({ buffer: b, tooLarge: false, bytes: b.length, bytesExact: true, contentType: undefined });
+  const sha256 = createHash('sha256').update(buffer).digest('hex');
+  const judged = await inspectAll(whole(buffer), source, specs);
+  if (judged.report && judged.problems.length === 0) {
+    await onImage?.(buffer, sha256);
+    const send = kf.url && (await answers(sources, label, kf.url, signal)) ? kf.url : dataUri(judged.report.mime, buffer);
+    return { send, record: id, sha256, report: judged.report };
+  }
+  // Loaded here, not at start-up, like every use of sharp.
+  const { default: sharp, oneAtATime } = await import('../media/sharp.js');
+  const copy = await oneAtATime(() => sharp(buffer).jpeg({ quality: 90 }).toBuffer());
+  const fitted = await inspectAll(whole(copy), source, specs);
+  if (!fitted.report || fitted.problems.length > 0) return { problems: judged.problems };
+  await onImage?.(buffer, sha256);
+  const note = `${label}: keyframe ${id} (${(buffer.length / 2 ** 20).toFixed(1)} MiB) breaks a frame rule (${judged.problems.join(' ')}), so a JPEG copy of the same size in pixels (${(copy.length / 2 ** 20).toFixed(1)} MiB) was sent.`;
+  return { send: dataUri(fitted.report.mime, copy), record: id, sha256, report: fitted.report, note };
+}
+
+/** Whether RunComfy's URL of a keyframe still serves it (outputs expire): its first byte, read the way any image URL is. */
+async function answers(sources: ImageSources, label: string, url: string, signal: AbortSignal | undefined): Promise<boolean> {
+  try {
+    await sources.fetcher.fetch(label, url, 1, signal);
+    return true;
+  } catch {
+    return false;
   }
 }
 

@@ -10,7 +10,15 @@ import { KlingError } from '../errors.js';
 import { isDataUri } from '../models/fields.js';
 import type { FetchedImage } from './fetch-image.js';
 
-export type ImageSource = { kind: 'url'; url: string } | { kind: 'file'; path: string } | { kind: 'data'; declared: string; base64: string };
+export type ImageSource =
+  | { kind: 'url'; url: string }
+  | { kind: 'file'; path: string }
+  | { kind: 'data'; declared: string; base64: string }
+  /** A keyframe this server made (generate_keyframes), by its id. */
+  | { kind: 'keyframe'; id: string };
+
+/** A keyframe's id, as generate_keyframes answers it. */
+export const KEYFRAME_ID = /^kf-[0-9a-f]{8,32}$/;
 
 const LOCAL_OFF =
   'local images (file paths, file:// URLs and data: URIs) are turned off on this server (KLING_MCP_LOCAL_IMAGES=0); give a public https:// URL of the image instead.';
@@ -25,6 +33,7 @@ const FILE_NAME = /\.(png|jpe?g|webp|gif|avif|m4a|mp4|aac|mp3)$/i;
 
 /** Classifies a reference; throws `invalid_input` for local ones when they are turned off, or malformed. */
 export function imageSourceOf(label: string, ref: string, localImages: boolean): ImageSource {
+  if (KEYFRAME_ID.test(ref)) return { kind: 'keyframe', id: ref };
   const home = homePath(ref);
   const local = isDataUri(ref) || /^file:/i.test(ref) || path.isAbsolute(ref) || home !== undefined;
   if (local && !localImages) throw new KlingError('invalid_input', `${label}: ${LOCAL_OFF}`);

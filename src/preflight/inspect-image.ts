@@ -80,6 +80,8 @@ function sayNotAnImage(source: ImageSource, fetched: FetchedImage): { empty: str
         empty: `${source.path} is an empty file, not an image.`,
         unreadable: `${source.path} is not an image that can be read (${fetched.bytes} bytes).`,
       };
+    case 'keyframe':
+      return { empty: `keyframe ${source.id} is empty.`, unreadable: `keyframe ${source.id} is not an image that can be read.` };
     case 'data':
       return {
         empty: 'the data: URI holds no bytes, not an image.',

@@ -17,6 +17,8 @@ export interface Preflight<I, F extends keyof I> {
   /** The input to record: URLs, file paths or data: digests, never base64. */
   record: I;
   sha256: PerField<I, F, string>;
+  /** What was done to make an image fit (a keyframe sent as a conforming copy), for the answer. */
+  notes: string[];
 }
 
 export async function preflightImages<I extends ModelInputBase, F extends keyof I & string>(
@@ -48,5 +50,6 @@ export async function preflightImages<I extends ModelInputBase, F extends keyof 
         return [field, Array.isArray(input[field]) ? values : values[0]];
       }),
     ) as PerField<I, F, CheckedFrame[K]>;
-  return { checks: each('report'), submit: { ...input, ...each('send') }, record: { ...input, ...each('record') }, sha256: each('sha256') };
+  const notes = [...new Set([...checked.values()].flatMap((c) => (c.note ? [c.note] : [])))];
+  return { checks: each('report'), submit: { ...input, ...each('send') }, record: { ...input, ...each('record') }, sha256: each('sha256'), notes };
 }

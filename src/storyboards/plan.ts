@@ -44,7 +44,7 @@ export async function planBoard(deps: BoardsDeps, call: BoardCall, args: BoardAr
   const what = `a ${args.shots.length}-shot storyboard${args.title ? ` "${args.title}"` : ''} (${seconds} s of video)`;
   const work = records.map((record) => ({ ...plannedWork(record), record }));
   // The warnings are said before anything is spent: a board whose clips may not join is still asked about as one.
-  const approved = await deps.approval.approve(what, work, call.consent, warnings);
+  const approved = await deps.approval.approve(what, work, call.consent, { notes: warnings });
   const shots = approved.items.map((w) => ({ ...w.record, estimate_usd: w.estimateUsd }));
 
   const id = newStoryboardId(deps.clock.now());

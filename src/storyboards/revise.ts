@@ -88,7 +88,7 @@ export async function reviseBoard(deps: BoardsDeps, call: BoardCall, args: Revis
     what,
     first.renders.map((i) => priced[i - 1]!),
     call.consent,
-    warnings,
+    { notes: warnings },
   );
   const soundtrack = track && (await keepSoundtrack(deps.settings.outputDir, track, id));
 

@@ -46,7 +46,9 @@ export const generateVideo = defineJobTool({
     const { engine, input } = engineClip(clip);
     // RunComfy's live schema of the engine, as today: its drift refuses, its published frame rules are checked.
     const live = await call.live.check(engine, [{ body: input }], call.signal);
-    const { checks, submit, record, sha256 } = await preflightImages(live, input, await call.app.imageSources(), call.signal, (f) => clipName(engine, f));
+    const { checks, submit, record, sha256, notes } = await preflightImages(live, input, await call.app.imageSources(), call.signal, (f) =>
+      clipName(engine, f),
+    );
     // The frames as sent (local ones inline), for a refusal of inline images.
     const sent = Object.keys(checks).map((f) => String(submit[f]));
     const { requestId, at, status, estimateUsd } = await submitClip(call, engine, submit, { ...record, image_sha256: sha256 as Record<string, string> }).catch(
@@ -61,7 +63,7 @@ export const generateVideo = defineJobTool({
       const reply = videoReply(facts, call.app.config.maxWaitS);
       // What was measured, by the names the frames were given under.
       const measured = Object.fromEntries(Object.entries(checks).map(([f, c]) => [clipName(engine, f), c])) as { start_image_url: ImageCheck };
-      return { ...reply, structured: { ...reply.structured, checks: measured } };
+      return { ...reply, text: [reply.text, ...notes].join('\n'), structured: { ...reply.structured, checks: measured } };
     } catch (err) {
       throw withRequestIds(err, [requestId]);
     }

@@ -57,6 +57,18 @@ CREATE INDEX pending_board ON pending (board_id) WHERE board_id IS NOT NULL;
 CREATE TABLE quotes (token TEXT PRIMARY KEY, fingerprint TEXT NOT NULL, expires_at INTEGER NOT NULL);
 `;
 
+/** A job's asset id and key, as its document holds them: the expressions the asset indexes are on. */
+export const ASSET_ID = "json_extract(doc, '$.input.asset.id')";
+export const ASSET_KEY = "json_extract(doc, '$.input.asset.key')";
+/**
+ * Indexes on what the document already holds, so they are added to a file of any version at open (no
+ * migration; an older server keeps reading the file).
+ */
+const ASSET_INDEXES = `
+CREATE INDEX IF NOT EXISTS jobs_asset_id ON jobs (${ASSET_ID});
+CREATE INDEX IF NOT EXISTS jobs_asset_key ON jobs (${ASSET_KEY});
+`;
+
 /**
  * Tables added since schema version 1 that older code neither reads nor minds, created where missing on every
  * open (a no-op read where they exist), so adding one refuses no older server that shares the file.
@@ -97,6 +109,7 @@ export async function openDb(file: string, fill: (db: Db) => void): Promise<Db> 
         .immediate();
     }
     opened.exec(ADDED_TABLES);
+    if (!scalar(opened.prepare("SELECT 1 FROM sqlite_master WHERE name = 'jobs_asset_key'"))) opened.exec(ASSET_INDEXES);
     foldWal(opened, file);
     return db;
   } catch (err) {

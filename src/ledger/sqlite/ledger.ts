@@ -23,6 +23,7 @@ import type { Logger } from '../../util/log.js';
 import { makeDir } from '../../util/make-dir.js';
 import { Semaphore } from '../../util/semaphore.js';
 import {
+  type AssetRecords,
   BOARD_EVENTS,
   boardDocSchema,
   jobDocSchema,
@@ -33,8 +34,8 @@ import {
   type JobRecord,
   type LedgerEvent,
 } from '../records.js';
-import type { JobQuery, LedgerChange, LedgerSpend, LedgerStore, LedgerTx, ModelRead, Page, StoredQuote } from '../store.js';
-import { openDb, openError, scalar, type Db } from './db.js';
+import type { AssetQuery, JobQuery, LedgerChange, LedgerSpend, LedgerStore, LedgerTx, ModelRead, Page, StoredQuote } from '../store.js';
+import { ASSET_ID, ASSET_KEY, openDb, openError, scalar, type Db } from './db.js';
 import { LEGACY_FILE, importEvents, readLegacy } from './jsonl-import.js';
 import { CUT_OF, Rows, parseDoc } from './rows.js';
 
@@ -164,6 +165,10 @@ export class SqliteLedger implements LedgerStore {
     return this.read((db) => this.sliceOf(db, boardId));
   }
 
+  assets(query: AssetQuery): Promise<AssetRecords> {
+    return this.read((db) => assetsOf(db, query));
+  }
+
   jobs(query: JobQuery): Promise<Page<JobRecord> & { total: number }> {
     return this.read((db) => {
       const where = query.phases ? `phase IN (${query.phases.map(() => '?').join(', ')})` : '1';
@@ -260,6 +265,7 @@ export class SqliteLedger implements LedgerStore {
       view: {
         slice: (boardId) => inside(() => this.sliceOf(db, boardId)),
         spendSources: (since) => inside(() => spendOf(db, since)),
+        assets: (query) => inside(() => assetsOf(db, query)),
         write: (event) => inside(() => void this.rows!.apply(event)),
       },
       end: () => (live = false),
@@ -379,6 +385,26 @@ function spendOf(db: Db, since: number): LedgerSpend {
         .map((r) => ({ board: { id: r.board_id, shot: r.shot, cut: r.cut } })),
     })),
   };
+}
+
+/** The asset jobs through their indexes (db.ts: jobs_asset_id, jobs_asset_key); the few submissions in flight read whole. */
+function assetsOf(db: Db, query: AssetQuery): AssetRecords {
+  const ids = [...(query.ids ?? [])];
+  const keys = [...(query.keys ?? [])];
+  const marks = (list: readonly string[]) => list.map(() => '?').join(', ');
+  const jobs = db
+    .prepare(`SELECT doc FROM jobs WHERE ${ASSET_ID} IN (${marks(ids)}) UNION SELECT doc FROM jobs WHERE ${ASSET_KEY} IN (${marks(keys)})`)
+    .pluck()
+    .all(...ids, ...keys)
+    .map((d) => parseDoc(jobDocSchema, d))
+    .sort((a, b) => (a.submitted_at ?? 0) - (b.submitted_at ?? 0));
+  const pending = db
+    .prepare('SELECT doc FROM pending')
+    .pluck()
+    .all()
+    .map((d) => parseDoc(pendingDocSchema, d))
+    .filter((p) => p.input.asset && (ids.includes(p.input.asset.id) || keys.includes(p.input.asset.key)));
+  return { jobs, pending };
 }
 
 function encodeCursor(sort: number, id: string): string {

@@ -1,0 +1,69 @@
+/**
+ * Assets: what this server makes to build films with, a keyframe (kf-…, an
+ * image job) or a soundtrack (st-…, a music job), each one job of the ledger
+ * whose recorded input carries the asset's id and key (records.ts). Here: what
+ * an id means once made, and which job holds a key (same inputs, made once).
+ */
+import { randomBytes } from 'node:crypto';
+import { KlingError } from '../errors.js';
+import { jobPhase, type AssetRecords, type JobRecord, type PendingSubmission, type SavedFile } from '../ledger/records.js';
+import type { LedgerStore } from '../ledger/store.js';
+import { outputUrls } from '../models/output.js';
+
+export type AssetKind = 'keyframe' | 'soundtrack';
+const PREFIX: Record<AssetKind, string> = { keyframe: 'kf', soundtrack: 'st' };
+const WORD: Record<AssetKind, string> = { keyframe: 'keyframe', soundtrack: 'soundtrack' };
+const TOOL: Record<AssetKind, string> = { keyframe: 'generate_keyframes', soundtrack: 'generate_soundtrack' };
+
+/** A new asset id: kf-… or st-… and 12 hex digits. */
+export function newAssetId(kind: AssetKind): string {
+  return `${PREFIX[kind]}-${randomBytes(6).toString('hex')}`;
+}
+
+/** Whether a job (or a submission in flight) still stands for its asset: not failed, not cancelled. */
+function live(job: JobRecord): boolean {
+  const phase = jobPhase(job);
+  return phase !== 'failed' && phase !== 'cancelled';
+}
+
+/** The asset already made (or being made) for a key: its newest live job, else a submission in flight; undefined: none. */
+export function heldBy(found: AssetRecords, key: string): JobRecord | PendingSubmission | undefined {
+  const jobs = found.jobs.filter((j) => j.input?.asset?.key === key && live(j));
+  return jobs.at(-1) ?? found.pending.find((p) => p.input.asset?.key === key);
+}
+
+/** A finished asset: its job, its saved file and RunComfy's URL of it. */
+export interface MadeAsset {
+  job: JobRecord;
+  file: SavedFile;
+  url?: string;
+}
+
+/** The finished asset of an id, or `asset_not_found` saying why it cannot be used (unknown, failed, not finished). */
+export async function madeAsset(ledger: Pick<LedgerStore, 'assets'>, kind: AssetKind, id: string, label: string): Promise<MadeAsset> {
+  const found = await ledger.assets({ ids: [id] });
+  const job = found.jobs.find((j) => j.input?.asset?.id === id);
+  const tool = TOOL[kind];
+  if (!job) {
+    const inFlight = found.pending.length > 0 ? ' It is still being submitted: call again in a moment.' : '';
+    throw new KlingError(
+      'asset_not_found',
+      `${label}: no ${WORD[kind]} ${id} is recorded in this server's ledger.${inFlight || ` Make one with ${tool}.`} Nothing was submitted.`,
+    );
+  }
+  const phase = jobPhase(job);
+  if (phase === 'failed' || phase === 'cancelled' || phase === 'outcome_unknown') {
+    throw new KlingError(
+      'asset_not_found',
+      `${label}: ${WORD[kind]} ${id} belongs to job ${job.request_id}, which ${phase === 'outcome_unknown' ? 'got no answer when submitted' : phase}; make it again with ${tool}. Nothing was submitted.`,
+    );
+  }
+  const file = job.files.find((f) => f.path);
+  if (phase !== 'completed' || !file) {
+    throw new KlingError(
+      'asset_not_found',
+      `${label}: ${WORD[kind]} ${id} (job ${job.request_id}) is not finished yet (${job.status ?? 'submitted'}); call ${tool} again with the same request to wait for it. Nothing was submitted.`,
+    );
+  }
+  return { job, file, url: outputUrls(job.output).find((u) => u.kind !== 'video')?.url };
+}

@@ -1,0 +1,129 @@
+import { readFileSync } from 'node:fs';
+import sharp from 'sharp';
+import { beforeAll, describe, expect, it } from 'vitest';
+import type { ErrorCode } from '../src/errors.js';
+import { promptColour, referenceTile } from '../src/simulator/image.js';
+import { VirtualClock } from '../src/util/clock.js';
+import { call, image, textOf } from './helpers.js';
+import { useLab } from './lab.js';
+
+/** The mean colour of a region of an image. */
+async function meanColour(file: string, region: { left: number; top: number; width: number; height: number }): Promise<number[]> {
+  const { channels } = await sharp(await sharp(readFileSync(file)).extract(region).toBuffer()).stats();
+  return channels.slice(0, 3).map((c) => Math.round(c.mean));
+}
+
+/** The colour a keyframe's pixels took from its prompt (its top rows). */
+async function topColour(file: string, width: number): Promise<number[]> {
+  return meanColour(file, { left: 0, top: 0, width, height: 50 });
+}
+
+describe('generate_keyframes: a batch made all or nothing, characters kept by reference, ids used as frames', () => {
+  const clock = new VirtualClock();
+  const lab = useLab({ clock });
+
+  beforeAll(async () => {
+    await lab.c.app.init();
+  });
+
+  it('a character sheet, then 4 keyframes that reference it: the reference endpoint gets its pixels, and the ledger keeps what made what', async () => {
+    const sheet = await call(lab.c.client, 'generate_keyframes', {
+      keyframes: [{ prompt: 'character sheet: a small red paper boat, front and side views' }],
+      aspect_ratio: '16:9',
+      resolution: '1K',
+      wait_seconds: 120,
+    });
+    expect(sheet.structuredContent, textOf(sheet)).toMatchObject({ done: true, cost_usd: 0.04, model: 'seedream-5-pro' });
+    const kf = sheet.structuredContent!.keyframes[0]!;
+    expect(kf).toMatchObject({ status: 'made', width: 1360, height: 768, cost_usd: 0.04 });
+    expect(kf.keyframe_id).toMatch(/^kf-[0-9a-f]{12}$/);
+    expect(lab.sim.jobs.get(kf.request_id!)!.model.id).toBe('bytedance/seedream-5.0-pro/text-to-image');
+
+    const before = lab.sim.submissions;
+    const prompts = ['the boat at the kerb', 'the boat in a puddle', 'the boat under a bridge', 'the boat at the drain'];
+    const batch = await call(lab.c.client, 'generate_keyframes', {
+      keyframes: prompts.map((prompt) => ({ prompt, references: [kf.keyframe_id] })),
+      resolution: '1K',
+      wait_seconds: 120,
+    });
+    expect(batch.structuredContent, textOf(batch)).toMatchObject({ done: true, cost_usd: 0.16 });
+    expect(lab.sim.submissions - before).toBe(4);
+    const made = batch.structuredContent!.keyframes;
+    expect(new Set(made.map((k) => k.keyframe_id)).size).toBe(4);
+    const sheetColour = await topColour(kf.file!.path, 1360);
+    for (const [i, k] of made.entries()) {
+      const job = lab.sim.jobs.get(k.request_id!)!;
+      expect(job.model.id).toBe('bytedance/seedream-5.0-pro/image-to-image');
+      // The sheet was sent as RunComfy's own URL of it (it still answers).
+      expect(job.input.image).toEqual([kf.url]);
+      expect(k).toMatchObject({ status: 'made', references: [kf.keyframe_id] });
+      const { r, g, b } = promptColour(prompts[i]!);
+      expect(await topColour(k.file!.path, 1360)).toEqual([r, g, b]);
+      // The sheet's colour is in the reference tile along the bottom.
+      const t = referenceTile(0, 1, 1360, 768);
+      expect(await meanColour(k.file!.path, { left: t.left + 600, top: t.top + 20, width: 100, height: 100 })).toEqual(sheetColour);
+      expect(await lab.c.app.ledger.job(k.request_id!)).toMatchObject({
+        kind: 'image',
+        input: { image: [kf.keyframe_id], asset: { id: k.keyframe_id, references: [{ keyframe_id: kf.keyframe_id, sha256: kf.file!.sha256 }] } },
+      });
+    }
+
+    // The same batch again: the same keyframes, nothing submitted, nothing paid.
+    const again = await call(lab.c.client, 'generate_keyframes', {
+      keyframes: prompts.map((prompt) => ({ prompt, references: [kf.keyframe_id] })),
+      resolution: '1K',
+    });
+    expect(lab.sim.submissions - before).toBe(4);
+    expect(again.structuredContent).toMatchObject({ cost_usd: 0, done: true });
+    expect(again.structuredContent!.keyframes.map((k) => [k.keyframe_id, k.status])).toEqual(made.map((k) => [k.keyframe_id, 'reused']));
+
+    // A re-roll is a new keyframe.
+    const reroll = await call(lab.c.client, 'generate_keyframes', {
+      keyframes: [{ prompt: prompts[0]!, references: [kf.keyframe_id], new: true }],
+      resolution: '1K',
+      wait_seconds: 120,
+    });
+    expect(lab.sim.submissions - before).toBe(5);
+    expect(reroll.structuredContent!.keyframes[0]!.keyframe_id).not.toBe(made[0]!.keyframe_id);
+
+    // A keyframe id is a frame: generate_video sends its image and records its id.
+    const video = await call(lab.c.client, 'generate_video', {
+      prompt: '@Image1 the boat drifts to @Image2',
+      start_image_url: made[0]!.keyframe_id,
+      end_image_url: made[1]!.keyframe_id,
+      wait_seconds: 0,
+    });
+    expect(video.structuredContent?.request_id, textOf(video)).toBeDefined();
+    const clip = lab.sim.jobs.get(video.structuredContent!.request_id)!;
+    expect(clip.input).toMatchObject({ start_image_url: made[0]!.url, end_image_url: made[1]!.url });
+    expect(await lab.c.app.ledger.job(video.structuredContent!.request_id)).toMatchObject({
+      input: { start_image_url: made[0]!.keyframe_id, end_image_url: made[1]!.keyframe_id, image_sha256: { start_image_url: made[0]!.file!.sha256 } },
+    });
+  });
+
+  it('bad input costs nothing and says what to do', async () => {
+    const before = lab.sim.submissions;
+    const tiny = lab.sim.host('tiny.png', await image(10, 10, 'png'), 'image/png');
+    const cases: [Record<string, unknown>, string, RegExp][] = [
+      [{ keyframes: [{ prompt: 'x' }], model: 'no/such-model' }, 'invalid_model', /no image model "no\/such-model".*seedream-5-pro/],
+      [{ keyframes: [{ prompt: 'x' }], model: 'kling-o1-image-to-video' }, 'invalid_model', /makes videos, not keyframes/],
+      [{ keyframes: [{ prompt: 'x' }], aspect_ratio: '5:4' }, 'invalid_input', /Seedream 5.0 Pro does not offer it/],
+      [{ keyframes: [{ prompt: 'x' }], model: 'nano-banana-2-lite', aspect_ratio: '4:1' }, 'invalid_input', /0.40–2.50.*21:9, 16:9/],
+      [{ keyframes: [{ prompt: 'x' }], model: 'nano-banana-2-lite', resolution: '2K' }, 'invalid_input', /no resolution choice/],
+      [{ keyframes: [{ prompt: ' ' }] }, 'arguments', /prompt is empty/],
+      [{ keyframes: [{ prompt: 'x'.repeat(4001) }] }, 'arguments', /longer than 4000/],
+      [{ keyframes: [] }, 'arguments', /keyframes is empty/],
+      [{ keyframes: [{ prompt: 'x', references: Array(11).fill(tiny) }] }, 'invalid_input', /at most 10/],
+      [{ keyframes: [{ prompt: 'x', references: [tiny] }] }, 'image_rejected', /must exceed 14 pixels/],
+      [{ keyframes: [{ prompt: 'x', references: ['kf-0123456789ab'] }] }, 'asset_not_found', /no keyframe kf-0123456789ab/],
+    ];
+    for (const [args, code, message] of cases) {
+      const r = await call(lab.c.client, 'generate_keyframes', args);
+      // Arguments are refused by their schema, before the handler: an MCP invalid-params error naming the field.
+      if (code === 'arguments') expect(r.isError).toBe(true);
+      else expect(r, JSON.stringify(args).slice(0, 100)).toBeToolError(code as ErrorCode);
+      expect(textOf(r)).toMatch(message);
+    }
+    expect(lab.sim.submissions).toBe(before);
+  });
+});

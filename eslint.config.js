@@ -37,7 +37,8 @@ export default tseslint.config(
   },
   {
     // stdout is the JSON-RPC channel: the server logs to stderr (util/log.ts). A command that is not the server
-    // says so where it writes: `// eslint-disable-line no-restricted-properties -- stdout-ok: <why>`.
+    // says why on the line before (`// eslint-disable-next-line no-restricted-properties -- <why>`) and ends the
+    // writing line with `// stdout-ok`, the marker the project's standing check of stdout looks for.
     files: ['src/**'],
     rules: {
       'no-console': 'error',

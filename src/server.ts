@@ -16,7 +16,8 @@ const LEDGER_WARMUP_MS = 1_000;
 
 /** The terminal commands write to stdout: no MCP client is on the other end of it. */
 function say(text: string): void {
-  process.stdout.write(text); // eslint-disable-line no-restricted-properties -- stdout-ok: --help, --version and doctor answer a terminal, not a client
+  // eslint-disable-next-line no-restricted-properties -- --help, --version and doctor answer a terminal, not a client
+  process.stdout.write(text); // stdout-ok
 }
 
 async function main(): Promise<void> {

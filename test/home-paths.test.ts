@@ -46,7 +46,14 @@ describe('~ in local paths', () => {
     expect(textOf(outside)).toContain(`${path.join(path.dirname(home), 'outside.png')} is outside the folders this server may read images from`);
     const track = await call(c.client, 'generate_storyboard', { shots: [{ ...clip, wait_seconds: undefined }], soundtrack: '~/../outside.m4a' });
     expect(track).toBeToolError('invalid_input');
-    expect(textOf(track)).toContain('is outside the folders');
+    // A soundtrack is named as what it is, though it is held to the images' folders.
+    expect(textOf(track)).toContain(
+      `${path.join(path.dirname(home), 'outside.m4a')} is outside the folders this server may read audio files from: ${home} (the home folder, by default; set KLING_MCP_IMAGE_DIRS to choose others). Move the audio file into one of them`,
+    );
+    const missing = await call(c.client, 'generate_storyboard', { shots: [{ ...clip, wait_seconds: undefined }], soundtrack: '~/music/none.m4a' });
+    expect(textOf(missing)).toContain(
+      `soundtrack: ${path.join(home, 'music', 'none.m4a')}: there is no such file. Give the absolute path of an existing audio file.`,
+    );
 
     const relative = await call(c.client, 'generate_video', { ...clip, start_image_url: 'frames/k0.png' });
     expect(relative).toBeToolError('invalid_input');

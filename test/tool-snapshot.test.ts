@@ -17,7 +17,7 @@ describe('tool definitions', () => {
   it.each(tools.map((t) => [t.name, t] as const))('%s matches its reviewed snapshot in test/__toolsnaps__/', async (name, tool) => {
     await expect(`${JSON.stringify(tool, null, 2)}\n`).toMatchFileSnapshot(
       path.join(SNAPS, `${name}.json`),
-      `${name} changed: review the change, then update the snapshot with \`npx vitest run test/tool-snapshot.test.ts -u\``,
+      `${name} is new or changed: review it, then write the snapshot with \`npx vitest run test/tool-snapshot.test.ts -u\``,
     );
   });
 

@@ -65,7 +65,7 @@ async function load(deps: TrackDeps, signal: AbortSignal, ref: string): Promise<
     throw new KlingError('invalid_input', `${LABEL}: give a file path or an https:// URL of the track, not a data: URI (${ACCEPTED_SOUNDTRACKS}).`);
   }
   if (source.kind === 'keyframe') throw new KlingError('invalid_input', `${LABEL}: ${ref} is a keyframe, not a soundtrack (${ACCEPTED_SOUNDTRACKS}).`);
-  if (source.kind === 'file') return readLocalImage(LABEL, source.path, await sources.local!.resolve(), MAX_SOUNDTRACK_BYTES);
+  if (source.kind === 'file') return readLocalImage(LABEL, source.path, await sources.local!.resolve(), MAX_SOUNDTRACK_BYTES, 'audio');
   // Loaded on first use, like the image fetcher; a track may be far larger than an image.
   const { ImageFetcher } = await import('../preflight/fetch-image.js');
   const fetcher = new ImageFetcher({ allowPrivate: deps.settings.allowPrivateUrls, timeoutMs: 60_000 });

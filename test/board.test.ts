@@ -2,7 +2,7 @@
 import { describe, expect, it } from 'vitest';
 import type { LedgerEvent, PendingSubmission } from '../src/ledger/records.js';
 import { atCut } from '../src/ledger/records.js';
-import { readyShot } from '../src/storyboards/check.js';
+import { readyShot, shotEngines } from '../src/storyboards/check.js';
 import { continuityWarnings, type FrameFacts } from '../src/storyboards/continuity.js';
 import { decideCut } from '../src/storyboards/revise.js';
 import { boardTakes, nextTake } from '../src/storyboards/takes.js';
@@ -348,7 +348,12 @@ describe('takes and cuts', () => {
       { ...input('a new shot') },
       { ...input('shot 3') },
     ].map((s) => ({ ...s, duration: 5 as const }));
-    const checked = new Map(asked.map((s, i) => [i + 1, readyShot(s, frame(s.start_image_url), frame(s.end_image_url))]));
+    const engines = shotEngines(
+      asked,
+      asked.map((_, i) => i + 1),
+      {},
+    );
+    const checked = new Map([...engines].map(([i, s]) => [i, readyShot(s, frame(s.shot.start_image_url), frame(s.shot.end_image_url))]));
     // The plan's shot records carry the same digests.
     const withDigests = { ...b, shots: b.shots.map((s) => ({ ...s, image_sha256: { start_image_url: 'sha-of-start.png', end_image_url: 'sha-of-end.png' } })) };
     const jobs = slice(records, 'sb-1');

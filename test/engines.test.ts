@@ -5,10 +5,13 @@
  * refused with nothing sent.
  */
 import { describe, expect } from 'vitest';
+import { AAC_FRAME_SAMPLES } from '../src/media/aac.js';
+import { mp3File } from '../src/media/mp3.js';
+import { probeClip } from '../src/media/probe.js';
 import { engines } from '../src/models/clip.js';
 import { DEFAULT_MODEL } from '../src/models/registry.js';
 import { VirtualClock } from '../src/util/clock.js';
-import { call, keyframes, startSim, textOf } from './helpers.js';
+import { call, image, keyframes, startSim, textOf } from './helpers.js';
 import { labTest } from './lab.js';
 
 const clock = new VirtualClock();
@@ -19,6 +22,14 @@ const test = labTest({ clock })
     end_image_url: frames.end,
     ...extra,
   }))
+  // Four keyframes of one size: shot i goes from k[i-1] to k[i].
+  .extend('chain', { scope: 'file' }, async ({ sim }) => {
+    const k = await Promise.all(
+      ['#c03030', '#30c030', '#3030c0', '#c0c030'].map(async (c, i) => sim.host(`k${i}.png`, await image(640, 360, 'png', c), 'image/png')),
+    );
+    return (n: number, extra: Record<string, unknown>[] = []) =>
+      Array.from({ length: n }, (_, i) => ({ prompt: `shot ${i + 1}`, start_image_url: k[i]!, end_image_url: k[i + 1]!, ...extra[i] }));
+  })
   // An account with $1.50 left.
   // eslint-disable-next-line no-empty-pattern -- vitest reads a fixture's dependencies from its first parameter: none is {}
   .extend('poorSim', { scope: 'file' }, async ({}, { onCleanup }) => {
@@ -192,7 +203,7 @@ describe("RunComfy's live schema of each engine", () => {
   const reads = (sim: { requests: { route: string; path: string }[] }, id: string) =>
     sim.requests.filter((q) => q.route === 'model' && q.path === `/v1/models/${id}`).length;
 
-  test('a change that touches what is sent refuses the work before anything is paid for, naming it and what to do', async ({ sim, connect, clip }) => {
+  test('a change that touches what is sent refuses the work before anything is paid for, naming it and what to do', async ({ sim, connect, clip, chain }) => {
     sim.changeSchema(PRO, { require: 'seed' });
     try {
       const c = await connect();
@@ -201,6 +212,10 @@ describe("RunComfy's live schema of each engine", () => {
       expect(r).toBeToolError('model_changed');
       expect(textOf(r)).toMatch(/Nothing was submitted\. RunComfy has changed the input of kling\/kling-3\.0\/pro\/image-to-video .*`seed` is now required/);
       expect(textOf(r)).toMatch(/Update kling-o1-mcp/);
+      // A board with a shot on that engine is refused whole, naming the shot.
+      const board = await call(c.client, 'generate_storyboard', { shots: chain(2, [{}, { model: 'kling-3.0-pro-image-to-video' }]) });
+      expect(board).toBeToolError('model_changed');
+      expect(textOf(board)).toMatch(/shot 2: RunComfy has changed the input of kling\/kling-3\.0\/pro\/image-to-video/);
       expect(sim.count('submit')).toBe(before);
     } finally {
       sim.restoreSchemas();
@@ -239,5 +254,115 @@ describe("RunComfy's live schema of each engine", () => {
     expect(r.isError, textOf(r)).toBeFalsy();
     expect(sim.submissions).toBe(submits + 1);
     expect(a.logs.some((l) => /could not read RunComfy's live input schema of kling\/kling-3\.0\/pro\/image-to-video/.test(l))).toBe(true);
+  });
+});
+
+describe('boards on the engines', () => {
+  test('a board on one engine with sound: each shot sent by its engine’s names, the film carries picture and sound', async ({ shared, sim, chain }) => {
+    const before = sim.submissions;
+    const r = await call(shared.client, 'generate_storyboard', { model: 'kling-3.0-pro-image-to-video', sound: true, shots: chain(3), wait_seconds: 600 });
+    const v = r.structuredContent!;
+    expect(v.status, textOf(r)).toBe('completed');
+    expect(sim.submissions).toBe(before + 3);
+    for (const s of v.shots) {
+      expect(s).toMatchObject({ model: 'kling/kling-3.0/pro/image-to-video', sound: true, duration: 5 });
+      expect(sim.jobs.get(s.request_id!)!.sent).toMatchObject({ generate_audio: true, duration: 5, end_image_url: expect.any(String) });
+    }
+    expect(v.costs.this_call).toMatchObject({ estimate_usd: 2.52 });
+    expect(textOf(r)).toMatch(/shot 1 \(5 s, Kling 3\.0 Pro, with sound\)/);
+    // Read back with mediabunny: one video track and the clips' AAC, as long as the picture to within one audio frame.
+    const film = await probeClip(v.film!.path);
+    expect(film.durationS).toBeCloseTo(15, 1);
+    expect(film.audio).toMatchObject({ codec: 'aac' });
+    expect(Math.abs(film.audio!.durationS - 15)).toBeLessThanOrEqual(AAC_FRAME_SAMPLES / 48_000);
+    expect(v.film!.audio).toMatchObject({ from: 'clips', codec: 'aac' });
+  });
+
+  test('engines mixed where their clips join: one film, the silent shot filled with silence; the warning came with the quote', async ({
+    connect,
+    sim,
+    chain,
+  }) => {
+    const c = await connect({ env: { KLING_MCP_CONFIRM_ABOVE_USD: '0.50' } });
+    const args = { shots: chain(2, [{}, { model: 'kling-3.0-pro-image-to-video', sound: true }]), wait_seconds: 600 };
+    const quoted = await call(c.client, 'generate_storyboard', args);
+    expect(quoted).toBeToolError('confirmation_required');
+    expect(textOf(quoted)).toMatch(/This board mixes engines: Kling O1 \(shot 1\), Kling 3\.0 Pro \(shot 2\)\. Clips of different engines .* cannot be joined/);
+    expect(textOf(quoted)).toMatch(/prices: Kling O1 \$0\.112\/second \(RunComfy's model page\); Kling 3\.0 Pro with sound \$0\.168\/second/);
+    const token = /confirm_quote: "([^"]+)"/.exec(textOf(quoted))![1]!;
+    const before = sim.submissions;
+    const r = await call(c.client, 'generate_storyboard', { ...args, confirm_quote: token });
+    const v = r.structuredContent!;
+    expect(v.status, textOf(r)).toBe('completed');
+    expect(sim.submissions).toBe(before + 2);
+    expect(v.warnings.join(' ')).toMatch(/mixes engines/);
+    expect(v.film!.audio).toMatchObject({ from: 'clips', silent_shots: [1] });
+    expect((await probeClip(v.film!.path)).audio).toMatchObject({ codec: 'aac' });
+  });
+
+  test('engines mixed where their clips cannot join (4K beside the seed): no film, the shots that differ named, every clip kept', async ({ shared, chain }) => {
+    const r = await call(shared.client, 'generate_storyboard', { shots: chain(2, [{}, { model: 'kling-o3-4k-image-to-video' }]), wait_seconds: 600 });
+    const v = r.structuredContent!;
+    expect(v.status, textOf(r)).toBe('completed');
+    expect(v.film).toBeNull();
+    expect(v.film_error).toMatch(/shot 2/);
+    expect(v.shots.map((s) => s.files?.length)).toEqual([1, 1]);
+    expect(textOf(r)).toMatch(/Film not stitched/);
+  });
+
+  test('an engine without end frames cannot make a board: refused whole, naming the engines that can, nothing read or sent', async ({ shared, sim, chain }) => {
+    const before = sim.requests.length;
+    const r = await call(shared.client, 'generate_storyboard', { shots: chain(2, [{}, { model: 'kling-3.0-standard-image-to-video' }]) });
+    expect(r).toBeToolError('invalid_input');
+    expect(textOf(r)).toMatch(
+      /shot 2: Kling 3\.0 Standard takes no end frame, so it cannot take the end frame every shot of a board ends on; the engines that do: kling-o1-image-to-video, kling-3\.0-pro/,
+    );
+    expect(sim.requests.length).toBe(before);
+  });
+
+  test('sound under a soundtrack is allowed, and the answer says the soundtrack wins', async ({ shared, sim, chain }) => {
+    const track = sim.host('score.mp3', Buffer.from(mp3File({ seconds: 12, seed: 'score' })), 'audio/mpeg');
+    const r = await call(shared.client, 'generate_storyboard', {
+      model: 'kling-o3-pro-image-to-video',
+      sound: true,
+      shots: chain(2),
+      soundtrack: track,
+      wait_seconds: 600,
+    });
+    const v = r.structuredContent!;
+    expect(v.status, textOf(r)).toBe('completed');
+    expect(v.warnings.join(' ')).toMatch(/Shots 1, 2 ask for sound, but the soundtrack wins/);
+    expect(v.film!.audio).toMatchObject({ from: 'soundtrack' });
+  });
+
+  test('a revision that changes a shot’s engine or its sound renders that shot alone; shots that name neither keep the board’s', async ({
+    shared,
+    sim,
+    chain,
+  }) => {
+    const made = await call(shared.client, 'generate_storyboard', { model: 'kling-o3-standard-image-to-video', shots: chain(3), wait_seconds: 600 });
+    const id = made.structuredContent!.storyboard_id;
+    expect(made.structuredContent!.status, textOf(made)).toBe('completed');
+    let before = sim.submissions;
+    const engine = await call(shared.client, 'revise_storyboard', {
+      storyboard_id: id,
+      shots: chain(3, [{}, { model: 'kling-o3-pro-image-to-video' }]),
+      wait_seconds: 600,
+    });
+    expect(sim.submissions).toBe(before + 1);
+    expect(engine.structuredContent!.shots.map((s) => [s.source, s.reason])).toEqual([
+      ['reused', 'same prompt, duration and frames as take 1'],
+      ['rendered', 'engine changed: Kling O3 Standard → Kling O3 Pro'],
+      ['reused', 'same prompt, duration and frames as take 3'],
+    ]);
+    before = sim.submissions;
+    const sound = await call(shared.client, 'revise_storyboard', { storyboard_id: id, shots: chain(3, [{ sound: true }]), wait_seconds: 600 });
+    expect(sim.submissions).toBe(before + 1);
+    expect(sound.structuredContent!.shots.map((s) => [s.source, s.reason])).toEqual([
+      ['rendered', 'sound added'],
+      ['reused', 'same prompt, duration and frames as take 2'],
+      ['reused', 'same prompt, duration and frames as take 3'],
+    ]);
+    expect(sim.jobs.get(sound.structuredContent!.shots[0]!.request_id!)!.sent).toMatchObject({ sound: true });
   });
 });

@@ -92,7 +92,7 @@ describe('storyboards: many shots in one call, one film at the end', () => {
   it.for([
     ['no shots', () => ({ shots: [] }), /at least one shot/],
     ['25 shots', (k) => ({ shots: Array.from({ length: 25 }, () => chain(1, k)[0]) }), /at most 24 shots/],
-    ['a shot of 7 s', (k) => ({ shots: [{ ...chain(1, k)[0], duration: 7 }] }), /duration must be 5 or 10/],
+    ['a shot of 7 s', (k) => ({ shots: [{ ...chain(1, k)[0], duration: 7 }] }), /shot 1: duration 7 is not a length Kling O1 makes: it makes 5 or 10 seconds/],
     ['a shot without its end frame', (k) => ({ shots: [{ prompt: 'p', start_image_url: k[0] }] }), /end_image_url is required/],
     ['an empty prompt', (k) => ({ shots: [{ ...chain(1, k)[0], prompt: '  ' }] }), /prompt is empty/],
     ['a title of 300 characters', (k) => ({ shots: chain(1, k), title: 'x'.repeat(300) }), /title can be at most 200 characters/],

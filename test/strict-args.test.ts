@@ -53,7 +53,7 @@ describe('unknown arguments', () => {
       name: '`Duration` in a shot',
       tool: 'generate_storyboard',
       args: (clip) => ({ shots: [clip(), clip({ Duration: 10 })] }),
-      says: /unknown argument `Duration`; did you mean `duration`\? \(a shot takes `prompt`, `start_image_url`, `end_image_url`, `duration`\)/,
+      says: /unknown argument `Duration`; did you mean `duration`\? \(a shot takes `prompt`, `start_image_url`, `end_image_url`, `duration`, `sound`, `model`\)/,
     },
     {
       name: '`tkae` in a revised shot',

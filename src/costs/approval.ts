@@ -102,7 +102,7 @@ export class Approval {
     what: string,
     work: readonly W[],
     consent: Consent | undefined,
-    options: { askWhenUnknown?: boolean } = {},
+    options: { askWhenUnknown?: boolean; notes?: readonly string[] } = {},
   ): Promise<Approved<W>> {
     if (work.length === 0) return { items: [], totalUsd: 0 };
     const items = await this.price(work);
@@ -120,7 +120,7 @@ export class Approval {
     const { confirmAboveUsd } = this.deps.settings;
     // Work of unknown price is asked about when it is several jobs, or whenever the caller says so (keyframes, music).
     const big = totalUsd === undefined ? items.length > 1 || options.askWhenUnknown === true : totalUsd > confirmAboveUsd;
-    if (big && consent) await this.confirm({ what, items, totalUsd, balanceUsd }, consent);
+    if (big && consent) await this.confirm({ what, items, totalUsd, balanceUsd, notes: options.notes ?? [] }, consent);
     return { items, totalUsd };
   }
 
@@ -148,7 +148,7 @@ export class Approval {
     if ('quote' in consent) return this.quoted(q, consent.quote, cost, above);
     const titles = [...new Set(q.items.map((i) => i.model.title))].join(' and ');
     const answer = await consent.ask(
-      `Submit ${q.what} to ${titles} ${cost}? That is ${q.items.length} paid job(s)${balanceText(q)}; this asks because it is ${above}. ${pricesText(q.items)}`,
+      `Submit ${q.what} to ${titles} ${cost}? That is ${q.items.length} paid job(s)${balanceText(q)}; this asks because it is ${above}. ${pricesText(q.items)}.${notesText(q)}`,
     );
     if (answer !== 'accept') {
       throw new KlingError(
@@ -168,7 +168,7 @@ export class Approval {
     throw new KlingError(
       'confirmation_required',
       `${refusal ? `${REFUSED[refusal]} ` : ''}Nothing was submitted. Quote: ${q.what} ${cost}, ${q.items.length} paid job(s) (${pricesText(q.items)}); ` +
-        `spend so far ${formatUsd(spent)} over the last 24 h${balanceText(q)}. This is ${above} and this client cannot ask the user to confirm, so show the user this quote; if they agree, ` +
+        `spend so far ${formatUsd(spent)} over the last 24 h${balanceText(q)}.${notesText(q)} This is ${above} and this client cannot ask the user to confirm, so show the user this quote; if they agree, ` +
         `call ${quote.tool} again with the same arguments plus confirm_quote: "${token}" ` +
         `(valid once, until ${new Date(expiresAt).toISOString()}, ${QUOTE_TTL_MS / 60_000} minutes from now).`,
       { quote: { token, expiresAt, estimateUsd: q.totalUsd } },
@@ -182,6 +182,8 @@ interface Quotable {
   items: Priced<Work>[];
   totalUsd: number | undefined;
   balanceUsd: number | undefined;
+  /** What the user should know before saying yes (a board whose clips may not join). */
+  notes: readonly string[];
 }
 
 /** Each price the work is estimated at, once, with where it comes from: "Kling 3.0 Pro with sound $0.168/second (RunComfy's model page)". */
@@ -195,6 +197,8 @@ export function pricesText(items: readonly Priced<Work>[]): string {
   });
   return `prices: ${[...new Set(lines)].join('; ')}`;
 }
+
+const notesText = (q: Quotable) => q.notes.map((n) => ` ${n}`).join('');
 
 const balanceText = (q: Quotable) => (q.balanceUsd === undefined ? '' : `; your RunComfy balance is ${formatUsd(q.balanceUsd)}`);
 

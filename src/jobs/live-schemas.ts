@@ -34,6 +34,24 @@ export interface LiveSchemaDeps {
   log: Logger;
 }
 
+/** A request about to be sent, and what names it in messages ("shot 3"). */
+export interface Body {
+  label?: string;
+  body: Readonly<Record<string, unknown>>;
+}
+
+/** A model as RunComfy serves it today. */
+export interface LiveModel<M extends AnyModel = AnyModel> {
+  model: M;
+  /** What the live schema refuses of these bodies, one sentence each (none: they may be sent). */
+  refusals(bodies: readonly Body[]): string[];
+}
+
+/** Refusals of the live schemas, as the one error that stops the work before anything is sent. */
+export function throwRefusals(refusals: readonly string[]): void {
+  if (refusals.length > 0) throw new KlingError('model_changed', `Nothing was submitted. ${[...new Set(refusals)].join('\n')}`);
+}
+
 export class LiveSchemas {
   constructor(private readonly deps: LiveSchemaDeps) {}
 
@@ -42,22 +60,32 @@ export class LiveSchemas {
    * caller gives them): the registry's model, with the live rules of media fields it has none for. Throws
    * `model_changed`, naming each difference and what to do, when RunComfy now refuses or judges one otherwise.
    */
-  async check<M extends AnyModel>(model: M, bodies: readonly { label?: string; body: Readonly<Record<string, unknown>> }[], signal: AbortSignal): Promise<M> {
+  async check<M extends AnyModel>(model: M, bodies: readonly Body[], signal: AbortSignal): Promise<M> {
+    const live = await this.adopt(model, signal);
+    throwRefusals(live.refusals(bodies));
+    return live.model;
+  }
+
+  /**
+   * The model as RunComfy serves it today (the registry's, with the live rules of media fields it has none for),
+   * and what its live schema refuses of given bodies: for a caller that learns what it sends only later.
+   */
+  async adopt<M extends AnyModel>(model: M, signal: AbortSignal): Promise<LiveModel<M>> {
     const live = await this.liveSchema(model, signal);
-    if (!live) return model;
+    if (!live) return { model, refusals: () => [] };
     const adopted = adoptRules(model, live);
     const ours: InputSchema = {
       ...model.schema,
       properties: { ...model.schema.properties, ...mapValues(adopted.adopted, (rules, field) => ({ ...model.schema.properties[field], validations: rules })) },
     };
-    const refusals = bodies.flatMap(({ label, body }) => {
-      const drift = schemaDrift(live, ours, { body });
-      return drift.refuse.length === 0 ? [] : [`${label ? `${label}: ` : ''}${driftText(model.id, drift)}`];
-    });
-    if (refusals.length > 0) {
-      throw new KlingError('model_changed', `Nothing was submitted. ${[...new Set(refusals)].join('\n')}`);
-    }
-    return adopted.model;
+    return {
+      model: adopted.model,
+      refusals: (bodies) =>
+        bodies.flatMap(({ label, body }) => {
+          const drift = schemaDrift(live, ours, { body });
+          return drift.refuse.length === 0 ? [] : [`${label ? `${label}: ` : ''}${driftText(model.id, drift)}`];
+        }),
+    };
   }
 
   /** The newest live schema known (read now if today's read is not claimed yet), or undefined when none could be had. */

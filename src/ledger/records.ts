@@ -36,12 +36,17 @@ const jobInputSchema = z.looseObject({
 });
 export type JobInput = z.output<typeof jobInputSchema>;
 
-/** A storyboard shot as planned: storyboards film with the seed model, so its fields are known. */
+/**
+ * A storyboard shot as planned, in the clip tools' words whatever its engine: its engine by RunComfy id (absent: the
+ * seed, as every shot was before there were engines) and its sound (absent: none).
+ */
 const shotSchema = z.object({
   prompt: z.string(),
   start_image_url: z.string(),
   end_image_url: z.string(),
   duration: z.number(),
+  model: z.string().optional(),
+  sound: z.boolean().optional(),
   image_sha256: imageShaSchema.optional(),
 });
 /** The input as the ledger keeps it for a storyboard shot: image fields hold URLs, file paths or data: digests, never base64. */
@@ -165,6 +170,9 @@ const eventSchema = z.discriminatedUnion('t', [
     id: z.string(),
     at: z.number(),
     title: z.string().optional(),
+    // The engine and sound its shots take unless they say otherwise, in this cut and in revisions.
+    model: z.string().optional(),
+    sound: z.boolean().optional(),
     shots: z.array(shotSchema.extend({ estimate_usd: usd.optional() })).min(1),
     estimate_usd: usd.optional(),
     warnings: z.array(z.string()).optional(),
@@ -252,6 +260,9 @@ export interface BoardRecord {
   storyboard_id: string;
   created_at: number;
   title?: string;
+  /** The engine (RunComfy id) and sound of a shot that names neither, as the board was made with them. */
+  model?: string;
+  sound?: boolean;
   /** The current cut's number (1 until a revision is accepted). */
   cut: number;
   cuts: CutRecord[];
@@ -371,6 +382,8 @@ const boardDocFields = z.looseObject({
   storyboard_id: z.string(),
   created_at: z.number(),
   title: z.string().optional(),
+  model: z.string().optional(),
+  sound: z.boolean().optional(),
   cut: z.number().optional(),
   cuts: z.array(cutDocSchema).optional(),
   shots: z.array(cutShotSchema),
@@ -440,7 +453,8 @@ export function resolvedPending(e: LedgerEvent): string | undefined {
 export function foldBoard(prev: BoardRecord | undefined, e: BoardEvent): BoardRecord | undefined {
   if (e.t === 'storyboard') {
     const first: CutRecord = { cut: 1, at: e.at, shots: e.shots, estimate_usd: e.estimate_usd, warnings: e.warnings, soundtrack: e.soundtrack };
-    return showingCut({ storyboard_id: e.id, created_at: e.at, title: e.title, cut: 1, cuts: [first], shots: [], updated_at: e.at }, first);
+    const defaults = { ...(e.model !== undefined && { model: e.model }), ...(e.sound !== undefined && { sound: e.sound }) };
+    return showingCut({ storyboard_id: e.id, created_at: e.at, title: e.title, ...defaults, cut: 1, cuts: [first], shots: [], updated_at: e.at }, first);
   }
   if (!prev) return undefined;
   const board: BoardRecord = { ...prev, updated_at: Math.max(prev.updated_at, e.at) };

@@ -59,7 +59,7 @@ export function clipProblems(engine: AnyModel, clip: Clip, endRequired = false):
   if (!fields) return [`${engine.name} does not make clips from frames; use one of ${which(() => true)}.`];
   const problems: string[] = [];
   if (!fields.end && (clip.end_image_url !== undefined || endRequired)) {
-    const why = clip.end_image_url !== undefined ? 'end_image_url' : 'the end frame every shot of a board ends on';
+    const why = endRequired ? 'the end frame every shot of a board ends on' : 'end_image_url';
     problems.push(`${engine.name} takes no end frame, so it cannot take ${why}; the engines that do: ${which((m) => m.clip?.end !== undefined)}.`);
   } else if (fields.end && clip.end_image_url === undefined && engine.schema.required?.includes(fields.end)) {
     problems.push(

@@ -6,8 +6,8 @@
  */
 import { randomBytes } from 'node:crypto';
 import type { BoardRecord, SoundtrackFile } from '../ledger/records.js';
-import { DEFAULT_MODEL } from '../models/registry.js';
-import { checkShots, sheetFrames, shotWarnings, type CheckedShots, type ShotInput } from './check.js';
+import { engineOf } from '../preflight/engine.js';
+import { checkShots, plannedWork, sheetFrames, shotWarnings, soundtrackWarnings, type CheckedShots, type ShotDefaults, type ShotInput } from './check.js';
 import type { BoardCall, BoardsDeps } from './deps.js';
 import type { BoardProgress } from './progress.js';
 import { keepThumbnail, sheetOrWarn } from './sheet.js';
@@ -23,7 +23,7 @@ export interface Planned {
   checked: CheckedShots;
 }
 
-export interface BoardArgs {
+export interface BoardArgs extends ShotDefaults {
   shots: ShotInput[];
   title?: string;
   soundtrack?: string;
@@ -34,19 +34,36 @@ export async function planBoard(deps: BoardsDeps, call: BoardCall, args: BoardAr
   const { outputDir } = deps.settings;
   const track = args.soundtrack === undefined ? undefined : await checkSoundtrack(deps, call.signal, args.soundtrack);
   const indexes = args.shots.map((_, i) => i + 1);
-  const checked = await checkShots(deps, call, args.shots, indexes, (image, sha256) => keepThumbnail(outputDir, image, sha256));
+  const defaults = { model: args.model, sound: args.sound };
+  const checked = await checkShots(deps, call, args.shots, indexes, defaults, (image, sha256) => keepThumbnail(outputDir, image, sha256));
   progress.framesChecked();
-  const warnings = shotWarnings(checked);
+  const records = [...checked.values()].map((c) => c.record);
+  const warnings = [...shotWarnings(checked), ...soundtrackWarnings(records, track !== undefined)];
 
-  const seconds = args.shots.reduce((sum, s) => sum + s.duration, 0);
+  const seconds = records.reduce((sum, s) => sum + s.duration, 0);
   const what = `a ${args.shots.length}-shot storyboard${args.title ? ` "${args.title}"` : ''} (${seconds} s of video)`;
-  const work = args.shots.map((s, i) => ({ model: DEFAULT_MODEL, input: checked.get(i + 1)!.record }));
-  const approved = await deps.approval.approve(what, work, call.consent);
-  const shots = approved.items.map((w) => ({ ...w.input, estimate_usd: w.estimateUsd }));
+  const work = records.map((record) => ({ ...plannedWork(record), record }));
+  // The warnings are said before anything is spent: a board whose clips may not join is still asked about as one.
+  const approved = await deps.approval.approve(what, work, call.consent, { notes: warnings });
+  const shots = approved.items.map((w) => ({ ...w.record, estimate_usd: w.estimateUsd }));
 
   const id = newStoryboardId(deps.clock.now());
   const soundtrack: SoundtrackFile | undefined = track && (await keepSoundtrack(outputDir, track, id));
-  await deps.jobs.planBoard({ id, title: args.title, shots, estimate_usd: approved.totalUsd, warnings, ...(soundtrack && { soundtrack }) }, what);
+  // The board's own engine and sound, by RunComfy id: what its shots, now and in revisions, take unless they say otherwise.
+  const engine = args.model === undefined ? {} : { model: engineOf(args.model).id };
+  await deps.jobs.planBoard(
+    {
+      id,
+      title: args.title,
+      ...engine,
+      ...(args.sound && { sound: true }),
+      shots,
+      estimate_usd: approved.totalUsd,
+      warnings,
+      ...(soundtrack && { soundtrack }),
+    },
+    what,
+  );
   const board = (await deps.ledger.board(id))!;
   await sheetOrWarn(deps, board, sheetFrames(checked));
   return { board, checked };

@@ -9,15 +9,30 @@
  */
 import { KlingError } from '../errors.js';
 import { atCut, jobPhase, type BoardRecord, type BoardSlice, type CutShot, type JobInput, type RecordedInput } from '../ledger/records.js';
-import { DEFAULT_MODEL } from '../models/registry.js';
-import { checkRefs, FRAME_FIELDS, readyShot, sheetFrames, shotWarnings, type CheckedShots, type ReadyFrame, type ShotInput } from './check.js';
+import { modelById } from '../models/registry.js';
+import {
+  checkRefs,
+  FRAME_FIELDS,
+  frameRefs,
+  liveEngines,
+  plannedWork,
+  readyShot,
+  refuseDrift,
+  sheetFrames,
+  shotEngines,
+  shotWarnings,
+  soundtrackWarnings,
+  type CheckedShots,
+  type ReadyFrame,
+  type ShotInput,
+} from './check.js';
 import type { BoardCall, BoardsDeps } from './deps.js';
 import type { BoardProgress } from './progress.js';
 import { sheetOrWarn, keepThumbnail } from './sheet.js';
 import { processAlive, shotStates, type IsAlive } from './shots.js';
 import { loadSlice } from './show.js';
 import { checkSoundtrack, keepSoundtrack } from './soundtrack.js';
-import { boardTakes, fingerprint, slotOf, type Take } from './takes.js';
+import { boardTakes, engineIdOf, fingerprint, slotOf, soundOf, type Take } from './takes.js';
 
 export interface RevisedShot extends ShotInput {
   /** Omitted: reuse a matching take or render; "new": render another take (a re-roll); a number: that take. */
@@ -50,23 +65,32 @@ export async function reviseBoard(deps: BoardsDeps, call: BoardCall, args: Revis
     );
   }
   const track = args.soundtrack === undefined ? undefined : await checkSoundtrack(deps, call.signal, args.soundtrack);
-  const checked = await readyShots(deps, call, slice, args.shots);
+  const { checked, refuseDrift: refuse } = await readyShots(deps, call, slice, args.shots);
   progress.framesChecked();
 
   const first = decideCut(slice, args.shots, checked, processAlive);
-  const work = args.shots.map((s, i) => ({ model: DEFAULT_MODEL, input: checked.get(i + 1)!.record }));
+  // What RunComfy's live schemas refuse, of the renders alone: nothing else of the new list is sent.
+  refuse(first.renders);
+  const work = args.shots.map((_, i) => plannedWork(checked.get(i + 1)!.record));
   // A pure re-cut asks nothing of RunComfy, not even the price.
   const priced = first.renders.length > 0 ? await deps.approval.price(work) : work.map((w) => ({ ...w, estimateUsd: undefined }));
   const estimate = (i: number) => priced[i - 1]!.estimateUsd;
   const what = `${first.renders.length} new take(s) for storyboard ${id} (shot ${first.renders.join(', ')})`;
+  const warnings = [
+    ...shotWarnings(checked),
+    ...soundtrackWarnings(
+      [...checked.values()].map((c) => c.record),
+      track !== undefined,
+    ),
+  ];
   // Only the renders are paid for; the shots shared with other takes are priced for the plan alone.
   await deps.approval.approve(
     what,
     first.renders.map((i) => priced[i - 1]!),
     call.consent,
+    { notes: warnings },
   );
   const soundtrack = track && (await keepSoundtrack(deps.settings.outputDir, track, id));
-  const warnings = shotWarnings(checked);
 
   const cut = await deps.jobs.planCut(id, what, (now) => {
     const fresh = now.board;
@@ -100,19 +124,31 @@ export async function reviseBoard(deps: BoardsDeps, call: BoardCall, args: Revis
 }
 
 /**
- * Every frame of the new list, ready to send and with the digest of its bytes.
- * An https URL the board already checked keeps its recorded digest and is not
- * fetched again; any other frame (a new URL, a local file, a data: URI) is
- * read and checked, since only its bytes say whether it is the same image.
+ * Every shot of the new list on its engine (its own, else the board's), and
+ * every frame ready to send with the digest of its bytes, checked against the
+ * rules of the engine it goes to as RunComfy serves it today. An https URL the
+ * board already checked keeps its recorded digest and is not fetched again;
+ * any other frame (a new URL, a local file, a data: URI) is read and checked,
+ * since only its bytes say whether it is the same image. What the live schemas
+ * refuse is asked once the renders are known.
  */
-async function readyShots(deps: BoardsDeps, call: BoardCall, { board, jobs }: BoardSlice, shots: RevisedShot[]): Promise<CheckedShots> {
+async function readyShots(
+  deps: BoardsDeps,
+  call: BoardCall,
+  { board, jobs }: BoardSlice,
+  shots: RevisedShot[],
+): Promise<{ checked: CheckedShots; refuseDrift: (renders: number[]) => void }> {
   const known = knownUrls(
     board,
     jobs.flatMap((j) => (j.input ? [j.input] : [])),
   );
-  const refs = shots
-    .flatMap((s, i) => FRAME_FIELDS.map((field) => ({ label: `shot ${i + 1} ${field}`, ref: s[field], field })))
-    .filter((r) => !known.has(r.ref));
+  const engines = shotEngines(
+    shots,
+    shots.map((_, i) => i + 1),
+    { model: board.model, sound: board.sound },
+  );
+  const live = await liveEngines(deps, call.signal, engines.values());
+  const refs = [...engines].flatMap(([i, s]) => frameRefs(i, s, live)).filter((r) => !known.has(r.ref));
   const read =
     refs.length === 0
       ? new Map()
@@ -120,7 +156,10 @@ async function readyShots(deps: BoardsDeps, call: BoardCall, { board, jobs }: Bo
           keepThumbnail(deps.settings.outputDir, image, sha),
         );
   const frame = (ref: string): ReadyFrame => read.get(ref) ?? { send: ref, record: ref, sha256: known.get(ref)! };
-  return new Map(shots.map((s, i) => [i + 1, readyShot(s, frame(s.start_image_url), frame(s.end_image_url))]));
+  return {
+    checked: new Map([...engines].map(([i, s]) => [i, readyShot(s, frame(s.shot.start_image_url), frame(s.shot.end_image_url))])),
+    refuseDrift: (renders) => refuseDrift(live, new Map(renders.map((i) => [i, engines.get(i)!]))),
+  };
 }
 
 /** https URLs this board has checked, with the digest of what they served then. */
@@ -231,13 +270,18 @@ function pickTake(id: string, index: number, n: number, takes: Take[], wanted: J
 const frameDiffers = (before: JobInput, now: JobInput, f: (typeof FRAME_FIELDS)[number]) =>
   (before.image_sha256?.[f] ?? before[f]) !== (now.image_sha256?.[f] ?? now[f]);
 
-/** How `now` differs from `before`, in the words the answer uses ("prompt changed", "frame changed: end_image_url"). */
+/** An engine's short name, by RunComfy id (the id itself for one this server no longer has). */
+const engineName = (input: JobInput) => modelById(engineIdOf(input))?.name ?? engineIdOf(input);
+
+/** How `now` differs from `before`, in the words the answer uses ("prompt changed", "frame changed: end_image_url", "engine changed"). */
 function differences(before: JobInput, now: JobInput): string[] {
   const frames = FRAME_FIELDS.filter((f) => frameDiffers(before, now, f));
   return [
     ...(before.prompt !== now.prompt ? ['prompt changed'] : []),
     ...(before.duration !== now.duration ? ['duration changed'] : []),
     ...(frames.length > 0 ? [`frame changed: ${frames.join(', ')}`] : []),
+    ...(engineIdOf(before) !== engineIdOf(now) ? [`engine changed: ${engineName(before)} → ${engineName(now)}`] : []),
+    ...(soundOf(before) !== soundOf(now) ? [soundOf(now) ? 'sound added' : 'sound removed'] : []),
   ];
 }
 
@@ -258,6 +302,10 @@ function inputsDiffer(n: number, take: JobInput, shot: JobInput): string[] {
     ...FRAME_FIELDS.filter((f) => frameDiffers(take, shot, f)).map(
       (f) => `${f}: take ${n} was made from ${frame(take, f)}, this shot gives ${frame(shot, f)}.`,
     ),
+    ...(engineIdOf(take) !== engineIdOf(shot) ? [`engine: take ${n} was made on ${engineName(take)}, this shot asks for ${engineName(shot)}.`] : []),
+    ...(soundOf(take) !== soundOf(shot)
+      ? [`sound: take ${n} has ${soundOf(take) ? '' : 'no '}sound, this shot ${soundOf(shot) ? 'asks for it' : 'none'}.`]
+      : []),
   ];
 }
 

@@ -5,10 +5,9 @@
  */
 import { KlingError, isKlingError, withRequestIds } from '../errors.js';
 import type { BoardRecord, BoardSlice } from '../ledger/records.js';
-import { DEFAULT_MODEL } from '../models/registry.js';
 import { explainUrlRequired } from '../preflight/url-required.js';
 import { boardRequestIds } from './board-errors.js';
-import { asShotInput, checkShots, FRAME_FIELDS, SUBMIT_MARGIN_MS, type CheckedShot, type CheckedShots } from './check.js';
+import { asShotInput, checkShots, FRAME_FIELDS, plannedWork, SUBMIT_MARGIN_MS, type CheckedShot, type CheckedShots } from './check.js';
 import type { BoardCall, BoardsDeps } from './deps.js';
 import type { BoardProgress } from './progress.js';
 import { processAlive, shotStates, type ShotState } from './shots.js';
@@ -50,10 +49,11 @@ export async function submitShots(
   const planned = (i: number) => board.shots[i - 1]!;
   const inline = todo.some((i) => FRAME_FIELDS.some((f) => isInline(planned(i)[f])));
   if (!options.checked && inline) refuseInlineFrames(board, todo);
-  const checked = options.checked ?? (await checkShots(deps, call, board.shots.map(asShotInput), todo));
+  // A recorded shot names its engine and sound: the board's defaults do not apply to it again.
+  const checked = options.checked ?? (await checkShots(deps, call, board.shots.map(asShotInput), todo, {}));
   if (!options.checked) refuseChangedFrames(board, checked);
   // The plan's own estimate for a shot it reserved; today's price for anything it did not.
-  const work = todo.map((i) => ({ index: i, model: DEFAULT_MODEL, estimateUsd: planned(i).estimate_usd, input: planned(i) }));
+  const work = todo.map((i) => ({ index: i, ...plannedWork(planned(i)), estimateUsd: planned(i).estimate_usd }));
   const priced = new Map((await deps.approval.price(work)).map((w) => [w.index, w]));
   const estimate = (i: number) => priced.get(i)!.estimateUsd;
   // Work beyond what the plan was confirmed for (shots sent again) is approved like a new board.
@@ -78,6 +78,7 @@ export async function submitShots(
     const shot = checked.get(index)!;
     try {
       const requestId = await submitSlot(deps, call.signal, board, state.slot, wanted, {
+        engine: shot.engine,
         send: shot.send,
         record: shot.record,
         estimateUsd: estimate(index),
@@ -87,7 +88,7 @@ export async function submitShots(
       sent.push(requestId);
       await cancelIfClosed(deps, board.storyboard_id, requestId);
     } catch (caught) {
-      const err = explainUrlRequired(caught, [shot.send.start_image_url, shot.send.end_image_url]);
+      const err = explainUrlRequired(caught, [shot.start.send, shot.end.send]);
       throw withRequestIds(
         isKlingError(err)
           ? new KlingError(
@@ -115,7 +116,7 @@ async function submitSlot(
   board: BoardRecord,
   slot: Slot,
   wanted: (s: ShotState) => boolean,
-  job: Pick<CheckedShot, 'send' | 'record'> & { estimateUsd?: number; what: string },
+  job: Pick<CheckedShot, 'engine' | 'send' | 'record'> & { estimateUsd?: number; what: string },
 ): Promise<string | undefined> {
   const id = board.storyboard_id;
   const stillWanted = (slice: BoardSlice | undefined) =>
@@ -125,6 +126,7 @@ async function submitSlot(
     const take = nextTake(slice?.jobs ?? [], slice?.pending ?? []);
     const claim = (now: BoardSlice) => stillWanted(now) && nextTake(now.jobs, now.pending) === take;
     const sub = await jobs.submit(job.send, {
+      model: job.engine,
       recordAs: job.record,
       estimateUsd: job.estimateUsd,
       board: { id, shot: slot.shot, cut: slot.cut, take },

@@ -5,6 +5,7 @@
  * revisions have none and are numbered first, in submission order. Pure.
  */
 import type { BoardRef, JobInput, JobRecord, PendingSubmission } from '../ledger/records.js';
+import { DEFAULT_MODEL } from '../models/registry.js';
 
 export interface Take {
   take: number;
@@ -36,12 +37,18 @@ export function nextTake(jobs: readonly JobRecord[], pending: readonly PendingSu
   return Math.max(0, ...numbers) + 1;
 }
 
+/** The engine a recorded shot or take was made on (RunComfy id): the seed where none is recorded, as before there were engines. */
+export const engineIdOf = (input: JobInput): string => (typeof input.model === 'string' ? input.model : DEFAULT_MODEL.id);
+
+/** Whether a recorded shot or take has sound of its own. */
+export const soundOf = (input: JobInput): boolean => input.sound === true;
+
 /**
- * What makes two renders the same: prompt, duration and the frames' content
- * (sha256 of the bytes checked), so a moved file or a re-hosted image still
- * matches. A frame recorded without its digest (an old ledger) counts by reference.
+ * What makes two renders the same: prompt, duration, the frames' content
+ * (sha256 of the bytes checked), engine and sound, so a moved file or a
+ * re-hosted image still matches. A frame recorded without its digest (an old ledger) counts by reference.
  */
 export function fingerprint(input: JobInput): string {
   const frame = (f: 'start_image_url' | 'end_image_url') => input.image_sha256?.[f] ?? `ref:${String(input[f])}`;
-  return JSON.stringify([input.prompt, input.duration, frame('start_image_url'), frame('end_image_url')]);
+  return JSON.stringify([input.prompt, input.duration, frame('start_image_url'), frame('end_image_url'), engineIdOf(input), soundOf(input)]);
 }

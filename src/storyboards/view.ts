@@ -9,13 +9,14 @@ import { jobCostUsd } from '../ledger/records.js';
 import { filmSchema, savedFileSchema, type BoardRecord, type FilmFile, type JobRecord } from '../ledger/records.js';
 import { DEFAULT_MAX_WAIT_S } from '../config.js';
 import { modelOutputSchema } from '../models/output.js';
+import { DEFAULT_MODEL, modelById } from '../models/registry.js';
 import { errorText } from '../runcomfy/schemas.js';
 import { RUNCOMFY_STATE } from '../jobs/phase.js';
 import { costSchema, fileLink, usdOrNull } from '../calls/reply-shapes.js';
 import type { ToolReply } from '../calls/respond.js';
 import { formatBytes, formatUsd, roundUsd } from '../util/format.js';
 import { boardStatus, type BoardStatus, type ShotState } from './shots.js';
-import type { Take } from './takes.js';
+import { engineIdOf, soundOf, type Take } from './takes.js';
 
 const BOARD_STATUSES = ['planned', 'running', 'completed', 'needs_attention', 'cancelled'] as const satisfies readonly BoardStatus[];
 
@@ -38,6 +39,8 @@ export const shotViewSchema = z.object({
   done: z.boolean(),
   prompt: z.string(),
   duration: z.number(),
+  model: z.string().describe('the engine (RunComfy model id)'),
+  sound: z.boolean().describe('whether the clip has sound of its own'),
   output: modelOutputSchema.optional(),
   files: z.array(savedFileSchema).optional().describe('the saved clip'),
   error: z.string().optional(),
@@ -156,6 +159,8 @@ function shotView(board: BoardRecord, s: ShotState): z.output<typeof shotViewSch
     done: s.phase === 'completed' || s.phase === 'failed' || s.phase === 'cancelled',
     prompt: plan.prompt,
     duration: plan.duration,
+    model: engineIdOf(plan),
+    sound: soundOf(plan),
     ...(job?.output && { output: job.output }),
     ...(job?.files.length && { files: job.files }),
     ...(failure && { error: errorText(failure) ?? failure }),
@@ -178,6 +183,8 @@ export function takeWithInputs(t: Take) {
     ...(input && {
       prompt: input.prompt,
       duration: input.duration,
+      model: t.job.model,
+      sound: soundOf(input),
       start_image_url: input.start_image_url,
       end_image_url: input.end_image_url,
       ...(input.image_sha256 && { image_sha256: input.image_sha256 }),
@@ -243,8 +250,11 @@ function summary(v: BoardView): string {
     const file = s.files?.[0] ? ` · ${s.files[0].path}` : '';
     const take = s.take !== undefined ? ` · take ${s.take}` : '';
     const why = s.reason ? ` (${s.source}: ${s.reason})` : s.source === 'reused' ? ' (reused)' : '';
+    // The engine and sound where they are not the default's: a board on Kling O1 reads as it always did.
+    const engine = s.model === DEFAULT_MODEL.id ? '' : `, ${modelById(s.model)?.name ?? s.model}`;
+    const sound = s.sound ? ', with sound' : '';
     lines.push(
-      `- shot ${s.index} (${s.duration} s): ${s.status}${s.request_id ? ` · ${s.request_id}` : ''}${file}${take}${why}${s.error ? ` · ${s.error}` : ''}`,
+      `- shot ${s.index} (${s.duration} s${engine}${sound}): ${s.status}${s.request_id ? ` · ${s.request_id}` : ''}${file}${take}${why}${s.error ? ` · ${s.error}` : ''}`,
     );
     if (s.takes.length > 1) lines.push(`  takes: ${s.takes.map((t) => `${t.take} (${t.status})`).join(', ')}`);
   }

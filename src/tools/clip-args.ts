@@ -40,14 +40,34 @@ export const durationArg = z
   .optional()
   .describe(`Seconds: ${seedLengths} on ${DEFAULT_MODEL.key}, ${otherLengths} on the others. Default 5.`);
 
-/** A clip's arguments; `endRequired`: a board's shots all end on a frame. */
-export function clipArgs(endRequired: boolean) {
+/** A clip's arguments: generate_video's, whose end frame is optional (on the engines that make it so). */
+export function clipArgs() {
   return {
     prompt: seed.prompt,
     start_image_url: seed.start_image_url,
-    end_image_url: endRequired ? seed.end_image_url : seed.end_image_url.optional(),
+    end_image_url: seed.end_image_url.optional(),
     duration: durationArg,
     sound: soundArg,
     model: modelArg,
   };
 }
+
+/** A shot's arguments: a clip that ends on a frame, whose engine and sound default to the board's. */
+export function shotArgs() {
+  return {
+    prompt: seed.prompt,
+    start_image_url: seed.start_image_url,
+    end_image_url: seed.end_image_url,
+    duration: durationArg,
+    sound: soundArg.describe("Sound for this shot (as generate_video's); default the board's."),
+    model: modelArg.describe("This shot's engine (as generate_video's model); default the board's."),
+  };
+}
+
+/** The engine and sound of a board's shots that name none. */
+export const boardEngineArgs = {
+  model: modelArg.describe(
+    `${modelArg.description!.replace(/^The engine,/, 'The engine of the shots that name none,')} One without end frames cannot make a board's shots.`,
+  ),
+  sound: soundArg.describe('Sound for the shots that do not say (see generate_video); default false. A soundtrack replaces the clips’ sound in the film.'),
+};

@@ -25,7 +25,7 @@ export const generateVideo = defineJobTool({
     'request_id and status instead of failing: continue with get_result. Finished videos are saved locally. The answer states ' +
     "the expected cost; the server's spend limit and a confirmation for big spends apply.",
   input: {
-    ...clipArgs(false),
+    ...clipArgs(),
     wait_seconds: waitSecondsArg(
       'How long this call waits for the video (0 = return right after submitting).',
       'KLING_MCP_MAX_WAIT_S (50 unless the server sets it otherwise)',

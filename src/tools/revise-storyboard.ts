@@ -1,8 +1,8 @@
 import { z } from 'zod';
-import { DEFAULT_MODEL } from '../models/registry.js';
 import { storyboardIdSchema } from '../storyboards/show.js';
 import { filmArgs, filmTool, MAX_SHOTS, shotsArg } from './args.js';
 import { boardCall } from './call.js';
+import { shotArgs } from './clip-args.js';
 import { defineJobTool } from './define.js';
 import { strictObject } from './strict.js';
 
@@ -10,13 +10,13 @@ const takeArg = z
   .union([z.literal('new'), z.number().int().min(1)], { error: 'take must be "new" or a take number (a whole number from 1) that this board shows.' })
   .optional()
   .describe(
-    'Omit to reuse the newest take with the same prompt, duration and frames (or render one); "new" renders another take (a re-roll); a number picks that take of the board.',
+    'Omit to reuse the newest take with the same prompt, duration, frames, engine and sound (or render one); "new" renders another take (a re-roll); a number picks that take of the board.',
   );
 
 const revisedShotSchema = strictObject(
-  { ...DEFAULT_MODEL.inputShape, take: takeArg },
+  { ...shotArgs(), take: takeArg },
   'a shot',
-  'each shot must be an object with prompt, start_image_url, end_image_url, duration and optionally take.',
+  'each shot must be an object with prompt, start_image_url, end_image_url and optionally duration, sound, model and take.',
 );
 
 export const reviseStoryboard = defineJobTool({
@@ -24,7 +24,7 @@ export const reviseStoryboard = defineJobTool({
   title: 'Revise a storyboard: redo shots, re-cut, add a soundtrack',
   description:
     'Makes a new cut of a storyboard from the whole shot list you want now (same fields as generate_storyboard, plus an ' +
-    'optional take per shot). Each shot reuses the newest take of the board with the same prompt, duration and frames ' +
+    'optional take per shot). Each shot reuses the newest take of the board with the same prompt, duration, frames, engine and sound ' +
     '(frames compared by their bytes, so a moved or re-hosted image still matches), or is rendered; the answer says which, ' +
     'and why. Insert, remove, reorder, change a prompt or a keyframe: only the renders are checked, priced, confirmed and ' +
     'counted against the spend limit, all or nothing; a pure re-cut submits nothing and costs nothing. The cut gets its own ' +

@@ -9,7 +9,7 @@ describe('tokens: missing, wrong, and never leaked', () => {
   it('without a token the server starts, lists its tools, and every upstream tool explains how to set it', async ({ frames, spawn }) => {
     const c = await spawn({ env: { RUNCOMFY_API_TOKEN: undefined } });
     const { tools } = await c.client.listTools();
-    expect(tools).toHaveLength(9);
+    expect(tools).toHaveLength(10);
     for (const [name, args] of [
       ['generate_video', { prompt: 'p', start_image_url: frames.start, end_image_url: frames.end }],
       ['check_status', { request_id: 'abc' }],
@@ -18,6 +18,7 @@ describe('tokens: missing, wrong, and never leaked', () => {
       ['generate_storyboard', { shots: [{ prompt: 'p', start_image_url: frames.start, end_image_url: frames.end }] }],
       ['get_storyboard', { storyboard_id: 'sb-abcdef123' }],
       ['generate_keyframes', { keyframes: [{ prompt: 'p' }] }],
+      ['generate_soundtrack', { prompt: 'p', seconds: 10 }],
       ['revise_storyboard', { storyboard_id: 'sb-abcdef123', shots: [{ prompt: 'p', start_image_url: frames.start, end_image_url: frames.end }] }],
     ] as const) {
       const r = await call(c.client, name, args);

@@ -151,6 +151,7 @@ describe('a bad setting', () => {
     },
     get_storyboard: { storyboard_id: 'sb-abcdef123' },
     generate_keyframes: { keyframes: [{ prompt: 'a paper boat' }] },
+    generate_soundtrack: { prompt: 'soft piano', seconds: 10 },
     revise_storyboard: {
       storyboard_id: 'sb-abcdef123',
       shots: [{ prompt: '@Image1 to @Image2', start_image_url: 'https://example.com/a.png', end_image_url: 'https://example.com/b.png' }],

@@ -52,6 +52,17 @@ describe('fuzzing tool arguments', () => {
   const storyboardId = () => fc.oneof(fc.string({ maxLength: 30 }), fc.stringMatching(/^sb-[a-z0-9]{6,12}$/), fc.constantFrom('sb-../x', 'sb-'), junk);
 
   const argsFor: Record<string, () => fc.Arbitrary<Record<string, unknown>>> = {
+    generate_soundtrack: () =>
+      fc.record(
+        {
+          prompt: shot().prompt,
+          seconds: optional(fc.oneof({ arbitrary: fc.integer({ min: 3, max: 20 }), weight: 3 }, junk)),
+          for_storyboard: optional(storyboardId()),
+          instrumental: flag(),
+          wait_seconds: wait(),
+        },
+        { requiredKeys: [] },
+      ),
     generate_keyframes: () =>
       fc.record(
         {

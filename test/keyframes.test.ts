@@ -126,4 +126,74 @@ describe('generate_keyframes: a batch made all or nothing, characters kept by re
     }
     expect(lab.sim.submissions).toBe(before);
   });
+
+  it('a board of keyframe ids, a keyframe re-made and the board revised (exactly its shots re-rendered), and a soundtrack made for it and muxed', async () => {
+    const made = await call(lab.c.client, 'generate_keyframes', {
+      keyframes: ['a paper boat at the kerb', 'the boat in the gutter', 'the boat by the drain', 'the boat in the river'].map((prompt) => ({ prompt })),
+      resolution: '1K',
+      wait_seconds: 120,
+    });
+    const kf = made.structuredContent!.keyframes.map((k) => k.keyframe_id);
+    const shots = [0, 1, 2].map((i) => ({ prompt: `@Image1 drifts to @Image2 (${i + 1})`, start_image_url: kf[i]!, end_image_url: kf[i + 1]! }));
+    const board = await call(lab.c.client, 'generate_storyboard', { shots, wait_seconds: 600 });
+    expect(board.structuredContent?.film, textOf(board)).toBeDefined();
+    const id = board.structuredContent!.storyboard_id;
+    const ledgerBoard = (await lab.c.app.ledger.board(id))!;
+    expect(ledgerBoard.shots.map((s) => [s.start_image_url, s.end_image_url])).toEqual(shots.map((s) => [s.start_image_url, s.end_image_url]));
+
+    // Keyframe 2 (the end of shot 1, the start of shot 2) made anew, and the board revised with the new id.
+    const remade = await call(lab.c.client, 'generate_keyframes', {
+      keyframes: [{ prompt: 'the boat in the gutter, lit by a street lamp' }],
+      resolution: '1K',
+      wait_seconds: 120,
+    });
+    const kf2 = remade.structuredContent!.keyframes[0]!.keyframe_id;
+    const before = lab.sim.submissions;
+    const cut2 = shots.map((s) => ({
+      ...s,
+      start_image_url: s.start_image_url === kf[1] ? kf2 : s.start_image_url,
+      end_image_url: s.end_image_url === kf[1] ? kf2 : s.end_image_url,
+    }));
+    const revised = await call(lab.c.client, 'revise_storyboard', { storyboard_id: id, shots: cut2, wait_seconds: 600 });
+    expect(
+      revised.structuredContent?.shots.map((s) => s.source),
+      textOf(revised),
+    ).toEqual(['rendered', 'rendered', 'reused']);
+    expect(lab.sim.submissions - before).toBe(2);
+
+    // Music as long as the film, then the film with it.
+    const track = await call(lab.c.client, 'generate_soundtrack', { prompt: 'rain on a tin roof, soft piano', for_storyboard: id, wait_seconds: 120 });
+    expect(track.isError, textOf(track)).toBeFalsy();
+    expect(track.structuredContent, textOf(track)).toMatchObject({ status: 'made', seconds: 15, cost_usd: 0.5 });
+    const st = track.structuredContent!.soundtrack_id;
+    expect(st).toMatch(/^st-[0-9a-f]{12}$/);
+    expect(lab.sim.jobs.get(String(track.structuredContent!.request_id))!.input).toMatchObject({
+      music_length_ms: 15_000,
+      output_format: 'mp3_standard',
+      force_instrumental: true,
+    });
+    const again = await call(lab.c.client, 'generate_soundtrack', { prompt: 'rain on a tin roof, soft piano', seconds: 15 });
+    expect(again.structuredContent).toMatchObject({ soundtrack_id: st, status: 'reused', cost_usd: 0 });
+    const scored = await call(lab.c.client, 'revise_storyboard', {
+      storyboard_id: id,
+      shots: cut2,
+      soundtrack: st,
+      wait_seconds: 600,
+    });
+    expect(scored.structuredContent?.film?.audio, textOf(scored)).toMatchObject({ from: 'soundtrack', codec: 'mp3' });
+
+    for (const [args, message] of [
+      [{ prompt: 'x', seconds: 4 }, /outside what ElevenLabs music \(RunComfy\) makes \(5–300 s\)/],
+      [{ prompt: 'x' }, /Give either seconds .* or for_storyboard/],
+      [{ prompt: 'x', for_storyboard: 'sb-nosuchboard' }, /no storyboard sb-nosuchboard/],
+    ] as const) {
+      const n = lab.sim.submissions;
+      const r = await call(lab.c.client, 'generate_soundtrack', args);
+      expect(r.isError, textOf(r)).toBe(true);
+      expect(textOf(r)).toMatch(message);
+      expect(lab.sim.submissions).toBe(n);
+    }
+    const wrong = await call(lab.c.client, 'generate_storyboard', { shots, soundtrack: 'st-0123456789ab' });
+    expect(wrong).toBeToolError('asset_not_found');
+  });
 });

@@ -101,7 +101,7 @@ describe('what the tools say', () => {
       const d = (t.inputSchema.properties?.wait_seconds as { description?: string } | undefined)?.description;
       return d ? [[t.name, d] as const] : [];
     });
-    expect(waits.length).toBe(7);
+    expect(waits.length).toBe(8);
     for (const [name, d] of waits) {
       const returns = /the call still returns (.+)\.$/.exec(d)?.[1];
       expect(returns, name).toBeDefined();

@@ -15,6 +15,9 @@ const PREFIX: Record<AssetKind, string> = { keyframe: 'kf', soundtrack: 'st' };
 const WORD: Record<AssetKind, string> = { keyframe: 'keyframe', soundtrack: 'soundtrack' };
 const TOOL: Record<AssetKind, string> = { keyframe: 'generate_keyframes', soundtrack: 'generate_soundtrack' };
 
+/** A soundtrack's id, as generate_soundtrack answers it. */
+export const SOUNDTRACK_ID = /^st-[0-9a-f]{12}$/;
+
 /** A new asset id: kf-… or st-… and 12 hex digits. */
 export function newAssetId(kind: AssetKind): string {
   return `${PREFIX[kind]}-${randomBytes(6).toString('hex')}`;

@@ -9,6 +9,7 @@ import { createHash } from 'node:crypto';
 import { promises as fs } from 'node:fs';
 import path from 'node:path';
 import { KlingError } from '../errors.js';
+import { madeAsset, SOUNDTRACK_ID } from '../jobs/assets.js';
 import type { SoundtrackFile } from '../ledger/records.js';
 import { writeFileAtomically } from '../media/atomic-file.js';
 import { ACCEPTED_SOUNDTRACKS, probeSoundtrack, type SoundtrackProbe } from '../media/soundtrack.js';
@@ -29,7 +30,7 @@ export interface CheckedSoundtrack {
 }
 
 /** What reading a soundtrack needs: where local files may come from, and whether a URL may point inside the network. */
-type TrackDeps = Pick<BoardsDeps, 'sources' | 'settings'>;
+type TrackDeps = Pick<BoardsDeps, 'sources' | 'settings' | 'ledger'>;
 
 export async function checkSoundtrack(deps: TrackDeps, signal: AbortSignal, ref: string): Promise<CheckedSoundtrack> {
   const loaded = await load(deps, signal, ref);
@@ -47,6 +48,17 @@ export async function checkSoundtrack(deps: TrackDeps, signal: AbortSignal, ref:
 }
 
 async function load(deps: TrackDeps, signal: AbortSignal, ref: string): Promise<FetchedImage> {
+  // A soundtrack this server made (generate_soundtrack): its saved file.
+  if (SOUNDTRACK_ID.test(ref)) {
+    const made = await madeAsset(deps.ledger, 'soundtrack', ref, LABEL);
+    const buffer = await fs.readFile(made.file.path).catch(() => {
+      throw new KlingError(
+        'asset_not_found',
+        `${LABEL}: the file of ${ref} (${made.file.path}) is gone; make it again with generate_soundtrack. Nothing was submitted.`,
+      );
+    });
+    return { buffer, tooLarge: buffer.length > MAX_SOUNDTRACK_BYTES, bytes: buffer.length, bytesExact: true, contentType: made.file.mime };
+  }
   const sources = await deps.sources();
   const source = imageSourceOf(LABEL, ref, sources.local !== undefined);
   if (source.kind === 'data') {

@@ -51,7 +51,7 @@ export const soundtrackArg = z
   .min(1, { error: 'soundtrack is empty: give a file path or an https:// URL of an AAC (.m4a, .mp4, .aac) or MP3 file.' })
   .optional()
   .describe(
-    "A soundtrack for the film: an AAC (.m4a, .mp4, .aac) or MP3 file, as an absolute path (~/ for the home folder) or file:// URL inside the folders local images may come from, or an https:// URL; at most 100 MiB. It is checked before anything is submitted, muxed in without re-encoding and cut at the film's end.",
+    "A soundtrack for the film: a soundtrack_id (st-…) from generate_soundtrack, or an AAC (.m4a, .mp4, .aac) or MP3 file, as an absolute path (~/ for the home folder) or file:// URL inside the folders local images may come from, or an https:// URL; at most 100 MiB. It is checked before anything is submitted, muxed in without re-encoding and cut at the film's end.",
   );
 
 export const MAX_SHOTS = 24;

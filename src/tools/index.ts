@@ -1,6 +1,7 @@
 import { cancel } from './cancel.js';
 import { checkStatus } from './check-status.js';
 import { generateKeyframes } from './generate-keyframes.js';
+import { generateSoundtrack } from './generate-soundtrack.js';
 import { generateStoryboard } from './generate-storyboard.js';
 import { generateVideo } from './generate-video.js';
 import { getStoryboard } from './get-storyboard.js';
@@ -19,6 +20,7 @@ export const TOOLS = [
   getStoryboard,
   reviseStoryboard,
   generateKeyframes,
+  generateSoundtrack,
   playerFile,
 ];
 /** The tools the model sees (the bundle manifest lists these): app-only ones serve the player page alone. */

@@ -302,8 +302,17 @@ async function benchHistory(sim: RunComfySimulator): Promise<void> {
   ]);
 }
 
-async function benchStoryboard(): Promise<void> {
-  log('12-shot storyboard…');
+/** The 12-shot board of both board rows: 13 distinct 1280×720 JPEG keyframes, shots alternating 5 s and 10 s. */
+interface BoardBench {
+  title: string;
+  /** The board's engine and sound (default: Kling O1, silent). */
+  board?: { model: string; sound: boolean };
+  /** What to measure once the board is made. */
+  then?: (sim: RunComfySimulator, client: Connected['client'], boardId: string, shots: Record<string, unknown>[]) => Promise<void>;
+}
+
+async function benchBoard(bench: BoardBench): Promise<void> {
+  log(`${bench.title.split(' (')[0]}…`);
   // Clips at the simulator's default size (256 px wide), so stitching moves real megabytes.
   const sim = new RunComfySimulator({ timing: { 5: { queueMs: 1000, runMs: 3000 }, 10: { queueMs: 1000, runMs: 4000 } } });
   await sim.start();
@@ -336,20 +345,21 @@ async function benchStoryboard(): Promise<void> {
       // Phase times come from the board's own progress messages.
       const seen: { at: number; message: string }[] = [];
       const t0 = performance.now();
-      const r = await call(c.client, 'generate_storyboard', { shots, wait_seconds: 600 }, (p) =>
+      const r = await call(c.client, 'generate_storyboard', { shots, ...bench.board, wait_seconds: 600 }, (p) =>
         seen.push({ at: performance.now() - t0, message: p.message ?? '' }),
       );
       const wallMs = performance.now() - t0;
       const at = (re: RegExp) => seen.find((x) => re.test(x.message))?.at ?? NaN;
-      const film = r.structuredContent?.film as { duration_s: number; bytes: number } | null | undefined;
+      const film = r.structuredContent?.film;
+      const sound = film?.audio?.from === 'clips' ? `, with ${film.audio.duration_s?.toFixed(2)} s of the clips' sound` : '';
       const peak = peakRssMb(c.transport.pid ?? undefined);
       rows.push([
-        '12-shot storyboard in one generate_storyboard call (the shipped bin over stdio; 13 distinct 1280×720 JPEG keyframes; shots alternate 5 s and 10 s; jobs 1 s queued + 3–4 s running)',
+        bench.title,
         `${r.structuredContent?.status}; frames checked in ${ms(at(/frames checked/))}; ${sim.submissions} submissions; ${sim.count('status')} status requests; ` +
-          `${film?.duration_s ?? 0} s film (${((film?.bytes ?? 0) / 2 ** 20).toFixed(1)} MB) stitched and verified in ${ms(wallMs - at(/stitching the film/))}; ` +
+          `${film?.duration_s.toFixed(1) ?? 0} s film${sound} (${((film?.bytes ?? 0) / 2 ** 20).toFixed(1)} MB) stitched and verified in ${ms(wallMs - at(/stitching the film/))}; ` +
           `wall ${(wallMs / 1000).toFixed(1)} s; server peak RSS ${peak === undefined ? 'n/a (Linux only)' : `${peak.toFixed(0)} MB`}`,
       ]);
-      await benchRevisions(sim, c.client, r.structuredContent!.storyboard_id, shots);
+      await bench.then?.(sim, c.client, r.structuredContent!.storyboard_id, shots);
     } finally {
       await c.close();
     }
@@ -357,6 +367,22 @@ async function benchStoryboard(): Promise<void> {
     await sim.stop();
     tmp.cleanup();
   }
+}
+
+function benchStoryboard(): Promise<void> {
+  return benchBoard({
+    title:
+      '12-shot storyboard in one generate_storyboard call (the shipped bin over stdio; 13 distinct 1280×720 JPEG keyframes; shots alternate 5 s and 10 s; jobs 1 s queued + 3–4 s running)',
+    then: benchRevisions,
+  });
+}
+
+function benchEngineBoard(): Promise<void> {
+  return benchBoard({
+    title:
+      '12-shot storyboard with sound on Kling 3.0 Pro (as the row above, model kling-3.0-pro-image-to-video and sound: true: every clip with 48 kHz stereo AAC, the film carrying it; goal: server peak RSS ≤ 150 MB)',
+    board: { model: 'kling-3.0-pro-image-to-video', sound: true },
+  });
 }
 
 /** Stitching a 12-shot board whose clips have sound, in a process of its own so its memory is the stitching's alone. */
@@ -488,6 +514,7 @@ const BENCHES: Record<string, (sim: RunComfySimulator) => Promise<void>> = {
   download: benchDownload,
   history: benchHistory,
   storyboard: benchStoryboard,
+  'engine-board': benchEngineBoard,
   'film-sound': benchStitchSound,
   keyframes: benchKeyframes,
   'from-text': benchFromText,

@@ -106,7 +106,11 @@ export const ENV_DOCS: { name: string; default: string; meaning: string }[] = [
       '$XDG_STATE_HOME/kling-o1-mcp (~/.local/state/kling-o1-mcp; macOS ~/Library/Application Support/kling-o1-mcp; Windows %LOCALAPPDATA%\\kling-o1-mcp)',
     meaning: 'Where the job ledger lives.',
   },
-  { name: 'KLING_MCP_OUTPUT_DIR', default: '~/Movies/kling-o1-mcp on macOS, ~/Videos/kling-o1-mcp elsewhere', meaning: 'Where finished videos are saved.' },
+  {
+    name: 'KLING_MCP_OUTPUT_DIR',
+    default: '~/Movies/kling-o1-mcp on macOS, ~/Videos/kling-o1-mcp elsewhere',
+    meaning: 'Where results are saved: clips, films and their contact sheets, keyframe images, music.',
+  },
   { name: 'KLING_MCP_POLL_QUEUE_MS', default: '2000-15000', meaning: 'Polling interval while queued: starts at the first figure and backs off to the second.' },
   {
     name: 'KLING_MCP_EXPECTED_RUN_S',

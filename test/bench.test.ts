@@ -32,6 +32,7 @@ describe('npm run bench', () => {
         '12-shot storyboard',
         'One keyframe changed in the 12-shot board',
         'Re-cut of the 12-shot board',
+        '12-shot storyboard with sound on Kling 3.0 Pro',
         'Stitching a 12-shot board whose clips have sound',
       ]) {
         expect(stdout).toContain(row);

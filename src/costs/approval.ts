@@ -187,7 +187,7 @@ interface Quotable {
 }
 
 /** Each price the work is estimated at, once, with where it comes from: "Kling 3.0 Pro with sound $0.168/second (RunComfy's model page)". */
-export function pricesText(items: readonly Priced<Work>[]): string {
+function pricesText(items: readonly Priced<Work>[]): string {
   const lines = items.map((i) => {
     const sound = hasSound(i.model, i.input) ? ' with sound' : '';
     if (!i.unitPrice) return `${i.model.name}${sound}: price unknown`;

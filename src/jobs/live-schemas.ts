@@ -23,7 +23,7 @@ export const LIVE_FRESH_MS = 24 * 3_600_000;
 /** After a read that failed, another may be tried this much later. */
 export const LIVE_RETRY_MS = 3_600_000;
 /** A read claimed this long ago with no outcome was cut short (its process ended): another may claim it. */
-export const LIVE_ABANDONED_MS = 60_000;
+const LIVE_ABANDONED_MS = 60_000;
 /** The most a call waits for a live read: the read only ever adds a refusal the submission would meet upstream. */
 export const LIVE_READ_MS = 2_000;
 
@@ -128,7 +128,7 @@ export class LiveSchemas {
 }
 
 /** Whether a model's live schema is to be read now: never read, a day since the last good read, an hour since a failed one, or a read cut short. */
-export function readDue(last: ModelRead | undefined, now: number): boolean {
+function readDue(last: ModelRead | undefined, now: number): boolean {
   if (!last) return true;
   const age = now - last.claimedAt;
   if (last.readAt !== undefined && last.readAt >= last.claimedAt) return age >= LIVE_FRESH_MS;

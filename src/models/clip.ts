@@ -85,11 +85,6 @@ export function clipInput(engine: AnyModel, clip: Clip): ModelInputBase {
   });
 }
 
-/** An engine's field holding one of the clip's frames (undefined: it takes no end frame). */
-export function frameField(engine: AnyModel, frame: ClipFrame): string | undefined {
-  return frame === 'start_image_url' ? engine.clip?.start : engine.clip?.end;
-}
-
 /** The clip tools' name for one of an engine's fields (O3's `image` is start_image_url); other fields keep their own. */
 export function clipName(engine: AnyModel, field: string): string {
   return field === engine.clip?.start ? 'start_image_url' : field === engine.clip?.end ? 'end_image_url' : field;

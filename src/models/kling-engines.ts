@@ -8,7 +8,7 @@
 import type { FieldWords } from './schema.js';
 
 /** Longest prompt taken: Kling rejects very long prompts upstream, so they are stopped here where it costs nothing. */
-export const PROMPT_MAX_CHARS = 2500;
+const PROMPT_MAX_CHARS = 2500;
 
 /** The prompt of an engine whose end frame is optional (the seed's words name both frames). */
 export const ENGINE_PROMPT: FieldWords = {

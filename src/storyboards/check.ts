@@ -207,7 +207,7 @@ export function shotWarnings(checked: CheckedShots): string[] {
  * Shots on different engines: their clips are often of different sizes or H.264 settings, which cannot be joined
  * without re-encoding; said before anything is spent (the quote carries it), and the film says which shots differ.
  */
-export function engineWarnings(engines: readonly AnyModel[]): string[] {
+function engineWarnings(engines: readonly AnyModel[]): string[] {
   const byEngine = new Map<AnyModel, number[]>();
   engines.forEach((e, i) => byEngine.set(e, [...(byEngine.get(e) ?? []), i + 1]));
   if (byEngine.size < 2) return [];

@@ -1,8 +1,8 @@
 /**
  * Revising a board: the agent sends the whole shot list it wants, and each
  * shot either reuses a take of the board (the newest one with the same
- * prompt, duration and frame contents, or the one it names) or needs a
- * render. Only the renders are checked, priced, confirmed and counted against
+ * prompt, duration, frame contents, engine and sound, or the one it names) or
+ * needs a render. Only the renders are checked, priced, confirmed and counted against
  * the spend limit, as one, all or nothing; the new cut is then recorded in one
  * ledger transaction, decided again on the board's slice as read there, so two
  * revisions at once never render the same shot twice.

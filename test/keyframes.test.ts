@@ -4,8 +4,8 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import type { ErrorCode } from '../src/errors.js';
 import { promptColour, referenceTile } from '../src/simulator/image.js';
 import { VirtualClock } from '../src/util/clock.js';
-import { call, image, textOf } from './helpers.js';
-import { useLab } from './lab.js';
+import { call, image, textOf, until } from './helpers.js';
+import { labTest, useLab } from './lab.js';
 
 /** The mean colour of a region of an image. */
 async function meanColour(file: string, region: { left: number; top: number; width: number; height: number }): Promise<number[]> {
@@ -195,5 +195,32 @@ describe('generate_keyframes: a batch made all or nothing, characters kept by re
     }
     const wrong = await call(lab.c.client, 'generate_storyboard', { shots, soundtrack: 'st-0123456789ab' });
     expect(wrong).toBeToolError('asset_not_found');
+  });
+});
+
+const processes = labTest();
+
+describe('a batch cut short by a killed server', () => {
+  processes('resumes by the same call in a new process: every keyframe made once, none paid twice', async ({ sim, spawn }) => {
+    sim.planNext(...Array.from({ length: 5 }, () => ({ queueMs: 300, runMs: 1_500 })));
+    const batch = { keyframes: [1, 2, 3, 4, 5].map((n) => ({ prompt: `rainy street, frame ${n}` })), resolution: '1K', wait_seconds: 60 };
+    const first = await spawn();
+    const cut = call(first.client, 'generate_keyframes', batch).catch(() => undefined);
+    await until(() => sim.submissions >= 2);
+    process.kill(first.transport.pid!, 'SIGKILL');
+    await cut;
+    const before = sim.submissions;
+
+    const second = await spawn();
+    const r = await call(second.client, 'generate_keyframes', batch);
+    expect(r.isError, textOf(r)).toBeFalsy();
+    const keyframes = r.structuredContent!.keyframes;
+    // What the first process sent is reused; only the rest were submitted now.
+    expect(keyframes.filter((k) => k.status === 'reused').length).toBeGreaterThanOrEqual(before - 1);
+    expect(sim.submissions).toBeLessThanOrEqual(5);
+    const prompts = [...sim.jobs.values()].map((j) => String(j.input.prompt));
+    expect(new Set(prompts).size).toBe(prompts.length);
+    // Each keyframe is made (or, if the kill fell between its reservation and RunComfy's answer, said to be in flight).
+    for (const k of keyframes) expect(['made', 'reused', 'being submitted by another call']).toContain(k.status);
   });
 });

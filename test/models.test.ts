@@ -36,6 +36,10 @@ describe('the model registry', () => {
     }
   });
 
+  it('every registered model reads into zod arguments, one per schema field (read on first use, not at start)', () => {
+    for (const model of models()) expect(Object.keys(model.inputShape), model.id).toEqual(Object.keys(model.schema.properties));
+  });
+
   it('the seed is the default, and a model that does not hold together is refused with every reason', () => {
     expect(DEFAULT_MODEL.id).toBe('kling/kling-video-o1/image-to-video');
     expect(models()[0]).toBe(DEFAULT_MODEL);

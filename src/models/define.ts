@@ -6,7 +6,7 @@
 import { z } from 'zod';
 import type { AnyModel, ImageSpec, MediaField, Model, OutputKind, PriceRule, SimulatedModel } from './model.js';
 import { modelOutputSchema } from './output.js';
-import { readSchema, type FieldWords, type InputOf, type MediaKind, type PublishedSchema } from './schema.js';
+import { readSchema, schemaProblems, type FieldWords, type InputOf, type MediaKind, type PublishedSchema } from './schema.js';
 
 /** A media field as its model declares it: what it holds (as its `format` says, where it has one) and the file types it accepts. */
 export interface MediaDeclaration {
@@ -48,16 +48,15 @@ export interface ModelSpec<S extends PublishedSchema, M extends MediaDeclaration
 export function defineModel<const S extends PublishedSchema, const M extends MediaDeclarations<S>>(spec: ModelSpec<S, M>): Model<InputOf<S>, ImageFieldOf<M>> {
   const { schema } = spec;
   const declared = spec.media as Readonly<Record<string, MediaDeclaration>>;
+  const words = spec.words as Readonly<Record<string, FieldWords>> | undefined;
   const media: Record<string, MediaField> = {};
-  const problems: string[] = [];
-  // A field the schema marks as media (`format`) and the model does not declare is named by the reader.
+  // A field the schema marks as media (`format`) and the model does not declare is named by the check.
   for (const [name, field] of Object.entries(schema.properties)) {
     const d = declared[name];
     if (d) media[name] = { kind: d.kind, list: field.type === 'array', modelName: spec.name, types: d.types, rules: field.validations ?? [] };
   }
-  for (const name of Object.keys(declared)) if (!(name in schema.properties)) problems.push(`"${name}" is not a field of its schema`);
-  const read = readSchema(schema, spec.words as Readonly<Record<string, FieldWords>>, (name) => media[name]);
-  problems.push(...read.problems);
+  const problems = Object.keys(declared).flatMap((name) => (name in schema.properties ? [] : [`"${name}" is not a field of its schema`]));
+  problems.push(...schemaProblems(schema, words, (name) => media[name]));
   if (problems.length > 0) throw new Error(`model ${spec.id}: ${problems.join('; ')}`);
 
   // Fields that accept the same are one spec, so pre-flight judges an image used in both once (frames.ts groups by spec).
@@ -71,7 +70,10 @@ export function defineModel<const S extends PublishedSchema, const M extends Med
     ImageFieldOf<M>,
     ImageSpec
   >;
-  const shape = read.shape as Model<InputOf<S>>['inputShape'];
+  // Read into zod on first use, not here: a start reads only the models it serves (all 12 cost a cold start ~20 ms).
+  let shape: Model<InputOf<S>>['inputShape'] | undefined;
+  let input: z.ZodType<InputOf<S>> | undefined;
+  const inputShape = () => (shape ??= readSchema(schema, words, (name) => media[name]).shape as Model<InputOf<S>>['inputShape']);
   return {
     id: spec.id,
     key: spec.key,
@@ -79,8 +81,12 @@ export function defineModel<const S extends PublishedSchema, const M extends Med
     name: spec.name,
     schema,
     makes: spec.makes,
-    inputShape: shape,
-    input: z.object(shape) as unknown as z.ZodType<InputOf<S>>,
+    get inputShape() {
+      return inputShape();
+    },
+    get input() {
+      return (input ??= z.object(inputShape()) as unknown as z.ZodType<InputOf<S>>);
+    },
     media,
     images,
     price: spec.price,

@@ -97,6 +97,20 @@ export function orList(values: readonly (string | number)[]): string {
 
 const sentence = (s: string | undefined) => (s ?? '').trim().replace(/\.$/, '');
 
+const READABLE_TYPES = new Set(['string', 'integer', 'number', 'float', 'boolean']);
+
+/** Why the reader cannot take a field, if it cannot: checked without building its zod argument (cheap at definition). */
+function fieldProblem(schema: PublishedSchema, name: string, media?: MediaWords): string | undefined {
+  const field = schema.properties[name];
+  if (!field) return `"${name}" is not a field of its schema`;
+  const marked = mediaOf(field);
+  if (marked && !media) return `media field "${name}" (${field.format}) needs its accepted file types declared`;
+  if (marked && marked.kind !== media?.kind) return `media field "${name}" (${field.format}) must be declared as ${marked.kind}`;
+  if (!media && !(field.enum && field.enum.length > 0) && !READABLE_TYPES.has(field.type ?? ''))
+    return `field "${name}" has a type this server cannot read (${JSON.stringify(field.type)})`;
+  return undefined;
+}
+
 /** One field as a zod argument; undefined (with why) when the reader cannot take it. */
 export function readField(
   schema: PublishedSchema,
@@ -104,17 +118,15 @@ export function readField(
   words: FieldWords = {},
   media?: MediaWords,
 ): { ok: true; zod: z.ZodType } | { ok: false; problem: string } {
-  const field = schema.properties[name];
-  if (!field) return { ok: false, problem: `"${name}" is not a field of its schema` };
+  const problem = fieldProblem(schema, name, media);
+  if (problem) return { ok: false, problem };
+  const field = schema.properties[name]!;
   const required = schema.required?.includes(name) ?? false;
   const fallback = words.default === null ? undefined : (words.default ?? appliedDefault(schema, name, media !== undefined));
   const described = sentence(field.description);
-  const marked = mediaOf(field);
   let zod: z.ZodType;
   let doc = words.doc;
 
-  if (marked && !media) return { ok: false, problem: `media field "${name}" (${field.format}) needs its accepted file types declared` };
-  if (marked && marked.kind !== media?.kind) return { ok: false, problem: `media field "${name}" (${field.format}) must be declared as ${marked.kind}` };
   if (media) {
     const medium = { kind: media.kind, list: field.type === 'array' };
     const spec = { modelName: media.modelName, types: media.types, rules: field.validations ?? [] };
@@ -172,12 +184,10 @@ export function readField(
         zod = n;
         break;
       }
-      case 'boolean':
+      default:
+        // 'boolean': fieldProblem refused every type not read above.
         doc ??= `${described || name}${fallback !== undefined ? ` (default ${String(fallback)})` : ''}.`;
         zod = z.boolean({ error: `${name} must be true or false.` });
-        break;
-      default:
-        return { ok: false, problem: `field "${name}" has a type this server cannot read (${JSON.stringify(field.type)})` };
     }
   }
   if (fallback !== undefined) return { ok: true, zod: zod.default(fallback).describe(doc) };
@@ -189,22 +199,28 @@ function unitOf(field: PublishedField): string | undefined {
   return /\bin (seconds|milliseconds|pixels)\b/i.exec(field.description ?? '')?.[1]?.toLowerCase();
 }
 
+type MediaOf = (name: string) => MediaWords | undefined;
+
+/** Every reason a schema cannot be read, without reading it: a model checks this when defined and reads on first use. */
+export function schemaProblems(schema: PublishedSchema, words: Readonly<Record<string, FieldWords>> = {}, media: MediaOf = () => undefined): string[] {
+  const problems = Object.keys(schema.properties).flatMap((name) => fieldProblem(schema, name, media(name)) ?? []);
+  for (const name of schema.required ?? []) if (!(name in schema.properties)) problems.push(`it requires "${name}", which it does not describe`);
+  for (const name of Object.keys(words)) if (!(name in schema.properties)) problems.push(`"${name}" is not a field of its schema`);
+  return problems;
+}
+
 /** Every field of a schema as zod arguments, in the schema's order, or every reason it cannot be read. */
 export function readSchema(
   schema: PublishedSchema,
   words: Readonly<Record<string, FieldWords>> = {},
-  media: (name: string) => MediaWords | undefined = () => undefined,
+  media: MediaOf = () => undefined,
 ): { shape: Record<string, z.ZodType>; problems: string[] } {
   const shape: Record<string, z.ZodType> = {};
-  const problems: string[] = [];
   for (const name of Object.keys(schema.properties)) {
     const read = readField(schema, name, words[name], media(name));
     if (read.ok) shape[name] = read.zod;
-    else problems.push(read.problem);
   }
-  for (const name of schema.required ?? []) if (!(name in schema.properties)) problems.push(`it requires "${name}", which it does not describe`);
-  for (const name of Object.keys(words)) if (!(name in schema.properties)) problems.push(`"${name}" is not a field of its schema`);
-  return { shape, problems };
+  return { shape, problems: schemaProblems(schema, words, media) };
 }
 
 /* What a schema's input is, for the compiler: a model module's schema pasted `as const` types its input. */

@@ -449,6 +449,62 @@ async function benchRevisions(sim: RunComfySimulator, client: Connected['client'
 }
 
 /** Every row by name: `npm run bench -- --only history,storyboard` measures just those (while working on one goal). */
+/** A 13-keyframe 2K batch through the shipped bin: one approval, 13 submissions, the images saved; the server's peak memory. */
+async function benchKeyframes(): Promise<void> {
+  log('13-keyframe 2K batch…');
+  const sim = new RunComfySimulator();
+  await sim.start();
+  sim.planNext(...Array.from({ length: 13 }, () => ({ queueMs: 1_000, runMs: 3_000 })));
+  const tmp = tempDir('kling-bench-keyframes-');
+  try {
+    const c = await connectStdio(simEnv(sim, tmp.dir, { KLING_MCP_UPSTREAM_RPS: undefined, KLING_MCP_LOG_LEVEL: 'error' }));
+    try {
+      const t0 = performance.now();
+      const keyframes = Array.from({ length: 13 }, (_, i) => ({ prompt: `a paper boat on a rainy street, frame ${i + 1}` }));
+      const r = await call(c.client, 'generate_keyframes', { keyframes, resolution: '2K', wait_seconds: 600 });
+      const wallMs = performance.now() - t0;
+      const made = r.structuredContent?.keyframes.filter((k) => k.file).length ?? 0;
+      const bytes = r.structuredContent?.keyframes.reduce((sum, k) => sum + (k.file?.bytes ?? 0), 0) ?? 0;
+      const peak = peakRssMb(c.transport.pid ?? undefined);
+      rows.push([
+        '13-keyframe 2K batch in one generate_keyframes call (the shipped bin over stdio; Seedream 5.0 Pro in the simulator, 2736×1536 PNGs; jobs 1 s queued + 3 s running)',
+        `${made}/13 made and saved (${(bytes / 2 ** 20).toFixed(1)} MB); ${sim.submissions} submissions; cost $${r.structuredContent?.cost_usd}; wall ${(wallMs / 1000).toFixed(1)} s; ` +
+          `server peak RSS ${peak === undefined ? 'n/a (Linux only)' : `${peak.toFixed(0)} MB`} (goal ≤ 150 MB)`,
+      ]);
+    } finally {
+      await c.close();
+    }
+  } finally {
+    await sim.stop();
+    tmp.cleanup();
+  }
+}
+
+/** `npm run demo -- --from-text …`, whole: 4 keyframes, a 3-shot board, a soundtrack, the film with sound. */
+async function benchFromText(): Promise<void> {
+  log('from-text demo…');
+  const tmp = tempDir('kling-bench-demo-');
+  try {
+    const t0 = performance.now();
+    const { stdout } = await promisify(execFile)(
+      process.execPath,
+      [TSX, path.join(ROOT, 'scripts', 'demo.ts'), '--from-text', 'a paper boat drifts down a rainy street'],
+      {
+        env: { PATH: process.env.PATH, HOME: process.env.HOME, KLING_DEMO_OUTPUT_DIR: tmp.dir },
+        timeout: 300_000,
+      },
+    );
+    const wallMs = performance.now() - t0;
+    const totals = /RunComfy submissions: (\d+); simulated cost \$([\d.]+)/.exec(stdout);
+    rows.push([
+      '`npm run demo -- --from-text "a paper boat drifts down a rainy street"` (4 keyframes, a 3-shot board, a soundtrack, the film with sound; jobs 0.5 s queued + 2.5 s running)',
+      `wall ${(wallMs / 1000).toFixed(1)} s; ${totals?.[1] ?? '?'} submissions; simulated cost $${totals?.[2] ?? '?'}`,
+    ]);
+  } finally {
+    tmp.cleanup();
+  }
+}
+
 const BENCHES: Record<string, (sim: RunComfySimulator) => Promise<void>> = {
   'tool-definitions': benchToolDefinitions,
   'cold-start': benchColdStart,
@@ -460,6 +516,8 @@ const BENCHES: Record<string, (sim: RunComfySimulator) => Promise<void>> = {
   storyboard: benchStoryboard,
   'engine-board': benchEngineBoard,
   'film-sound': benchStitchSound,
+  keyframes: benchKeyframes,
+  'from-text': benchFromText,
 };
 const onlyAt = process.argv.indexOf('--only');
 const ONLY = onlyAt < 0 ? [] : (process.argv[onlyAt + 1] ?? '').split(',');

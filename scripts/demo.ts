@@ -6,6 +6,8 @@
  *
  *   npm run demo -- [start-image end-image ["prompt"]]   (paths or http(s) URLs)
  *   npm run demo -- --storyboard                          (4 keyframes, 3 shots, one stitched film)
+ *   npm run demo -- --from-text "a paper boat drifts down a rainy street"
+ *     (from words alone: a character sheet and 3 keyframes that reference it, a 3-shot board, a soundtrack, the film with sound)
  */
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
@@ -20,7 +22,9 @@ import { demoKeyframes, sunriseKeyframes } from './keyframes.js';
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const outDir = process.env.KLING_DEMO_OUTPUT_DIR ?? path.join(root, '.demo-output');
 const storyboard = process.argv.includes('--storyboard');
-const [startArg, endArg, promptArg] = process.argv.slice(2).filter((a) => a !== '--storyboard');
+const fromTextAt = process.argv.indexOf('--from-text');
+const fromText = fromTextAt < 0 ? undefined : (process.argv[fromTextAt + 1] ?? 'a paper boat drifts down a rainy street');
+const [startArg, endArg, promptArg] = process.argv.slice(2).filter((a, i, all) => a !== '--storyboard' && a !== '--from-text' && all[i - 1] !== '--from-text');
 
 // `npm run` starts scripts in the package's folder; a relative path means the folder the user ran it from (INIT_CWD).
 const invokedFrom = process.env.INIT_CWD ?? process.cwd();
@@ -104,6 +108,54 @@ async function threeShots(client: Client, sim: RunComfySimulator): Promise<numbe
   return 0;
 }
 
+/** A call that must succeed: its text, or the demo stops with it. */
+async function must(client: Client, name: string, args: Record<string, unknown>): Promise<{ result: CallToolResult; text: string }> {
+  const r = await callWithBar(client, name, args);
+  if (r.result.isError) throw new Error(`${name} failed:\n${r.text}`);
+  console.log(`\n${r.text}\n`);
+  return r;
+}
+
+type Keyframes = { keyframes: { keyframe_id: string; file?: { path: string } }[] };
+
+/** From words alone: a character sheet, three keyframes that keep it, a board of them, music as long as its film, the film with it. */
+async function fromWords(client: Client, sim: RunComfySimulator, text: string): Promise<number> {
+  // Every job of the demo short, so it takes seconds: 4 keyframes, 3 shots, 1 track.
+  sim.planNext(...Array.from({ length: 8 }, () => ({ queueMs: 500, runMs: 2_500 })));
+  const sheet = (await must(client, 'generate_keyframes', { keyframes: [{ prompt: `character sheet: ${text}, front and side views` }], resolution: '1K' }))
+    .result.structuredContent as Keyframes;
+  const sheetId = sheet.keyframes[0]!.keyframe_id;
+  const moments = ['at the start', 'halfway', 'at the end'];
+  const made = (
+    await must(client, 'generate_keyframes', {
+      keyframes: moments.map((when) => ({ prompt: `${text}, ${when}`, references: [sheetId] })),
+      resolution: '1K',
+    })
+  ).result.structuredContent as Keyframes;
+  const frames = [sheet.keyframes[0]!, ...made.keyframes];
+  const shots = [0, 1, 2].map((i) => ({
+    prompt: `@Image1 ${text} until @Image2`,
+    start_image_url: frames[i]!.keyframe_id,
+    end_image_url: frames[i + 1]!.keyframe_id,
+  }));
+  const board = (await must(client, 'generate_storyboard', { title: text, shots })).result.structuredContent as { storyboard_id: string };
+  const track = (await must(client, 'generate_soundtrack', { prompt: `music for a short film: ${text}`, for_storyboard: board.storyboard_id })).result
+    .structuredContent as { soundtrack_id: string; file?: { path: string } };
+  const scored = (await must(client, 'revise_storyboard', { storyboard_id: board.storyboard_id, shots, soundtrack: track.soundtrack_id })).result
+    .structuredContent as { film?: { path: string } | null };
+  const film = await checkClip(scored.film?.path);
+  if (!film?.audio) {
+    console.error('No film with sound was made.');
+    return 1;
+  }
+  for (const k of frames) console.log(`Keyframe: ${k.keyframe_id} ${k.file?.path ?? '(not saved)'}`);
+  console.log(`Storyboard: ${board.storyboard_id}`);
+  console.log(`Soundtrack: ${track.soundtrack_id} ${track.file?.path ?? '(not saved)'}`);
+  console.log(`Film: ${scored.film!.path} (H.264 MP4 with ${film.audio.codec} sound, ${film.width}×${film.height} px, ${film.durationS.toFixed(1)} s)`);
+  console.log(`RunComfy submissions: ${sim.submissions}; simulated cost $${sim.spentUsd().toFixed(2)}`);
+  return 0;
+}
+
 async function main(): Promise<number> {
   const sim = new RunComfySimulator({ timing: { 5: { queueMs: 1500, runMs: 5000 }, 10: { queueMs: 1500, runMs: 8000 } } });
   await sim.start();
@@ -130,6 +182,7 @@ async function main(): Promise<number> {
     const { tools } = await client.listTools();
     console.log(`Connected to kling-o1-mcp over stdio; tools: ${tools.map((t) => t.name).join(', ')}`);
     console.log(`Simulated RunComfy at ${sim.url}`);
+    if (fromText !== undefined) return await fromWords(client, sim, fromText);
     return await (storyboard ? threeShots(client, sim) : oneClip(client, sim));
   } finally {
     await client.close().catch(() => undefined);

@@ -1,6 +1,7 @@
 /** Builds the MCP server: tools and resources on a shared context. Transport-free, so tests connect it in memory. */
 import { McpServer } from '@modelcontextprotocol/sdk/server/mcp.js';
 import type { AppContext } from './context.js';
+import { DEFAULT_MODEL } from './models/registry.js';
 import { registerJobResources } from './resources/jobs.js';
 import { registerModelSchema } from './resources/model-schema.js';
 import { clientShowsPlayer, PLAYER_URI, registerPlayer } from './resources/player.js';
@@ -20,10 +21,12 @@ export function createServer(app: AppContext): McpServer {
       capabilities: { logging: {}, tools: {}, resources: { subscribe: true, listChanged: true } },
       jsonSchemaValidator: new ZodJsonSchemaValidator(),
       instructions:
-        'Turns a start frame and an end frame into a video with Kling O1. Call generate_video; if it returns before the video is ' +
-        'done, continue with get_result (wait_seconds) using the request_id. For a film of several shots (keyframe 0 → 1 → … → N), ' +
-        'call generate_storyboard once instead of many generate_video calls, then get_storyboard. list_jobs finds earlier jobs and ' +
-        'shows the spend. kling://model/schema has the input rules.',
+        `Turns a start frame and an end frame into a video with Kling on RunComfy (${DEFAULT_MODEL.name} unless generate_video's model ` +
+        'names another engine). Call generate_video; if it returns before the video is done, continue with get_result ' +
+        '(wait_seconds) using the request_id. For a film of several shots (keyframe 0 → 1 → … → N), call generate_storyboard ' +
+        'once instead of many generate_video calls, then get_storyboard; revise_storyboard makes a new cut. generate_keyframes ' +
+        'makes the frames (keyframe_id) and generate_soundtrack the music (soundtrack_id) that those tools take. list_jobs finds ' +
+        "earlier jobs and shows the spend. kling://models/{model}/schema has each model's input rules.",
     },
   );
   const showAppTools = registerTools(server, app, TOOLS, { uri: PLAYER_URI, shown: () => clientShowsPlayer(server) });

@@ -228,7 +228,7 @@ describe('the image fetcher on its own', () => {
 
   it('gives up on a host that trickles bytes past the total time cap', async () => {
     const f = new ImageFetcher({ allowPrivate: true, timeoutMs: 500 });
-    await expect(f.fetch('start_image_url', `${base}/slow`, 10 * 1024 * 1024)).rejects.toThrow(/did not deliver the image within 1 s/);
+    await expect(f.fetch('start_image_url', `${base}/slow`, 10 * 1024 * 1024)).rejects.toThrow(/did not deliver the file within 1 s/);
   });
 
   it('refuses a host name that resolves to a private address at connect time (DNS rebinding guard)', async () => {

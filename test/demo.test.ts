@@ -90,4 +90,32 @@ describe('npm run demo', () => {
     },
     LIMIT_MS,
   );
+
+  it(
+    '--from-text makes 4 keyframes (a sheet the other 3 reference), a 3-shot board, a soundtrack and the film with sound, offline',
+    async ({ dir }) => {
+      const { stdout } = await promisify(execFile)(
+        process.execPath,
+        [
+          path.join(ROOT, 'node_modules', 'tsx', 'dist', 'cli.mjs'),
+          path.join(ROOT, 'scripts', 'demo.ts'),
+          '--from-text',
+          'a paper boat drifts down a rainy street',
+        ],
+        { cwd: ROOT, env: { PATH: process.env.PATH, HOME: process.env.HOME, KLING_DEMO_OUTPUT_DIR: dir }, timeout: LIMIT_MS },
+      );
+      const keyframes = [...stdout.matchAll(/^Keyframe: (kf-[0-9a-f]{12}) (\S+\.png)$/gm)];
+      expect(keyframes, stdout).toHaveLength(4);
+      for (const [, , file] of keyframes) expect((await sharp(file!).metadata()).format).toBe('png');
+      expect(stdout).toMatch(/from kf-[0-9a-f]{12}/);
+      expect(stdout).toMatch(/^Soundtrack: st-[0-9a-f]{12} \S+\.mp3$/m);
+      const film = /^Film: (\S+\.mp4) \(H\.264 MP4 with/m.exec(stdout)?.[1];
+      expect(film, stdout).toBeTruthy();
+      const probe = await probeClip(film!);
+      expect(probe.durationS).toBeCloseTo(15, 0);
+      expect(probe.audio?.codec).toBe('mp3');
+      expect(stdout).toContain('RunComfy submissions: 8; simulated cost $2.34');
+    },
+    LIMIT_MS,
+  );
 });

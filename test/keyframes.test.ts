@@ -4,8 +4,8 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import type { ErrorCode } from '../src/errors.js';
 import { promptColour, referenceTile } from '../src/simulator/image.js';
 import { VirtualClock } from '../src/util/clock.js';
-import { call, image, textOf } from './helpers.js';
-import { useLab } from './lab.js';
+import { call, image, textOf, until } from './helpers.js';
+import { labTest, useLab } from './lab.js';
 
 /** The mean colour of a region of an image. */
 async function meanColour(file: string, region: { left: number; top: number; width: number; height: number }): Promise<number[]> {
@@ -195,5 +195,80 @@ describe('generate_keyframes: a batch made all or nothing, characters kept by re
     }
     const wrong = await call(lab.c.client, 'generate_storyboard', { shots, soundtrack: 'st-0123456789ab' });
     expect(wrong).toBeToolError('asset_not_found');
+  });
+});
+
+const processes = labTest();
+
+describe('a batch cut short by a killed server', () => {
+  processes('resumes by the same call in a new process: every keyframe made once, none paid twice', async ({ sim, spawn }) => {
+    sim.planNext(...Array.from({ length: 5 }, () => ({ queueMs: 300, runMs: 1_500 })));
+    const batch = { keyframes: [1, 2, 3, 4, 5].map((n) => ({ prompt: `rainy street, frame ${n}` })), resolution: '1K', wait_seconds: 60 };
+    const first = await spawn();
+    const cut = call(first.client, 'generate_keyframes', batch).catch(() => undefined);
+    await until(() => sim.submissions >= 2);
+    process.kill(first.transport.pid!, 'SIGKILL');
+    await cut;
+    const before = sim.submissions;
+
+    const second = await spawn();
+    const r = await call(second.client, 'generate_keyframes', batch);
+    expect(r.isError, textOf(r)).toBeFalsy();
+    const keyframes = r.structuredContent!.keyframes;
+    // What the first process sent is reused; only the rest were submitted now.
+    expect(keyframes.filter((k) => k.status === 'reused').length).toBeGreaterThanOrEqual(before - 1);
+    expect(sim.submissions).toBeLessThanOrEqual(5);
+    const prompts = [...sim.jobs.values()].map((j) => String(j.input.prompt));
+    expect(new Set(prompts).size).toBe(prompts.length);
+    // Each keyframe is made (or, if the kill fell between its reservation and RunComfy's answer, said to be in flight).
+    for (const k of keyframes) expect(['made', 'reused', 'being submitted by another call']).toContain(k.status);
+  });
+});
+
+describe('prices and frame rules of keyframes', () => {
+  const clock = new VirtualClock();
+  const lab = useLab({ clock });
+
+  beforeAll(async () => {
+    await lab.c.app.init();
+  });
+
+  it('a keyframe over a frame rule (a 2K PNG over 10 MB) is sent as a JPEG copy of the same pixel size, and the answer says so', async () => {
+    // RunComfy answers a noisy 2K PNG: over the 10 MB a Kling frame may weigh.
+    const noise = await sharp(Buffer.from(Array.from({ length: 2048 * 2048 * 3 }, (_, i) => (i * 2654435761) >>> 24)), {
+      raw: { width: 2048, height: 2048, channels: 3 },
+    })
+      .resize(2720, 1536)
+      .png({ compressionLevel: 0 })
+      .toBuffer();
+    expect(noise.length).toBeGreaterThan(10 * 2 ** 20);
+    const big = lab.sim.host('big.png', noise, 'image/png');
+    lab.sim.planNext({ output: { image: big } });
+    const made = await call(lab.c.client, 'generate_keyframes', { keyframes: [{ prompt: 'a very detailed rainy street' }], wait_seconds: 120 });
+    const kf = made.structuredContent!.keyframes[0]!;
+    expect(kf, textOf(made)).toMatchObject({ status: 'made', width: 2720, height: 1536 });
+    const start = await call(lab.c.client, 'generate_keyframes', { keyframes: [{ prompt: 'a calm street' }], resolution: '1K', wait_seconds: 120 });
+    const video = await call(lab.c.client, 'generate_video', {
+      prompt: '@Image1 to @Image2',
+      start_image_url: start.structuredContent!.keyframes[0]!.keyframe_id,
+      end_image_url: kf.keyframe_id,
+      wait_seconds: 0,
+    });
+    expect(textOf(video)).toMatch(
+      new RegExp(`end_image_url: keyframe ${kf.keyframe_id} \\(1\\d\\.\\d MiB\\) breaks a frame rule .*so a JPEG copy of the same size in pixels`),
+    );
+    const sent = String(lab.sim.jobs.get(video.structuredContent!.request_id)!.input.end_image_url);
+    expect(sent).toMatch(/^data:image\/jpeg;base64,/);
+    expect(await sharp(Buffer.from(sent.slice(sent.indexOf(',') + 1), 'base64')).metadata()).toMatchObject({ format: 'jpeg', width: 2720, height: 1536 });
+  });
+
+  it('a keyframe model whose price cannot be read always asks first, whatever the threshold: a quote, nothing submitted', async () => {
+    const before = lab.sim.submissions;
+    lab.sim.inject({ route: 'model', status: 503, times: 1000 });
+    const r = await call(lab.c.client, 'generate_keyframes', { keyframes: [{ prompt: 'x' }], model: 'google/nano-banana-2-lite/text-to-image' });
+    expect(r, textOf(r)).toBeToolError('confirmation_required');
+    expect(textOf(r)).toMatch(/at a price RunComfy did not publish \(unknown\).*of unknown price/);
+    expect(lab.sim.submissions).toBe(before);
+    lab.sim.clearFaults();
   });
 });

@@ -164,6 +164,7 @@ export function describeLedgerContract(name: string, create: () => Promise<Ledge
         () => store.completeIds('jobs', 'job', 10),
         () => store.recentRunsMs(MODEL, 5, 10),
         () => store.spendSources(-Infinity),
+        () => store.assets({ ids: ['kf-1'] }),
         () => store.record('state', 'job-1', { status: 'completed' }, at(1)),
         () => store.transaction(() => Promise.resolve(1)),
         () => store.putQuote('q-1', { fingerprint: 'f', expiresAt: at(1) }, at(0)),
@@ -193,6 +194,25 @@ export function describeLedgerContract(name: string, create: () => Promise<Ledge
       expect(await store.job('nope')).toBeUndefined();
       expect(await store.board('sb-nope')).toBeUndefined();
       expect(await store.slice('sb-nope')).toBeUndefined();
+    });
+
+    it('finds the jobs and submissions in flight that make assets, by asset id or key, in a transaction too', async () => {
+      const store = await (await place()).open();
+      const asset = (id: string, key: string) => ({ prompt: id, asset: { id, key } });
+      await recordAll(store, [
+        { t: 'submitted', id: 'img-1', at: at(1), model: MODEL, input: asset('kf-a', 'key-1') },
+        { t: 'submitted', id: 'img-2', at: at(2), model: MODEL, input: asset('kf-b', 'key-1') },
+        { t: 'submitted', id: 'img-3', at: at(3), model: MODEL, input: asset('kf-c', 'key-2') },
+        { t: 'submitting', id: 'p-img', at: at(4), model: MODEL, input: asset('kf-d', 'key-3') },
+      ]);
+      const ids = (found: { jobs: { request_id: string }[]; pending: { id: string }[] }) => [
+        ...found.jobs.map((j) => j.request_id),
+        ...found.pending.map((p) => p.id),
+      ];
+      expect(ids(await store.assets({ keys: ['key-1'] }))).toEqual(['img-1', 'img-2']);
+      expect(ids(await store.assets({ ids: ['kf-c'], keys: ['key-3'] }))).toEqual(['img-3', 'p-img']);
+      expect(ids(await store.assets({ ids: ['kf-none'] }))).toEqual([]);
+      expect(ids(await store.transaction((tx) => tx.assets({ keys: ['key-2'] })))).toEqual(['img-3']);
     });
 
     it('keeps everything across a close, for every store that opens the ledger later', async () => {

@@ -27,6 +27,17 @@ const it = labTest({ sim: { timing: { 5: { queueMs: 60_000, runMs: 600 }, 10: { 
 );
 
 describe('what the tools say', () => {
+  it("the server's instructions name every tool that makes something, and no tool or resource that is gone", async ({ shared: c }) => {
+    const instructions = c.client.getInstructions() ?? '';
+    const tools = (await c.client.listTools()).tools.map((t) => t.name);
+    for (const maker of tools.filter((n) => n.startsWith('generate_'))) expect(instructions).toContain(maker);
+    // Every snake_case word is a tool, or one of the few argument and answer fields it names.
+    for (const named of instructions.match(/\b[a-z]+_[a-z_]+(?=[ ;,.)])/g) ?? [])
+      expect([...tools, 'wait_seconds', 'request_id', 'keyframe_id', 'soundtrack_id']).toContain(named);
+    const templates = (await c.client.listResourceTemplates()).resourceTemplates.map((t) => t.uriTemplate);
+    for (const uri of instructions.match(/kling:\/\/\S+(?<![.,])/g) ?? []) expect(templates).toContain(uri);
+  });
+
   it('list_jobs with a filter that matches nothing says what the filter found, not that nothing is recorded', async ({ shared: c, clip }) => {
     expect((await call(c.client, 'generate_video', clip({ duration: 10 }))).isError).toBeFalsy();
     const r = await call(c.client, 'list_jobs', { status: 'failed' });

@@ -21,7 +21,7 @@ import type { LedgerStore } from '../ledger/store.js';
 import { noteEvent, type BoardPlan, type Claimed, type DecideCut, type SubmissionRecord } from './submission-record.js';
 
 export interface SubmitOptions {
-  /** The model that runs it (default: the seed model, the one the tools offer). */
+  /** The model that runs it (default: DEFAULT_MODEL, what the tools offer when no model is asked for). */
   model?: AnyModel;
   /** What the ledger keeps of the input, when it differs from what is sent (local images). */
   recordAs?: JobInput;

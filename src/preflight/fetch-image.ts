@@ -56,7 +56,7 @@ export class ImageFetcher {
       if (res.statusCode >= 300 && res.statusCode < 400 && res.headers.location) {
         discard(res.body);
         if (hop >= MAX_REDIRECTS) {
-          throw new KlingError('image_unreachable', `${label}: more than ${MAX_REDIRECTS} redirects; give the image's final URL.`);
+          throw new KlingError('image_unreachable', `${label}: more than ${MAX_REDIRECTS} redirects; give the file's final URL.`);
         }
         const location = Array.isArray(res.headers.location) ? res.headers.location[0]! : res.headers.location;
         url = parseImageUrl(label, new URL(location, url).toString(), this.opts);
@@ -112,7 +112,7 @@ export class ImageFetcher {
     if (timeout.aborted) {
       return new KlingError(
         'image_unreachable',
-        `${label}: ${shortUrl(url)} did not deliver the image within ${Math.round(this.opts.timeoutMs / 1000)} s. Use a faster, stable host.`,
+        `${label}: ${shortUrl(url)} did not deliver the file within ${Math.round(this.opts.timeoutMs / 1000)} s. Use a faster, stable host.`,
       );
     }
     const code = networkCode(err);

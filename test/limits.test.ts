@@ -54,7 +54,12 @@ afterAll(async () => {
   tmp?.cleanup();
 });
 
-const env = () => simEnv(sim, tmp.dir, { KLING_MCP_IMAGE_DIRS: tmp.dir });
+// Each case moves tens of MiB through one event loop (this test, the in-memory server and the simulator): a few
+// seconds here alone, several times that on a loaded machine (16 s for the in-memory data: URI case at load 17). So
+// its real-time limits, the test's and the server's HTTP timeout to the simulator on loopback, only bound a hang.
+const LIMIT_MS = 180_000;
+
+const env = () => simEnv(sim, tmp.dir, { KLING_MCP_IMAGE_DIRS: tmp.dir, KLING_MCP_HTTP_TIMEOUT_S: String(LIMIT_MS / 1000) });
 
 /** The call's answer, and proof that a refusal sent nothing and the server still answers. */
 async function attempt(client: Client, name: 'generate_video' | 'generate_storyboard' | 'check_status', args: Record<string, unknown>) {
@@ -92,12 +97,12 @@ const transports = {
   },
 };
 
-describe.each(Object.entries(transports))('limits %s', (transport, connect) => {
+describe.each(Object.entries(transports))('limits %s', { timeout: LIMIT_MS }, (transport, connect) => {
   let client: Client;
   let close: () => Promise<void>;
   beforeAll(async () => {
     ({ client, close } = await connect());
-  });
+  }, LIMIT_MS);
   afterAll(async () => close?.());
   const stdio = transport === 'over stdio';
 
@@ -213,7 +218,7 @@ describe.each(Object.entries(transports))('limits %s', (transport, connect) => {
 
 const processes = labTest();
 
-describe('the stdio cap itself', () => {
+describe('the stdio cap itself', { timeout: LIMIT_MS }, () => {
   processes(
     `a message of ${MAX_MESSAGE_BYTES} bytes and more never closes the connection; a request without a tool is answered as a JSON-RPC error`,
     async ({ spawn }) => {

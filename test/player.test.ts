@@ -11,12 +11,22 @@ import { describe, expect } from 'vitest';
 import { RESOURCE_MIME_TYPE } from '@modelcontextprotocol/ext-apps/server';
 import { PLAYER_URI } from '../src/resources/player.js';
 import { CHUNK_BYTES } from '../src/tools/player-file.js';
-import { hasUnsubmitted, isFinal, parseAnswer, stateText, type BoardData } from '../src/player/model.js';
+import {
+  batchStateText,
+  hasUnsubmitted,
+  isFinal,
+  keyframeState,
+  parseAnswer,
+  refreshKeyframe,
+  stateText,
+  type BoardData,
+  type KeyframeBatchData,
+} from '../src/player/model.js';
 import { VirtualClock } from '../src/util/clock.js';
 import { call, connectInMemory, image, simEnv, textOf, uiClient, type Connected } from './helpers.js';
 import { labTest } from './lab.js';
 
-const OPENS_PLAYER = ['generate_video', 'get_result', 'generate_storyboard', 'get_storyboard', 'revise_storyboard'];
+const OPENS_PLAYER = ['generate_video', 'get_result', 'generate_storyboard', 'get_storyboard', 'revise_storyboard', 'generate_keyframes'];
 const MiB = 1024 * 1024;
 
 /** Two servers on one state folder, one whose client renders MCP Apps and one whose client does not, on a virtual clock. */
@@ -196,5 +206,52 @@ describe("the page's reading of answers (src/player/model.ts)", () => {
     expect(isFinal(board)).toBe(false);
     expect(isFinal({ ...board, status: 'completed', film: { path: '/f.mp4' } })).toBe(true);
     expect(isFinal({ ...board, status: 'needs_attention' })).toBe(true);
+  });
+
+  it("reads a keyframe batch: each keyframe's id, size, cost and state; refreshes only by check_status and stops once none can change", () => {
+    const batch = parseAnswer({
+      model: 'seedream',
+      cost_usd: 0.08,
+      done: false,
+      keyframes: [
+        {
+          keyframe_id: 'kf-aaaaaaaaaaaa',
+          status: 'made',
+          request_id: 'r1',
+          url: 'https://out.example/1.png',
+          width: 2048,
+          height: 1152,
+          cost_usd: 0.08,
+          file: { path: '/o/1.png', bytes: 9, mime: 'image/png' },
+        },
+        { keyframe_id: 'kf-bbbbbbbbbbbb', status: 'reused', request_id: 'r0', url: 'javascript:alert(1)', cost_usd: 0 },
+        { keyframe_id: 'kf-cccccccccccc', status: 'in_progress', request_id: 'r2' },
+        { keyframe_id: 'kf-dddddddddddd', status: 'failed', request_id: 'r3', error: 'content policy' },
+        { keyframe_id: 'kf-eeeeeeeeeeee', status: 'being submitted by another call' },
+        { status: 'made' },
+        'junk',
+      ],
+    }) as KeyframeBatchData;
+    expect(batch).toMatchObject({ kind: 'keyframes', model: 'seedream', cost_usd: 0.08, done: false });
+    expect(batch.keyframes.map((k) => [k.keyframe_id, keyframeState(k)])).toEqual([
+      ['kf-aaaaaaaaaaaa', 'made'],
+      ['kf-bbbbbbbbbbbb', 'made'],
+      ['kf-cccccccccccc', 'being made'],
+      ['kf-dddddddddddd', 'failed'],
+      ['kf-eeeeeeeeeeee', 'being made'],
+    ]);
+    expect(batch.keyframes[0]).toMatchObject({ width: 2048, height: 1152, url: 'https://out.example/1.png', file: { path: '/o/1.png' } });
+    expect(batch.keyframes[1]!.url).toBeUndefined();
+    expect(batchStateText(batch)).toBe('2 of 5 keyframes made, 1 failed');
+    expect(isFinal(batch)).toBe(false);
+
+    const running = batch.keyframes[2]!;
+    expect(refreshKeyframe(running, undefined)).toBe(running);
+    expect(refreshKeyframe(running, { request_id: 'r2', status: 'in_queue', queue_position: 2 })).toMatchObject({ status: 'in_queue' });
+    expect(keyframeState(refreshKeyframe(running, { request_id: 'r2', status: 'failed', error: 'nsfw' }))).toBe('failed');
+    const made = refreshKeyframe(running, { request_id: 'r2', status: 'completed', output: { images: ['https://out.example/2.png'] } });
+    expect(made).toMatchObject({ status: 'made', url: 'https://out.example/2.png' });
+    // The one another call is submitting has no job to check: only that call's answer says how it ends.
+    expect(isFinal({ ...batch, keyframes: batch.keyframes.map((k) => (k === running ? made : k)) })).toBe(true);
   });
 });

@@ -121,17 +121,16 @@ const cutShotSchema = shotSchema.extend({
 });
 export type CutShot = z.output<typeof cutShotSchema>;
 
+/** What every record of one submission carries: the model, what it makes, the input, its estimate and its board. */
+const submission = { model, ...made, input: jobInputSchema, estimate_usd: usd.optional(), board: boardRef.optional() };
+
 const eventSchema = z.discriminatedUnion('t', [
   // A submission about to be sent: its expected cost counts against the spend limit until it resolves.
   z.object({
     t: z.literal('submitting'),
     id: z.string(),
     at: z.number(),
-    model,
-    ...made,
-    input: jobInputSchema,
-    estimate_usd: usd.optional(),
-    board: boardRef.optional(),
+    ...submission,
     // Which process sends it: a pending submission of a process that died has an unknown outcome.
     pid: z.number().optional(),
     instance: z.string().optional(),
@@ -141,24 +140,16 @@ const eventSchema = z.discriminatedUnion('t', [
     t: z.literal('submitted'),
     id: z.string(),
     at: z.number(),
-    model,
-    ...made,
-    input: jobInputSchema,
-    estimate_usd: usd.optional(),
+    ...submission,
     intent: z.string().optional(),
-    board: boardRef.optional(),
   }),
   z.object({
     t: z.literal('submit_unknown'),
     id: z.string(),
     at: z.number(),
-    model,
-    ...made,
-    input: jobInputSchema,
+    ...submission,
     error: z.string(),
-    estimate_usd: usd.optional(),
     intent: z.string().optional(),
-    board: boardRef.optional(),
   }),
   z.object({ t: z.literal('state'), id: z.string(), at: z.number(), status: z.string(), queue_position: z.number().optional() }),
   z.object({ t: z.literal('output'), id: z.string(), at: z.number(), output: modelOutputSchema }),

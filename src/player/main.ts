@@ -7,13 +7,30 @@
  */
 import { App, applyDocumentTheme, applyHostFonts, applyHostStyleVariables } from '@modelcontextprotocol/ext-apps';
 import { phaseOf } from '../jobs/phase.js';
-import { boardStateText, costText, hasUnsubmitted, isFinal, NO_HOST, parseAnswer, stateText, type BoardData, type ClipData, type ShotData } from './model.js';
+import {
+  batchStateText,
+  boardStateText,
+  costText,
+  hasUnsubmitted,
+  isFinal,
+  keyframeState,
+  NO_HOST,
+  parseAnswer,
+  refreshKeyframe,
+  stateText,
+  type BoardData,
+  type ClipData,
+  type KeyframeBatchData,
+  type KeyframeData,
+  type ShotData,
+} from './model.js';
 
 const REFRESH_MS = 3000;
 const root = document.getElementById('app')!;
 const app = new App({ name: 'kling-o1-player', version: '0.1.0' }, {}, { autoResize: true });
 
-let current: ClipData | BoardData | undefined;
+type Shown = ClipData | BoardData | KeyframeBatchData;
+let current: Shown | undefined;
 let timer: ReturnType<typeof setTimeout> | undefined;
 /** Blob URLs by what they hold, so a refresh reuses what is already loaded. */
 const media = new Map<string, Promise<string>>();
@@ -277,17 +294,67 @@ function renderBoard(b: BoardData): void {
   }
 }
 
+const KEYFRAME_TONE = { made: 'done', failed: 'failed', 'being made': 'running' } as const;
+
+/** One keyframe's card: its image (RunComfy's URL, an origin the page's CSP allows), id, prompt, size and state. */
+function keyframeCard(k: KeyframeData, prompts: Map<string, Promise<string | undefined>>): HTMLElement {
+  const state = keyframeState(k);
+  const prompt = el('p', { cls: 'prompt' });
+  if (k.request_id) {
+    const id = k.request_id;
+    if (!prompts.has(id)) prompts.set(id, promptOf(id));
+    void prompts.get(id)!.then((p) => (prompt.textContent = p ?? ''));
+  }
+  const img = k.url && state === 'made' ? [el('img', { src: k.url, alt: `Keyframe ${k.keyframe_id}`, cls: 'thumb', loading: 'lazy' })] : [];
+  const card = el(
+    'article',
+    { cls: 'shot' },
+    el(
+      'header',
+      { cls: 'head' },
+      el('h3', {}, k.keyframe_id),
+      el('span', { cls: `badge ${KEYFRAME_TONE[state]}` }, state === 'failed' && k.error ? `failed: ${k.error}` : state),
+    ),
+    ...img,
+    prompt,
+    facts([
+      ['Size', k.width && k.height ? `${k.width}×${k.height}` : undefined],
+      ['Cost', k.cost_usd !== undefined ? `$${k.cost_usd.toFixed(2)}` : undefined],
+      ['Job', k.request_id],
+      ['Saved to', k.file?.path],
+    ]),
+  );
+  card.dataset.keyframe = k.keyframe_id;
+  return card;
+}
+
+const batchPrompts = new Map<string, Promise<string | undefined>>();
+
+function renderBatch(b: KeyframeBatchData): void {
+  root.replaceChildren(
+    el(
+      'section',
+      { cls: 'card' },
+      el('header', { cls: 'head' }, el('h1', {}, `Keyframes (${b.model})`), el('span', { cls: 'badge board', role: 'status' }, batchStateText(b))),
+      facts([['Cost', b.cost_usd !== null ? `$${b.cost_usd.toFixed(2)}` : 'price unknown until RunComfy charges']]),
+      el('div', { cls: 'shots keyframes' }, ...b.keyframes.map((k) => keyframeCard(k, batchPrompts))),
+    ),
+  );
+}
+
 /** Re-renders only when the answer changed, so videos being watched are not reset by a refresh that found nothing new. */
 let shown = '';
-function show(d: ClipData | BoardData): void {
+function show(d: Shown): void {
   current = d;
   const key = JSON.stringify(d);
   if (key !== shown) {
     shown = key;
-    if (d.kind === 'clip') {
+    if (d.kind === 'board') renderBoard(d);
+    else {
       board = undefined;
-      renderClip(d);
-    } else renderBoard(d);
+      if (d.kind === 'clip') renderClip(d);
+      else renderBatch(d);
+    }
   }
   schedule();
 }
@@ -315,8 +382,18 @@ async function refresh(): Promise<void> {
   const d = current;
   if (!d) return;
   try {
-    let next: ClipData | BoardData | undefined;
-    if (d.kind === 'clip') {
+    let next: Shown | undefined;
+    if (d.kind === 'keyframes') {
+      // Each unfinished keyframe by check_status (read-only): generate_keyframes itself is never called from here.
+      const keyframes = await Promise.all(
+        d.keyframes.map(async (k) =>
+          keyframeState(k) === 'being made' && k.request_id
+            ? refreshKeyframe(k, await tool('check_status', { request_id: k.request_id, wait_seconds: 0 }).catch(() => undefined))
+            : k,
+        ),
+      );
+      next = { ...d, keyframes };
+    } else if (d.kind === 'clip') {
       next = parseAnswer(await tool('check_status', { request_id: d.request_id, wait_seconds: 0 }));
       // Done: get_result saves the clip (it only downloads; nothing is submitted).
       if (next?.kind === 'clip' && phaseOf(next.status) === 'completed')

@@ -61,6 +61,27 @@ export interface BoardData {
   warnings: string[];
 }
 
+/** One keyframe of a batch (generate_keyframes), as the page shows it. */
+export interface KeyframeData {
+  keyframe_id: string;
+  status: string;
+  request_id?: string;
+  url?: string;
+  width?: number;
+  height?: number;
+  cost_usd?: number;
+  error?: string;
+  file?: SavedFileLike;
+}
+
+export interface KeyframeBatchData {
+  kind: 'keyframes';
+  model: string;
+  keyframes: KeyframeData[];
+  cost_usd: number | null;
+  done: boolean;
+}
+
 type Obj = Record<string, unknown>;
 const isObj = (v: unknown): v is Obj => typeof v === 'object' && v !== null && !Array.isArray(v);
 const str = (v: unknown): string | undefined => (typeof v === 'string' ? v : undefined);
@@ -90,8 +111,9 @@ function videoUrl(output: unknown): string | undefined {
 }
 
 /** A tool answer's structuredContent as the player reads it; undefined for anything it does not show. */
-export function parseAnswer(s: unknown): ClipData | BoardData | undefined {
+export function parseAnswer(s: unknown): ClipData | BoardData | KeyframeBatchData | undefined {
   if (!isObj(s)) return undefined;
+  if (Array.isArray(s.keyframes) && str(s.model)) return parseBatch(s);
   if (str(s.storyboard_id) && Array.isArray(s.shots)) return parseBoard(s);
   if (str(s.request_id) && str(s.status)) return parseClip(s);
   return undefined;
@@ -111,6 +133,55 @@ function parseClip(s: Obj): ClipData {
     file: savedVideo(s.files),
     cost: cost(s.cost),
   };
+}
+
+const httpUrl = (v: unknown): string | undefined => (typeof v === 'string' && /^https?:\/\//.test(v) ? v : undefined);
+
+function parseBatch(s: Obj): KeyframeBatchData {
+  const keyframes = (s.keyframes as unknown[])
+    .filter((k): k is Obj => isObj(k) && str(k.keyframe_id) !== undefined)
+    .map((k): KeyframeData => ({
+      keyframe_id: k.keyframe_id as string,
+      status: str(k.status) ?? 'unknown',
+      request_id: str(k.request_id),
+      url: httpUrl(k.url),
+      width: num(k.width),
+      height: num(k.height),
+      cost_usd: num(k.cost_usd),
+      error: str(k.error),
+      file: savedFile(k.file),
+    }));
+  return { kind: 'keyframes', model: s.model as string, keyframes, cost_usd: num(s.cost_usd) ?? null, done: s.done === true };
+}
+
+const KEYFRAME_FAILED = new Set(['failed', 'cancelled', 'outcome_unknown']);
+
+/** A keyframe's state in three: made (reused counts), failed (or its outcome unknown), or still being made. */
+export function keyframeState(k: KeyframeData): 'made' | 'failed' | 'being made' {
+  if (k.status === 'made' || k.status === 'reused' || k.file !== undefined) return 'made';
+  if (KEYFRAME_FAILED.has(k.status) || KEYFRAME_FAILED.has(phaseOf(k.status))) return 'failed';
+  return 'being made';
+}
+
+/**
+ * A keyframe refreshed by check_status's answer (read-only: the batch is never called again, which could spend).
+ * Completed: made, with its image's URL; the saved file stays as the batch answered it.
+ */
+export function refreshKeyframe(k: KeyframeData, status: unknown): KeyframeData {
+  if (!isObj(status) || !str(status.status)) return k;
+  const phase = phaseOf(status.status as string);
+  if (phase === 'completed') {
+    const out = isObj(status.output) ? status.output : {};
+    const url = httpUrl(Array.isArray(out.images) ? out.images[0] : undefined) ?? httpUrl(out.image) ?? k.url;
+    return { ...k, status: 'made', ...(url && { url }) };
+  }
+  return { ...k, status: phase === 'failed' || phase === 'cancelled' ? phase : (status.status as string), error: str(status.error) ?? k.error };
+}
+
+export function batchStateText(b: KeyframeBatchData): string {
+  const made = b.keyframes.filter((k) => keyframeState(k) === 'made').length;
+  const failed = b.keyframes.filter((k) => keyframeState(k) === 'failed').length;
+  return `${made} of ${b.keyframes.length} keyframes made${failed > 0 ? `, ${failed} failed` : ''}`;
 }
 
 function parseBoard(s: Obj): BoardData {
@@ -200,7 +271,9 @@ export function costText(c: Cost | undefined): string | undefined {
 }
 
 /** Nothing will change any more without someone asking: the page stops refreshing. */
-export function isFinal(d: ClipData | BoardData): boolean {
+export function isFinal(d: ClipData | BoardData | KeyframeBatchData): boolean {
+  // A keyframe with no job yet (another call is submitting it) has nothing to check: only that call's answer will say.
+  if (d.kind === 'keyframes') return d.keyframes.every((k) => keyframeState(k) !== 'being made' || !k.request_id);
   if (d.kind === 'clip') return d.done && (phaseOf(d.status) !== 'completed' || d.file !== undefined || d.download_error !== undefined);
   if (d.status === 'completed') return d.film !== undefined || d.film_error !== undefined;
   return d.status === 'needs_attention' || d.status === 'cancelled';

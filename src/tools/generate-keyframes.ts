@@ -51,6 +51,7 @@ export const generateKeyframes = defineJobTool({
     done: z.boolean().describe('every keyframe is made (or failed)'),
   },
   annotations: { readOnlyHint: false, destructiveHint: false, idempotentHint: true, openWorldHint: true },
+  ui: 'player',
   waitsByDefault: true,
   async handle(args, call) {
     const reply = await makeKeyframes(studioOf(call), boardCall(call), args);

@@ -22,7 +22,8 @@ describe('nothing paid for is lost', () => {
   processes(
     'a server killed with SIGKILL right after the submission was accepted: the restarted server lists the job and saves its result',
     async ({ sim, frames, spawn }) => {
-      sim.planNext({ queueMs: 400, runMs: 400 });
+      // Long enough that it cannot finish before the kill, however slow the machine; it is ended once the server is dead.
+      sim.planNext({ queueMs: 600_000, runMs: 600_000 });
       const first = await spawn();
       const submitted = sim.submissions;
       const pending = call(first.client, 'generate_video', {
@@ -37,6 +38,8 @@ describe('nothing paid for is lost', () => {
       await until(() => sim.requests.some((r) => r.route === 'status' && r.path.includes(id)));
       process.kill(first.transport.pid!, 'SIGKILL');
       await pending;
+      const job = sim.jobs.get(id)!;
+      job.plan = { ...job.plan, queueMs: 0, runMs: 0 };
 
       const second = await spawn();
       const unfinished = await call(second.client, 'list_jobs', { status: 'unfinished' });

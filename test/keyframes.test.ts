@@ -140,6 +140,8 @@ describe('generate_keyframes: a batch made all or nothing, characters kept by re
     const id = board.structuredContent!.storyboard_id;
     const ledgerBoard = (await lab.c.app.ledger.board(id))!;
     expect(ledgerBoard.shots.map((s) => [s.start_image_url, s.end_image_url])).toEqual(shots.map((s) => [s.start_image_url, s.end_image_url]));
+    // The answer names each shot's frames by their kf ids too (the player shows them).
+    expect(board.structuredContent!.shots.map((s) => s.keyframe_ids)).toEqual(shots.map((s) => ({ start: s.start_image_url, end: s.end_image_url })));
 
     // Keyframe 2 (the end of shot 1, the start of shot 2) made anew, and the board revised with the new id.
     const remade = await call(lab.c.client, 'generate_keyframes', {

@@ -192,7 +192,11 @@ describe("the page's reading of answers (src/player/model.ts)", () => {
     const board = parseAnswer({
       storyboard_id: 'sb-1',
       status: 'planned',
-      shots: [{ index: 1, status: 'completed', done: true, prompt: 'a', take: 2 }, { status: 'not_submitted' }, 'junk'],
+      shots: [
+        { index: 1, status: 'completed', done: true, prompt: 'a', take: 2, keyframe_ids: { start: 'kf-aaaaaaaaaaaa', end: 7 } },
+        { status: 'not_submitted' },
+        'junk',
+      ],
       film: null,
       warnings: ['a cut', 7],
       cut: { shots: [1] },
@@ -201,6 +205,7 @@ describe("the page's reading of answers (src/player/model.ts)", () => {
       [1, 'completed', 2],
       [2, 'not_submitted', undefined],
     ]);
+    expect(board.shots.map((s) => s.keyframe_ids)).toEqual([{ start: 'kf-aaaaaaaaaaaa', end: undefined }, undefined]);
     expect(board.warnings).toEqual(['a cut']);
     expect(hasUnsubmitted(board)).toBe(true);
     expect(isFinal(board)).toBe(false);

@@ -198,6 +198,8 @@ function shotCard(s: ShotData): HTMLElement {
     facts([
       ['Length', s.duration !== undefined ? `${s.duration} s` : undefined],
       ['Take', s.take !== undefined ? `${s.take}` : undefined],
+      ['Start frame', s.keyframe_ids?.start],
+      ['End frame', s.keyframe_ids?.end],
       ['Job', s.request_id],
       ['Cost', costText(s.cost)],
       ['Saved to', s.file?.path],

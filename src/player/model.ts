@@ -43,6 +43,8 @@ export interface ShotData {
   video_url?: string;
   file?: SavedFileLike;
   cost?: Cost;
+  /** The kf-… ids its frames were given as, where they were. */
+  keyframe_ids?: { start?: string; end?: string };
   /** Refined by check_status while the shot runs. */
   queue_position?: number;
   elapsed_s?: number;
@@ -197,6 +199,7 @@ function parseBoard(s: Obj): BoardData {
     video_url: videoUrl(shot.output),
     file: savedVideo(shot.files),
     cost: cost(shot.cost),
+    ...(isObj(shot.keyframe_ids) && { keyframe_ids: { start: str(shot.keyframe_ids.start), end: str(shot.keyframe_ids.end) } }),
   }));
   const film = savedFile(s.film);
   const filmObj = isObj(s.film) ? s.film : {};

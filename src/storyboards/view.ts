@@ -10,6 +10,7 @@ import { filmSchema, savedFileSchema, type BoardRecord, type FilmFile, type JobR
 import { DEFAULT_MAX_WAIT_S } from '../config.js';
 import { modelOutputSchema } from '../models/output.js';
 import { DEFAULT_MODEL, modelById } from '../models/registry.js';
+import { KEYFRAME_ID } from '../preflight/image-source.js';
 import { errorText } from '../runcomfy/schemas.js';
 import { RUNCOMFY_STATE } from '../jobs/phase.js';
 import { costSchema, fileLink, usdOrNull } from '../calls/reply-shapes.js';
@@ -49,6 +50,7 @@ export const shotViewSchema = z.object({
   take: z.number().optional().describe('the take of the board this shot shows, once it has one'),
   source: z.enum(['rendered', 'reused']).describe('rendered for this cut, or a take made before it reused'),
   reason: z.string().optional().describe('why the shot was reused or rendered when its cut was made ("prompt changed", "re-roll", …)'),
+  keyframe_ids: z.object({ start: z.string().optional(), end: z.string().optional() }).optional().describe("its frames' kf-… ids, where given so"),
   takes: z.array(takeViewSchema).describe("every take of the board with this shot's prompt, duration and frames (and those of its slot), oldest first"),
 });
 
@@ -151,6 +153,9 @@ function shotView(board: BoardRecord, s: ShotState): z.output<typeof shotViewSch
         ? (job.status ?? 'submitted')
         : RUNCOMFY_STATE[s.phase];
   const cost = job ? jobCostUsd(job) : undefined;
+  const kf = (ref: unknown) => (typeof ref === 'string' && KEYFRAME_ID.test(ref) ? ref : undefined);
+  const [start, end] = [kf(plan.start_image_url), kf(plan.end_image_url)];
+  const keyframeIds = start || end ? { ...(start && { start }), ...(end && { end }) } : undefined;
   const failure = s.phase === 'failed' ? (job?.errors.at(-1)?.message ?? `RunComfy reported the state "${job?.status}".`) : undefined;
   return {
     index: s.index,
@@ -170,6 +175,7 @@ function shotView(board: BoardRecord, s: ShotState): z.output<typeof shotViewSch
     ...(s.take !== undefined && { take: s.take }),
     source: s.reused ? 'reused' : 'rendered',
     ...(plan.reason && { reason: plan.reason }),
+    ...(keyframeIds && { keyframe_ids: keyframeIds }),
     takes: s.takes.map(takeView),
   };
 }

@@ -128,7 +128,16 @@ describe('the player, server side', () => {
     await refuse({ kind: 'film', storyboard_id: 'sb-../../../etc' }, /storyboard_id must be/);
     await refuse({ kind: 'film', storyboard_id: 'sb-abcdef123456' }, /No storyboard sb-abcdef123456/);
     await refuse({ kind: 'film' }, /needs storyboard_id/);
-    await refuse({ kind: 'passwd', request_id: 'x' }, /kind must be one of clip, film, sheet, keyframe/);
+    await refuse({ kind: 'passwd', request_id: 'x' }, /kind must be one of clip, film, sheet, keyframe, image/);
+    await refuse({ kind: 'image', keyframe_id: '../../etc/passwd' }, /keyframe_id must be a kf-… id/);
+    await refuse({ kind: 'image', keyframe_id: 'kf-0123456789ab' }, /no keyframe kf-0123456789ab is recorded/);
+    await refuse({ kind: 'image' }, /needs keyframe_id/);
+    // A generated keyframe's saved image, by its id through the ledger.
+    const made = await call(ui.client, 'generate_keyframes', { keyframes: [{ prompt: 'a red boat' }], resolution: '1K', wait_seconds: 120 });
+    const kf = made.structuredContent!.keyframes[0]!;
+    expect(kf.file, textOf(made)).toBeDefined();
+    const image = await call(ui.client, 'player_file', { kind: 'image', keyframe_id: kf.keyframe_id });
+    expect(Buffer.from((image.structuredContent as { data: string }).data, 'base64')).toEqual(readFileSync(kf.file!.path));
 
     const unsaved = await clip(ui, { download: false });
     expect(unsaved.structuredContent?.status).toBe('completed');

@@ -298,7 +298,7 @@ function renderBoard(b: BoardData): void {
 
 const KEYFRAME_TONE = { made: 'done', failed: 'failed', 'being made': 'running' } as const;
 
-/** One keyframe's card: its image (RunComfy's URL, an origin the page's CSP allows), id, prompt, size and state. */
+/** One keyframe's card: its image, id, prompt, size and state. */
 function keyframeCard(k: KeyframeData, prompts: Map<string, Promise<string | undefined>>): HTMLElement {
   const state = keyframeState(k);
   const prompt = el('p', { cls: 'prompt' });
@@ -307,7 +307,14 @@ function keyframeCard(k: KeyframeData, prompts: Map<string, Promise<string | und
     if (!prompts.has(id)) prompts.set(id, promptOf(id));
     void prompts.get(id)!.then((p) => (prompt.textContent = p ?? ''));
   }
-  const img = k.url && state === 'made' ? [el('img', { src: k.url, alt: `Keyframe ${k.keyframe_id}`, cls: 'thumb', loading: 'lazy' })] : [];
+  const img = state === 'made' && (k.file || k.url) ? [el('img', { alt: `Keyframe ${k.keyframe_id}`, cls: 'thumb' })] : [];
+  // The saved image through player_file (by its id, via the ledger); RunComfy's URL when not saved (or not readable).
+  if (img[0] && k.file) {
+    loadFile({ kind: 'image', keyframe_id: k.keyframe_id }).then(
+      (src) => (img[0]!.src = src),
+      () => k.url && (img[0]!.src = k.url),
+    );
+  } else if (img[0] && k.url) img[0].src = k.url;
   const card = el(
     'article',
     { cls: 'shot' },

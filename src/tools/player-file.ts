@@ -1,7 +1,7 @@
 /**
  * The player's one way to files: a saved clip, film or contact sheet, or a
  * keyframe thumbnail cut from a board's sheet, named by request_id /
- * storyboard_id and kind, never by a path. Only what the ledger records as this
+ * storyboard_id / keyframe_id and kind, never by a path. Only what the ledger records as this
  * server's saved outputs is served; the bytes come in base64 chunks the page
  * joins into a Blob. App-only: hidden from the model (tools/define.ts).
  */
@@ -9,7 +9,9 @@ import { open } from 'node:fs/promises';
 import { z } from 'zod';
 import type { AppContext } from '../context.js';
 import { KlingError } from '../errors.js';
+import { madeAsset } from '../jobs/assets.js';
 import type { BoardRecord, SavedFile } from '../ledger/records.js';
+import { KEYFRAME_ID } from '../preflight/image-source.js';
 import { keyframeOrder } from '../storyboards/keyframes.js';
 import { loadBoard, storyboardIdSchema } from '../storyboards/show.js';
 import { formatBytes } from '../util/format.js';
@@ -20,18 +22,23 @@ import { defineTool } from './define.js';
 export const CHUNK_BYTES = 1_572_864;
 const THUMB_WIDTH = 240;
 
-const KINDS = ['clip', 'film', 'sheet', 'keyframe'] as const;
+const KINDS = ['clip', 'film', 'sheet', 'keyframe', 'image'] as const;
 
 export const playerFile = defineTool({
   name: 'player_file',
   title: 'Read a saved video for the player',
   description:
     "Used by the player page, not by the model: returns a chunk of a file this server saved (a job's clip; a storyboard's film, " +
-    'contact sheet, or one keyframe thumbnail cut from the sheet) as base64.',
+    'contact sheet, or one keyframe thumbnail cut from the sheet; or a generated keyframe) as base64.',
   input: {
     kind: z.enum(KINDS, { error: `kind must be one of ${KINDS.join(', ')}.` }),
     request_id: requestIdSchema.optional().describe('The job whose clip to read (kind "clip").'),
     storyboard_id: storyboardIdSchema.optional().describe('The storyboard whose film, sheet or keyframe to read.'),
+    keyframe_id: z
+      .string({ error: 'keyframe_id must be a string.' })
+      .regex(KEYFRAME_ID, { error: 'keyframe_id must be a kf-… id.' })
+      .optional()
+      .describe('The generated keyframe whose saved image to read (kind "image").'),
     index: z
       .number({ error: 'index must be a number.' })
       .int({ error: 'index must be a whole number.' })
@@ -80,7 +87,14 @@ function need(value: string | undefined, name: string, kind: string): string {
 }
 
 /** The ledger's record of the file asked for; anything it does not record as saved is refused. */
-async function savedFile(app: AppContext, args: { kind: 'clip' | 'film' | 'sheet'; request_id?: string; storyboard_id?: string }): Promise<SavedFile> {
+async function savedFile(
+  app: AppContext,
+  args: { kind: 'clip' | 'film' | 'sheet' | 'image'; request_id?: string; storyboard_id?: string; keyframe_id?: string },
+): Promise<SavedFile> {
+  if (args.kind === 'image') {
+    const id = need(args.keyframe_id, 'keyframe_id', args.kind);
+    return (await madeAsset(app.ledger, 'keyframe', id, 'keyframe_id')).file;
+  }
   if (args.kind === 'clip') {
     const id = need(args.request_id, 'request_id', args.kind);
     const job = await app.ledger.job(id);

@@ -13,6 +13,7 @@
  * empties dist/chunks/ first so no stale chunk ships. Plain JavaScript, so it
  * runs without tsx. esbuild comes with tsx.
  */
+import { execFileSync } from 'node:child_process';
 import { readFileSync, rmSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -46,6 +47,24 @@ const leaveOut = {
   },
 };
 
+/**
+ * Every tool's schemas, converted now rather than at each start's first tools/list (src/tools/listing.ts): printed by
+ * scripts/tool-schemas.ts from the same source, and built in where src/tools/bundled-schemas.ts stands.
+ */
+function bundledSchemas(root) {
+  const json = execFileSync(process.execPath, ['--import', 'tsx', path.join(root, 'scripts', 'tool-schemas.ts')], { cwd: root, encoding: 'utf8' });
+  return {
+    name: 'bundled-schemas',
+    setup(build) {
+      build.onLoad({ filter: /[\\/]src[\\/]tools[\\/]bundled-schemas\.ts$/ }, () => ({
+        // JSON.parse of a string: V8 reads it faster than the same object as a literal.
+        contents: `export const BUNDLED_SCHEMAS = JSON.parse(${JSON.stringify(json)});`,
+        loader: 'js',
+      }));
+    },
+  };
+}
+
 export async function bundleServer(root) {
   const dist = path.join(root, 'dist');
   rmSync(path.join(dist, 'chunks'), { recursive: true, force: true });
@@ -62,7 +81,7 @@ export async function bundleServer(root) {
     platform: 'node',
     target: 'node20',
     external: ['sharp', 'libsql'],
-    plugins: [leaveOut],
+    plugins: [leaveOut, bundledSchemas(root)],
     minifyWhitespace: true,
     minifySyntax: true,
     // Bundled CommonJS (undici) still require() Node's own modules.

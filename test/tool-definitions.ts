@@ -11,11 +11,13 @@ import { connectInMemory, tempDir, uiClient } from './helpers.js';
  */
 export const MODEL_FACING_BUDGET_BYTES = 26_000;
 
-/** Every tool's definition as tools/list gives it to a client that renders MCP Apps (so the app-only tools are there too). */
-export async function listedTools(): Promise<Tool[]> {
+/**
+ * Every tool's definition as tools/list gives it to a client that renders MCP Apps (so the app-only tools are there
+ * too), from source. By default only the token is set: the definitions as a user with the default settings gets them.
+ */
+export async function listedTools(env?: Record<string, string>): Promise<Tool[]> {
   const tmp = tempDir('kling-tools-');
-  // Only the token: the definitions as a user with the default settings gets them.
-  const c = await connectInMemory({ RUNCOMFY_API_TOKEN: 'unused', KLING_MCP_STATE_DIR: tmp.dir }, undefined, uiClient());
+  const c = await connectInMemory(env ?? { RUNCOMFY_API_TOKEN: 'unused', KLING_MCP_STATE_DIR: tmp.dir }, undefined, uiClient());
   try {
     return (await c.client.listTools()).tools;
   } finally {

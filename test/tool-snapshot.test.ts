@@ -7,7 +7,7 @@
 import { readdirSync } from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { ROOT } from './helpers.js';
+import { connectStdio, ROOT, tempDir, uiClient } from './helpers.js';
 import { listedTools, MODEL_FACING_BUDGET_BYTES, modelFacingBytes } from './tool-definitions.js';
 
 const SNAPS = path.join(ROOT, 'test', '__toolsnaps__');
@@ -24,6 +24,41 @@ describe('tool definitions', () => {
   it('test/__toolsnaps__/ holds no snapshot of a tool that is gone', () => {
     const stale = readdirSync(SNAPS).filter((f) => !tools.some((t) => `${t.name}.json` === f));
     expect(stale, 'no tool has these snapshots any more: delete them').toEqual([]);
+  });
+
+  it("the bin lists exactly what the source does: the schemas built into it are the source's, whatever the settings", async () => {
+    const tmp = tempDir('kling-tools-bin-');
+    // Settings that shape answers (the wait, the spend limit) must not shape a schema the bundle converted beforehand.
+    const env = {
+      RUNCOMFY_API_TOKEN: 'unused',
+      KLING_MCP_STATE_DIR: tmp.dir,
+      KLING_MCP_MAX_WAIT_S: '17',
+      KLING_MCP_SPEND_LIMIT_USD: '3',
+      KLING_MCP_LOCAL_IMAGES: '0',
+    };
+    const bin = await connectStdio(env, uiClient());
+    try {
+      expect((await bin.client.listTools()).tools).toEqual(await listedTools(env));
+    } finally {
+      await bin.close();
+      tmp.cleanup();
+    }
+  });
+
+  it('an output schema is named by its content: tools that answer alike share one $id (a client compiles it once), others differ', () => {
+    const ids = new Map<string, string[]>();
+    for (const t of tools) {
+      const id = String(t.outputSchema?.$id);
+      ids.set(id, [...(ids.get(id) ?? []), t.name]);
+    }
+    expect([...ids.values()].filter((names) => names.length > 1)).toEqual([
+      ['check_status', 'get_result'],
+      ['generate_storyboard', 'get_storyboard', 'revise_storyboard'],
+    ]);
+    for (const names of ids.values()) {
+      const [first, ...rest] = names.map((n) => tools.find((t) => t.name === n)!.outputSchema);
+      for (const schema of rest) expect(schema).toEqual(first);
+    }
   });
 
   it(`what the model reads of them stays within ${MODEL_FACING_BUDGET_BYTES.toLocaleString('en')} bytes of JSON`, () => {

@@ -17,7 +17,7 @@ import type { ProgressSink } from '../polling/progress.js';
 import { Deadline } from '../util/deadline.js';
 import { redact } from '../util/redact.js';
 import { toToolError, toToolResult, type ToolReply } from '../calls/respond.js';
-import { strictObject } from './strict.js';
+import { serveToolList, toolSchemas } from './listing.js';
 
 type Shape = z.ZodRawShape;
 
@@ -115,14 +115,15 @@ function uiMeta(tool: ToolDefinition<Shape, Shape>, player: PlayerUi): { ui: { r
  */
 export function registerTools(server: McpServer, app: AppContext, tools: ToolDefinition<Shape, Shape>[], player: PlayerUi): () => void {
   const appOnly: RegisteredTool[] = [];
+  const registeredTools = new Map<string, RegisteredTool>();
+  const schemas = toolSchemas(tools);
   for (const tool of tools) {
     const meta = uiMeta(tool, player);
     const config = {
       title: tool.title,
       description: tool.description,
-      // Strict: a misspelled key is refused by name (tools/strict.ts), never dropped.
-      inputSchema: strictObject(tool.input, tool.name),
-      outputSchema: tool.output,
+      inputSchema: schemas.get(tool.name)!.input,
+      outputSchema: schemas.get(tool.name)!.output,
       annotations: { title: tool.title, ...tool.annotations },
     };
     const handler = async (args: Record<string, unknown>, extra: Extra) => {
@@ -141,11 +142,13 @@ export function registerTools(server: McpServer, app: AppContext, tools: ToolDef
       }
     };
     const registered = meta ? registerAppTool(server, tool.name, { ...config, _meta: meta }, handler) : server.registerTool(tool.name, config, handler);
+    registeredTools.set(tool.name, registered);
     if (tool.ui === 'app-only') {
       registered.disable();
       appOnly.push(registered);
     }
   }
+  serveToolList(server, registeredTools);
   return () => {
     if (player.shown()) for (const t of appOnly) t.enable();
   };

@@ -45,22 +45,6 @@ describe('tool definitions', () => {
     }
   });
 
-  it('an output schema is named by its content: tools that answer alike share one $id (a client compiles it once), others differ', () => {
-    const ids = new Map<string, string[]>();
-    for (const t of tools) {
-      const id = String(t.outputSchema?.$id);
-      ids.set(id, [...(ids.get(id) ?? []), t.name]);
-    }
-    expect([...ids.values()].filter((names) => names.length > 1)).toEqual([
-      ['check_status', 'get_result'],
-      ['generate_storyboard', 'get_storyboard', 'revise_storyboard'],
-    ]);
-    for (const names of ids.values()) {
-      const [first, ...rest] = names.map((n) => tools.find((t) => t.name === n)!.outputSchema);
-      for (const schema of rest) expect(schema).toEqual(first);
-    }
-  });
-
   it(`what the model reads of them stays within ${MODEL_FACING_BUDGET_BYTES.toLocaleString('en')} bytes of JSON`, () => {
     const bytes = modelFacingBytes(tools);
     expect(

@@ -3,12 +3,9 @@
  * Schema at every tools/list, and a start's first list is part of its cold start (about 13 ms of 10 tools' schemas).
  * So the bundle carries them already converted (scripts/bundle-server.mjs fills in bundled-schemas.ts with
  * toolSchemaJson below), and a run from source converts each zod object once, shared by every tool declaring it.
- * The definitions are the SDK's own, field for field (the tool snapshots, and the bin's listing against the source's,
- * hold them to it), but for one addition: each output schema carries an `$id` made from its content, so a client that
- * compiles output schemas to check results (the SDK's Client, with ajv, at every tools/list) compiles a shared one
- * once, not once per tool, and never mistakes a changed schema for one it has compiled.
+ * The definitions are the SDK's own, field for field: the tool snapshots, and a test of the bin's listing against the
+ * source's, hold them to it.
  */
-import { createHash } from 'node:crypto';
 import type { McpServer, RegisteredTool } from '@modelcontextprotocol/sdk/server/mcp.js';
 import { ListToolsRequestSchema, type Tool } from '@modelcontextprotocol/sdk/types.js';
 import { z } from 'zod';
@@ -42,7 +39,6 @@ function jsonSchema(schema: z.ZodType, io: Io): JsonSchema {
   let json = converted[io].get(schema);
   if (!json) {
     json = z.toJSONSchema(schema, { target: 'draft-07', io }) as JsonSchema;
-    if (io === 'output') json = { $id: `urn:kling-o1-mcp:schema:${createHash('sha256').update(JSON.stringify(json)).digest('hex').slice(0, 16)}`, ...json };
     converted[io].set(schema, json);
   }
   return json;

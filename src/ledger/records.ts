@@ -11,52 +11,6 @@ import { OUTPUT_KINDS, type OutputKind } from '../models/model.js';
 import { DEFAULT_MODEL } from '../models/registry.js';
 import { isTerminal, phaseOf, type Phase } from '../jobs/phase.js';
 
-/** sha256 of each image as checked before submitting, by field. */
-const imageShaSchema = z.record(z.string(), z.string());
-
-/**
- * A job's input as the ledger keeps it, for any model: the fields that model
- * has (image fields hold URLs, file paths or data: digests, never base64).
- * Duration (seconds of video) and prompt are read where a model has them.
- */
-const jobInputSchema = z.looseObject({
-  prompt: z.string().optional(),
-  duration: z.number().optional(),
-  image_sha256: imageShaSchema.optional(),
-  asset: z
-    .object({
-      /** Its id in the tools (kf-…, st-…). */
-      id: z.string(),
-      /** Of what made it (model, prompt, references by content, settings): the same key is the same asset, made once. */
-      key: z.string(),
-      /** The images it was made from, in order: a keyframe's id where one was given, and each image's sha256. */
-      references: z.array(z.object({ keyframe_id: z.string().optional(), sha256: z.string() })).optional(),
-    })
-    .optional(),
-});
-export type JobInput = z.output<typeof jobInputSchema>;
-
-/**
- * A storyboard shot as planned, in the clip tools' words whatever its engine: its engine by RunComfy id (absent: the
- * seed, as every shot was before there were engines) and its sound (absent: none).
- */
-const shotSchema = z.object({
-  prompt: z.string(),
-  start_image_url: z.string(),
-  end_image_url: z.string(),
-  duration: z.number(),
-  model: z.string().optional(),
-  sound: z.boolean().optional(),
-  image_sha256: imageShaSchema.optional(),
-});
-/** The input as the ledger keeps it for a storyboard shot: image fields hold URLs, file paths or data: digests, never base64. */
-export type RecordedInput = z.output<typeof shotSchema>;
-
-/** The RunComfy model of a submission. Events written before the ledger recorded one are of the seed model (DEFAULT_MODEL.id). */
-const model = z.string().optional();
-/** What the model makes and RunComfy's price unit for it, as of the submission; older events are of the seed model's (a video, per second). */
-const made = { kind: z.enum(OUTPUT_KINDS).optional(), price_unit: z.string().optional() };
-
 export const savedFileSchema = z.object({
   url: z.string().describe('where the file came from (a remote URL, or the clips it was joined from)'),
   path: z.string().describe('local path of the saved file'),
@@ -92,103 +46,251 @@ export const filmSchema = savedFileSchema.extend({
 export type FilmFile = z.output<typeof filmSchema>;
 
 /**
- * The storyboard render slot a job fills: shot `shot` of cut `cut` (cut 1, the plan, when absent), and the job's take
- * number on its board (stable: allocated in the ledger transaction that claims the slot; absent in ledgers older than revisions).
+ * The ledger's own schemas: its events, and its records as stored (read back through these). Built on the ledger's
+ * first read or write, not at start: a start only lists tools, and building them was some 7 ms of it.
  */
-const usd = z.number().min(0);
-const boardRef = z.object({ id: z.string(), shot: z.number().int().min(1), cut: z.number().int().min(1).optional(), take: z.number().int().min(1).optional() });
-export type BoardRef = z.output<typeof boardRef>;
+export function ledgerSchemas(): LedgerSchemas {
+  return (built ??= buildLedgerSchemas());
+}
+let built: LedgerSchemas | undefined;
+type LedgerSchemas = ReturnType<typeof buildLedgerSchemas>;
 
-/** A soundtrack as checked and kept beside the films: the copy stitching reads, and where it came from. */
-export const soundtrackSchema = savedFileSchema.extend({
-  codec: z.enum(['aac', 'mp3']).describe('the audio codec, copied into the film without re-encoding'),
-  duration_s: z.number().describe('length of the track in seconds'),
-});
-export type SoundtrackFile = z.output<typeof soundtrackSchema>;
+function buildLedgerSchemas() {
+  /** sha256 of each image as checked before submitting, by field. */
+  const imageShaSchema = z.record(z.string(), z.string());
 
-/**
- * A shot of a cut. It either reuses a take of the board (`take`) or is rendered in a slot: its own (cut, shot) by
- * default, or `slot`, the render of an earlier cut it shares (one still to be submitted or still in flight).
- */
-const cutShotSchema = shotSchema.extend({
-  estimate_usd: usd.optional(),
-  take: z.number().int().min(1).optional(),
-  slot: z.object({ cut: z.number().int().min(1), shot: z.number().int().min(1) }).optional(),
-  /** Asked for as a new take even though one matched. */
-  reroll: z.boolean().optional(),
-  /** Why the shot is reused or rendered, in a few words ("prompt changed", "same as take 3"). */
-  reason: z.string().optional(),
-});
-export type CutShot = z.output<typeof cutShotSchema>;
+  /**
+   * A job's input as the ledger keeps it, for any model: the fields that model
+   * has (image fields hold URLs, file paths or data: digests, never base64).
+   * Duration (seconds of video) and prompt are read where a model has them.
+   */
+  const jobInputSchema = z.looseObject({
+    prompt: z.string().optional(),
+    duration: z.number().optional(),
+    image_sha256: imageShaSchema.optional(),
+    asset: z
+      .object({
+        /** Its id in the tools (kf-…, st-…). */
+        id: z.string(),
+        /** Of what made it (model, prompt, references by content, settings): the same key is the same asset, made once. */
+        key: z.string(),
+        /** The images it was made from, in order: a keyframe's id where one was given, and each image's sha256. */
+        references: z.array(z.object({ keyframe_id: z.string().optional(), sha256: z.string() })).optional(),
+      })
+      .optional(),
+  });
 
-/** What every record of one submission carries: the model, what it makes, the input, its estimate and its board. */
-const submission = { model, ...made, input: jobInputSchema, estimate_usd: usd.optional(), board: boardRef.optional() };
-
-const eventSchema = z.discriminatedUnion('t', [
-  // A submission about to be sent: its expected cost counts against the spend limit until it resolves.
-  z.object({
-    t: z.literal('submitting'),
-    id: z.string(),
-    at: z.number(),
-    ...submission,
-    // Which process sends it: a pending submission of a process that died has an unknown outcome.
-    pid: z.number().optional(),
-    instance: z.string().optional(),
-  }),
-  z.object({ t: z.literal('submit_failed'), id: z.string(), at: z.number(), error: z.string() }),
-  z.object({
-    t: z.literal('submitted'),
-    id: z.string(),
-    at: z.number(),
-    ...submission,
-    intent: z.string().optional(),
-  }),
-  z.object({
-    t: z.literal('submit_unknown'),
-    id: z.string(),
-    at: z.number(),
-    ...submission,
-    error: z.string(),
-    intent: z.string().optional(),
-  }),
-  z.object({ t: z.literal('state'), id: z.string(), at: z.number(), status: z.string(), queue_position: z.number().optional() }),
-  z.object({ t: z.literal('output'), id: z.string(), at: z.number(), output: modelOutputSchema }),
-  z.object({ t: z.literal('file'), id: z.string(), at: z.number(), file: savedFileSchema }),
-  z.object({ t: z.literal('error'), id: z.string(), at: z.number(), code: z.string(), message: z.string() }),
-  z.object({ t: z.literal('cost'), id: z.string(), at: z.number(), charged_usd: usd }),
-  z.object({
-    t: z.literal('storyboard'),
-    id: z.string(),
-    at: z.number(),
-    title: z.string().optional(),
-    // The engine and sound its shots take unless they say otherwise, in this cut and in revisions.
+  /**
+   * A storyboard shot as planned, in the clip tools' words whatever its engine: its engine by RunComfy id (absent: the
+   * seed, as every shot was before there were engines) and its sound (absent: none).
+   */
+  const shotSchema = z.object({
+    prompt: z.string(),
+    start_image_url: z.string(),
+    end_image_url: z.string(),
+    duration: z.number(),
     model: z.string().optional(),
     sound: z.boolean().optional(),
-    shots: z.array(shotSchema.extend({ estimate_usd: usd.optional() })).min(1),
+    image_sha256: imageShaSchema.optional(),
+  });
+
+  /** The RunComfy model of a submission. Events written before the ledger recorded one are of the seed model (DEFAULT_MODEL.id). */
+  const model = z.string().optional();
+  /** What the model makes and RunComfy's price unit for it, as of the submission; older events are of the seed model's (a video, per second). */
+  const made = { kind: z.enum(OUTPUT_KINDS).optional(), price_unit: z.string().optional() };
+
+  /**
+   * The storyboard render slot a job fills: shot `shot` of cut `cut` (cut 1, the plan, when absent), and the job's take
+   * number on its board (stable: allocated in the ledger transaction that claims the slot; absent in ledgers older than revisions).
+   */
+  const usd = z.number().min(0);
+  const boardRef = z.object({
+    id: z.string(),
+    shot: z.number().int().min(1),
+    cut: z.number().int().min(1).optional(),
+    take: z.number().int().min(1).optional(),
+  });
+
+  /** A soundtrack as checked and kept beside the films: the copy stitching reads, and where it came from. */
+  const soundtrackSchema = savedFileSchema.extend({
+    codec: z.enum(['aac', 'mp3']).describe('the audio codec, copied into the film without re-encoding'),
+    duration_s: z.number().describe('length of the track in seconds'),
+  });
+
+  /**
+   * A shot of a cut. It either reuses a take of the board (`take`) or is rendered in a slot: its own (cut, shot) by
+   * default, or `slot`, the render of an earlier cut it shares (one still to be submitted or still in flight).
+   */
+  const cutShotSchema = shotSchema.extend({
     estimate_usd: usd.optional(),
-    warnings: z.array(z.string()).optional(),
-    soundtrack: soundtrackSchema.optional(),
-  }),
-  // A revision accepted: cut `cut` (2, 3, …) becomes the board's current shot list.
-  z.object({
-    t: z.literal('cut'),
+    take: z.number().int().min(1).optional(),
+    slot: z.object({ cut: z.number().int().min(1), shot: z.number().int().min(1) }).optional(),
+    /** Asked for as a new take even though one matched. */
+    reroll: z.boolean().optional(),
+    /** Why the shot is reused or rendered, in a few words ("prompt changed", "same as take 3"). */
+    reason: z.string().optional(),
+  });
+
+  /** What every record of one submission carries: the model, what it makes, the input, its estimate and its board. */
+  const submission = { model, ...made, input: jobInputSchema, estimate_usd: usd.optional(), board: boardRef.optional() };
+
+  const eventSchema = z.discriminatedUnion('t', [
+    // A submission about to be sent: its expected cost counts against the spend limit until it resolves.
+    z.object({
+      t: z.literal('submitting'),
+      id: z.string(),
+      at: z.number(),
+      ...submission,
+      // Which process sends it: a pending submission of a process that died has an unknown outcome.
+      pid: z.number().optional(),
+      instance: z.string().optional(),
+    }),
+    z.object({ t: z.literal('submit_failed'), id: z.string(), at: z.number(), error: z.string() }),
+    z.object({
+      t: z.literal('submitted'),
+      id: z.string(),
+      at: z.number(),
+      ...submission,
+      intent: z.string().optional(),
+    }),
+    z.object({
+      t: z.literal('submit_unknown'),
+      id: z.string(),
+      at: z.number(),
+      ...submission,
+      error: z.string(),
+      intent: z.string().optional(),
+    }),
+    z.object({ t: z.literal('state'), id: z.string(), at: z.number(), status: z.string(), queue_position: z.number().optional() }),
+    z.object({ t: z.literal('output'), id: z.string(), at: z.number(), output: modelOutputSchema }),
+    z.object({ t: z.literal('file'), id: z.string(), at: z.number(), file: savedFileSchema }),
+    z.object({ t: z.literal('error'), id: z.string(), at: z.number(), code: z.string(), message: z.string() }),
+    z.object({ t: z.literal('cost'), id: z.string(), at: z.number(), charged_usd: usd }),
+    z.object({
+      t: z.literal('storyboard'),
+      id: z.string(),
+      at: z.number(),
+      title: z.string().optional(),
+      // The engine and sound its shots take unless they say otherwise, in this cut and in revisions.
+      model: z.string().optional(),
+      sound: z.boolean().optional(),
+      shots: z.array(shotSchema.extend({ estimate_usd: usd.optional() })).min(1),
+      estimate_usd: usd.optional(),
+      warnings: z.array(z.string()).optional(),
+      soundtrack: soundtrackSchema.optional(),
+    }),
+    // A revision accepted: cut `cut` (2, 3, …) becomes the board's current shot list.
+    z.object({
+      t: z.literal('cut'),
+      id: z.string(),
+      at: z.number(),
+      cut: z.number().int().min(2),
+      shots: z.array(cutShotSchema).min(1),
+      estimate_usd: usd.optional(),
+      warnings: z.array(z.string()).optional(),
+      soundtrack: soundtrackSchema.optional(),
+      title: z.string().optional(),
+    }),
+    z.object({ t: z.literal('storyboard_closed'), id: z.string(), at: z.number(), reason: z.string() }),
+    // Of cut `cut` (1 when absent, as ledgers older than revisions wrote them).
+    z.object({ t: z.literal('film'), id: z.string(), at: z.number(), film: filmSchema, cut: z.number().int().min(1).optional() }),
+    z.object({ t: z.literal('sheet'), id: z.string(), at: z.number(), file: savedFileSchema, cut: z.number().int().min(1).optional() }),
+    z.object({ t: z.literal('film_error'), id: z.string(), at: z.number(), message: z.string(), cut: z.number().int().min(1).optional() }),
+  ]);
+
+  /*
+   * The records as the ledger stores them (a JSON document per row), read back
+   * through these. Loose, so a field a newer fold adds is kept, never stripped.
+   */
+  const stamp = z.object({ at: z.number() });
+  const jobDocSchema: z.ZodType<JobRecord> = z.looseObject({
+    request_id: z.string(),
+    model: z.string(),
+    // Rows folded before kinds were recorded are of the seed model's jobs.
+    kind: z.enum(OUTPUT_KINDS).default(DEFAULT_MODEL.makes),
+    price_unit: z.string().default(DEFAULT_MODEL.price.unit),
+    submitted_at: z.number().optional(),
+    input: jobInputSchema.optional(),
+    outcome_unknown: z.boolean().optional(),
+    states: z.array(stamp.extend({ status: z.string(), queue_position: z.number().optional() })),
+    status: z.string().optional(),
+    checked_at: z.number().optional(),
+    ended_at: z.number().optional(),
+    output: modelOutputSchema.optional(),
+    files: z.array(savedFileSchema),
+    errors: z.array(stamp.extend({ code: z.string(), message: z.string() })),
+    estimate_usd: z.number().optional(),
+    charged_usd: z.number().optional(),
+    board: boardRef.optional(),
+    updated_at: z.number(),
+  });
+  const pendingDocSchema: z.ZodType<PendingSubmission> = z.looseObject({
     id: z.string(),
     at: z.number(),
-    cut: z.number().int().min(2),
-    shots: z.array(cutShotSchema).min(1),
-    estimate_usd: usd.optional(),
+    model: z.string(),
+    kind: z.enum(OUTPUT_KINDS).optional(),
+    price_unit: z.string().optional(),
+    input: jobInputSchema,
+    estimate_usd: z.number().optional(),
+    board: boardRef.optional(),
+    pid: z.number().optional(),
+    instance: z.string().optional(),
+  });
+  const cutDocSchema = z.looseObject({
+    cut: z.number(),
+    at: z.number(),
+    shots: z.array(cutShotSchema),
+    estimate_usd: z.number().optional(),
     warnings: z.array(z.string()).optional(),
     soundtrack: soundtrackSchema.optional(),
+    film: filmSchema.optional(),
+    sheet: savedFileSchema.optional(),
+    film_error: z.string().optional(),
+  });
+  const boardDocFields = z.looseObject({
+    storyboard_id: z.string(),
+    created_at: z.number(),
     title: z.string().optional(),
-  }),
-  z.object({ t: z.literal('storyboard_closed'), id: z.string(), at: z.number(), reason: z.string() }),
-  // Of cut `cut` (1 when absent, as ledgers older than revisions wrote them).
-  z.object({ t: z.literal('film'), id: z.string(), at: z.number(), film: filmSchema, cut: z.number().int().min(1).optional() }),
-  z.object({ t: z.literal('sheet'), id: z.string(), at: z.number(), file: savedFileSchema, cut: z.number().int().min(1).optional() }),
-  z.object({ t: z.literal('film_error'), id: z.string(), at: z.number(), message: z.string(), cut: z.number().int().min(1).optional() }),
-]);
-export { eventSchema };
-export type LedgerEvent = z.output<typeof eventSchema>;
+    model: z.string().optional(),
+    sound: z.boolean().optional(),
+    cut: z.number().optional(),
+    cuts: z.array(cutDocSchema).optional(),
+    shots: z.array(cutShotSchema),
+    estimate_usd: z.number().optional(),
+    warnings: z.array(z.string()).optional(),
+    soundtrack: soundtrackSchema.optional(),
+    closed: stamp.extend({ reason: z.string() }).optional(),
+    film: filmSchema.optional(),
+    sheet: savedFileSchema.optional(),
+    film_error: z.string().optional(),
+    updated_at: z.number(),
+  });
+  /** A board stored before revisions has no cuts: its plan is cut 1. */
+  const boardDocSchema: z.ZodType<BoardRecord> = boardDocFields.transform((b) => {
+    const { shots, estimate_usd, warnings, film, sheet, film_error } = b;
+    return { ...b, cut: b.cut ?? 1, cuts: b.cuts ?? [{ cut: 1, at: b.created_at, shots, estimate_usd, warnings, film, sheet, film_error }] };
+  });
+
+  return {
+    event: eventSchema,
+    jobDoc: jobDocSchema,
+    pendingDoc: pendingDocSchema,
+    boardDoc: boardDocSchema,
+    jobInput: jobInputSchema,
+    shot: shotSchema,
+    boardRef,
+    soundtrack: soundtrackSchema,
+    cutShot: cutShotSchema,
+  };
+}
+
+export type JobInput = z.output<LedgerSchemas['jobInput']>;
+/** The input as the ledger keeps it for a storyboard shot: image fields hold URLs, file paths or data: digests, never base64. */
+export type RecordedInput = z.output<LedgerSchemas['shot']>;
+export type BoardRef = z.output<LedgerSchemas['boardRef']>;
+export type SoundtrackFile = z.output<LedgerSchemas['soundtrack']>;
+export type CutShot = z.output<LedgerSchemas['cutShot']>;
+export type LedgerEvent = z.output<LedgerSchemas['event']>;
 export type EventOf<T extends LedgerEvent['t']> = Extract<LedgerEvent, { t: T }>;
 
 export interface JobRecord {
@@ -319,79 +421,6 @@ export interface BoardSlice {
   jobs: JobRecord[];
   pending: PendingSubmission[];
 }
-
-/*
- * The records as the ledger stores them (a JSON document per row), read back
- * through these. Loose, so a field a newer fold adds is kept, never stripped.
- */
-const stamp = z.object({ at: z.number() });
-export const jobDocSchema: z.ZodType<JobRecord> = z.looseObject({
-  request_id: z.string(),
-  model: z.string(),
-  // Rows folded before kinds were recorded are of the seed model's jobs.
-  kind: z.enum(OUTPUT_KINDS).default(DEFAULT_MODEL.makes),
-  price_unit: z.string().default(DEFAULT_MODEL.price.unit),
-  submitted_at: z.number().optional(),
-  input: jobInputSchema.optional(),
-  outcome_unknown: z.boolean().optional(),
-  states: z.array(stamp.extend({ status: z.string(), queue_position: z.number().optional() })),
-  status: z.string().optional(),
-  checked_at: z.number().optional(),
-  ended_at: z.number().optional(),
-  output: modelOutputSchema.optional(),
-  files: z.array(savedFileSchema),
-  errors: z.array(stamp.extend({ code: z.string(), message: z.string() })),
-  estimate_usd: z.number().optional(),
-  charged_usd: z.number().optional(),
-  board: boardRef.optional(),
-  updated_at: z.number(),
-});
-export const pendingDocSchema: z.ZodType<PendingSubmission> = z.looseObject({
-  id: z.string(),
-  at: z.number(),
-  model: z.string(),
-  kind: z.enum(OUTPUT_KINDS).optional(),
-  price_unit: z.string().optional(),
-  input: jobInputSchema,
-  estimate_usd: z.number().optional(),
-  board: boardRef.optional(),
-  pid: z.number().optional(),
-  instance: z.string().optional(),
-});
-const cutDocSchema = z.looseObject({
-  cut: z.number(),
-  at: z.number(),
-  shots: z.array(cutShotSchema),
-  estimate_usd: z.number().optional(),
-  warnings: z.array(z.string()).optional(),
-  soundtrack: soundtrackSchema.optional(),
-  film: filmSchema.optional(),
-  sheet: savedFileSchema.optional(),
-  film_error: z.string().optional(),
-});
-const boardDocFields = z.looseObject({
-  storyboard_id: z.string(),
-  created_at: z.number(),
-  title: z.string().optional(),
-  model: z.string().optional(),
-  sound: z.boolean().optional(),
-  cut: z.number().optional(),
-  cuts: z.array(cutDocSchema).optional(),
-  shots: z.array(cutShotSchema),
-  estimate_usd: z.number().optional(),
-  warnings: z.array(z.string()).optional(),
-  soundtrack: soundtrackSchema.optional(),
-  closed: stamp.extend({ reason: z.string() }).optional(),
-  film: filmSchema.optional(),
-  sheet: savedFileSchema.optional(),
-  film_error: z.string().optional(),
-  updated_at: z.number(),
-});
-/** A board stored before revisions has no cuts: its plan is cut 1. */
-export const boardDocSchema: z.ZodType<BoardRecord> = boardDocFields.transform((b) => {
-  const { shots, estimate_usd, warnings, film, sheet, film_error } = b;
-  return { ...b, cut: b.cut ?? 1, cuts: b.cuts ?? [{ cut: 1, at: b.created_at, shots, estimate_usd, warnings, film, sheet, film_error }] };
-});
 
 type PendingEvent = EventOf<'submitting' | 'submit_failed'>;
 export type JobEvent = Exclude<LedgerEvent, PendingEvent | BoardEvent>;

@@ -6,14 +6,12 @@
 import { z } from 'zod';
 import { scalar, type Db } from './db.js';
 import {
-  boardDocSchema,
   entityOf,
   foldBoard,
   foldJob,
   jobCostUsd,
-  jobDocSchema,
   jobPhase,
-  pendingDocSchema,
+  ledgerSchemas,
   pendingOf,
   renderSlots,
   resolvedPending,
@@ -74,17 +72,17 @@ export class Rows {
 
   job(id: string): JobRecord | undefined {
     const doc = scalar(this.q.job, id);
-    return doc === undefined ? undefined : parseDoc(jobDocSchema, doc);
+    return doc === undefined ? undefined : parseDoc(ledgerSchemas().jobDoc, doc);
   }
 
   board(id: string): BoardRecord | undefined {
     const doc = scalar(this.q.board, id);
-    return doc === undefined ? undefined : parseDoc(boardDocSchema, doc);
+    return doc === undefined ? undefined : parseDoc(ledgerSchemas().boardDoc, doc);
   }
 
   pending(id: string): PendingSubmission | undefined {
     const doc = scalar(this.q.pending, id);
-    return doc === undefined ? undefined : parseDoc(pendingDocSchema, doc);
+    return doc === undefined ? undefined : parseDoc(ledgerSchemas().pendingDoc, doc);
   }
 
   /** Appends an event to the audit trail; returns its seq. `boardId` is the storyboard it touched besides its own id. */

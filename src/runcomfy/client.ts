@@ -12,9 +12,8 @@ import { RateLimiter } from '../http/rate-limit.js';
 import { networkCode, neverReachedServer } from '../http/network-errors.js';
 import type { Clock } from '../util/clock.js';
 import { systemClock } from '../util/clock.js';
+import { MODEL_ID_PATTERN, REQUEST_ID_PATTERN } from './ids.js';
 import {
-  MODEL_ID_PATTERN,
-  REQUEST_ID_PATTERN,
   balanceSchema,
   cancelResponseSchema,
   modelInfoSchema,

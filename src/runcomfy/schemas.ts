@@ -6,11 +6,8 @@ import { z } from 'zod';
 import type { PriceUnit } from '../models/model.js';
 import { modelOutputSchema } from '../models/output.js';
 import { inputSchemaJson, type InputSchema } from '../models/schema-drift.js';
-
-/** Ids go into URL paths: letters, digits, '-' and '_' only, so nothing can traverse into another endpoint. */
-export const REQUEST_ID_PATTERN = /^[A-Za-z0-9][A-Za-z0-9_-]{0,127}$/;
-/** Model ids are paths (kling/kling-video-o1/image-to-video): segments that cannot be "." or "..", so none climbs out of /v1/models/. */
-export const MODEL_ID_PATTERN = /^[A-Za-z0-9][A-Za-z0-9._-]{0,99}(?:\/[A-Za-z0-9][A-Za-z0-9._-]{0,99}){0,9}$/;
+import { errorText } from './error-text.js';
+import { REQUEST_ID_PATTERN } from './ids.js';
 
 const stateString = z.string().min(1).max(64);
 
@@ -202,23 +199,4 @@ export function upstreamErrorOf(json: unknown): UpstreamError | undefined {
   else if (isError(b.code) && (message !== undefined || Number(b.code) >= 400)) code = b.code;
   if (code === undefined) return undefined;
   return { code, ...(message !== undefined && { message }), ...(detail !== undefined && detail !== message && { detail }) };
-}
-
-/** The human-readable text of an error value from an upstream body, if any. */
-export function errorText(value: unknown): string | undefined {
-  if (value == null) return undefined;
-  if (typeof value === 'string') return value.slice(0, 500);
-  if (Array.isArray(value)) {
-    const parts = value.map(errorText).filter(Boolean);
-    return parts.length ? parts.join('; ').slice(0, 500) : undefined;
-  }
-  if (typeof value === 'object') {
-    const o = value as Record<string, unknown>;
-    for (const key of ['detail', 'message', 'msg', 'error', 'error_message', 'reason']) {
-      const t = errorText(o[key]);
-      if (t) return t;
-    }
-    return JSON.stringify(value).slice(0, 500);
-  }
-  return String(value).slice(0, 500);
 }

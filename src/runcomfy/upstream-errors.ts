@@ -4,7 +4,8 @@
  * 404, or even 200); the HTTP status decides only for answers without a code.
  */
 import { KlingError, TOKEN_SETUP } from '../errors.js';
-import { errorText, upstreamErrorOf, type UpstreamError } from './schemas.js';
+import { errorText } from './error-text.js';
+import { upstreamErrorOf, type UpstreamError } from './schemas.js';
 
 /** Which of RunComfy's two hosts answered: the Model API, or the core API with the account's balance. */
 export type Api = 'model' | 'account';

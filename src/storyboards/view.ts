@@ -11,7 +11,7 @@ import { DEFAULT_MAX_WAIT_S } from '../config.js';
 import { modelOutputSchema } from '../models/output.js';
 import { DEFAULT_MODEL, modelById } from '../models/registry.js';
 import { KEYFRAME_ID } from '../preflight/image-source.js';
-import { errorText } from '../runcomfy/schemas.js';
+import { errorText } from '../runcomfy/error-text.js';
 import { RUNCOMFY_STATE } from '../jobs/phase.js';
 import { costSchema, fileLink, usdOrNull } from '../calls/reply-shapes.js';
 import type { ToolReply } from '../calls/respond.js';

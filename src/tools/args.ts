@@ -1,7 +1,7 @@
 /** Arguments shared by the tools, with messages that say what to send; and what the two tools that make a film declare alike. */
 import { z } from 'zod';
 import { typeError } from '../models/fields.js';
-import { REQUEST_ID_PATTERN } from '../runcomfy/schemas.js';
+import { REQUEST_ID_PATTERN } from '../runcomfy/ids.js';
 import { boardViewShape } from '../storyboards/view.js';
 
 // The client checks ids against the same pattern before they go into a URL; here they are checked before anything runs.

@@ -11,7 +11,7 @@ import { formatBytes, formatUsd, roundUsd } from '../util/format.js';
 import { mimeFromUrl } from '../util/media-types.js';
 import type { JobFacts } from '../jobs/jobs.js';
 import { savedFileSchema } from '../ledger/records.js';
-import { errorText } from '../runcomfy/schemas.js';
+import { errorText } from '../runcomfy/error-text.js';
 import { isTerminal } from '../jobs/phase.js';
 import { costSchema, fileLink } from '../calls/reply-shapes.js';
 import type { ToolReply } from '../calls/respond.js';

@@ -5,14 +5,14 @@
  * submitted once per inputs across processes, waited for, saved).
  */
 import { createHash } from 'node:crypto';
-import { z } from 'zod';
 import { KlingError } from '../errors.js';
 import { newAssetId } from '../jobs/assets.js';
-import { jobCostUsd, jobPhase, savedFileSchema } from '../ledger/records.js';
+import { jobCostUsd, jobPhase } from '../ledger/records.js';
 import { MUSIC_MODEL } from '../models/registry.js';
 import { formatUsd, roundUsd } from '../util/format.js';
 import { batchProgress, makeAssets } from './batch.js';
 import type { StudioCall, StudioDeps } from './deps.js';
+import { SOUNDTRACK_SECONDS, type SoundtrackView } from './soundtrack-shapes.js';
 
 export interface SoundtrackArgs {
   prompt: string;
@@ -20,21 +20,6 @@ export interface SoundtrackArgs {
   for_storyboard?: string;
   instrumental?: boolean;
 }
-
-const LENGTH = MUSIC_MODEL.schema.properties.music_length_ms!;
-/** The lengths the music model makes, in seconds. */
-export const SOUNDTRACK_SECONDS = { min: LENGTH.minimum! / 1000, max: LENGTH.maximum! / 1000 };
-
-export const soundtrackViewShape = {
-  soundtrack_id: z.string().describe('give it as `soundtrack` to generate_storyboard or revise_storyboard'),
-  status: z.string().describe('made, reused (made before, no cost), or where its job stands'),
-  request_id: z.string().optional(),
-  seconds: z.number().describe('the length asked for'),
-  file: savedFileSchema.optional(),
-  cost_usd: z.union([z.number(), z.literal(null)]).describe('what this call spent on it: 0 when reused (null: price unknown)'),
-  error: z.string().optional(),
-};
-export type SoundtrackView = z.output<z.ZodObject<typeof soundtrackViewShape>>;
 
 export async function makeSoundtrack(deps: StudioDeps, call: StudioCall, args: SoundtrackArgs): Promise<SoundtrackView> {
   if ((args.seconds === undefined) === (args.for_storyboard === undefined)) {

@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import { promptField } from '../models/fields.js';
 import { IMAGE_FAMILIES } from '../models/registry.js';
-import { familyAspects, DEFAULT_ASPECT, keyframesText, keyframeViewSchema, makeKeyframes } from '../studio/keyframes.js';
+import { familyAspects, DEFAULT_ASPECT, keyframeViewSchema } from '../studio/keyframe-shapes.js';
 import { confirmQuoteArg, waitSecondsArg } from './args.js';
 import { boardCall } from './call.js';
 import { defineJobTool } from './define.js';
@@ -54,6 +54,8 @@ export const generateKeyframes = defineJobTool({
   ui: 'player',
   waitsByDefault: true,
   async handle(args, call) {
+    // Loaded on the first call: a start only lists the tool.
+    const { makeKeyframes, keyframesText } = await import('../studio/keyframes.js');
     const reply = await makeKeyframes(studioOf(call), boardCall(call), args);
     return { text: keyframesText(reply, call.app.config.maxWaitS), structured: reply };
   },

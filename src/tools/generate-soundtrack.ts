@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { promptField } from '../models/fields.js';
-import { makeSoundtrack, SOUNDTRACK_SECONDS, soundtrackText, soundtrackViewShape } from '../studio/soundtracks.js';
+import { SOUNDTRACK_SECONDS, soundtrackViewShape } from '../studio/soundtrack-shapes.js';
 import { confirmQuoteArg, waitSecondsArg } from './args.js';
 import { boardCall } from './call.js';
 import { defineJobTool } from './define.js';
@@ -32,6 +32,8 @@ export const generateSoundtrack = defineJobTool({
   annotations: { readOnlyHint: false, destructiveHint: false, idempotentHint: true, openWorldHint: true },
   waitsByDefault: true,
   async handle(args, call) {
+    // Loaded on the first call: a start only lists the tool.
+    const { makeSoundtrack, soundtrackText } = await import('../studio/soundtracks.js');
     const view = await makeSoundtrack(studioOf(call), boardCall(call), args);
     return { text: soundtrackText(view, call.app.config.maxWaitS), structured: view };
   },

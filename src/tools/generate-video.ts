@@ -2,7 +2,6 @@ import { z } from 'zod';
 import { clipName } from '../models/clip.js';
 import { DEFAULT_MODEL } from '../models/registry.js';
 import { engineClip } from '../preflight/engine.js';
-import { preflightImages } from '../preflight/preflight.js';
 import { explainUrlRequired } from '../preflight/url-required.js';
 import { phaseOf } from '../jobs/phase.js';
 import { defineJobTool } from './define.js';
@@ -46,6 +45,8 @@ export const generateVideo = defineJobTool({
     const { engine, input } = engineClip(clip);
     // RunComfy's live schema of the engine, as today: its drift refuses, its published frame rules are checked.
     const live = await call.live.check(engine, [{ body: input }], call.signal);
+    // Loaded on the first call: a start only lists the tool.
+    const { preflightImages } = await import('../preflight/preflight.js');
     const { checks, submit, record, sha256, notes } = await preflightImages(live, input, await call.app.imageSources(), call.signal, (f) =>
       clipName(engine, f),
     );

@@ -10,7 +10,7 @@ import { describe, expect } from 'vitest';
 import { RUNCOMFY_STATE } from '../src/jobs/phase.js';
 import { jobSummarySchema } from '../src/jobs/summary.js';
 import { cutFileName } from '../src/storyboards/show.js';
-import { boardViewShape, shotViewSchema, takeViewSchema } from '../src/storyboards/view.js';
+import { boardViewShape, shotViewSchema, takeViewSchema } from '../src/storyboards/view-shape.js';
 import { formatBytes, roundUsd } from '../src/util/format.js';
 import { call, ROOT, textOf } from './helpers.js';
 import { labTest } from './lab.js';

@@ -1,7 +1,8 @@
 /**
  * Storyboards as resources: the list, and one board by storyboard_id with its
  * plan (every shot's inputs), where each shot stands, and its files (clips,
- * film, contact sheet).
+ * film, contact sheet). The view (storyboards/view.ts) loads on the first
+ * read: no start needs it.
  */
 import { ResourceTemplate, type McpServer } from '@modelcontextprotocol/sdk/server/mcp.js';
 import type { AppContext } from '../context.js';
@@ -9,11 +10,11 @@ import { atCut } from '../ledger/records.js';
 import { processAlive, shotStates } from '../storyboards/shots.js';
 import { loadSlice, STORYBOARDS_URI, storyboardUri } from '../storyboards/show.js';
 import { boardTakes } from '../storyboards/takes.js';
-import { boardView, takeWithInputs } from '../storyboards/view.js';
 import { LIST_LIMIT, completeIds, listFromLedger, readFromLedger } from './read.js';
 
 export function registerStoryboardResources(server: McpServer, app: AppContext): void {
   const describe = async (id: string) => {
+    const { boardView, takeWithInputs } = await import('../storyboards/view.js');
     const slice = await loadSlice(app.ledger, id);
     const { board } = slice;
     const view = boardView(board, shotStates(slice, processAlive), slice, app.config.maxWaitS).structured;
@@ -45,8 +46,9 @@ export function registerStoryboardResources(server: McpServer, app: AppContext):
       mimeType: 'application/json',
     },
     (uri) =>
-      readFromLedger(app, uri, async () =>
-        Promise.all(
+      readFromLedger(app, uri, async () => {
+        const { boardView } = await import('../storyboards/view.js');
+        return Promise.all(
           (await app.ledger.boards({ limit: LIST_LIMIT })).items.map(async (b) => {
             const slice = (await app.ledger.slice(b.storyboard_id)) ?? { board: b, jobs: [], pending: [] };
             const view = boardView(b, shotStates({ ...slice, board: b }, processAlive), slice, app.config.maxWaitS).structured;
@@ -60,8 +62,8 @@ export function registerStoryboardResources(server: McpServer, app: AppContext):
               film: view.film?.path,
             };
           }),
-        ),
-      ),
+        );
+      }),
   );
 
   server.registerResource(

@@ -17,7 +17,7 @@ import { BoardProgress } from './progress.js';
 import { reviseBoard, type ReviseArgs } from './revise.js';
 import { loadBoard } from './show.js';
 import { submitShots, type Resubmit } from './submit.js';
-import type { BoardView } from './view.js';
+import type { BoardView } from './view-shape.js';
 
 /** What a call that makes or moves a film keeps: the clips saved, and the film stitched once every shot is done. */
 type SaveArgs = Pick<FinishArgs, 'download' | 'stitch'>;

@@ -6,7 +6,8 @@ import { stitchFilm } from './film.js';
 import type { BoardProgress } from './progress.js';
 import { settleShots } from './settle.js';
 import { processAlive, shotStates } from './shots.js';
-import { boardView, type BoardView } from './view.js';
+import { boardView } from './view.js';
+import type { BoardView } from './view-shape.js';
 
 /**
  * What a call that finishes a cut asked for: its clips saved, its film stitched; the cut's sheet being made

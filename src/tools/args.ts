@@ -2,7 +2,7 @@
 import { z } from 'zod';
 import { typeError } from '../models/fields.js';
 import { REQUEST_ID_PATTERN } from '../runcomfy/ids.js';
-import { boardViewShape } from '../storyboards/view.js';
+import { boardViewShape } from '../storyboards/view-shape.js';
 
 // The client checks ids against the same pattern before they go into a URL; here they are checked before anything runs.
 export const requestIdSchema = z

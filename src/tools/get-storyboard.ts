@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { storyboardIdSchema } from '../storyboards/show.js';
-import { boardViewShape } from '../storyboards/view.js';
+import { boardViewShape } from '../storyboards/view-shape.js';
 import { boardCall } from './call.js';
 import { defineJobTool } from './define.js';
 import { confirmQuoteArg, downloadArg, stitchArg, waitSecondsArg } from './args.js';

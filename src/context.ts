@@ -3,7 +3,7 @@
  * clock, the ledger, and the services built from them, each once (the job
  * service, the approval path, the storyboard service). Those are loaded
  * on first use (dynamic import), so starting up and listing tools never pays
- * for undici or sharp.
+ * for undici or sharp, nor for the ledger's store.
  */
 import type { Config } from './config.js';
 import { KlingError, MISSING_TOKEN_MESSAGE, isKlingError } from './errors.js';
@@ -11,7 +11,7 @@ import type { Approval } from './costs/approval.js';
 import type { Jobs } from './jobs/jobs.js';
 import type { LiveSchemas } from './jobs/live-schemas.js';
 import type { PriceBook } from './costs/price.js';
-import { SqliteLedger } from './ledger/sqlite/ledger.js';
+import { LazySqliteLedger } from './ledger/sqlite/lazy.js';
 import type { LedgerStore } from './ledger/store.js';
 import { DEFAULT_MODEL } from './models/registry.js';
 import { AllowedFolders } from './preflight/allowed-folders.js';
@@ -59,8 +59,8 @@ export class AppContext {
     /** The clock of the ledger open's limit; a test drives a hung open with its own. */
     private readonly diskClock: Clock = systemClock,
   ) {
-    // The one place a store is chosen: every other unit speaks LedgerStore.
-    this.ledger = new SqliteLedger(config.stateDir, log);
+    // The one place a store is chosen: every other unit speaks LedgerStore. Its code loads with its open, not at start.
+    this.ledger = new LazySqliteLedger(config.stateDir, log);
     this.imageFolders = new AllowedFolders(config.imageDirs);
   }
 

@@ -7,20 +7,14 @@
  */
 import type { Config } from './config.js';
 import { KlingError, MISSING_TOKEN_MESSAGE, isKlingError } from './errors.js';
-import type { Approval } from './costs/approval.js';
-import type { Jobs } from './jobs/jobs.js';
-import type { LiveSchemas } from './jobs/live-schemas.js';
-import type { PriceBook } from './costs/price.js';
 import { LazySqliteLedger } from './ledger/sqlite/lazy.js';
 import type { LedgerStore } from './ledger/store.js';
-import { DEFAULT_MODEL } from './models/registry.js';
 import { AllowedFolders } from './preflight/allowed-folders.js';
 import type { ImageFetcher } from './preflight/fetch-image.js';
 import type { ImageSources } from './preflight/frames.js';
-import type { RunComfyClient } from './runcomfy/client.js';
-import type { Boards } from './storyboards/boards.js';
 import { systemClock, type Clock } from './util/clock.js';
 import type { Logger } from './util/log.js';
+import type { Upstream } from './upstream.js';
 
 /**
  * How long a call waits for the ledger to open. Opening is local file work that
@@ -30,17 +24,6 @@ import type { Logger } from './util/log.js';
  * a two-minute job must not declare a real open hung.
  */
 export const LEDGER_OPEN_LIMIT_MS = 5_000;
-
-export interface Upstream {
-  client: RunComfyClient;
-  jobs: Jobs;
-  prices: PriceBook;
-  /** The one approval path for paid work (costs/approval.ts). */
-  approval: Approval;
-  /** RunComfy's live input schemas, read once a day per model and checked before submitting (jobs/live-schemas.ts). */
-  live: LiveSchemas;
-  boards: Boards;
-}
 
 export class AppContext {
   readonly ledger: LedgerStore;
@@ -106,8 +89,11 @@ export class AppContext {
 
   /** The upstream client and job service; a tool that needs them fails here, clearly, without a token. */
   upstream(): Promise<Upstream> {
-    if (!this.config.token) return Promise.reject(new KlingError('missing_token', MISSING_TOKEN_MESSAGE));
-    this.upstreamUnits ??= this.buildUpstream(this.config.token);
+    const token = this.config.token;
+    if (!token) return Promise.reject(new KlingError('missing_token', MISSING_TOKEN_MESSAGE));
+    this.upstreamUnits ??= import('./upstream.js').then(({ buildUpstream }) =>
+      buildUpstream({ config: this.config, token, ledger: this.ledger, clock: this.clock, log: this.log, sources: () => this.imageSources() }),
+    );
     return this.upstreamUnits;
   }
 
@@ -129,75 +115,6 @@ export class AppContext {
         return { path: kf.file.path, url: kf.url };
       },
     };
-  }
-
-  private async buildUpstream(token: string): Promise<Upstream> {
-    const [
-      { RunComfyClient, createAgent },
-      { Downloader },
-      { Jobs },
-      { LiveSchemas },
-      { Waiter },
-      { PriceBook },
-      { Approval },
-      { SubmissionRecord },
-      { Boards },
-    ] = await Promise.all([
-      import('./runcomfy/client.js'),
-      import('./jobs/downloads.js'),
-      import('./jobs/jobs.js'),
-      import('./jobs/live-schemas.js'),
-      import('./polling/wait.js'),
-      import('./costs/price.js'),
-      import('./costs/approval.js'),
-      import('./jobs/submission-record.js'),
-      import('./storyboards/boards.js'),
-    ]);
-    const agent = createAgent(this.config.httpTimeoutMs);
-    const client = new RunComfyClient({
-      baseUrl: this.config.baseUrl,
-      accountBaseUrl: this.config.accountBaseUrl,
-      token,
-      clock: this.clock,
-      readsPerSecond: this.config.upstreamRps,
-      dispatcher: agent,
-      onRetry: (what, err, ms) => this.log.info(`retrying ${what} in ${Math.round(ms)} ms: ${(err as Error).message}`),
-    });
-    const waiter = new Waiter(client, this.clock, this.config.poll);
-    const downloader = new Downloader(this.config.outputDir, agent, this.clock);
-    const override = { model: DEFAULT_MODEL.id, perSecondUsd: this.config.pricePerSecondUsd };
-    const prices = new PriceBook((model, signal) => client.modelInfo(model, signal), override, this.clock, this.log);
-    const approval = new Approval({
-      prices,
-      ledger: this.ledger,
-      clock: this.clock,
-      settings: { spendLimitUsd: this.config.spendLimitUsd, confirmAboveUsd: this.config.confirmAboveUsd },
-      balance: (signal) => client.balance(signal),
-      log: this.log,
-    });
-    const submissions = new SubmissionRecord(this.ledger, approval.limit, this.clock, this.log);
-    const jobs = new Jobs({
-      client,
-      waiter,
-      downloader,
-      ledger: this.ledger,
-      submissions,
-      expectedRunMs: this.config.poll.expectedRunMs,
-      clock: this.clock,
-      log: this.log,
-    });
-    const live = new LiveSchemas({ client, ledger: this.ledger, clock: this.clock, log: this.log });
-    const boards = new Boards({
-      ledger: this.ledger,
-      jobs,
-      approval,
-      live,
-      sources: () => this.imageSources(),
-      clock: this.clock,
-      log: this.log,
-      settings: { outputDir: this.config.outputDir, maxWaitS: this.config.maxWaitS, allowPrivateUrls: this.config.allowPrivateUrls },
-    });
-    return { client, jobs, prices, approval, live, boards };
   }
 }
 

@@ -7,6 +7,7 @@
  */
 import type { Config } from './config.js';
 import { KlingError, MISSING_TOKEN_MESSAGE, isKlingError } from './errors.js';
+import { madeAsset } from './jobs/assets.js';
 import { LazySqliteLedger } from './ledger/sqlite/lazy.js';
 import type { LedgerStore } from './ledger/store.js';
 import { AllowedFolders } from './preflight/allowed-folders.js';
@@ -110,7 +111,6 @@ export class AppContext {
       fetcher: await this.imageFetcher(),
       ...(this.config.localImages && { local: this.imageFolders }),
       keyframe: async (id) => {
-        const { madeAsset } = await import('./jobs/assets.js');
         const kf = await madeAsset(this.ledger, 'keyframe', id, id);
         return { path: kf.file.path, url: kf.url };
       },

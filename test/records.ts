@@ -1,6 +1,7 @@
 /** Ledger records for pure unit tests, folded from events the way the ledger folds its lines: no file, no server. */
 import { spendSince, type SpendView } from '../src/costs/spend.js';
-import { jobCostUsd, Records, type BoardRecord, type BoardSlice, type JobRecord, type LedgerEvent, type RecordedInput } from '../src/ledger/records.js';
+import { Records } from '../src/ledger/events.js';
+import { jobCostUsd, type BoardRecord, type BoardSlice, type JobRecord, type LedgerEvent, type RecordedInput } from '../src/ledger/records.js';
 
 export const T0 = Date.UTC(2026, 0, 1, 12);
 export const at = (s: number) => T0 + s * 1000;

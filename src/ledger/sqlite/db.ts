@@ -28,7 +28,7 @@ export const WAL_FOLD_BYTES = 16 * 1024 * 1024;
 
 /*
  * events: the audit trail, append-only. jobs, boards, pending: each record as
- * the fold (records.ts) leaves it, a JSON document beside the columns the
+ * the fold (events.ts) leaves it, a JSON document beside the columns the
  * queries filter and sort on; `seq` is the last event that changed a row.
  * job_totals keeps the count and cost of the jobs in each phase, so a count
  * or an all-time spend is one small read, not a scan of every job.

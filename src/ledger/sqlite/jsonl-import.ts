@@ -8,7 +8,7 @@
 import { closeSync, existsSync, openSync, readSync } from 'node:fs';
 import { StringDecoder } from 'node:string_decoder';
 import type { Logger } from '../../util/log.js';
-import { ledgerSchemas, Records, type LedgerEvent } from '../records.js';
+import { eventSchema, Records, type LedgerEvent } from '../events.js';
 import type { Rows } from './rows.js';
 
 export const LEGACY_FILE = 'jobs.jsonl';
@@ -28,13 +28,12 @@ export function* readLegacy(file: string, log: Logger): Generator<LedgerEvent> {
     const buffer = Buffer.alloc(READ_BYTES);
     let rest = '';
     let lineNo = 0;
-    const events = ledgerSchemas().event;
     const parse = (line: string): LedgerEvent | undefined => {
       lineNo++;
       if (!line.trim()) return undefined;
-      let parsed: ReturnType<typeof events.safeParse> | undefined;
+      let parsed: ReturnType<typeof eventSchema.safeParse> | undefined;
       try {
-        parsed = events.safeParse(JSON.parse(line));
+        parsed = eventSchema.safeParse(JSON.parse(line));
       } catch {
         parsed = undefined;
       }

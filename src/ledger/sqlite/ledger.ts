@@ -22,16 +22,8 @@ import { KlingError } from '../../errors.js';
 import type { Logger } from '../../util/log.js';
 import { makeDir } from '../../util/make-dir.js';
 import { Semaphore } from '../../util/semaphore.js';
-import {
-  type AssetRecords,
-  BOARD_EVENTS,
-  ledgerSchemas,
-  type BoardRecord,
-  type BoardSlice,
-  type EventOf,
-  type JobRecord,
-  type LedgerEvent,
-} from '../records.js';
+import { BOARD_EVENTS, boardDocSchema, jobDocSchema, pendingDocSchema, type EventOf, type LedgerEvent } from '../events.js';
+import type { AssetRecords, BoardRecord, BoardSlice, JobRecord } from '../records.js';
 import type { AssetQuery, JobQuery, LedgerChange, LedgerSpend, LedgerStore, LedgerTx, ModelRead, Page, StoredQuote } from '../store.js';
 import { ASSET_ID, ASSET_KEY, openDb, openError, scalar, type Db } from './db.js';
 import { LEGACY_FILE, importEvents, readLegacy } from './jsonl-import.js';
@@ -173,14 +165,14 @@ export class SqliteLedger implements LedgerStore {
       const params = query.phases ?? [];
       const total = Number(scalar(db.prepare(`SELECT coalesce(sum(n), 0) FROM job_totals WHERE ${where}`), ...params));
       const page = this.page(db, { table: 'jobs', id: 'request_id', sort: 'sort_at', where, params }, query);
-      return { ...page, items: page.items.map((d) => parseDoc(ledgerSchemas().jobDoc, d)), total };
+      return { ...page, items: page.items.map((d) => parseDoc(jobDocSchema, d)), total };
     });
   }
 
   boards(query: { limit: number; cursor?: string }): Promise<Page<BoardRecord>> {
     return this.read((db) => {
       const page = this.page(db, { table: 'boards', id: 'storyboard_id', sort: 'created_at', where: '1', params: [] }, query);
-      return { ...page, items: page.items.map((d) => parseDoc(ledgerSchemas().boardDoc, d)) };
+      return { ...page, items: page.items.map((d) => parseDoc(boardDocSchema, d)) };
     });
   }
 
@@ -304,7 +296,7 @@ export class SqliteLedger implements LedgerStore {
     if (!board) return undefined;
     const jobs = db.prepare('SELECT doc FROM jobs WHERE board_id = ? ORDER BY submitted_at, seq').pluck().all(id);
     const pending = db.prepare('SELECT doc FROM pending WHERE board_id = ? ORDER BY at').pluck().all(id);
-    return { board, jobs: jobs.map((d) => parseDoc(ledgerSchemas().jobDoc, d)), pending: pending.map((d) => parseDoc(ledgerSchemas().pendingDoc, d)) };
+    return { board, jobs: jobs.map((d) => parseDoc(jobDocSchema, d)), pending: pending.map((d) => parseDoc(pendingDocSchema, d)) };
   }
 
   private page(
@@ -365,12 +357,12 @@ function spendOf(db: Db, since: number): LedgerSpend {
     .prepare('SELECT doc FROM pending')
     .pluck()
     .all()
-    .map((d) => parseDoc(ledgerSchemas().pendingDoc, d));
+    .map((d) => parseDoc(pendingDocSchema, d));
   const boards = db
     .prepare('SELECT doc FROM boards WHERE closed = 0 AND untaken > 0 AND created_at >= ?')
     .pluck()
     .all(Number.isFinite(since) ? since : Number.MIN_SAFE_INTEGER)
-    .map((d) => parseDoc(ledgerSchemas().boardDoc, d));
+    .map((d) => parseDoc(boardDocSchema, d));
   const taken = db.prepare(`SELECT board_id, shot, ${CUT_OF('doc')} AS cut FROM jobs WHERE board_id = ?`);
   return {
     jobs: { usd: jobs.usd, jobs: jobs.n, unpriced: jobs.unpriced },
@@ -394,13 +386,13 @@ function assetsOf(db: Db, query: AssetQuery): AssetRecords {
     .prepare(`SELECT doc FROM jobs WHERE ${ASSET_ID} IN (${marks(ids)}) UNION SELECT doc FROM jobs WHERE ${ASSET_KEY} IN (${marks(keys)})`)
     .pluck()
     .all(...ids, ...keys)
-    .map((d) => parseDoc(ledgerSchemas().jobDoc, d))
+    .map((d) => parseDoc(jobDocSchema, d))
     .sort((a, b) => (a.submitted_at ?? 0) - (b.submitted_at ?? 0));
   const pending = db
     .prepare('SELECT doc FROM pending')
     .pluck()
     .all()
-    .map((d) => parseDoc(ledgerSchemas().pendingDoc, d))
+    .map((d) => parseDoc(pendingDocSchema, d))
     .filter((p) => p.input.asset && (ids.includes(p.input.asset.id) || keys.includes(p.input.asset.key)));
   return { jobs, pending };
 }

@@ -1,26 +1,12 @@
 /**
- * The ledger's rows: one event appended and folded (records.ts) into the row
+ * The ledger's rows: one event appended and folded (events.ts) into the row
  * of the job, storyboard or submission it changes, with that row's indexed
  * columns. Every write here runs inside the caller's transaction.
  */
 import { z } from 'zod';
 import { scalar, type Db } from './db.js';
-import {
-  entityOf,
-  foldBoard,
-  foldJob,
-  jobCostUsd,
-  jobPhase,
-  ledgerSchemas,
-  pendingOf,
-  renderSlots,
-  resolvedPending,
-  runTimeMs,
-  type BoardRecord,
-  type JobRecord,
-  type LedgerEvent,
-  type PendingSubmission,
-} from '../records.js';
+import { boardDocSchema, entityOf, foldBoard, foldJob, jobDocSchema, pendingDocSchema, pendingOf, resolvedPending, type LedgerEvent } from '../events.js';
+import { jobCostUsd, jobPhase, renderSlots, runTimeMs, type BoardRecord, type JobRecord, type PendingSubmission } from '../records.js';
 
 /** A stored document, read back: types at the edges. */
 export function parseDoc<T>(schema: z.ZodType<T>, text: unknown): T {
@@ -72,17 +58,17 @@ export class Rows {
 
   job(id: string): JobRecord | undefined {
     const doc = scalar(this.q.job, id);
-    return doc === undefined ? undefined : parseDoc(ledgerSchemas().jobDoc, doc);
+    return doc === undefined ? undefined : parseDoc(jobDocSchema, doc);
   }
 
   board(id: string): BoardRecord | undefined {
     const doc = scalar(this.q.board, id);
-    return doc === undefined ? undefined : parseDoc(ledgerSchemas().boardDoc, doc);
+    return doc === undefined ? undefined : parseDoc(boardDocSchema, doc);
   }
 
   pending(id: string): PendingSubmission | undefined {
     const doc = scalar(this.q.pending, id);
-    return doc === undefined ? undefined : parseDoc(ledgerSchemas().pendingDoc, doc);
+    return doc === undefined ? undefined : parseDoc(pendingDocSchema, doc);
   }
 
   /** Appends an event to the audit trail; returns its seq. `boardId` is the storyboard it touched besides its own id. */
@@ -102,7 +88,7 @@ export class Rows {
       if (entity.e.t === 'submitting') boardId = entity.e.board?.id;
       seq = this.append(e, boardId);
       if (entity.e.t === 'submitting') {
-        // As records.ts#sameShot: a new submission of a storyboard shot replaces one left in flight by a dead process.
+        // As events.ts#sameShot: a new submission of a storyboard shot replaces one left in flight by a dead process.
         if (entity.e.board) this.q.dropShot.run(entity.e.board.id, entity.e.board.shot, entity.e.board.cut ?? 1);
         this.putPending(pendingOf(entity.e));
       }

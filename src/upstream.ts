@@ -1,8 +1,7 @@
 /**
  * The services the tools work with, each built once from explicit dependencies: the RunComfy client, the job
  * service, the price book, the approval path, the live schemas and the storyboard service. context.ts loads this
- * module on the first call that needs RunComfy, as one piece: a start loads none of it, and the bin's bundle keeps
- * the code a start does load in fewer files.
+ * module on the first call that needs RunComfy, as one piece: a start loads none of it.
  */
 import type { Config } from './config.js';
 import { Approval } from './costs/approval.js';

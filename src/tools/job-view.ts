@@ -98,7 +98,7 @@ function summary(f: JobFacts, elapsed: number | undefined, error: string | undef
     lines.push(`Job ${f.requestId} is cancelled.`);
   } else {
     const where = f.phase === 'queued' && f.queuePosition !== undefined ? ` at queue position ${f.queuePosition}` : '';
-    lines.push(`Job ${f.requestId} is ${f.status}${where}${at}${f.waitedOut ? '; this call stopped waiting so your client does not time out' : ''}.`);
+    lines.push(`Job ${f.requestId} is ${f.status}${where}${at}${f.waitedOut ? ", and this call's wait ran out" : ''}.`);
   }
   const cost = costLine(f);
   if (cost) lines.push(cost);

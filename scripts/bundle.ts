@@ -21,6 +21,25 @@ import { packExtension, validateManifest } from '@anthropic-ai/mcpb';
 import sharp from 'sharp';
 import { MODEL_TOOLS } from '../src/tools/index.js';
 
+/**
+ * Runs an MCPB step and prints what it said only if it failed. The tools print their chatter with console.log even
+ * when all is well ("Icon validation warnings: Icon validation passed. Recommended size is 512×512", for a 512×512
+ * icon), twice per bundle.
+ */
+async function mcpbQuietly(step: () => boolean | Promise<boolean>): Promise<boolean> {
+  const said: unknown[][] = [];
+  const log = console.log;
+  console.log = (...args: unknown[]) => void said.push(args);
+  let ok = false;
+  try {
+    ok = await step();
+    return ok;
+  } finally {
+    console.log = log;
+    if (!ok) for (const args of said) console.error(...args);
+  }
+}
+
 export const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 /** Claude Desktop's platforms (macOS on Apple silicon and Intel, Windows, Linux), as `process.platform-arch`. */
 export const BUNDLE_PLATFORMS = ['darwin-arm64', 'darwin-x64', 'win32-x64', 'linux-x64'] as const;
@@ -213,8 +232,10 @@ export async function buildBundle(opts: BundleOptions = {}): Promise<{ file: str
     }
 
     // packExtension validates too, but says only "invalid": validate first so the reasons are printed.
-    if (!validateManifest(path.join(stage, 'manifest.json'))) throw new Error('manifest.json is not a valid MCPB manifest (reasons above).');
-    if (!(await packExtension({ extensionPath: stage, outputPath: outFile, silent: true }))) throw new Error('mcpb pack failed');
+    if (!(await mcpbQuietly(() => validateManifest(path.join(stage, 'manifest.json')))))
+      throw new Error('manifest.json is not a valid MCPB manifest (reasons above).');
+    if (!(await mcpbQuietly(() => packExtension({ extensionPath: stage, outputPath: outFile, silent: true }))))
+      throw new Error('mcpb pack failed (reasons above)');
   } finally {
     rmSync(stage, { recursive: true, force: true });
   }

@@ -66,7 +66,9 @@ async function oneClip(client: Client, sim: RunComfySimulator): Promise<number> 
   const frames = await demoKeyframes();
   const start = await imageSource(sim, 'start.png', startArg, frames.start);
   const end = await imageSource(sim, 'end.png', endArg, frames.end);
-  console.log(`Start frame: ${start}\nEnd frame:   ${end}\n`);
+  // A frame of the user's own is shown by its path too: the simulator can only fetch it from its own address.
+  const shown = (url: string, arg: string | undefined) => (arg && arg !== url ? `${path.resolve(invokedFrom, arg)} (served at ${url})` : url);
+  console.log(`Start frame: ${shown(start, startArg)}\nEnd frame:   ${shown(end, endArg)}\n`);
   const prompt = promptArg ?? '@Image1 the sun rises slowly over the sea until @Image2';
   const { result, text } = await callWithBar(client, 'generate_video', { prompt, start_image_url: start, end_image_url: end, duration: 5 });
   if (result.isError) {

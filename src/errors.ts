@@ -95,7 +95,8 @@ export function abortError(cause?: unknown): KlingError {
 export const TOKEN_SETUP =
   'Claude Desktop extension: Settings → Extensions → Kling O1 video (RunComfy) → RunComfy API token. ' +
   'JSON config (claude_desktop_config.json, .mcp.json, Cursor, VS Code): the "env" block of this server. ' +
-  'Claude Code: `claude mcp add kling-o1 -e RUNCOMFY_API_TOKEN=... -- node /absolute/path/to/kling-o1-mcp/dist/server.js`.';
+  // A name can be added only once: a server already added is removed first.
+  'Claude Code: `claude mcp remove kling-o1`, then `claude mcp add kling-o1 -e RUNCOMFY_API_TOKEN=... -- node /absolute/path/to/kling-o1-mcp/dist/server.js`.';
 
 export const MISSING_TOKEN_MESSAGE = `RUNCOMFY_API_TOKEN is not set. Create an API token in your RunComfy profile (Profile → API keys) and give it to this server, then restart it. ${TOKEN_SETUP}`;
 

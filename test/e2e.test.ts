@@ -69,6 +69,24 @@ describe.each(Object.keys(labs) as (keyof typeof labs)[])('the tools end to end,
     expect(textOf(r)).toContain('Video ready');
   });
 
+  it('an engine with sound (Kling 3.0 Pro, sound: true): one submission, the clip saved with its AAC sound', async ({ sim, frames, c }) => {
+    const before = sim.submissions;
+    const r = await call(c.client, 'generate_video', {
+      prompt: '@Image1 rings like a bell into @Image2',
+      start_image_url: frames.start,
+      end_image_url: frames.end,
+      model: 'kling/kling-3.0/pro/image-to-video',
+      sound: true,
+    });
+    expect(r.isError, textOf(r)).toBeFalsy();
+    expect(sim.submissions - before).toBe(1);
+    expect(r.structuredContent).toMatchObject({ status: 'completed', model: 'kling/kling-3.0/pro/image-to-video' });
+    const clip = await probeClip(r.structuredContent!.files![0]!.path);
+    expect(clip.codec).toBe('avc');
+    expect(clip.audio).toMatchObject({ codec: 'aac', sampleRate: 48_000 });
+    expect(Math.abs(clip.audio!.durationS - clip.durationS)).toBeLessThan(0.05);
+  });
+
   it('wait_seconds: 0 returns the request_id right after submitting; get_result waits for it', async ({ frames, c }) => {
     const r = await call(c.client, 'generate_video', {
       prompt: 'a walk',

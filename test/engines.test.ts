@@ -335,6 +335,23 @@ describe('boards on the engines', () => {
     expect(v.film!.audio).toMatchObject({ from: 'soundtrack' });
   });
 
+  test('a revision moving a shot to an engine with stricter frame rules checks its frames again, under those rules', async ({ shared, sim }) => {
+    // 250×200 px: Kling 3.0 publishes no frame rules; the seed wants more than 300 px a side.
+    const small = await Promise.all(['#aa3030', '#30aa30'].map(async (c, i) => sim.host(`small-${i}.png`, await image(250, 200, 'png', c), 'image/png')));
+    const shots = [{ prompt: 'a small lantern', start_image_url: small[0]!, end_image_url: small[1]! }];
+    const made = await call(shared.client, 'generate_storyboard', { model: 'kling-3.0-pro-image-to-video', shots, wait_seconds: 600 });
+    expect(made.structuredContent!.status, textOf(made)).toBe('completed');
+    const before = sim.submissions;
+    const moved = await call(shared.client, 'revise_storyboard', {
+      storyboard_id: made.structuredContent!.storyboard_id,
+      shots: [{ ...shots[0]!, model: 'kling-o1-image-to-video' }],
+      wait_seconds: 600,
+    });
+    expect(moved).toBeToolError('image_rejected');
+    expect(textOf(moved)).toMatch(/shot 1 start_image_url.*300 pixels/s);
+    expect(sim.submissions).toBe(before);
+  });
+
   test('a revision that changes a shot’s engine or its sound renders that shot alone; shots that name neither keep the board’s', async ({
     shared,
     sim,

@@ -225,9 +225,10 @@ export { textOf } from './tool-result.js';
 
 /**
  * Polls until cond holds: for a test waiting on another process or the simulator. Its real-time limit only bounds a
- * hang; never use it to assert how long something took (time that matters runs on a VirtualClock).
+ * hang; never use it to assert how long something took (time that matters runs on a VirtualClock). The default sits
+ * just under vitest's 30 s test timeout, so a hang still names its condition while a slow machine never meets it.
  */
-export async function until(cond: () => boolean | Promise<boolean>, ms = 10_000): Promise<void> {
+export async function until(cond: () => boolean | Promise<boolean>, ms = 25_000): Promise<void> {
   const end = Date.now() + ms;
   while (!(await cond())) {
     if (Date.now() > end) throw new Error('condition not met in time');

@@ -31,7 +31,7 @@ describe('jobView', () => {
   it('a wait that ran out says so, and tells how to go on waiting', () => {
     const { structured, text } = jobView(facts({ waitedOut: true }));
     expect(structured.done).toBe(false);
-    expect(text).toContain('Job abc is in_progress after 30 s; this call stopped waiting so your client does not time out.');
+    expect(text).toContain("Job abc is in_progress after 30 s, and this call's wait ran out.");
     expect(structured.next_step).toBe(
       'The job keeps running upstream (30 s so far). Call get_result with {"request_id":"abc","wait_seconds":50} to wait for the video.',
     );

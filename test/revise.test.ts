@@ -343,7 +343,7 @@ describe('revisions at once, in two server processes, and a server killed mid-re
       sim.inject({ route: 'submit', delayMs: 3_000, reset: 'before-headers' });
       const doomed = await spawn();
       const pending = call(doomed.client, 'revise_storyboard', { storyboard_id: id, shots: next, wait_seconds: 60 }).catch(() => undefined);
-      await until(() => sent() === sentBefore + 2, 20_000);
+      await until(() => sent() === sentBefore + 2);
       process.kill(doomed.transport.pid!, 'SIGKILL');
       await pending;
       sim.clearFaults();

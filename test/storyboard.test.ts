@@ -290,7 +290,7 @@ describe('a storyboard survives its server being killed mid-submission', () => {
       sim.inject({ route: 'submit', delayMs: 3_000, reset: 'before-headers' });
       const first = await spawn();
       const pending = call(first.client, 'generate_storyboard', { shots, wait_seconds: 60 }).catch(() => undefined);
-      await until(() => sim.requests.filter((r) => r.route === 'submit').length === 3, 20_000);
+      await until(() => sim.requests.filter((r) => r.route === 'submit').length === 3);
       process.kill(first.transport.pid!, 'SIGKILL');
       await pending;
       sim.clearFaults();

@@ -57,8 +57,9 @@ export interface JobFacts {
   estimateUsd?: number;
   chargedUsd?: number;
   upstreamError?: unknown;
-  /** What the job makes, when the ledger knows the job. */
+  /** What the job makes, and the model (RunComfy id) that makes it, when the ledger knows the job. */
   kind?: OutputKind;
+  model?: string;
   /** Set when saving failed; the remote URLs in `output` still work. */
   downloadError?: string;
   /** The call waited and its budget ran out. */
@@ -230,6 +231,7 @@ export class Jobs {
     return {
       requestId,
       kind: job?.kind,
+      model: job?.model,
       output: job?.output,
       files: job?.files,
       submittedAt: job?.submitted_at,

@@ -127,10 +127,11 @@ export async function reviseBoard(deps: BoardsDeps, call: BoardCall, args: Revis
  * Every shot of the new list on its engine (its own, else the board's), and
  * every frame ready to send with the digest of its bytes, checked against the
  * rules of the engine it goes to as RunComfy serves it today. An https URL the
- * board already checked keeps its recorded digest and is not fetched again;
- * any other frame (a new URL, a local file, a data: URI) is read and checked,
- * since only its bytes say whether it is the same image. What the live schemas
- * refuse is asked once the renders are known.
+ * board already checked for the same engine keeps its recorded digest and is not
+ * fetched again; any other frame (a new URL, a local file, a data: URI, or a URL
+ * moving to another engine, whose rules may be stricter) is read and checked,
+ * since only its bytes say whether it is the same image and passes. What the live
+ * schemas refuse is asked once the renders are known.
  */
 async function readyShots(
   deps: BoardsDeps,
@@ -148,28 +149,30 @@ async function readyShots(
     { model: board.model, sound: board.sound },
   );
   const live = await liveEngines(deps, call.signal, engines.values());
-  const refs = [...engines].flatMap(([i, s]) => frameRefs(i, s, live)).filter((r) => !known.has(r.ref));
+  const refs = [...engines].flatMap(([i, s]) => frameRefs(i, s, live).filter((r) => !known.has(knownKey(s.engine.id, r.ref))));
   const read =
     refs.length === 0
       ? new Map()
       : await checkRefs(deps, call, refs, `the revision of storyboard ${board.storyboard_id}`, (image, sha) =>
           keepThumbnail(deps.settings.outputDir, image, sha),
         );
-  const frame = (ref: string): ReadyFrame => read.get(ref) ?? { send: ref, record: ref, sha256: known.get(ref)! };
+  const frame = (engine: string, ref: string): ReadyFrame => read.get(ref) ?? { send: ref, record: ref, sha256: known.get(knownKey(engine, ref))! };
   return {
-    checked: new Map([...engines].map(([i, s]) => [i, readyShot(s, frame(s.shot.start_image_url), frame(s.shot.end_image_url))])),
+    checked: new Map([...engines].map(([i, s]) => [i, readyShot(s, frame(s.engine.id, s.shot.start_image_url), frame(s.engine.id, s.shot.end_image_url))])),
     refuseDrift: (renders) => refuseDrift(live, new Map(renders.map((i) => [i, engines.get(i)!]))),
   };
 }
 
-/** https URLs this board has checked, with the digest of what they served then. */
+const knownKey = (engine: string, url: string) => `${engine} ${url}`;
+
+/** https URLs this board has checked, by the engine they were checked for (knownKey), with the digest of what they served then. */
 function knownUrls(board: BoardRecord, inputs: JobInput[]): Map<string, string> {
   const known = new Map<string, string>();
   for (const input of [...board.cuts.flatMap((c) => c.shots), ...inputs]) {
     for (const f of FRAME_FIELDS) {
       const sha = input.image_sha256?.[f];
       const ref = input[f];
-      if (sha && typeof ref === 'string' && /^https?:\/\//i.test(ref)) known.set(ref, sha);
+      if (sha && typeof ref === 'string' && /^https?:\/\//i.test(ref)) known.set(knownKey(engineIdOf(input), ref), sha);
     }
   }
   return known;

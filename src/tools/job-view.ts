@@ -7,6 +7,7 @@ import { z } from 'zod';
 import { DEFAULT_MAX_WAIT_S } from '../config.js';
 import { OUTPUT_KINDS, type OutputKind } from '../models/model.js';
 import { modelOutputSchema, outputUrls } from '../models/output.js';
+import { modelById } from '../models/registry.js';
 import { formatBytes, formatUsd, roundUsd } from '../util/format.js';
 import { mimeFromUrl } from '../util/media-types.js';
 import type { JobFacts } from '../jobs/jobs.js';
@@ -21,6 +22,7 @@ export const jobViewShape = {
   status: z.string().describe("RunComfy's state string: in_queue, in_progress, completed, cancelled (or another state it reports)"),
   done: z.boolean().describe('true once the job has ended (completed, cancelled or failed)'),
   kind: z.enum(OUTPUT_KINDS).optional().describe('what the job makes: video, image or audio'),
+  model: z.string().optional().describe('the model that runs it (RunComfy id)'),
   queue_position: z.number().optional(),
   output: modelOutputSchema.optional().describe('the API output object, once completed'),
   files: z.array(savedFileSchema).optional().describe('local copies of the outputs'),
@@ -44,6 +46,7 @@ export function jobView(f: JobFacts, waitS = DEFAULT_MAX_WAIT_S): ToolReply<JobV
     status: f.status,
     done,
     ...(f.kind && { kind: f.kind }),
+    ...(f.model && { model: f.model }),
     ...(f.queuePosition !== undefined && { queue_position: f.queuePosition }),
     ...(f.output && { output: f.output }),
     ...(f.files?.length && { files: f.files }),
@@ -84,7 +87,8 @@ function summary(f: JobFacts, elapsed: number | undefined, error: string | undef
   if (f.phase === 'completed' && outputUrls(f.output).length === 0) {
     lines.push(`Job ${f.requestId} is completed${at}, but no output URL is known yet.`);
   } else if (f.phase === 'completed') {
-    lines.push(`${KIND_WORD[f.kind ?? 'video']} ready (request_id ${f.requestId})${at}.`);
+    const by = f.model ? `, ${modelById(f.model)?.title ?? f.model}` : '';
+    lines.push(`${KIND_WORD[f.kind ?? 'video']} ready (request_id ${f.requestId}${by})${at}.`);
     for (const { url, kind } of outputUrls(f.output)) lines.push(`${KIND_WORD[kind]} URL: ${url}`);
     for (const file of f.files ?? []) lines.push(`Saved to: ${file.path} (${formatBytes(file.bytes)}, sha256 ${file.sha256.slice(0, 12)}…)`);
     if (f.downloadError) lines.push(`Not saved locally: ${f.downloadError} The URL above still works; get_result tries the download again.`);
@@ -94,7 +98,7 @@ function summary(f: JobFacts, elapsed: number | undefined, error: string | undef
     lines.push(`Job ${f.requestId} is cancelled.`);
   } else {
     const where = f.phase === 'queued' && f.queuePosition !== undefined ? ` at queue position ${f.queuePosition}` : '';
-    lines.push(`Job ${f.requestId} is ${f.status}${where}${at}${f.waitedOut ? '; this call stopped waiting so your client does not time out' : ''}.`);
+    lines.push(`Job ${f.requestId} is ${f.status}${where}${at}${f.waitedOut ? ", and this call's wait ran out" : ''}.`);
   }
   const cost = costLine(f);
   if (cost) lines.push(cost);

@@ -20,6 +20,8 @@ export function phaseOf(state: string): Phase {
     case 'in_queue':
     case 'queued':
     case 'pending':
+    // Ours: accepted (a request_id exists), not checked since; a new job waits in the queue.
+    case 'submitted':
       return 'queued';
     case 'in_progress':
     case 'running':

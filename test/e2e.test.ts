@@ -98,6 +98,8 @@ describe.each(Object.keys(labs) as (keyof typeof labs)[])('the tools end to end,
     expect(r.isError).toBeFalsy();
     const id = r.structuredContent!.request_id as string;
     expect(r.structuredContent!.done).toBe(false);
+    // RunComfy's submit answer carries no state, so none is claimed: the job is sent, not yet seen queued.
+    expect(r.structuredContent!.status).toBe('submitted');
     expect(textOf(r)).toContain('get_result');
     const st = await call(c.client, 'check_status', { request_id: id });
     expect(['in_queue', 'in_progress', 'completed']).toContain(st.structuredContent!.status);

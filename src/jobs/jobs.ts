@@ -156,8 +156,10 @@ export class Jobs {
       this.log.info(
         `submitted ${res.request_id} (${length}${model.makes} of ${model.id}${options.board ? `, shot ${options.board.shot} of storyboard ${options.board.id}` : ''})`,
       );
-      // A new job is queued; RunComfy may say so itself.
-      return { requestId: res.request_id, at, status: res.status ?? 'in_queue' };
+      // RunComfy's submit answer documents no state: unless it gives one (then it is a state seen, and recorded),
+      // the job is only "submitted" until someone asks, as list_jobs says too.
+      if (res.status) await this.observe(res.request_id, { status: res.status, phase: phaseOf(res.status), at });
+      return { requestId: res.request_id, at, status: res.status ?? 'submitted' };
     } catch (err) {
       if (isKlingError(err, 'submit_outcome_unknown')) await this.submissions.unknown(reserved, err.message);
       else await this.submissions.failed(reserved, err instanceof Error ? err.message : String(err));

@@ -20,6 +20,7 @@ export function phaseOf(state: string): Phase {
     case 'in_queue':
     case 'queued':
     case 'pending':
+    case 'submitted': // ours: sent (a request_id exists), not checked since; a new job waits in the queue
       return 'queued';
     case 'in_progress':
     case 'running':

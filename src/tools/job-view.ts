@@ -19,7 +19,9 @@ import type { ToolReply } from '../calls/respond.js';
 
 export const jobViewShape = {
   request_id: z.string(),
-  status: z.string().describe("RunComfy's state string: in_queue, in_progress, completed, cancelled (or another state it reports)"),
+  status: z
+    .string()
+    .describe("RunComfy's state string: in_queue, in_progress, completed, cancelled (or another state it reports); submitted: sent, not checked yet"),
   done: z.boolean().describe('true once the job has ended (completed, cancelled or failed)'),
   kind: z.enum(OUTPUT_KINDS).optional().describe('what the job makes: video, image or audio'),
   model: z.string().optional().describe('the model that runs it (RunComfy id)'),

@@ -90,13 +90,20 @@ function startInOneChunk(root, first) {
   const start = new Set([...startFiles].flatMap((file) => Object.keys(outputs[file].inputs)).filter(ours));
   const entries = Object.values(outputs).flatMap((output) => (output.entryPoint ? [output.entryPoint] : []));
   const onUse = new Set(entries.filter((entry) => ours(entry) && !start.has(entry)));
-  const imports = [...start].map((input) => `\nimport ${JSON.stringify(path.join(root, input))};`).join('');
+  // Relative specifiers with forward slashes: what an import takes on every system (a Windows path would not do).
+  const importsFrom = (file) =>
+    [...start]
+      .map((input) => {
+        const spec = path.relative(path.dirname(file), path.join(root, input)).split(path.sep).join('/');
+        return `\nimport ${JSON.stringify(spec.startsWith('.') ? spec : `./${spec}`)};`;
+      })
+      .join('');
   return {
     name: 'start-in-one-chunk',
     setup(build) {
       build.onLoad({ filter: /[\\/]src[\\/].*\.ts$/ }, (args) => {
         if (!onUse.has(path.relative(root, args.path).split(path.sep).join('/'))) return undefined;
-        return { contents: readFileSync(args.path, 'utf8') + imports, loader: 'ts' };
+        return { contents: readFileSync(args.path, 'utf8') + importsFrom(args.path), loader: 'ts' };
       });
     },
   };

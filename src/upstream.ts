@@ -15,6 +15,7 @@ import { DEFAULT_MODEL } from './models/registry.js';
 import { Waiter } from './polling/wait.js';
 import type { ImageSources } from './preflight/frames.js';
 import { RunComfyClient, createAgent } from './runcomfy/client.js';
+import { sharedModelPages } from './runcomfy/model-pages.js';
 import { Boards } from './storyboards/boards.js';
 import type { Clock } from './util/clock.js';
 import type { Logger } from './util/log.js';
@@ -54,7 +55,8 @@ export function buildUpstream({ config, token, ledger, clock, log, sources }: Up
   const waiter = new Waiter(client, clock, config.poll);
   const downloader = new Downloader(config.outputDir, agent, clock);
   const override = { model: DEFAULT_MODEL.id, perSecondUsd: config.pricePerSecondUsd };
-  const prices = new PriceBook((model, signal) => client.modelInfo(model, signal), override, clock, log);
+  const modelInfo = sharedModelPages((model, signal) => client.modelInfo(model, signal), clock);
+  const prices = new PriceBook(modelInfo, override, clock, log);
   const approval = new Approval({
     prices,
     ledger,
@@ -74,7 +76,7 @@ export function buildUpstream({ config, token, ledger, clock, log, sources }: Up
     clock,
     log,
   });
-  const live = new LiveSchemas({ client, ledger, clock, log });
+  const live = new LiveSchemas({ client: { modelInfo }, ledger, clock, log });
   const boards = new Boards({
     ledger,
     jobs,

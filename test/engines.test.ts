@@ -237,6 +237,20 @@ describe("RunComfy's live schema of each engine", () => {
     }
   });
 
+  test('one read of a model page serves its live schema and its price: a call on an engine whose price is not published asks once', async ({
+    sim,
+    connect,
+    clip,
+  }) => {
+    const O3 = 'kling/kling-video-o3/pro/image-to-video';
+    const c = await connect();
+    const before = reads(sim, O3);
+    const r = await call(c.client, 'generate_video', clip({ model: 'kling-o3-pro-image-to-video', wait_seconds: 0 }));
+    expect(r.isError, textOf(r)).toBeFalsy();
+    expect(textOf(r)).toMatch(/about \$\d+\.\d\d expected/);
+    expect(reads(sim, O3)).toBe(before + 1);
+  });
+
   test('read at most once a day per model, across processes sharing a ledger; a read that fails blocks nothing', async ({ sim, connect, clip }) => {
     const [a, b] = [await connect(), await connect()];
     const before = reads(sim, PRO);

@@ -223,8 +223,36 @@ describe('a batch cut short by a killed server', () => {
     const prompts = [...sim.jobs.values()].map((j) => String(j.input.prompt));
     expect(new Set(prompts).size).toBe(prompts.length);
     // Each keyframe is made (or, if the kill fell between its reservation and RunComfy's answer, said to be in flight).
-    for (const k of keyframes) expect(['made', 'reused', 'being submitted by another call']).toContain(k.status);
+    for (const k of keyframes) expect(['made', 'reused', 'outcome_unknown']).toContain(k.status);
   });
+
+  processes(
+    'an item whose server was killed before RunComfy answered is outcome_unknown, not in flight forever; new: true makes another',
+    async ({ sim, spawn }) => {
+      // RunComfy takes the request (a job, and a charge, exist) but its answer never reaches the first server.
+      let answer!: () => void;
+      sim.planNext({ queueMs: 200, runMs: 500 }, { queueMs: 200, runMs: 500 });
+      sim.inject({ route: 'submit', afterProcessing: true, release: new Promise<void>((r) => (answer = r)) });
+      const args = { prompt: 'rain on a tin roof, slow piano', seconds: 10, wait_seconds: 30 };
+      const before = sim.submissions;
+      const first = await spawn();
+      const cut = call(first.client, 'generate_soundtrack', args).catch(() => undefined);
+      await until(() => sim.submissions === before + 1);
+      process.kill(first.transport.pid!, 'SIGKILL');
+      await cut;
+      answer();
+
+      const second = await spawn();
+      const r = await call(second.client, 'generate_soundtrack', args);
+      expect(r.structuredContent, textOf(r)).toMatchObject({ status: 'outcome_unknown' });
+      expect(r.structuredContent!.error).toMatch(/stopped before RunComfy answered.*`new: true`.*may pay for it twice/);
+      expect(textOf(r)).toMatch(/add new: true to make another/);
+      expect(sim.submissions).toBe(before + 1);
+      const again = await call(second.client, 'generate_soundtrack', { ...args, new: true });
+      expect(again.structuredContent, textOf(again)).toMatchObject({ status: 'made' });
+      expect(sim.submissions).toBe(before + 2);
+    },
+  );
 });
 
 describe('prices and frame rules of keyframes', () => {

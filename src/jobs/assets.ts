@@ -9,6 +9,7 @@ import { KlingError } from '../errors.js';
 import { jobPhase, type AssetRecords, type JobRecord, type PendingSubmission, type SavedFile } from '../ledger/records.js';
 import type { LedgerStore } from '../ledger/store.js';
 import { outputUrls } from '../models/output.js';
+import { writerAlive } from '../util/process-instance.js';
 
 export type AssetKind = 'keyframe' | 'soundtrack';
 const PREFIX: Record<AssetKind, string> = { keyframe: 'kf', soundtrack: 'st' };
@@ -48,7 +49,12 @@ export async function madeAsset(ledger: Pick<LedgerStore, 'assets'>, kind: Asset
   const job = found.jobs.find((j) => j.input?.asset?.id === id);
   const tool = TOOL[kind];
   if (!job) {
-    const inFlight = found.pending.length > 0 ? ' It is still being submitted: call again in a moment.' : '';
+    const pending = found.pending.find((p) => p.input.asset?.id === id);
+    const inFlight = !pending
+      ? ''
+      : writerAlive(pending)
+        ? ' It is still being submitted: call again in a moment.'
+        : ` The server process submitting it stopped before RunComfy answered, so whether it was made is unknown; make it again with ${tool} (new: true).`;
     throw new KlingError(
       'asset_not_found',
       `${label}: no ${WORD[kind]} ${id} is recorded in this server's ledger.${inFlight || ` Make one with ${tool}.`} Nothing was submitted.`,

@@ -6,7 +6,7 @@
  */
 import { jobPhase, type BoardRecord, type BoardSlice, type CutShot, type JobRecord, type PendingSubmission } from '../ledger/records.js';
 import type { Phase } from '../jobs/phase.js';
-import { isProcessAlive } from '../util/process-instance.js';
+import { writerAlive } from '../util/process-instance.js';
 import { boardTakes, fingerprint, sameSlot, slotOf, type Slot, type Take } from './takes.js';
 
 export type ShotPhase = Phase | 'not_submitted' | 'submitting' | 'outcome_unknown';
@@ -32,9 +32,7 @@ export interface ShotState {
 /** Whether the process that recorded a pending submission is still alive (the ledger is local to this machine). */
 export type IsAlive = (p: PendingSubmission) => boolean;
 
-export function processAlive(p: PendingSubmission): boolean {
-  return p.pid === undefined || isProcessAlive(p.pid, p.instance);
-}
+export const processAlive: IsAlive = writerAlive;
 
 /** The render slot a shot's new submissions go to: its shared one, else its own. A reused take's own slot replaces it. */
 export const targetSlot = (shot: CutShot, cut: number, index: number): Slot => (shot.take === undefined && shot.slot) || { cut, shot: index };

@@ -17,7 +17,7 @@ import { outputUrls } from '../models/output.js';
 import { IMAGE_FAMILIES, imageFamily, modelById, modelByKey } from '../models/registry.js';
 import { checkFrames } from '../preflight/frames.js';
 import { formatUsd, roundUsd } from '../util/format.js';
-import { batchProgress, makeAssets, type AssetOutcome, type AssetWork } from './batch.js';
+import { batchProgress, inFlight, makeAssets, type AssetOutcome, type AssetWork } from './batch.js';
 import type { StudioCall, StudioDeps } from './deps.js';
 import { DEFAULT_ASPECT, familyAspects, frameTakes, type KeyframesReply, type KeyframeView } from './keyframe-shapes.js';
 
@@ -129,7 +129,7 @@ export async function makeKeyframes(deps: StudioDeps, call: StudioCall, args: Ke
 async function keyframeView(made: AssetOutcome): Promise<KeyframeView> {
   const refs = made.job?.input?.asset?.references?.map((r) => r.keyframe_id ?? r.sha256);
   const base = { keyframe_id: made.id, ...(refs?.length && { references: refs }) };
-  if (!made.job) return { ...base, status: 'being submitted by another call' };
+  if (!made.job) return { ...base, ...inFlight(made.pending, '`new: true` on this keyframe') };
   const job = made.job;
   const phase = jobPhase(job);
   const cost = made.reused ? 0 : jobCostUsd(job);

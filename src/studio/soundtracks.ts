@@ -10,7 +10,7 @@ import { newAssetId } from '../jobs/assets.js';
 import { jobCostUsd, jobPhase } from '../ledger/records.js';
 import { MUSIC_MODEL } from '../models/registry.js';
 import { formatUsd, roundUsd } from '../util/format.js';
-import { batchProgress, makeAssets } from './batch.js';
+import { batchProgress, inFlight, makeAssets } from './batch.js';
 import type { StudioCall, StudioDeps } from './deps.js';
 import { SOUNDTRACK_SECONDS, type SoundtrackView } from './soundtrack-shapes.js';
 
@@ -19,6 +19,8 @@ export interface SoundtrackArgs {
   seconds?: number;
   for_storyboard?: string;
   instrumental?: boolean;
+  /** Make another even if these arguments made one before (a re-roll). */
+  new?: boolean;
 }
 
 export async function makeSoundtrack(deps: StudioDeps, call: StudioCall, args: SoundtrackArgs): Promise<SoundtrackView> {
@@ -46,13 +48,13 @@ export async function makeSoundtrack(deps: StudioDeps, call: StudioCall, args: S
   const [made] = await makeAssets(deps, call, {
     kind: 'soundtrack',
     what: `a ${seconds} s soundtrack`,
-    work: [{ model, send, record: { ...send, asset: { id: newAssetId('soundtrack'), key } }, fresh: false }],
+    work: [{ model, send, record: { ...send, asset: { id: newAssetId('soundtrack'), key } }, fresh: args.new === true }],
     onProgress: batchProgress(call.progress, 'soundtrack'),
   });
   const job = made!.job;
   const cost = made!.reused ? 0 : job && jobCostUsd(job);
   const base = { soundtrack_id: made!.id, seconds, cost_usd: cost === undefined ? null : roundUsd(cost) };
-  if (!job) return { ...base, status: 'being submitted by another call' };
+  if (!job) return { ...base, ...inFlight(made!.pending, 'The same call with `new: true`') };
   const phase = jobPhase(job);
   const file = job.files[0];
   const error = job.errors.at(-1)?.message;
@@ -73,6 +75,8 @@ export function soundtrackText(v: SoundtrackView, waitS: number): string {
   const cost = v.cost_usd === null ? 'price unknown until RunComfy charges' : formatUsd(v.cost_usd);
   const next = v.file
     ? `Give "${v.soundtrack_id}" as soundtrack to generate_storyboard or revise_storyboard.`
-    : `Not done yet: call generate_soundtrack again with the same arguments (nothing is paid twice; wait_seconds up to ${waitS}).`;
+    : v.status === 'outcome_unknown'
+      ? 'The same arguments answer the same again: add new: true to make another.'
+      : `Not done yet: call generate_soundtrack again with the same arguments (nothing is paid twice; wait_seconds up to ${waitS}).`;
   return `Soundtrack ${v.soundtrack_id} (${v.seconds} s) · ${v.status}${where}${v.error ? ` · ${v.error}` : ''} · cost ${cost}\n${next}`;
 }

@@ -11,7 +11,7 @@ export const generateSoundtrack = defineJobTool({
   title: 'Generate a soundtrack (music) for a film',
   description:
     'Makes music on RunComfy (ElevenLabs), as an MP3 a film takes without re-encoding, approved, submitted once, waited for and saved. ' +
-    'Answers a soundtrack_id (st-…) for `soundtrack` in the storyboard tools. The same arguments again return the same track at no cost.',
+    'Answers a soundtrack_id (st-…) for `soundtrack` in the storyboard tools. The same arguments again return the same track at no cost (new: true re-rolls).',
   input: {
     prompt: promptField({
       what: 'describing the music',
@@ -25,6 +25,7 @@ export const generateSoundtrack = defineJobTool({
       .describe(`Length, ${SOUNDTRACK_SECONDS.min}–${SOUNDTRACK_SECONDS.max} s. Or give for_storyboard instead.`),
     for_storyboard: z.string({ error: 'for_storyboard must be a storyboard_id.' }).optional().describe("As long as this board's current film."),
     instrumental: z.boolean({ error: 'instrumental must be true or false.' }).optional().describe('No vocals. Default true.'),
+    new: z.boolean({ error: 'new must be true or false.' }).optional().describe('Make another even if these arguments made one before (a re-roll).'),
     wait_seconds: waitSecondsArg('How long this call waits for the track.', 'KLING_MCP_MAX_WAIT_S', 'the soundtrack_id and status'),
     confirm_quote: confirmQuoteArg,
   },

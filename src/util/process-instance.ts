@@ -17,3 +17,8 @@ export function isProcessAlive(pid: number, instance: string | undefined): boole
     return (err as NodeJS.ErrnoException).code === 'EPERM';
   }
 }
+
+/** Whether the process that wrote an entry (its `pid` and `instance`, as a pending submission records them) still runs; an entry without a pid is taken as live. */
+export function writerAlive(entry: { pid?: number; instance?: string }): boolean {
+  return entry.pid === undefined || isProcessAlive(entry.pid, entry.instance);
+}

@@ -290,4 +290,85 @@ describe.skipIf(!CHROMIUM)('the player in headless Chromium, over stdio against 
       .toBeLessThanOrEqual(360);
     await page.close();
   }, 90_000);
+
+  /** What a keyframe card shows, read off the page. */
+  async function keyframeCards(page: Page) {
+    return player(page)
+      .locator('.keyframes .shot')
+      .evaluateAll((cards) =>
+        (
+          cards as unknown as {
+            dataset: { keyframe?: string };
+            querySelector(s: string): { textContent: string | null; className: string } | null;
+            querySelectorAll(s: string): ArrayLike<{ textContent: string | null }>;
+          }[]
+        ).map((c) => {
+          const dl = Array.from(c.querySelectorAll('.facts > *')).map((e) => e.textContent ?? '');
+          const facts: Record<string, string> = {};
+          for (let i = 0; i + 1 < dl.length; i += 2) facts[dl[i]!] = dl[i + 1]!;
+          const badge = c.querySelector('.badge');
+          return {
+            id: c.dataset.keyframe,
+            title: c.querySelector('h3')?.textContent,
+            badge: badge?.textContent,
+            tone: badge?.className,
+            prompt: c.querySelector('.prompt')?.textContent,
+            facts,
+          };
+        }),
+      );
+  }
+
+  /** Each keyframe image's source and decoded width (0 until it has loaded). */
+  const keyframeImages = (page: Page) =>
+    player(page)
+      .locator('.keyframes img.thumb')
+      .evaluateAll((is) =>
+        (is as unknown as { src: string; naturalWidth: number; alt: string }[]).map((i) => ({ src: i.src, width: i.naturalWidth, alt: i.alt })),
+      );
+
+  it('a keyframe batch followed from being made to made (and one failed): check_status, then get_result saves each image; never the batch again', async () => {
+    // Which of the three fails is the order the batch submits them in: read back from the simulator below.
+    sim.planNext({ queueMs: 1_000, runMs: 1_000 }, { queueMs: 1_000, runMs: 1_000 }, { queueMs: 1_000, runMs: 1_000, failWith: {} });
+    const prompts = ['a lighthouse at dusk', 'a lighthouse in fog', 'a lighthouse at dawn'];
+    const r = await call(server.client, 'generate_keyframes', { keyframes: prompts.map((prompt) => ({ prompt })), resolution: '1K', wait_seconds: 0 });
+    expect(r.structuredContent, textOf(r)).toMatchObject({ done: false });
+    const batch = r.structuredContent!.keyframes;
+    const fails = batch.map((k) => sim.jobs.get(k.request_id!)!.plan.failWith !== undefined);
+    expect(fails.filter(Boolean)).toHaveLength(1);
+
+    const submitted = sim.submissions;
+    const page = await openHost(800);
+    await page.evaluate((res) => (globalThis as unknown as HostWindow).showResult(res), r);
+    await expect.poll(() => player(page).locator('.badge.board').textContent()).toBe('0 of 3 keyframes made');
+    await expect.poll(async () => (await keyframeCards(page)).map((c) => c.prompt)).toEqual(prompts);
+    expect((await keyframeCards(page)).map((c) => [c.id, c.badge, c.tone])).toEqual(batch.map((k) => [k.keyframe_id, 'being made', 'badge running']));
+    expect(await keyframeImages(page)).toEqual([]);
+
+    // The jobs end on the simulator; the next refresh tick finds them.
+    clock.t += 5_000;
+    await page.clock.runFor(REFRESH_MS);
+    await expect.poll(() => player(page).locator('.badge.board').textContent()).toBe('2 of 3 keyframes made, 1 failed');
+    // Made: saved by get_result (check_status has no output of a job no call collected), shown from the saved file.
+    await expect
+      .poll(async () => (await keyframeCards(page)).map((c) => [c.id, c.badge, c.tone, c.facts['Saved to']]))
+      .toEqual(
+        batch.map((k, i) =>
+          fails[i]
+            ? [k.keyframe_id, 'failed: RunComfy reported the state "failed".', 'badge failed', undefined]
+            : [k.keyframe_id, 'made', 'badge done', expect.stringMatching(/\.png$/)],
+        ),
+      );
+    await expect
+      .poll(() => keyframeImages(page), { timeout: 10_000 })
+      .toEqual(batch.filter((_, i) => !fails[i]).map((k) => ({ src: expect.stringMatching(/^blob:/), width: 1360, alt: `Keyframe ${k.keyframe_id}` })));
+    // Final: the page stops. It asked check_status once per unfinished keyframe, get_result once per one made, and
+    // player_file for the saved images; it submitted nothing.
+    const made = calls.length;
+    await page.clock.runFor(REFRESH_MS * 3);
+    expect(calls.length).toBe(made);
+    expect(sim.submissions).toBe(submitted);
+    expect(calls.map((c) => c.name).sort()).toEqual([...Array(3).fill('check_status'), ...Array(2).fill('get_result'), ...Array(2).fill('player_file')]);
+    await page.close();
+  }, 60_000);
 });

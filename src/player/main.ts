@@ -387,21 +387,29 @@ async function refineShots(b: BoardData): Promise<BoardData> {
   return { ...b, shots };
 }
 
+/**
+ * An unfinished keyframe by check_status; once made, get_result saves its image (it only downloads; nothing is
+ * submitted), as for a clip: check_status's answer has no output of a job no call has collected, so no image to show.
+ */
+async function refreshOne(k: KeyframeData): Promise<KeyframeData> {
+  if (keyframeState(k) !== 'being made' || !k.request_id) return k;
+  const args = { request_id: k.request_id, wait_seconds: 0 };
+  const status = await tool('check_status', args).catch(() => undefined);
+  const made = refreshKeyframe(k, status);
+  if (keyframeState(made) !== 'made' || made.file) return made;
+  // Not read (the host went away, a network blip): still being made here, asked again at the next tick.
+  const result = await tool('get_result', args).catch(() => undefined);
+  return result ? refreshKeyframe(made, result) : k;
+}
+
 async function refresh(): Promise<void> {
   const d = current;
   if (!d) return;
   try {
     let next: Shown | undefined;
     if (d.kind === 'keyframes') {
-      // Each unfinished keyframe by check_status (read-only): generate_keyframes itself is never called from here.
-      const keyframes = await Promise.all(
-        d.keyframes.map(async (k) =>
-          keyframeState(k) === 'being made' && k.request_id
-            ? refreshKeyframe(k, await tool('check_status', { request_id: k.request_id, wait_seconds: 0 }).catch(() => undefined))
-            : k,
-        ),
-      );
-      next = { ...d, keyframes };
+      // Each unfinished keyframe by check_status, then get_result once made: generate_keyframes itself is never called from here.
+      next = { ...d, keyframes: await Promise.all(d.keyframes.map(refreshOne)) };
     } else if (d.kind === 'clip') {
       next = parseAnswer(await tool('check_status', { request_id: d.request_id, wait_seconds: 0 }));
       // Done: get_result saves the clip (it only downloads; nothing is submitted).

@@ -106,6 +106,12 @@ function savedVideo(files: unknown): SavedFileLike | undefined {
   return all.find((f) => f.mime?.startsWith('video/')) ?? all[0];
 }
 
+/** The saved image among a job's files. */
+function savedImage(files: unknown): SavedFileLike | undefined {
+  if (!Array.isArray(files)) return undefined;
+  return files.map(savedFile).find((f) => f?.mime?.startsWith('image/'));
+}
+
 function videoUrl(output: unknown): string | undefined {
   if (!isObj(output)) return undefined;
   const url = str(output.video) ?? (Array.isArray(output.videos) ? str(output.videos[0]) : undefined);
@@ -166,8 +172,8 @@ export function keyframeState(k: KeyframeData): 'made' | 'failed' | 'being made'
 }
 
 /**
- * A keyframe refreshed by check_status's answer (read-only: the batch is never called again, which could spend).
- * Completed: made, with its image's URL; the saved file stays as the batch answered it.
+ * A keyframe refreshed by a job answer, check_status's or get_result's (the batch is never called again, which could
+ * spend). Completed: made, with its image's URL and saved file where the answer has them (get_result's does).
  */
 export function refreshKeyframe(k: KeyframeData, status: unknown): KeyframeData {
   if (!isObj(status) || !str(status.status)) return k;
@@ -175,7 +181,8 @@ export function refreshKeyframe(k: KeyframeData, status: unknown): KeyframeData 
   if (phase === 'completed') {
     const out = isObj(status.output) ? status.output : {};
     const url = httpUrl(Array.isArray(out.images) ? out.images[0] : undefined) ?? httpUrl(out.image) ?? k.url;
-    return { ...k, status: 'made', ...(url && { url }) };
+    const file = savedImage(status.files) ?? k.file;
+    return { ...k, status: 'made', ...(url && { url }), ...(file && { file }) };
   }
   return { ...k, status: phase === 'failed' || phase === 'cancelled' ? phase : (status.status as string), error: str(status.error) ?? k.error };
 }

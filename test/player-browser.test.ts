@@ -327,6 +327,70 @@ describe.skipIf(!CHROMIUM)('the player in headless Chromium, over stdio against 
         (is as unknown as { src: string; naturalWidth: number; alt: string }[]).map((i) => ({ src: i.src, width: i.naturalWidth, alt: i.alt })),
       );
 
+  it('a finished keyframe batch: a card per keyframe with its kf id, saved image, prompt, size, cost and state; it calls nothing more', async () => {
+    // A character sheet, then four keyframes that keep it (its colour is the tile along their bottom edge); no queue.
+    sim.planNext({ queueMs: 0, runMs: 0 });
+    const sheet = await call(server.client, 'generate_keyframes', {
+      keyframes: [{ prompt: 'character sheet: a small red paper boat' }],
+      resolution: '1K',
+      wait_seconds: 30,
+    });
+    expect(sheet.structuredContent?.done, textOf(sheet)).toBe(true);
+    const boat = sheet.structuredContent!.keyframes[0]!.keyframe_id;
+    const prompts = ['the boat at the kerb', 'the boat in a puddle', 'the boat under a bridge', 'the boat at the drain'];
+    sim.planNext(...prompts.map(() => ({ queueMs: 0, runMs: 0 })));
+    const r = await call(server.client, 'generate_keyframes', {
+      keyframes: prompts.map((prompt) => ({ prompt, references: [boat] })),
+      resolution: '1K',
+      wait_seconds: 30,
+    });
+    expect(r.structuredContent, textOf(r)).toMatchObject({ done: true, cost_usd: 0.16, model: 'seedream-5-pro' });
+    expect(r.content.some((c) => c.type === 'resource_link')).toBe(false);
+    const made = r.structuredContent!.keyframes;
+
+    const submitted = sim.submissions;
+    // Two cards a row.
+    const page = await openHost(560);
+    await page.evaluate((res) => (globalThis as unknown as HostWindow).showResult(res), r);
+    await expect.poll(() => player(page).locator('h1').textContent()).toBe('Keyframes (seedream-5-pro)');
+    expect(await player(page).locator('.badge.board').textContent()).toBe('4 of 4 keyframes made');
+    expect(await player(page).locator('.card > .facts').textContent()).toBe('Cost$0.16');
+    // The prompts come from each job's resource: wait for the last of them.
+    await expect.poll(async () => (await keyframeCards(page)).map((c) => c.prompt)).toEqual(prompts);
+    expect(await keyframeCards(page)).toEqual(
+      made.map((k) => ({
+        id: k.keyframe_id,
+        title: k.keyframe_id,
+        badge: 'made',
+        tone: 'badge done',
+        prompt: expect.any(String),
+        facts: { Size: '1360×768', Cost: '$0.04', Job: k.request_id, 'Saved to': k.file!.path },
+      })),
+    );
+    // Each saved image, from a Blob the page made of player_file's chunks, decoded at its own size.
+    await expect
+      .poll(() => keyframeImages(page), { timeout: 10_000 })
+      .toEqual(made.map((k) => ({ src: expect.stringMatching(/^blob:/), width: 1360, alt: `Keyframe ${k.keyframe_id}` })));
+    // Final: no refresh, and every call was for a saved image, by its id.
+    await page.clock.runFor(REFRESH_MS * 3);
+    expect(calls.map((c) => [c.name, c.arguments?.kind, c.arguments?.keyframe_id])).toEqual(
+      expect.arrayContaining(made.map((k) => ['player_file', 'image', k.keyframe_id])),
+    );
+    for (const c of calls) expect(c).toMatchObject({ name: 'player_file', arguments: { kind: 'image' } });
+    expect(sim.submissions).toBe(submitted);
+    await screenshot(page, 'player-keyframes.png');
+    // In a narrow chat column the cards stack; nothing sticks out sideways.
+    await page.setViewportSize({ width: 360, height: 900 });
+    await expect
+      .poll(() =>
+        player(page)
+          .locator('body')
+          .evaluate((b) => b.scrollWidth),
+      )
+      .toBeLessThanOrEqual(360);
+    await page.close();
+  }, 60_000);
+
   it('a keyframe batch followed from being made to made (and one failed): check_status, then get_result saves each image; never the batch again', async () => {
     // Which of the three fails is the order the batch submits them in: read back from the simulator below.
     sim.planNext({ queueMs: 1_000, runMs: 1_000 }, { queueMs: 1_000, runMs: 1_000 }, { queueMs: 1_000, runMs: 1_000, failWith: {} });

@@ -53,7 +53,10 @@ const leaveOut = {
  * scripts/tool-schemas.ts from the same source, and built in where src/tools/bundled-schemas.ts stands.
  */
 function bundledSchemas(root) {
-  const json = execFileSync(process.execPath, ['--import', 'tsx', path.join(root, 'scripts', 'tool-schemas.ts')], { cwd: root, encoding: 'utf8' });
+  // Parsed here, so output that is not the schemas (a stray line on stdout) fails the build, not every start of the bin.
+  const json = JSON.stringify(
+    JSON.parse(execFileSync(process.execPath, ['--import', 'tsx', path.join(root, 'scripts', 'tool-schemas.ts')], { cwd: root, encoding: 'utf8' })),
+  );
   return {
     name: 'bundled-schemas',
     setup(build) {
@@ -76,6 +79,8 @@ const ENTRIES = { server: 'src/server.ts', 'chunks/lean-heap': 'src/util/lean-he
  * use import all of it too (by then it has been loaded: importing it again costs nothing, and runs nothing twice).
  * Every module of a start is then reached by the same entries, and they are one chunk: a start loads five files.
  * A module that a start loads itself is left as it is, so the order a start runs its modules in does not change.
+ * That holds while every import() runs inside a function, after the start's modules have run (none is at a module's
+ * top level).
  */
 function startInOneChunk(root, first) {
   const outputs = first.metafile.outputs;

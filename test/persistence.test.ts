@@ -18,6 +18,26 @@ const processes = labTest();
 /** In memory, the simulator and the server share one virtual clock: retries and the save budget cost no real time. */
 const test = labTest({ clock: new VirtualClock() });
 
+const statedSubmit = labTest({ clock: new VirtualClock(), sim: { submitAnswersState: true } });
+
+describe('the states a job record holds', () => {
+  test('a job answered at once is "submitted": no state is claimed that nobody saw, and its record holds none', async ({ frames, connect }) => {
+    const c = await connect();
+    const r = await call(c.client, 'generate_video', { prompt: 'unseen', start_image_url: frames.start, end_image_url: frames.end, wait_seconds: 0 });
+    expect(r.structuredContent!.status).toBe('submitted');
+    const doc = await readJson<JobDocument>(c.client, `kling://jobs/${r.structuredContent!.request_id}`);
+    expect(doc.states).toEqual([]);
+  });
+
+  statedSubmit('a state the submit answer gives is one seen: answered and recorded', async ({ frames, connect }) => {
+    const c = await connect();
+    const r = await call(c.client, 'generate_video', { prompt: 'seen', start_image_url: frames.start, end_image_url: frames.end, wait_seconds: 0 });
+    expect(r.structuredContent!.status).toBe('in_queue');
+    const doc = await readJson<JobDocument>(c.client, `kling://jobs/${r.structuredContent!.request_id}`);
+    expect(doc.states.map((s) => s.status)).toEqual(['in_queue']);
+  });
+});
+
 describe('nothing paid for is lost', () => {
   processes(
     'a server killed with SIGKILL right after the submission was accepted: the restarted server lists the job and saves its result',

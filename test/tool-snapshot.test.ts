@@ -6,8 +6,12 @@
  */
 import { readdirSync } from 'node:fs';
 import path from 'node:path';
+import { McpServer } from '@modelcontextprotocol/sdk/server/mcp.js';
+import { InMemoryTransport } from '@modelcontextprotocol/sdk/inMemory.js';
 import { describe, expect, it } from 'vitest';
-import { connectStdio, ROOT, tempDir, uiClient } from './helpers.js';
+import { TOOLS } from '../src/tools/index.js';
+import { toolSchemas } from '../src/tools/listing.js';
+import { connectStdio, newClient, ROOT, tempDir, uiClient } from './helpers.js';
 import { listedTools, MODEL_FACING_BUDGET_BYTES, modelFacingBytes } from './tool-definitions.js';
 
 const SNAPS = path.join(ROOT, 'test', '__toolsnaps__');
@@ -42,6 +46,32 @@ describe('tool definitions', () => {
     } finally {
       await bin.close();
       tmp.cleanup();
+    }
+  });
+
+  it("lists every tool as the SDK's own tools/list handler would (tools/listing.ts stands in for it)", async () => {
+    // The same tools, on a plain McpServer that keeps the SDK's handler: any field or conversion of its that ours
+    // misses (a field a new SDK lists, say) shows here.
+    const sdk = new McpServer({ name: 'sdk', version: '1' });
+    const schemas = toolSchemas(TOOLS);
+    for (const t of tools) {
+      const { input, output } = schemas.get(t.name)!;
+      sdk.registerTool(
+        t.name,
+        { title: t.title, description: t.description, inputSchema: input, outputSchema: output, annotations: t.annotations, _meta: t._meta },
+        () => ({
+          content: [],
+        }),
+      );
+    }
+    const client = newClient();
+    const [a, b] = InMemoryTransport.createLinkedPair();
+    await Promise.all([sdk.connect(b), client.connect(a)]);
+    try {
+      expect(tools).toEqual((await client.listTools()).tools);
+    } finally {
+      await client.close();
+      await sdk.close();
     }
   });
 

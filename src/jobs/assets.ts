@@ -36,6 +36,21 @@ export function heldBy(found: AssetRecords, key: string): JobRecord | PendingSub
   return jobs.at(-1) ?? found.pending.find((p) => p.input.asset?.key === key);
 }
 
+/**
+ * What an item another submission holds says: in flight while the process submitting it lives; once that process is
+ * gone before RunComfy answered, nobody can tell whether the request was sent (and paid for), so it says so, and how
+ * to make it again (`again`), which may pay twice.
+ */
+export function inFlight(pending: PendingSubmission | undefined, again: string): { status: string; error?: string } {
+  if (!pending || writerAlive(pending)) return { status: 'being submitted by another call' };
+  return {
+    status: 'outcome_unknown',
+    error:
+      'The server process that was submitting it stopped before RunComfy answered, so whether it was sent (and paid for) is unknown: ' +
+      `look for it among your RunComfy requests. ${again} makes it again, and may pay for it twice.`,
+  };
+}
+
 /** A finished asset: its job, its saved file and RunComfy's URL of it. */
 export interface MadeAsset {
   job: JobRecord;
@@ -50,14 +65,11 @@ export async function madeAsset(ledger: Pick<LedgerStore, 'assets'>, kind: Asset
   const tool = TOOL[kind];
   if (!job) {
     const pending = found.pending.find((p) => p.input.asset?.id === id);
-    const inFlight = !pending
-      ? ''
-      : writerAlive(pending)
-        ? ' It is still being submitted: call again in a moment.'
-        : ` The server process submitting it stopped before RunComfy answered, so whether it was made is unknown; make it again with ${tool} (new: true).`;
+    const held = pending && inFlight(pending, `${tool} with \`new: true\``);
+    const why = held?.error ?? 'It is still being submitted: call again in a moment.';
     throw new KlingError(
       'asset_not_found',
-      `${label}: no ${WORD[kind]} ${id} is recorded in this server's ledger.${inFlight || ` Make one with ${tool}.`} Nothing was submitted.`,
+      `${label}: no ${WORD[kind]} ${id} is recorded in this server's ledger${held ? ` yet. ${why}` : `. Make one with ${tool}.`} Nothing was submitted.`,
     );
   }
   const phase = jobPhase(job);

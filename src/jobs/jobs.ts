@@ -156,9 +156,9 @@ export class Jobs {
       this.log.info(
         `submitted ${res.request_id} (${length}${model.makes} of ${model.id}${options.board ? `, shot ${options.board.shot} of storyboard ${options.board.id}` : ''})`,
       );
-      // RunComfy's submit answer documents no state: unless it gives one (then it is a state seen, and recorded),
-      // the job is only "submitted" until someone asks, as list_jobs says too.
-      if (res.status) await this.observe(res.request_id, { status: res.status, phase: phaseOf(res.status), at });
+      // RunComfy's submit answer documents no state: unless it gives one (then it is a state seen, and noted, which
+      // never throws: the job is recorded and paid for by now), the job is only "submitted" until someone asks.
+      if (res.status) await this.note('state', res.request_id, { status: res.status }, at);
       return { requestId: res.request_id, at, status: res.status ?? 'submitted' };
     } catch (err) {
       if (isKlingError(err, 'submit_outcome_unknown')) await this.submissions.unknown(reserved, err.message);

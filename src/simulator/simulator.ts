@@ -162,6 +162,11 @@ export interface SimulatorOptions {
   clipWidth?: number;
   /** Changes to models' live input schemas, by model id (also `changeSchema`). */
   schemaChanges?: Readonly<Record<string, readonly SchemaChange[]>>;
+  /**
+   * Also answer a submission with the job's state (`status: "in_queue"`), which RunComfy's documented submit answer
+   * does not carry: for a test that a client records a state it is given there.
+   */
+  submitAnswersState?: boolean;
   log?: (line: string) => void;
 }
 
@@ -516,6 +521,7 @@ export class RunComfySimulator {
         status_url: `${this.baseUrl}/v1/requests/${id}/status`,
         result_url: `${this.baseUrl}/v1/requests/${id}/result`,
         cancel_url: `${this.baseUrl}/v1/requests/${id}/cancel`,
+        ...(this.opts.submitAnswersState && { status: 'in_queue' }),
       },
     };
   }

@@ -46,7 +46,7 @@ export async function cancelBoard(
       } catch (err) {
         if (isKlingError(err, 'aborted')) throw err;
         deps.log.warn(`cancelling shot ${s.index} (${id}) of storyboard ${boardId} failed: ${(err as Error).message}`);
-        return { index: s.index, request_id: id, status: s.job?.status ?? 'in_queue', cancelled: false };
+        return { index: s.index, request_id: id, status: s.job?.status ?? 'submitted', cancelled: false };
       }
     }),
   );

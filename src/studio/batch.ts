@@ -13,7 +13,6 @@ import { jobPhase, type JobInput, type JobRecord, type PendingSubmission } from 
 import type { AnyModel, ModelInputBase } from '../models/model.js';
 import type { ProgressSink } from '../polling/progress.js';
 import { MIN_SAVE_MS } from '../util/deadline.js';
-import { writerAlive } from '../util/process-instance.js';
 import { Semaphore } from '../util/semaphore.js';
 import type { StudioCall, StudioDeps } from './deps.js';
 
@@ -33,21 +32,6 @@ export interface AssetOutcome {
   reused: boolean;
   job?: JobRecord;
   pending?: PendingSubmission;
-}
-
-/**
- * What an item another submission holds says: in flight while the process submitting it lives; once that process is
- * gone before RunComfy answered, nobody can tell whether the request was sent (and paid for), so it says so, and how
- * to make it again (`again`), which may pay twice.
- */
-export function inFlight(pending: PendingSubmission | undefined, again: string): { status: string; error?: string } {
-  if (!pending || writerAlive(pending)) return { status: 'being submitted by another call' };
-  return {
-    status: 'outcome_unknown',
-    error:
-      'The server process that was submitting it stopped before RunComfy answered, so whether it was sent (and paid for) is unknown: ' +
-      `look for it among your RunComfy requests. ${again} makes it again, and may pay for it twice.`,
-  };
 }
 
 /** Saving several results at once, but not all 24. */

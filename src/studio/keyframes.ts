@@ -9,7 +9,7 @@
 import { createHash } from 'node:crypto';
 import path from 'node:path';
 import { KlingError } from '../errors.js';
-import { newAssetId } from '../jobs/assets.js';
+import { inFlight, newAssetId } from '../jobs/assets.js';
 import { jobCostUsd, jobPhase } from '../ledger/records.js';
 import type { ImageFamily } from '../models/image-family.js';
 import type { ImageSpec } from '../models/model.js';
@@ -17,7 +17,7 @@ import { outputUrls } from '../models/output.js';
 import { IMAGE_FAMILIES, imageFamily, modelById, modelByKey } from '../models/registry.js';
 import { checkFrames } from '../preflight/frames.js';
 import { formatUsd, roundUsd } from '../util/format.js';
-import { batchProgress, inFlight, makeAssets, type AssetOutcome, type AssetWork } from './batch.js';
+import { batchProgress, makeAssets, type AssetOutcome, type AssetWork } from './batch.js';
 import type { StudioCall, StudioDeps } from './deps.js';
 import { DEFAULT_ASPECT, familyAspects, frameTakes, type KeyframesReply, type KeyframeView } from './keyframe-shapes.js';
 

@@ -6,11 +6,11 @@
  */
 import { createHash } from 'node:crypto';
 import { KlingError } from '../errors.js';
-import { newAssetId } from '../jobs/assets.js';
+import { inFlight, newAssetId } from '../jobs/assets.js';
 import { jobCostUsd, jobPhase } from '../ledger/records.js';
 import { MUSIC_MODEL } from '../models/registry.js';
 import { formatUsd, roundUsd } from '../util/format.js';
-import { batchProgress, inFlight, makeAssets } from './batch.js';
+import { batchProgress, makeAssets } from './batch.js';
 import type { StudioCall, StudioDeps } from './deps.js';
 import { SOUNDTRACK_SECONDS, type SoundtrackView } from './soundtrack-shapes.js';
 
@@ -76,7 +76,7 @@ export function soundtrackText(v: SoundtrackView, waitS: number): string {
   const next = v.file
     ? `Give "${v.soundtrack_id}" as soundtrack to generate_storyboard or revise_storyboard.`
     : v.status === 'outcome_unknown'
-      ? 'The same arguments answer the same again: add new: true to make another.'
+      ? 'The same arguments answer the same again (see above).'
       : `Not done yet: call generate_soundtrack again with the same arguments (nothing is paid twice; wait_seconds up to ${waitS}).`;
   return `Soundtrack ${v.soundtrack_id} (${v.seconds} s) · ${v.status}${where}${v.error ? ` · ${v.error}` : ''} · cost ${cost}\n${next}`;
 }

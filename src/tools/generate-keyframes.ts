@@ -50,7 +50,8 @@ export const generateKeyframes = defineJobTool({
     cost_usd: z.union([z.number(), z.literal(null)]).describe('what this call spent (null: price unknown)'),
     done: z.boolean().describe('every keyframe is made (or failed)'),
   },
-  annotations: { readOnlyHint: false, destructiveHint: false, idempotentHint: true, openWorldHint: true },
+  // Not idempotent: with new: true each call makes (and pays for) another, so a client must not repeat one on its own.
+  annotations: { readOnlyHint: false, destructiveHint: false, idempotentHint: false, openWorldHint: true },
   ui: 'player',
   waitsByDefault: true,
   async handle(args, call) {

@@ -30,7 +30,8 @@ export const generateSoundtrack = defineJobTool({
     confirm_quote: confirmQuoteArg,
   },
   output: soundtrackViewShape,
-  annotations: { readOnlyHint: false, destructiveHint: false, idempotentHint: true, openWorldHint: true },
+  // Not idempotent: with new: true each call makes (and pays for) another, so a client must not repeat one on its own.
+  annotations: { readOnlyHint: false, destructiveHint: false, idempotentHint: false, openWorldHint: true },
   waitsByDefault: true,
   async handle(args, call) {
     // Loaded on the first call: a start only lists the tool.

@@ -51,7 +51,8 @@ export function toolSchemaJson(schemas: ReadonlyMap<string, ToolSchemas>): Recor
 
 /**
  * Serves tools/list from `tools` (by name, as registered; disabled ones left out). Called once the tools are
- * registered: the SDK installs its handler at the first registration, and this one replaces it.
+ * registered: the SDK installs its handler at the first registration, and this one replaces it. So every tool is
+ * registered before, and none is removed or renamed after (none is: enabling and disabling are all the server does).
  */
 export function serveToolList(server: McpServer, tools: ReadonlyMap<string, RegisteredTool>): void {
   // Every schema registered here is zod 4's (the bin leaves zod 3 out: scripts/bundle-server.mjs).

@@ -18,13 +18,20 @@ export class LazySqliteLedger implements LedgerStore {
   ) {}
 
   private use<T>(op: (store: SqliteLedger) => Promise<T>): Promise<T> {
-    this.store ??= import('./ledger.js').then(({ SqliteLedger }) => {
-      const store = new SqliteLedger(this.dir, this.log);
-      store.onChange((change) => {
-        for (const fn of this.listeners) fn(change);
-      });
-      return store;
-    });
+    this.store ??= import('./ledger.js').then(
+      ({ SqliteLedger }) => {
+        const store = new SqliteLedger(this.dir, this.log);
+        store.onChange((change) => {
+          for (const fn of this.listeners) fn(change);
+        });
+        return store;
+      },
+      (err: unknown) => {
+        // Not kept: the next operation tries the load again, as the context's next call retries an open.
+        this.store = undefined;
+        throw err;
+      },
+    );
     return this.store.then(op);
   }
 

@@ -263,6 +263,8 @@ describe.skipIf(!CHROMIUM)('the player in headless Chromium, over stdio against 
       .poll(() => cards.evaluateAll((cs) => cs.map((c) => (c as unknown as { dataset: { status?: string } }).dataset.status)))
       .toEqual(['completed', 'completed', 'completed']);
     await expect.poll(() => player(page).locator('.badge.board').textContent()).toMatch(/film ready/);
+    // The seed's clips are silent, and the film says so.
+    await expect.poll(() => player(page).locator('dd', { hasText: 'none (no clip has sound)' }).count()).toBe(1);
     await expect.poll(() => player(page).locator('.strip img').count(), { timeout: 10_000 }).toBe(4);
     await expect
       .poll(() =>

@@ -13,6 +13,7 @@ import { PLAYER_URI } from '../src/resources/player.js';
 import { CHUNK_BYTES } from '../src/tools/player-file.js';
 import {
   batchStateText,
+  filmSoundText,
   hasUnsubmitted,
   isFinal,
   keyframeState,
@@ -189,6 +190,21 @@ describe("the page's reading of answers (src/player/model.ts)", () => {
     expect(stateText({ status: 'cancelled' }).tone).toBe('attention');
     expect(stateText({ status: 'not_submitted' }).text).toBe('Not submitted yet');
     expect(stateText({ status: 'outcome_unknown' }).text).toMatch(/dashboard/);
+  });
+
+  it("says what a film's sound is: the clips' own (with its silent shots), the soundtrack, or none and why", () => {
+    expect(filmSoundText({ from: 'clips', codec: 'aac', duration_s: 15.004, silent_shots: [2] })).toBe("the clips' own (aac, 15.0 s; silent: shot 2)");
+    expect(filmSoundText({ from: 'soundtrack', codec: 'mp3', duration_s: 90 })).toBe('the soundtrack (mp3, 90.0 s)');
+    expect(filmSoundText({ from: 'none', why: 'no clip has sound' })).toBe('none (no clip has sound)');
+    expect(filmSoundText(undefined)).toBeUndefined();
+    const board = parseAnswer({
+      storyboard_id: 'sb-1',
+      status: 'completed',
+      shots: [{ index: 1, status: 'completed', done: true, prompt: 'p', sound: true, model: 'kling/kling-3.0/pro/image-to-video' }],
+      film: { url: 'u', path: '/f.mp4', bytes: 1, sha256: 'x', mime: 'video/mp4', audio: { from: 'clips', codec: 'aac', duration_s: 5 } },
+    }) as BoardData;
+    expect(board.film?.sound).toBe("the clips' own (aac, 5.0 s)");
+    expect(board.shots[0]).toMatchObject({ sound: true, model: 'kling/kling-3.0/pro/image-to-video' });
   });
 
   it('reads answers defensively, and knows when to stop refreshing and when a refresh must not submit', () => {

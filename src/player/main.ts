@@ -197,6 +197,7 @@ function shotCard(s: ShotData): HTMLElement {
     note,
     facts([
       ['Length', s.duration !== undefined ? `${s.duration} s` : undefined],
+      ['Sound', s.sound ? 'its own' : undefined],
       ['Take', s.take !== undefined ? `${s.take}` : undefined],
       ['Start frame', s.keyframe_ids?.start],
       ['End frame', s.keyframe_ids?.end],
@@ -280,6 +281,7 @@ function renderBoard(b: BoardData): void {
       ['Storyboard', b.storyboard_id],
       ['Cost', costText(b.cost)],
       ['Film', b.film?.path],
+      ['Sound', b.film?.sound],
     ]),
   );
   d.warnings.replaceChildren(

@@ -45,6 +45,9 @@ export interface ShotData {
   cost?: Cost;
   /** The kf-… ids its frames were given as, where they were. */
   keyframe_ids?: { start?: string; end?: string };
+  /** Its engine (RunComfy id) and whether its clip has sound of its own. */
+  model?: string;
+  sound?: boolean;
   /** Refined by check_status while the shot runs. */
   queue_position?: number;
   elapsed_s?: number;
@@ -56,7 +59,8 @@ export interface BoardData {
   title?: string;
   status: string;
   shots: ShotData[];
-  film?: SavedFileLike & { duration_s?: number; notes?: string[] };
+  /** `sound`: what the film carries, in words (filmSoundText). */
+  film?: SavedFileLike & { duration_s?: number; notes?: string[]; sound?: string };
   film_error?: string;
   has_sheet: boolean;
   cost?: Cost;
@@ -207,6 +211,8 @@ function parseBoard(s: Obj): BoardData {
     file: savedVideo(shot.files),
     cost: cost(shot.cost),
     ...(isObj(shot.keyframe_ids) && { keyframe_ids: { start: str(shot.keyframe_ids.start), end: str(shot.keyframe_ids.end) } }),
+    model: str(shot.model),
+    ...(typeof shot.sound === 'boolean' && { sound: shot.sound }),
   }));
   const film = savedFile(s.film);
   const filmObj = isObj(s.film) ? s.film : {};
@@ -217,13 +223,35 @@ function parseBoard(s: Obj): BoardData {
     status: str(s.status) ?? 'unknown',
     shots,
     ...(film && {
-      film: { ...film, duration_s: num(filmObj.duration_s), notes: Array.isArray(filmObj.notes) ? filmObj.notes.filter((n) => typeof n === 'string') : [] },
+      film: {
+        ...film,
+        duration_s: num(filmObj.duration_s),
+        notes: Array.isArray(filmObj.notes) ? filmObj.notes.filter((n) => typeof n === 'string') : [],
+        sound: filmSoundText(filmObj.audio),
+      },
     }),
     film_error: str(s.film_error),
     has_sheet: savedFile(s.sheet) !== undefined,
     cost: cost(s.cost),
     warnings: Array.isArray(s.warnings) ? s.warnings.filter((w): w is string => typeof w === 'string') : [],
   };
+}
+
+/**
+ * The film's sound (the board answer's `film.audio`) in words: "the clips' own (aac, 15.0 s; silent: shot 2)", "the
+ * soundtrack (mp3, 15.0 s)", "none (no clip has sound)"; undefined for a film made before its sound was recorded.
+ */
+export function filmSoundText(audio: unknown): string | undefined {
+  if (!isObj(audio)) return undefined;
+  const from = str(audio.from);
+  if (from === 'none' || !from) return `none${str(audio.why) ? ` (${str(audio.why)})` : ''}`;
+  const seconds = num(audio.duration_s);
+  const silent = Array.isArray(audio.silent_shots) ? audio.silent_shots.filter((n) => typeof n === 'number') : [];
+  const detail = [
+    [str(audio.codec), seconds !== undefined ? `${seconds.toFixed(1)} s` : undefined].filter(Boolean).join(', '),
+    silent.length > 0 ? `silent: shot${silent.length > 1 ? 's' : ''} ${silent.join(', ')}` : '',
+  ].filter(Boolean);
+  return `${from === 'soundtrack' ? 'the soundtrack' : "the clips' own"}${detail.length > 0 ? ` (${detail.join('; ')})` : ''}`;
 }
 
 /** What the page says when opened without an MCP Apps host to show it. */

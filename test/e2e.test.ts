@@ -110,6 +110,16 @@ describe.each(Object.keys(labs) as (keyof typeof labs)[])('the tools end to end,
     expect(done.structuredContent!.files).toHaveLength(1);
   });
 
+  it("check_status on a failed job says why, in RunComfy's words (the status alone says only 'failed')", async ({ sim, frames, c }) => {
+    sim.planNext({ queueMs: 0, runMs: 500, failWith: { error: { message: 'The prompt was refused by the content policy.' } } });
+    const r = await call(c.client, 'generate_video', { prompt: 'refused', start_image_url: frames.start, end_image_url: frames.end, wait_seconds: 0 });
+    const id = r.structuredContent!.request_id;
+    let st = await call(c.client, 'check_status', { request_id: id, wait_seconds: 20 });
+    for (let i = 0; i < 3 && st.structuredContent!.status !== 'failed'; i++) st = await call(c.client, 'check_status', { request_id: id, wait_seconds: 20 });
+    expect(st.structuredContent).toMatchObject({ status: 'failed', done: true, error: 'The prompt was refused by the content policy.' });
+    expect(textOf(st)).toMatch(/failed.*The prompt was refused by the content policy\./);
+  });
+
   it('cancel works while queued and explains why not while in progress', async ({ sim, frames, c }) => {
     sim.planNext({ queueMs: 60_000, runMs: 1000 });
     const queued = await call(c.client, 'generate_video', { prompt: 'x', start_image_url: frames.start, end_image_url: frames.end, wait_seconds: 0 });

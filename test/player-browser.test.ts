@@ -421,7 +421,8 @@ describe.skipIf(!CHROMIUM)('the player in headless Chromium, over stdio against 
       .toEqual(
         batch.map((k, i) =>
           fails[i]
-            ? [k.keyframe_id, 'failed: RunComfy reported the state "failed".', 'badge failed', undefined]
+            ? // RunComfy's own reason: check_status reads it from a failed job's result.
+              [k.keyframe_id, 'failed: The generation failed.', 'badge failed', undefined]
             : [k.keyframe_id, 'made', 'badge done', expect.stringMatching(/\.png$/)],
         ),
       );

@@ -118,6 +118,26 @@ describe.each(Object.keys(labs) as (keyof typeof labs)[])('the tools end to end,
     for (let i = 0; i < 3 && st.structuredContent!.status !== 'failed'; i++) st = await call(c.client, 'check_status', { request_id: id, wait_seconds: 20 });
     expect(st.structuredContent).toMatchObject({ status: 'failed', done: true, error: 'The prompt was refused by the content policy.' });
     expect(textOf(st)).toMatch(/failed.*The prompt was refused by the content policy\./);
+    // Read once: asked again, the recorded reason answers.
+    const results = sim.count('result');
+    const again = await call(c.client, 'check_status', { request_id: id });
+    expect(again.structuredContent!.error).toBe('The prompt was refused by the content policy.');
+    expect(sim.count('result')).toBe(results);
+  });
+
+  it('check_status on a failed job whose result cannot be read now still answers its state', async ({ sim, frames, c }) => {
+    sim.planNext({ queueMs: 0, runMs: 500, failWith: {} });
+    const r = await call(c.client, 'generate_video', { prompt: 'unreadable', start_image_url: frames.start, end_image_url: frames.end, wait_seconds: 0 });
+    const id = r.structuredContent!.request_id;
+    sim.injectError('result', 403001, { times: 1_000 });
+    try {
+      let st = await call(c.client, 'check_status', { request_id: id, wait_seconds: 20 });
+      for (let i = 0; i < 3 && st.structuredContent!.status !== 'failed'; i++) st = await call(c.client, 'check_status', { request_id: id, wait_seconds: 20 });
+      expect(st.isError, textOf(st)).toBeFalsy();
+      expect(st.structuredContent).toMatchObject({ status: 'failed', done: true, error: 'RunComfy reported the state "failed".' });
+    } finally {
+      sim.clearFaults();
+    }
   });
 
   it('cancel works while queued and explains why not while in progress', async ({ sim, frames, c }) => {

@@ -208,6 +208,22 @@ export class Jobs {
   }
 
   /**
+   * A failed job's facts with why it failed: RunComfy's status says only "failed", the result says why. Read once (and
+   * recorded); the recorded reason after that. If the result cannot be read now, the facts say what the status did.
+   */
+  async failedFacts(requestId: string, snap: StatusSnapshot, signal?: AbortSignal): Promise<JobFacts> {
+    const known = (await this.ledger.job(requestId))?.errors.find((e) => e.code === 'job_failed');
+    if (known) return { ...(await this.facts(requestId, snap)), upstreamError: known.message };
+    try {
+      return await this.collect(requestId, false, signal, 0);
+    } catch (err) {
+      if (signal?.aborted) throw err;
+      this.log.warn(`${requestId}: could not read why it failed: ${(err as Error).message}`);
+      return this.facts(requestId, snap);
+    }
+  }
+
+  /**
    * Reads the result; once completed, records the output and (optionally) saves
    * the media, within saveWithinMs so the call still answers before the client gives up.
    */

@@ -19,8 +19,7 @@ export const checkStatus = defineJobTool({
     const { jobs, deadline, signal, progress } = call;
     const outcome = deadline.canWait() ? await jobs.wait(args.request_id, { until: 'change', budgetMs: deadline.remainingMs(), signal, progress }) : undefined;
     const snap = outcome?.last ?? (await jobs.status(args.request_id, signal));
-    // RunComfy's status says only "failed"; why is in the result, read (and recorded) here so the answer can say it.
-    if (snap.phase === 'failed') return jobView(await jobs.collect(args.request_id, false, signal, 0), call.app.config.maxWaitS);
-    return jobView(await jobs.facts(args.request_id, snap, outcome?.timedOut), call.app.config.maxWaitS);
+    const facts = snap.phase === 'failed' ? await jobs.failedFacts(args.request_id, snap, signal) : await jobs.facts(args.request_id, snap, outcome?.timedOut);
+    return jobView(facts, call.app.config.maxWaitS);
   },
 });

@@ -147,6 +147,9 @@ describe.each(Object.keys(labs) as (keyof typeof labs)[])('the tools end to end,
     const r = await call(c.client, 'cancel', { request_id: id });
     expect(r.isError).toBeFalsy();
     expect(r.structuredContent).toMatchObject({ cancelled: true, status: 'cancelled' });
+    // What RunComfy charged, from the job's result: the same figure get_result shows.
+    expect(r.structuredContent!.cost).toMatchObject({ charged_usd: 0 });
+    expect((await call(c.client, 'get_result', { request_id: id })).structuredContent!.cost).toMatchObject({ charged_usd: 0 });
 
     sim.planNext({ queueMs: 0, runMs: 60_000 });
     const running = await call(c.client, 'generate_video', { prompt: 'y', start_image_url: frames.start, end_image_url: frames.end, wait_seconds: 0 });

@@ -208,12 +208,16 @@ export class Jobs {
   }
 
   /**
-   * A failed job's facts with why it failed: RunComfy's status says only "failed", the result says why. Read once (and
-   * recorded); the recorded reason after that. If the result cannot be read now, the facts say what the status did.
+   * The facts of a job that ended with nothing to save (failed or cancelled), with what only its result says: why it
+   * failed, what it was charged (RunComfy's status says neither). Read once and recorded; from the ledger after that.
+   * If the result cannot be read now, the facts say what the status did.
    */
-  async failedFacts(requestId: string, snap: StatusSnapshot, signal?: AbortSignal): Promise<JobFacts> {
-    const known = (await this.ledger.job(requestId))?.errors.find((e) => e.code === 'job_failed');
-    if (known) return { ...(await this.facts(requestId, snap)), upstreamError: known.message };
+  async endedFacts(requestId: string, snap: StatusSnapshot, signal?: AbortSignal): Promise<JobFacts> {
+    const job = await this.ledger.job(requestId);
+    const reason = job?.errors.find((e) => e.code === 'job_failed');
+    if (snap.phase === 'failed' ? reason : job?.charged_usd !== undefined) {
+      return { ...(await this.facts(requestId, snap)), ...(reason && { upstreamError: reason.message }) };
+    }
     try {
       return await this.collect(requestId, false, signal, 0);
     } catch (err) {

@@ -44,7 +44,9 @@ export const cancel = defineJobTool({
 
 async function cancelJob(call: JobCall, id: string) {
   const { outcome, refusal, snap } = await call.jobs.cancel(id, call.signal);
-  const view = jobView(await call.jobs.facts(id, snap), call.app.config.maxWaitS);
+  // A cancelled job's result says what RunComfy charged for it (nothing, for a job cancelled in its queue).
+  const facts = snap.phase === 'cancelled' ? await call.jobs.endedFacts(id, snap, call.signal) : await call.jobs.facts(id, snap);
+  const view = jobView(facts, call.app.config.maxWaitS);
   const why: Record<Exclude<Phase, 'cancelled'>, string> = {
     running: `Job ${id} is ${snap.status} and cannot be cancelled: RunComfy only cancels jobs that are still queued. It will finish and be billed; get_result fetches the video.`,
     completed: `Job ${id} has already finished (${snap.status}); there is nothing to cancel. get_result fetches the video.`,

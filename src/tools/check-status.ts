@@ -19,7 +19,7 @@ export const checkStatus = defineJobTool({
     const { jobs, deadline, signal, progress } = call;
     const outcome = deadline.canWait() ? await jobs.wait(args.request_id, { until: 'change', budgetMs: deadline.remainingMs(), signal, progress }) : undefined;
     const snap = outcome?.last ?? (await jobs.status(args.request_id, signal));
-    const facts = snap.phase === 'failed' ? await jobs.failedFacts(args.request_id, snap, signal) : await jobs.facts(args.request_id, snap, outcome?.timedOut);
+    const facts = snap.phase === 'failed' ? await jobs.endedFacts(args.request_id, snap, signal) : await jobs.facts(args.request_id, snap, outcome?.timedOut);
     return jobView(facts, call.app.config.maxWaitS);
   },
 });

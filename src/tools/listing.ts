@@ -3,8 +3,8 @@
  * Schema at every tools/list, and a start's first list is part of its cold start (about 13 ms of 10 tools' schemas).
  * So the bundle carries them already converted (scripts/bundle-server.mjs fills in bundled-schemas.ts with
  * toolSchemaJson below), and a run from source converts each zod object once, shared by every tool declaring it.
- * The definitions are the SDK's own, field for field: the tool snapshots, and a test of the bin's listing against the
- * source's, hold them to it.
+ * The definitions are the SDK's own, field for field: the tool snapshots, a test against the SDK's own handler, and a
+ * test of the bin's listing against the source's hold them to it.
  */
 import type { McpServer, RegisteredTool } from '@modelcontextprotocol/sdk/server/mcp.js';
 import { ListToolsRequestSchema, type Tool } from '@modelcontextprotocol/sdk/types.js';

@@ -144,6 +144,18 @@ describe.skipIf(!CHROMIUM)('the player in headless Chromium, over stdio against 
     await page.locator('#player').screenshot({ path: path.join(SHOTS, name) });
   }
 
+  /** In a 360 px chat column nothing sticks out sideways. */
+  async function fitsNarrowColumn(page: Page): Promise<void> {
+    await page.setViewportSize({ width: 360, height: 900 });
+    await expect
+      .poll(() =>
+        player(page)
+          .locator('body')
+          .evaluate((b) => b.scrollWidth),
+      )
+      .toBeLessThanOrEqual(360);
+  }
+
   async function stills(page: Page): Promise<void> {
     await page.clock.resume();
     await player(page)
@@ -281,15 +293,8 @@ describe.skipIf(!CHROMIUM)('the player in headless Chromium, over stdio against 
     for (const c of calls) expect(['check_status', 'get_storyboard', 'player_file']).toContain(c.name);
     for (const c of calls) expect(c.arguments, c.name).not.toMatchObject({ resubmit_failed: true });
     await screenshot(page, 'player-board.png');
-    // The same board in a narrow chat column: the cards stack, nothing sticks out sideways.
-    await page.setViewportSize({ width: 360, height: 900 });
-    await expect
-      .poll(() =>
-        player(page)
-          .locator('body')
-          .evaluate((b) => b.scrollWidth),
-      )
-      .toBeLessThanOrEqual(360);
+    // The same board in a narrow chat column: the cards stack.
+    await fitsNarrowColumn(page);
     await page.close();
   }, 90_000);
 
@@ -381,15 +386,7 @@ describe.skipIf(!CHROMIUM)('the player in headless Chromium, over stdio against 
     for (const c of calls) expect(c).toMatchObject({ name: 'player_file', arguments: { kind: 'image' } });
     expect(sim.submissions).toBe(submitted);
     await screenshot(page, 'player-keyframes.png');
-    // In a narrow chat column the cards stack; nothing sticks out sideways.
-    await page.setViewportSize({ width: 360, height: 900 });
-    await expect
-      .poll(() =>
-        player(page)
-          .locator('body')
-          .evaluate((b) => b.scrollWidth),
-      )
-      .toBeLessThanOrEqual(360);
+    await fitsNarrowColumn(page);
     await page.close();
   }, 60_000);
 

@@ -3,6 +3,7 @@
  * Making one (soundtracks.ts) loads on the tool's first call: no start needs it.
  */
 import { z } from 'zod';
+import { usdOrNull } from '../calls/reply-shapes.js';
 import { savedFileSchema } from '../ledger/records.js';
 import { MUSIC_MODEL } from '../models/registry.js';
 
@@ -16,7 +17,7 @@ export const soundtrackViewShape = {
   request_id: z.string().optional(),
   seconds: z.number().describe('the length asked for'),
   file: savedFileSchema.optional(),
-  cost_usd: z.union([z.number(), z.literal(null)]).describe('what this call spent on it: 0 when reused (null: price unknown)'),
+  cost_usd: usdOrNull().describe('what this call spent on it: 0 when reused (null: price unknown)'),
   error: z.string().optional(),
 };
 export type SoundtrackView = z.output<z.ZodObject<typeof soundtrackViewShape>>;

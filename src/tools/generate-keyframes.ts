@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { usdOrNull } from '../calls/reply-shapes.js';
 import { promptField } from '../models/fields.js';
 import { IMAGE_FAMILIES } from '../models/registry.js';
 import { familyAspects, DEFAULT_ASPECT, keyframeViewSchema } from '../studio/keyframe-shapes.js';
@@ -47,7 +48,7 @@ export const generateKeyframes = defineJobTool({
   output: {
     model: z.string(),
     keyframes: z.array(keyframeViewSchema),
-    cost_usd: z.union([z.number(), z.literal(null)]).describe('what this call spent (null: price unknown)'),
+    cost_usd: usdOrNull().describe('what this call spent (null: price unknown)'),
     done: z.boolean().describe('every keyframe is made (or failed)'),
   },
   // Not idempotent: with new: true each call makes (and pays for) another, so a client must not repeat one on its own.

@@ -66,11 +66,8 @@ export async function madeAsset(ledger: Pick<LedgerStore, 'assets'>, kind: Asset
   if (!job) {
     const pending = found.pending.find((p) => p.input.asset?.id === id);
     const held = pending && inFlight(pending, `${tool} with \`new: true\``);
-    const why = held?.error ?? 'It is still being submitted: call again in a moment.';
-    throw new KlingError(
-      'asset_not_found',
-      `${label}: no ${WORD[kind]} ${id} is recorded in this server's ledger${held ? ` yet. ${why}` : `. Make one with ${tool}.`} Nothing was submitted.`,
-    );
+    const why = held ? ` yet. ${held.error ?? 'It is still being submitted: call again in a moment.'}` : `. Make one with ${tool}.`;
+    throw new KlingError('asset_not_found', `${label}: no ${WORD[kind]} ${id} is recorded in this server's ledger${why} Nothing was submitted.`);
   }
   const phase = jobPhase(job);
   if (phase === 'failed' || phase === 'cancelled' || phase === 'outcome_unknown') {

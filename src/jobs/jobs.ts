@@ -222,7 +222,7 @@ export class Jobs {
       return await this.collect(requestId, false, signal, 0);
     } catch (err) {
       if (signal?.aborted) throw err;
-      this.log.warn(`${requestId}: could not read why it failed: ${(err as Error).message}`);
+      this.log.warn(`${requestId}: could not read its result (why it ended, what it was charged): ${(err as Error).message}`);
       return this.facts(requestId, snap);
     }
   }
